@@ -1,0 +1,60 @@
+# socketlab — the one entry point for building, testing and running.
+# `make deps` installs what the tests need on a fresh Debian machine;
+# `make test` is the whole test suite CI runs.
+
+GO        ?= go
+BIN       := bin/socketlab
+# Debian packages the tests use: a real X server for window tests, tshark to
+# decode exported pcap files, socat and nc for interoperability tests.
+DEB_PKGS  := xvfb xauth xfonts-base tshark socat netcat-openbsd
+FUZZTIME  ?= 10s
+
+.PHONY: all run build test test-unit test-race check deps bench fuzz clean
+
+all: build
+
+## run: start the main job (the playground; without a display the demo servers)
+run: build
+	./$(BIN)
+
+## build: the native binary in bin/socketlab
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/native
+
+## deps: install the Debian packages the tests need (only those missing)
+deps:
+	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "deps: all Debian packages present"; fi
+	@command -v python3 >/dev/null || { echo "deps: python3 is required for the interoperability tests" >&2; exit 1; }
+	$(GO) mod download
+
+## check: formatting, vet and package boundaries
+check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change: $$out" >&2; exit 1; fi
+	$(GO) vet ./...
+	@bad=$$($(GO) list -deps $$($(GO) list ./sim/... | grep -vE '/view|/pcap') | grep -E '^(net|syscall/js)$$|ebiten|socketlab/core' | sort -u); \
+	if [ -n "$$bad" ]; then echo "the simulator must stay pure; it depends on: $$bad" >&2; exit 1; fi
+	@if $(GO) list -deps ./core/... | grep -qE 'ebiten|syscall/js'; then echo "core must not import ebiten or syscall/js" >&2; exit 1; fi
+
+## test: everything CI runs
+test: check
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+## bench: benchmarks with their baselines side by side
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./...
+
+## fuzz: a short bounded run of every fuzz target
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+			echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
+
+clean:
+	rm -rf bin

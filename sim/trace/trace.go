@@ -1,0 +1,480 @@
+// Package trace defines the one event model of socketlab.
+//
+// Everything that is drawn or exported is a stream of Events: a packet sent,
+// queued, dropped (with the reason), duplicated or delivered; a TCP state
+// change or a snapshot of a connection's variables; a timer set, cancelled or
+// fired; an application operation. The simulator emits events in virtual time,
+// instrumented real connections in wall time, the browser bridge for real
+// data-channel messages. Renderers and exporters only ever read events and the
+// Header that describes the topology — never the internals of the producer.
+//
+// The package depends on the standard library only (no net, no clock), so it
+// compiles unchanged for the simulator, the native tools and WebAssembly.
+package trace
+
+import (
+	"net/netip"
+	"strconv"
+	"time"
+)
+
+// Kind says what an Event records.
+type Kind uint8
+
+// Event kinds. The order is part of the JSON and golden formats: append only.
+const (
+	KindInvalid     Kind = iota
+	KindSend             // a node put a packet on a link (first bit leaves at At)
+	KindEnqueue          // a packet waits in a link's transmit queue
+	KindDrop             // a packet was lost; Reason says why and Link where
+	KindDuplicate        // a link made a copy; Packet is the copy, Packet.Orig the original's ID
+	KindDeliver          // a packet arrived at Node over Link (last bit at At)
+	KindState            // a TCP connection changed state: From -> To; Conn holds the new variables
+	KindConnStat         // a TCP connection's variables changed (Conn); the state did not
+	KindTimerSet         // a timer was armed on Conn: Timer fires at Deadline
+	KindTimerCancel      // a timer was stopped before it fired
+	KindTimerFire        // a timer fired
+	KindApp              // an application operation (Op) on Node
+	KindNote             // a free-text annotation (scenario step, live-mode remark)
+	kindCount
+)
+
+var kindNames = [kindCount]string{
+	"invalid", "send", "enqueue", "drop", "duplicate", "deliver",
+	"state", "connstat", "timer-set", "timer-cancel", "timer-fire", "app", "note",
+}
+
+// String returns the lower-case name used in JSON lines and ladders.
+func (k Kind) String() string {
+	if k < kindCount {
+		return kindNames[k]
+	}
+	return "kind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// ParseKind is the inverse of Kind.String.
+func ParseKind(s string) (Kind, bool) {
+	for i, n := range kindNames {
+		if n == s && i != 0 {
+			return Kind(i), true
+		}
+	}
+	return KindInvalid, false
+}
+
+// Proto is the transport carried by a packet.
+type Proto uint8
+
+// Transport protocols.
+const (
+	ProtoNone Proto = iota
+	ProtoTCP
+	ProtoUDP
+	ProtoICMP
+	protoCount
+)
+
+var protoNames = [protoCount]string{"none", "tcp", "udp", "icmp"}
+
+// String returns "tcp", "udp" or "icmp".
+func (p Proto) String() string {
+	if p < protoCount {
+		return protoNames[p]
+	}
+	return "proto(" + strconv.Itoa(int(p)) + ")"
+}
+
+// TCPFlags is the flags byte of a TCP header, bit for bit (RFC 9293 §3.1).
+type TCPFlags uint8
+
+// TCP header flags.
+const (
+	FlagFIN TCPFlags = 1 << iota
+	FlagSYN
+	FlagRST
+	FlagPSH
+	FlagACK
+	FlagURG
+	FlagECE
+	FlagCWR
+)
+
+// Has reports whether all flags in f2 are set in f.
+func (f TCPFlags) Has(f2 TCPFlags) bool { return f&f2 == f2 }
+
+// String lists the set flags the way ladders label them: "SYN,ACK".
+func (f TCPFlags) String() string {
+	names := [...]string{"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"}
+	// Print in the order people read them: SYN, FIN, RST, PSH, ACK, ...
+	order := [...]int{1, 0, 2, 3, 4, 5, 6, 7}
+	s := ""
+	for _, i := range order {
+		if f&(1<<i) != 0 {
+			if s != "" {
+				s += ","
+			}
+			s += names[i]
+		}
+	}
+	return s
+}
+
+// Packet is one packet on the wire with every header field a reader can
+// inspect. Packets are values: copying one is cheap because Payload is shared
+// and must never be modified after the packet is emitted.
+type Packet struct {
+	ID    uint64 // unique within a trace; a duplicate gets a new ID
+	Orig  uint64 // for a duplicate, the ID it was copied from; otherwise 0
+	Proto Proto
+	Src   netip.AddrPort
+	Dst   netip.AddrPort
+	TTL   uint8 // IP TTL / hop limit as sent
+
+	// TCP header (Proto == ProtoTCP).
+	Seq    uint32
+	Ack    uint32
+	Flags  TCPFlags
+	Window uint16 // as on the wire (no window scaling in the model)
+	MSS    uint16 // the MSS option of a SYN; 0 when absent
+
+	// ICMP (Proto == ProtoICMP): Type/Code as on the wire; Quote is the
+	// offending packet's ID for a port unreachable (0 when unknown).
+	ICMPType uint8
+	ICMPCode uint8
+	Quote    uint64
+
+	Payload []byte // TCP/UDP payload, or the ICMP quoted bytes
+}
+
+// Len returns the payload length.
+func (p *Packet) Len() int { return len(p.Payload) }
+
+// SegLen returns the sequence space a TCP segment occupies: payload plus one
+// for SYN and one for FIN (RFC 9293 §3.4).
+func (p *Packet) SegLen() uint32 {
+	n := uint32(len(p.Payload))
+	if p.Flags&FlagSYN != 0 {
+		n++
+	}
+	if p.Flags&FlagFIN != 0 {
+		n++
+	}
+	return n
+}
+
+// DropReason says why a packet was lost.
+type DropReason uint8
+
+// Drop reasons.
+const (
+	DropNone      DropReason = iota
+	DropLoss                 // random loss on the link
+	DropQueueFull            // tail drop: the link's queue was full
+	DropScripted             // a scripted fault (a lesson or a "what if") removed it
+	DropMTU                  // larger than the link MTU (no fragmentation in the model)
+	DropNoRoute              // no link leads towards the destination
+	DropNoSocket             // nothing listens at the destination port (TCP answers RST, UDP ICMP)
+	DropTTL                  // hop limit exhausted
+	DropBadState             // a TCP endpoint discarded it (out of window, wrong state)
+	dropCount
+)
+
+var dropNames = [dropCount]string{
+	"", "loss", "queue-full", "scripted", "mtu", "no-route", "no-socket", "ttl", "bad-state",
+}
+
+// String returns the reason's short name.
+func (r DropReason) String() string {
+	if r < dropCount {
+		return dropNames[r]
+	}
+	return "drop(" + strconv.Itoa(int(r)) + ")"
+}
+
+// ParseDropReason is the inverse of DropReason.String.
+func ParseDropReason(s string) (DropReason, bool) {
+	for i, n := range dropNames {
+		if n == s {
+			return DropReason(i), true
+		}
+	}
+	return DropNone, false
+}
+
+// TCPState is a state of RFC 9293 §3.3.2. It prints with the RFC's name.
+type TCPState uint8
+
+// The eleven TCP states, plus StateNone for "no connection yet".
+const (
+	StateNone TCPState = iota
+	StateClosed
+	StateListen
+	StateSynSent
+	StateSynReceived
+	StateEstablished
+	StateFinWait1
+	StateFinWait2
+	StateCloseWait
+	StateClosing
+	StateLastAck
+	StateTimeWait
+	stateCount
+)
+
+var stateNames = [stateCount]string{
+	"", "CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED",
+	"FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT", "CLOSING", "LAST-ACK", "TIME-WAIT",
+}
+
+// String returns the RFC name, e.g. "SYN-SENT".
+func (s TCPState) String() string {
+	if s < stateCount {
+		return stateNames[s]
+	}
+	return "state(" + strconv.Itoa(int(s)) + ")"
+}
+
+// ParseTCPState is the inverse of TCPState.String.
+func ParseTCPState(s string) (TCPState, bool) {
+	for i, n := range stateNames {
+		if n == s {
+			return TCPState(i), true
+		}
+	}
+	return StateNone, false
+}
+
+// TimerKind names a TCP timer.
+type TimerKind uint8
+
+// TCP timers.
+const (
+	TimerNone       TimerKind = iota
+	TimerRetransmit           // RFC 6298 retransmission timer
+	TimerPersist              // zero-window probe timer (RFC 9293 §3.8.6.1)
+	TimerTimeWait             // 2·MSL in TIME-WAIT
+	TimerDelayedAck           // RFC 9293 §3.8.6.3 / RFC 1122 delayed ACK
+	TimerApp                  // an application's own timer (sleep, timeout)
+	timerCount
+)
+
+var timerNames = [timerCount]string{"", "retransmit", "persist", "time-wait", "delayed-ack", "app"}
+
+// String returns the timer's short name.
+func (t TimerKind) String() string {
+	if t < timerCount {
+		return timerNames[t]
+	}
+	return "timer(" + strconv.Itoa(int(t)) + ")"
+}
+
+// ParseTimerKind is the inverse of TimerKind.String.
+func ParseTimerKind(s string) (TimerKind, bool) {
+	for i, n := range timerNames {
+		if n == s {
+			return TimerKind(i), true
+		}
+	}
+	return TimerNone, false
+}
+
+// AppOp is an application-level socket operation.
+type AppOp uint8
+
+// Application operations, named like the socket calls of the textbook.
+const (
+	OpNone AppOp = iota
+	OpListen
+	OpConnect
+	OpAccept
+	OpWrite // send / sendall on a stream
+	OpRead  // recv on a stream; N == 0 with no Err means end of stream
+	OpShutdown
+	OpClose
+	OpSendTo
+	OpRecvFrom
+	OpError // an operation failed; Text says which and why
+	opCount
+)
+
+var opNames = [opCount]string{
+	"", "listen", "connect", "accept", "write", "read", "shutdown", "close", "sendto", "recvfrom", "error",
+}
+
+// String returns the operation's socket-call name.
+func (o AppOp) String() string {
+	if o < opCount {
+		return opNames[o]
+	}
+	return "op(" + strconv.Itoa(int(o)) + ")"
+}
+
+// ParseAppOp is the inverse of AppOp.String.
+func ParseAppOp(s string) (AppOp, bool) {
+	for i, n := range opNames {
+		if n == s {
+			return AppOp(i), true
+		}
+	}
+	return OpNone, false
+}
+
+// ConnState is a copy of a TCP connection's state at one instant, in the
+// style of gVisor's TCPEndpointState. Sequence numbers are absolute (as on
+// the wire), windows and cwnd in bytes.
+type ConnState struct {
+	Local    netip.AddrPort
+	Remote   netip.AddrPort
+	State    TCPState
+	ISS      uint32
+	IRS      uint32
+	SndUna   uint32
+	SndNxt   uint32
+	SndWnd   uint32
+	RcvNxt   uint32
+	RcvWnd   uint32
+	Cwnd     uint32
+	Ssthresh uint32
+	SRTT     time.Duration // 0 before the first RTT sample
+	RTTVAR   time.Duration
+	RTO      time.Duration
+	DupAcks  uint8
+	InFlight uint32 // SND.NXT - SND.UNA
+}
+
+// Event is one thing that happened. Which fields are meaningful depends on
+// Kind; the others are zero. Events are plain values: producers build them on
+// the stack and consumers may keep copies.
+type Event struct {
+	At   time.Duration // since the start of the run (virtual or wall)
+	Kind Kind
+	Node string // where it happened: sender (Send), receiver (Deliver), owner (State, App)
+	Peer string // the node at the other end of Link (Send, Enqueue, Drop, Deliver)
+	Link string // link ID for packet events
+
+	Packet Packet        // Send, Enqueue, Drop, Duplicate, Deliver
+	Reason DropReason    // Drop
+	Arrive time.Duration // Send: when the last bit reaches Peer if nothing interferes
+
+	From TCPState  // State
+	To   TCPState  // State
+	Conn ConnState // State, ConnStat, Timer*: the connection's variables after the event
+
+	Timer    TimerKind     // Timer*
+	Deadline time.Duration // TimerSet: when it will fire
+
+	Op     AppOp          // App
+	Socket netip.AddrPort // App: the local address of the socket
+	Remote netip.AddrPort // App: the peer (connect, accept, sendto, recvfrom)
+	N      int            // App: bytes written/read
+	Text   string         // App: the data as text (may be shortened); Note, Error: the message
+}
+
+// Sink receives events in the order they happen. Emit must not keep the
+// pointer; it may copy the value.
+type Sink interface {
+	Emit(e *Event)
+}
+
+// SinkFunc adapts a function to Sink.
+type SinkFunc func(e *Event)
+
+// Emit calls f(e).
+func (f SinkFunc) Emit(e *Event) { f(e) }
+
+// Discard is a Sink that keeps nothing; a run with it uses memory bounded by
+// the packets in flight, not by its length.
+var Discard Sink = SinkFunc(func(*Event) {})
+
+// Counter is a Sink that counts events by kind and keeps nothing else.
+type Counter struct {
+	Total  int
+	ByKind [kindCount]int
+}
+
+// Emit counts e.
+func (c *Counter) Emit(e *Event) {
+	c.Total++
+	if e.Kind < kindCount {
+		c.ByKind[e.Kind]++
+	}
+}
+
+// NodeKind distinguishes end hosts from forwarding nodes.
+type NodeKind uint8
+
+// Node kinds.
+const (
+	NodeHost   NodeKind = iota // runs programs, terminates TCP and UDP
+	NodeRouter                 // forwards packets between links
+)
+
+// String returns "host" or "router".
+func (k NodeKind) String() string {
+	if k == NodeRouter {
+		return "router"
+	}
+	return "host"
+}
+
+// Node describes one node of the topology.
+type Node struct {
+	Name  string
+	Kind  NodeKind
+	Addrs []netip.Addr
+	Role  string // free text for labels: "server", "client 1"
+}
+
+// LinkParams are the per-direction impairments of a link.
+type LinkParams struct {
+	Delay     time.Duration // propagation delay
+	Jitter    time.Duration // uniform extra delay in [0, Jitter)
+	Bandwidth int64         // bits per second; 0 = infinite (no serialization delay)
+	Queue     int           // packets the transmit queue holds; 0 = unbounded
+	Loss      float64       // probability in [0, 1]
+	Duplicate float64       // probability in [0, 1]
+	Reorder   float64       // probability in [0, 1] that a packet is held back ...
+	ReorderBy time.Duration // ... by this much extra delay
+	MTU       int           // bytes of IP packet; 0 = 1500
+}
+
+// Link describes one point-to-point link of the topology. AB applies to
+// packets from A to B, BA to the reverse direction.
+type Link struct {
+	ID string
+	A  string
+	B  string
+	AB LinkParams
+	BA LinkParams
+}
+
+// Header describes the run a trace belongs to: what the renderer needs to
+// lay out the topology before the first event arrives.
+type Header struct {
+	Title    string // human title, e.g. the preset's one-line description
+	Scenario string // preset name or file name
+	Seed     uint64
+	Live     bool // wall-clock events from real sockets rather than the simulator
+	Nodes    []Node
+	Links    []Link
+}
+
+// Trace is a recorded run: its header and every event in order. It is also
+// a Sink that appends.
+type Trace struct {
+	Header Header
+	Events []Event
+}
+
+// Emit appends a copy of e.
+func (t *Trace) Emit(e *Event) { t.Events = append(t.Events, *e) }
+
+// Node returns the node with the given name.
+func (h *Header) Node(name string) (Node, bool) {
+	for _, n := range h.Nodes {
+		if n.Name == name {
+			return n, true
+		}
+	}
+	return Node{}, false
+}
