@@ -9,6 +9,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"syscall"
 )
 
 // Class mirrors the four exceptions of Python's socket module that the
@@ -59,7 +60,11 @@ func (e *Error) Error() string {
 	if e.Addr != "" {
 		s += " " + e.Addr
 	}
-	return s + ": " + causeText(e.Err) + " [" + e.Class.String() + "]"
+	s += ": " + causeText(e.Err) + " [" + e.Class.String() + "]"
+	if h := explain(e.Err); h != "" {
+		s += " — " + h
+	}
+	return s
 }
 
 // Unwrap returns the cause.
@@ -120,4 +125,19 @@ func causeText(err error) string {
 		return inner.Error()
 	}
 	return err.Error()
+}
+
+// explain returns a one-line lesson for the few errors whose bare text
+// misleads beginners, or "".
+func explain(err error) string {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		// The textbook blames TIME_WAIT and prescribes SO_REUSEADDR. Go's
+		// net.Listen already sets SO_REUSEADDR on Unix, so TIME_WAIT left
+		// by an earlier run never blocks a TCP listener here: a live socket
+		// holds the port.
+		return "another socket is bound to this port (a server still running? see 'ss -ltnup'); " +
+			"not TIME_WAIT: Go's net.Listen already sets SO_REUSEADDR on Unix; " +
+			"stop the other program or pick another port (port 0 picks a free one)"
+	}
+	return ""
 }

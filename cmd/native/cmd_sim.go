@@ -1,0 +1,283 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"socketlab/sim"
+	"socketlab/sim/trace"
+	"socketlab/sim/trace/pcap"
+)
+
+func init() {
+	register(command{
+		name: "sim",
+		args: "--scenario NAME|FILE [--seed N] [--loss P] [--delay D] [--jitter D] [--dup P] [--reorder P] " +
+			"[--bandwidth BPS] [--until D] [--ladder] [--jsonl FILE] [--pcap FILE]",
+		summary: "run the deterministic packet-flow simulator on a preset or scenario file and print a ladder, JSON lines, pcap or a summary",
+		run:     runSim,
+	})
+}
+
+func runSim(ctx context.Context, args []string, std stdio) error {
+	c := commands["sim"]
+	fs := newFlags(c, std)
+	name := fs.String("scenario", "", "a built-in scenario `NAME` (see 'socketlab scenarios') or a scenario JSON file")
+	seed := fs.Uint64("seed", 0, "seed for every random draw (default: the scenario's)")
+	loss := fs.Float64("loss", 0, "loss `probability` on every link direction, 0-1")
+	delay := fs.Duration("delay", 0, "one-way propagation delay of every link direction")
+	jitter := fs.Duration("jitter", 0, "extra random delay in [0, D) on every link direction")
+	dup := fs.Float64("dup", 0, "duplication `probability` on every link direction, 0-1")
+	reorder := fs.Float64("reorder", 0, "`probability` that a packet is held back (by the scenario's reorder_by, else one link delay)")
+	bandwidth := fs.Int64("bandwidth", 0, "bandwidth of every link direction in bits per second (`BPS`; 0 = unlimited)")
+	until := fs.Duration("until", 0, "simulate this much virtual time (default: the scenario's duration)")
+	ladder := fs.Bool("ladder", false, "draw the run as a ladder (sequence) diagram")
+	width := fs.Int("width", 0, "ladder width in columns (default 100)")
+	jsonl := fs.String("jsonl", "", "write every event as JSON lines to `FILE` (- = stdout)")
+	pcapFile := fs.String("pcap", "", "write the packets as a pcap capture to `FILE` for Wireshark/tshark")
+	if err := parseFlags(fs, args, std); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("sim: unexpected argument %q; the scenario is given with --scenario", fs.Arg(0))
+	}
+	if *name == "" {
+		return usagef("sim: --scenario is required (one of: %s; or a JSON file)", presetNames())
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	sc, err := loadScenario(*name)
+	if err != nil {
+		return err
+	}
+	var o sim.Override
+	for _, p := range []struct {
+		flag string
+		v    *float64
+		dst  **float64
+	}{{"loss", loss, &o.Loss}, {"dup", dup, &o.Duplicate}, {"reorder", reorder, &o.Reorder}} {
+		if set[p.flag] {
+			if !(*p.v >= 0 && *p.v <= 1) {
+				return usagef("sim: --%s %v is out of range [0, 1]", p.flag, *p.v)
+			}
+			*p.dst = p.v
+		}
+	}
+	for _, p := range []struct {
+		flag string
+		v    *time.Duration
+		dst  **sim.Duration
+	}{{"delay", delay, &o.Delay}, {"jitter", jitter, &o.Jitter}} {
+		if set[p.flag] {
+			if *p.v < 0 || *p.v > 10*time.Second {
+				return usagef("sim: --%s %v is out of range [0s, 10s]", p.flag, *p.v)
+			}
+			d := sim.Duration(*p.v)
+			*p.dst = &d
+		}
+	}
+	if set["bandwidth"] {
+		if *bandwidth < 0 {
+			return usagef("sim: --bandwidth %d must be 0 (unlimited) or a positive number of bits per second", *bandwidth)
+		}
+		o.Bandwidth = bandwidth
+	}
+	if set["seed"] {
+		o.Seed = seed
+	}
+	if err := sc.Override(o); err != nil {
+		return fmt.Errorf("sim: %v", err)
+	}
+	end := time.Duration(sc.Duration)
+	if set["until"] {
+		if *until <= 0 || *until > 24*time.Hour {
+			return usagef("sim: --until %v must be more than 0 and at most 24h", *until)
+		}
+		end = *until
+	}
+	if *width < 0 {
+		return usagef("sim: --width must be positive")
+	}
+
+	tr := &trace.Trace{}
+	s, err := sim.New(sc, tr)
+	if err != nil {
+		return fmt.Errorf("sim: %v", err)
+	}
+	tr.Header = s.Header()
+	// Virtual time runs as fast as the CPU allows; check for ^C between
+	// slices so a long run can be interrupted.
+	for t := time.Duration(0); t < end; {
+		t = min(end, t+time.Second)
+		s.RunUntil(t)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+
+	wrote := false
+	if *jsonl != "" {
+		if err := writeOut(*jsonl, std.Out, func(w io.Writer) error { return trace.WriteJSONL(w, tr) }); err != nil {
+			return err
+		}
+		wrote = true
+	}
+	if *pcapFile != "" {
+		if err := writeOut(*pcapFile, std.Out, func(w io.Writer) error { return pcap.Write(w, tr) }); err != nil {
+			return err
+		}
+		wrote = true
+	}
+	if *ladder {
+		if err := trace.WriteLadder(std.Out, tr, trace.LadderOptions{Width: *width}); err != nil {
+			return fmt.Errorf("sim: ladder: %v", err)
+		}
+		wrote = true
+	}
+	if !wrote {
+		writeSummary(std.Out, tr, s, end)
+	}
+	return nil
+}
+
+func presetNames() string {
+	var names []string
+	for _, p := range sim.Presets() {
+		names = append(names, p.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// loadScenario reads a preset by name, or else a scenario file.
+func loadScenario(name string) (*sim.Scenario, error) {
+	if sc, err := sim.LoadPreset(name); err == nil {
+		return sc, nil
+	}
+	data, err := os.ReadFile(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, usagef("sim: no built-in scenario or file named %q (scenarios: %s)", name, presetNames())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sim: %v", err)
+	}
+	sc, err := sim.ParseScenario(data)
+	if err != nil {
+		return nil, fmt.Errorf("sim: %s: %v", name, err)
+	}
+	if sc.Name == "" {
+		sc.Name = strings.TrimSuffix(filepath.Base(name), filepath.Ext(name))
+	}
+	return sc, nil
+}
+
+// writeOut writes to path, or to stdout for "-".
+func writeOut(path string, stdout io.Writer, write func(io.Writer) error) error {
+	if path == "-" {
+		return write(stdout)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("sim: %v", err)
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return fmt.Errorf("sim: writing %s: %v", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("sim: writing %s: %v", path, err)
+	}
+	return nil
+}
+
+// writeSummary prints what a run did: events by kind, drops by reason,
+// bytes the applications moved, notes, and where every TCP connection
+// ended up.
+func writeSummary(w io.Writer, tr *trace.Trace, s *sim.Sim, end time.Duration) {
+	h := tr.Header
+	fmt.Fprintf(w, "scenario %s (seed %d): %s\n", h.Scenario, h.Seed, h.Title)
+	fmt.Fprintf(w, "simulated %v: %d events\n", end, len(tr.Events))
+	var c trace.Counter
+	drops := map[trace.DropReason]int{}
+	var written, read, sentDgrams, recvDgrams int
+	type connEnd struct {
+		node, local, remote string
+		last                trace.ConnState
+	}
+	var conns []connEnd
+	index := map[string]int{}
+	var notes []string
+	for i := range tr.Events {
+		e := &tr.Events[i]
+		c.Emit(e)
+		switch e.Kind {
+		case trace.KindDrop:
+			drops[e.Reason]++
+		case trace.KindApp:
+			switch e.Op {
+			case trace.OpWrite:
+				written += e.N
+			case trace.OpRead:
+				read += e.N
+			case trace.OpSendTo:
+				sentDgrams++
+			case trace.OpRecvFrom:
+				recvDgrams++
+			case trace.OpError:
+				notes = append(notes, fmt.Sprintf("%-10v %s: %s", e.At, e.Node, e.Text))
+			}
+		case trace.KindNote:
+			notes = append(notes, fmt.Sprintf("%-10v %s: %s", e.At, e.Node, e.Text))
+		case trace.KindState, trace.KindConnStat:
+			key := e.Node + " " + e.Conn.Local.String() + " " + e.Conn.Remote.String()
+			if i, ok := index[key]; ok {
+				conns[i].last = e.Conn
+			} else if e.Kind == trace.KindState {
+				index[key] = len(conns)
+				conns = append(conns, connEnd{e.Node, e.Conn.Local.String(), e.Conn.Remote.String(), e.Conn})
+			}
+		}
+	}
+	var kinds []string
+	for k := trace.KindSend; k <= trace.KindNote; k++ {
+		if n := c.ByKind[k]; n > 0 {
+			kinds = append(kinds, fmt.Sprintf("%s %d", k, n))
+		}
+	}
+	fmt.Fprintf(w, "  by kind: %s\n", strings.Join(kinds, ", "))
+	if len(drops) > 0 {
+		var ds []string
+		for r := trace.DropLoss; r <= trace.DropBadState; r++ {
+			if n := drops[r]; n > 0 {
+				ds = append(ds, fmt.Sprintf("%s %d", r, n))
+			}
+		}
+		fmt.Fprintf(w, "  drops: %s\n", strings.Join(ds, ", "))
+	}
+	fmt.Fprintf(w, "applications: TCP %d bytes written, %d bytes read; UDP %d datagrams sent, %d received\n",
+		written, read, sentDgrams, recvDgrams)
+	if len(notes) > 0 {
+		fmt.Fprintln(w, "program output:")
+		for _, n := range notes {
+			fmt.Fprintln(w, "  "+n)
+		}
+	}
+	if len(conns) > 0 {
+		fmt.Fprintf(w, "TCP connections at %v:\n", s.Now())
+		for _, c := range conns {
+			line := fmt.Sprintf("  %-8s %-22s -> %-22s %s", c.node, c.local, c.remote, c.last.State)
+			if st := c.last.State; st != trace.StateClosed && st != trace.StateTimeWait {
+				// What a stuck connection is waiting for: the deadlock lesson.
+				line += fmt.Sprintf(" (unacked %d, peer window %d, our window %d)", c.last.InFlight, c.last.SndWnd, c.last.RcvWnd)
+			}
+			fmt.Fprintln(w, line)
+		}
+	}
+}

@@ -1,0 +1,208 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"socketlab/core/loadgen"
+)
+
+func TestMain(m *testing.M) {
+	// The benchmark runs the Go servers in children of this test binary.
+	if kind := ChildKind(); kind != "" {
+		if err := ServeChild(kind); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	goleak.VerifyTestMain(m)
+}
+
+const pythonScript = "../loadgen/testdata/ts_threading_server.py"
+
+// startAll starts the three servers in the report's column order: the Go
+// ones in this process, or each in a child process of its own.
+func startAll(tb testing.TB, ctx context.Context, children bool) []*Server {
+	tb.Helper()
+	goServer, bare := StartGo, StartBare
+	if children {
+		goServer = func(ctx context.Context) (*Server, error) { return StartChild(ctx, "go") }
+		bare = func(ctx context.Context) (*Server, error) { return StartChild(ctx, "bare") }
+	}
+	var servers []*Server
+	for _, start := range []func(context.Context) (*Server, error){
+		goServer,
+		func(ctx context.Context) (*Server, error) { return StartPython(ctx, pythonScript) },
+		bare,
+	} {
+		s, err := start(ctx)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() {
+			if err := s.Close(); err != nil {
+				tb.Errorf("stop %s: %v", s.Name, err)
+			}
+		})
+		servers = append(servers, s)
+	}
+	return servers
+}
+
+// BenchmarkServers prints the side-by-side table: the Go timestamp server,
+// Python's ThreadingTCPServer and the bare Go loop, with 8 and 64
+// persistent connections and with a new connection per request. It is a
+// measurement, not an assertion: the targets are printed, not enforced.
+// About 45 s; SOCKETLAB_BENCH_DURATION (a Go duration) changes the length
+// of each run.
+func BenchmarkServers(b *testing.B) {
+	ctx := context.Background()
+	servers := startAll(b, ctx, true)
+	opt := Options{
+		Scenarios: DefaultScenarios,
+		Duration:  2 * time.Second,
+		Warmup:    300 * time.Millisecond,
+		Requests:  5_000_000,
+		Rounds:    2,
+	}
+	if s := os.Getenv("SOCKETLAB_BENCH_DURATION"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 || d > time.Minute {
+			b.Fatalf("SOCKETLAB_BENCH_DURATION=%q: want a duration up to 1m, such as 2s", s)
+		}
+		opt.Duration = d
+	}
+	b.ResetTimer()
+	var rep *Report
+	// The comparison is the measurement: it runs once, whatever b.N is.
+	for i := 0; b.Loop(); i++ {
+		if i > 0 {
+			continue
+		}
+		var err error
+		if rep, err = Compare(ctx, servers, opt); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	var out bytes.Buffer
+	out.WriteString("\nserver comparison on loopback (loadgen: \"hello\" → \"[ctime] hello\", median of 2 runs of " + opt.Duration.String() + "):\n")
+	rep.Format(&out)
+	os.Stdout.Write(out.Bytes())
+	for i, sc := range rep.Scenarios {
+		unit := strings.NewReplacer(" ", "-", "/", "-", "(", "", ")", "").Replace(sc.Name)
+		b.ReportMetric(rep.Result(i, "go").Rate(), "go-req/s-"+unit)
+		b.ReportMetric(rep.Ratio(i, "go", "python"), "go/python-"+unit)
+		b.ReportMetric(rep.Ratio(i, "go", "bare"), "go/bare-"+unit)
+	}
+}
+
+// Every server under test speaks the timestamp protocol that loadgen
+// checks, in every scenario, and a short bounded run completes exactly
+// the requested count.
+func TestServersAnswerTimestamps(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	servers := startAll(t, ctx, false)
+	for _, sc := range DefaultScenarios {
+		for _, s := range servers {
+			res, err := loadgen.Run(ctx, loadConfig(s.Addr, sc, 10*time.Second, 200))
+			if err != nil {
+				t.Fatalf("%s, %s: %v", sc.Name, s.Name, err)
+			}
+			if res.Requests != 200 || res.Errors != 0 || res.Latency.Count() != 200 {
+				t.Errorf("%s, %s: %d requests, %d errors, %d latencies; want 200, 0, 200", sc.Name, s.Name, res.Requests, res.Errors, res.Latency.Count())
+			}
+			wantConns := int64(sc.Conns)
+			if sc.NewConn {
+				wantConns = 200
+			}
+			if res.Conns != wantConns {
+				t.Errorf("%s, %s: %d connections, want %d", sc.Name, s.Name, res.Conns, wantConns)
+			}
+		}
+	}
+}
+
+func TestCompareAndFormat(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	servers := startAll(t, ctx, true) // the children the benchmark uses
+	opt := Options{Scenarios: DefaultScenarios, Duration: 5 * time.Second, Requests: 50, Rounds: 3}
+	rep, err := Compare(ctx, servers, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Results) != 3 || len(rep.Results[0]) != 3 {
+		t.Fatalf("results %d×%d, want 3×3", len(rep.Results), len(rep.Results[0]))
+	}
+	for i := range rep.Scenarios {
+		for _, name := range []string{"go", "python", "bare"} {
+			if r := rep.Result(i, name); r == nil || r.Requests != 50 {
+				t.Errorf("scenario %d, %s: %v, want 50 requests", i, name, r)
+			}
+		}
+	}
+	var out bytes.Buffer
+	rep.Format(&out)
+	lines := strings.Split(strings.TrimRight(out.String(), "\n"), "\n")
+	// header + 9 rows, blank, header + 3 ratio rows
+	if len(lines) != 15 || !strings.Contains(lines[0], "req/s") || !strings.Contains(lines[11], "go/python") || !strings.Contains(lines[13], "64 conns") {
+		t.Fatalf("table:\n%s", out.String())
+	}
+	if !strings.Contains(lines[13], "≥4×") || !strings.Contains(lines[14], "≥3×") {
+		t.Errorf("targets missing from the ratio table:\n%s", out.String())
+	}
+}
+
+func TestMedianAndRatio(t *testing.T) {
+	mk := func(n int64) *loadgen.Result { return &loadgen.Result{Requests: n, Elapsed: time.Second} }
+	if got := median([]*loadgen.Result{mk(30), mk(10), mk(20)}); got.Requests != 20 {
+		t.Errorf("median of 30,10,20 = %d", got.Requests)
+	}
+	if got := median([]*loadgen.Result{mk(40), mk(10)}); got.Requests != 10 {
+		t.Errorf("median of 40,10 = %d, want the lower middle 10", got.Requests)
+	}
+	rep := &Report{
+		Scenarios: []Scenario{{Name: "x", MinVsPython: 4, MinVsBare: 0.85}},
+		Servers:   []string{"go", "python", "bare"},
+		Results:   [][]*loadgen.Result{{mk(900), mk(200), mk(1000)}},
+	}
+	if r := rep.Ratio(0, "go", "python"); r != 4.5 {
+		t.Errorf("go/python = %v, want 4.5", r)
+	}
+	if r := rep.Ratio(0, "go", "nobody"); r != 0 {
+		t.Errorf("ratio with a missing server = %v, want 0", r)
+	}
+	var out bytes.Buffer
+	rep.Format(&out)
+	for _, want := range []string{"4.50×", "≥4× ok", "0.90", "≥0.85 ok"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, out.String())
+		}
+	}
+	rep.Results[0][0] = mk(700)
+	out.Reset()
+	rep.Format(&out)
+	if !strings.Contains(out.String(), "≥4× MISSED") || !strings.Contains(out.String(), "≥0.85 MISSED") {
+		t.Errorf("missed targets not flagged:\n%s", out.String())
+	}
+}
+
+func TestStartServerErrors(t *testing.T) {
+	_, err := StartPython(context.Background(), "testdata/does-not-exist.py")
+	if err == nil || !strings.Contains(err.Error(), "did not print a port") || !strings.Contains(err.Error(), "No such file") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := StartChild(context.Background(), "nginx"); err == nil || !strings.Contains(err.Error(), `unknown benchmark server "nginx"`) {
+		t.Fatalf("err = %v", err)
+	}
+}

@@ -1,0 +1,59 @@
+package core
+
+import (
+	"context"
+	"net"
+)
+
+// EchoBufSize is the textbook UDP echo server's recvfrom(8192).
+const EchoBufSize = 8192
+
+// UDPEchoServer is the textbook's UDP echo server (udpechoserver.py): it
+// sends every datagram back to where it came from and logs the client's
+// address. A datagram longer than BufSize is cut to BufSize bytes, as
+// recvfrom(8192) does, and a failure with one datagram is logged and the
+// server keeps serving — the textbook's try/except around the loop body.
+//
+// The zero value is ready to use; concurrency and shutdown are as for
+// UDPTimestampServer.
+type UDPEchoServer struct {
+	// BufSize is the most bytes of a datagram that are read and echoed (0
+	// means EchoBufSize).
+	BufSize int
+	// Logf, if set, receives one line per datagram and per problem.
+	Logf func(format string, args ...any)
+
+	srv packetServer
+}
+
+// ServePacket echoes datagrams on pc until Shutdown or Close, then returns
+// ErrServerClosed; it closes pc when it returns.
+func (s *UDPEchoServer) ServePacket(pc net.PacketConn) error {
+	size := s.BufSize
+	if size <= 0 {
+		size = EchoBufSize
+	}
+	buf := make([]byte, size+1)
+	return s.srv.serve(pc, s.Logf, buf, func(n int, from net.Addr) []byte {
+		if n > size {
+			s.srv.logf(s.Logf, "datagram from %s cut to %d bytes, as recvfrom(%d) does", from, size, size)
+			n = size
+		}
+		s.srv.logf(s.Logf, "got %d bytes from %s", n, from)
+		return buf[:n]
+	})
+}
+
+// ListenAndServe listens on addr (network "udp", "udp4" or "udp6"), logs
+// the bound address through Logf and serves until ctx is done, then shuts
+// down and returns nil. After Shutdown or Close it returns ErrServerClosed.
+func (s *UDPEchoServer) ListenAndServe(ctx context.Context, network, addr string) error {
+	return listenAndServePacket(ctx, network, addr, "udp echo server", s.Logf, s.ServePacket, s.Shutdown)
+}
+
+// Shutdown stops the server after the datagram it is echoing, if any; see
+// UDPTimestampServer.Shutdown.
+func (s *UDPEchoServer) Shutdown(ctx context.Context) error { return s.srv.shutdown(ctx) }
+
+// Close closes the server's sockets immediately.
+func (s *UDPEchoServer) Close() error { return s.srv.close() }

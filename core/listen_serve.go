@@ -1,0 +1,317 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// Defaults shared by the stream servers.
+const (
+	// DefaultMaxConns bounds the connections a stream server serves at
+	// once when MaxConns is 0.
+	DefaultMaxConns = 512
+	// DefaultIdleTimeout closes a connection that sends nothing for this
+	// long when IdleTimeout is 0.
+	DefaultIdleTimeout = 2 * time.Minute
+	// shutdownGrace bounds how long ListenAndServe waits for connections
+	// to finish after its context is cancelled before it closes them.
+	shutdownGrace = 5 * time.Second
+)
+
+// errShuttingDown ends a handler that finds the server shutting down
+// before its next read.
+var errShuttingDown = errors.New("server shutting down")
+
+// aLongTimeAgo is a deadline in the past: setting it makes blocked reads
+// return at once, which is how Shutdown wakes handlers without losing a
+// reply that is being written.
+var aLongTimeAgo = time.Unix(1, 0)
+
+// streamServer is the accept loop, connection tracking and shutdown that
+// TimestampServer and LineTimestampServer share.
+type streamServer struct {
+	mu        sync.Mutex
+	listeners map[net.Listener]struct{}
+	conns     map[net.Conn]struct{}
+	slots     chan struct{} // one token per running handler; nil until first Serve
+	done      chan struct{} // closed when shutting down
+	drained   chan struct{} // closed when the last handler leaves after shutdown began
+	closing   atomic.Bool
+
+	active atomic.Int64 // connections being served now
+	peak   atomic.Int64 // the most served at once, for tests and the CLI
+}
+
+// streamConfig is what differs between the stream servers.
+type streamConfig struct {
+	iterative bool
+	maxConns  int
+	logf      func(format string, args ...any)
+	// handle serves one connection and says why it ended (nil, io.EOF, a
+	// timeout, ...). It must not close c.
+	handle func(c net.Conn) error
+	idle   time.Duration
+}
+
+func (s *streamServer) logf(cfg *streamConfig, format string, args ...any) {
+	if cfg.logf != nil {
+		cfg.logf(format, args...)
+	}
+}
+
+func (s *streamServer) init(maxConns int) {
+	if s.done == nil {
+		s.done = make(chan struct{})
+		s.listeners = make(map[net.Listener]struct{})
+		s.conns = make(map[net.Conn]struct{})
+		s.slots = make(chan struct{}, maxConns)
+	}
+}
+
+// serve accepts on l until shutdown. Excess connections are not accepted
+// while all slots are busy: they wait in the kernel's accept queue (the
+// listen backlog), exactly where the textbook's listen(5) keeps them.
+func (s *streamServer) serve(l net.Listener, cfg streamConfig) error {
+	if cfg.maxConns <= 0 {
+		cfg.maxConns = DefaultMaxConns
+	}
+	if cfg.iterative {
+		cfg.maxConns = 1
+	}
+	s.mu.Lock()
+	s.init(cfg.maxConns)
+	if s.closing.Load() {
+		s.mu.Unlock()
+		l.Close()
+		return ErrServerClosed
+	}
+	s.listeners[l] = struct{}{}
+	slots, done := s.slots, s.done
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, l)
+		s.mu.Unlock()
+		l.Close()
+	}()
+
+	var backoff time.Duration
+	for {
+		select {
+		case slots <- struct{}{}:
+		case <-done:
+			return ErrServerClosed
+		}
+		c, err := l.Accept()
+		if err != nil {
+			<-slots
+			if s.closing.Load() {
+				return ErrServerClosed
+			}
+			if !retryableAccept(err) {
+				return Wrap("accept", l.Addr().String(), err)
+			}
+			// Out of file descriptors or buffers: wait for connections to
+			// end instead of spinning, like net/http.
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			s.logf(&cfg, "accept: %v; retrying in %v", err, backoff)
+			select {
+			case <-time.After(backoff):
+			case <-done:
+				return ErrServerClosed
+			}
+			continue
+		}
+		backoff = 0
+		if !s.track(c) {
+			c.Close()
+			<-slots
+			return ErrServerClosed
+		}
+		if cfg.iterative {
+			s.run(c, &cfg)
+			<-slots
+			continue
+		}
+		go func() {
+			s.run(c, &cfg)
+			<-slots
+		}()
+	}
+}
+
+func retryableAccept(err error) bool {
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) ||
+		errors.Is(err, syscall.ENOBUFS) || errors.Is(err, syscall.ENOMEM)
+}
+
+func (s *streamServer) track(c net.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing.Load() {
+		return false
+	}
+	s.conns[c] = struct{}{}
+	return true
+}
+
+func (s *streamServer) run(c net.Conn, cfg *streamConfig) {
+	n := s.active.Add(1)
+	for p := s.peak.Load(); n > p && !s.peak.CompareAndSwap(p, n); p = s.peak.Load() {
+	}
+	peer := peerName(c)
+	s.logf(cfg, "...connected from %s", peer)
+	err := cfg.handle(c)
+	c.Close()
+	s.active.Add(-1)
+	s.logf(cfg, "...closed %s: %s", peer, s.endReason(err, cfg.idle))
+
+	s.mu.Lock()
+	delete(s.conns, c)
+	if s.drained != nil && len(s.conns) == 0 {
+		close(s.drained)
+		s.drained = nil
+	}
+	s.mu.Unlock()
+}
+
+// peerName names the client for the log. A Unix-domain client usually has
+// no address (it did not bind), and a nil Addr must not panic.
+func peerName(c net.Conn) string {
+	a := c.RemoteAddr()
+	if a == nil {
+		return "(no address)"
+	}
+	if ua, ok := a.(*net.UnixAddr); ok && (ua == nil || ua.Name == "" || ua.Name == "@") {
+		return "(unnamed unix socket)"
+	}
+	return a.String()
+}
+
+// endReason says in a few words why a connection ended.
+func (s *streamServer) endReason(err error, idle time.Duration) string {
+	switch {
+	case err == nil:
+		return "answered"
+	case errors.Is(err, errShuttingDown):
+		return "server shutting down"
+	case errors.Is(err, io.EOF):
+		return "client closed the connection"
+	case errors.Is(err, os.ErrDeadlineExceeded) && s.closing.Load():
+		return "server shutting down"
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return "idle for " + idle.String()
+	case errors.Is(err, net.ErrClosed) && s.closing.Load():
+		return "server closed"
+	}
+	return Wrap("serve", "", err).Error()
+}
+
+// setReadDeadline arms the idle timer (on the real clock: Now only
+// stamps replies) before a read and reports false if
+// the server is shutting down. The order matters: Shutdown sets closing
+// and then a past deadline; a handler sets its deadline and then checks
+// closing, so one of the two always sees the other.
+func (s *streamServer) setReadDeadline(c net.Conn, now time.Time, idle time.Duration) bool {
+	if idle > 0 {
+		c.SetReadDeadline(now.Add(idle))
+	}
+	return !s.closing.Load()
+}
+
+// beginClose marks the server as closing and closes its listeners.
+func (s *streamServer) beginClose() []net.Conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init(1)
+	if !s.closing.Swap(true) {
+		close(s.done)
+	}
+	for l := range s.listeners {
+		l.Close()
+	}
+	conns := make([]net.Conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	return conns
+}
+
+// shutdown stops accepting, wakes every handler blocked in a read (a
+// reply already being written is still sent) and waits for them to
+// leave or for ctx to end, in which case it closes what is left.
+func (s *streamServer) shutdown(ctx context.Context) error {
+	for _, c := range s.beginClose() {
+		c.SetReadDeadline(aLongTimeAgo)
+	}
+	s.mu.Lock()
+	if len(s.conns) == 0 {
+		s.mu.Unlock()
+		return nil
+	}
+	if s.drained == nil {
+		s.drained = make(chan struct{})
+	}
+	drained := s.drained
+	s.mu.Unlock()
+	select {
+	case <-drained:
+		return nil
+	case <-ctx.Done():
+		s.close()
+		return ctx.Err()
+	}
+}
+
+// close closes the listeners and every connection at once.
+func (s *streamServer) close() error {
+	for _, c := range s.beginClose() {
+		c.Close()
+	}
+	return nil
+}
+
+// listenAndServe listens on addr, logs the bound address, serves until
+// ctx is done and then shuts down gracefully within shutdownGrace.
+func listenAndServe(ctx context.Context, network, addr, what string,
+	logf func(string, ...any),
+	serve func(net.Listener) error, shutdown func(context.Context) error) error {
+	l, err := Listen(ctx, network, addr)
+	if err != nil {
+		return err
+	}
+	if logf != nil {
+		logf("%s listening on %s %s", what, l.Addr().Network(), l.Addr())
+	}
+	return serveUntil(ctx, func() error { return serve(l) }, shutdown, logf)
+}
+
+func serveUntil(ctx context.Context, serve func() error, shutdown func(context.Context) error, logf func(string, ...any)) error {
+	errc := make(chan error, 1)
+	go func() { errc <- serve() }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	if logf != nil {
+		logf("shutting down: %v", context.Cause(ctx))
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	err := shutdown(sctx)
+	cancel()
+	if serr := <-errc; !errors.Is(serr, ErrServerClosed) && serr != nil {
+		return serr
+	}
+	if err != nil {
+		return Wrap("shut down", "", err)
+	}
+	return nil
+}

@@ -1,0 +1,171 @@
+package core
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"time"
+)
+
+// DefaultMaxLine bounds the line a LineTimestampServer reads when MaxLine
+// is 0. Python's readline() has no bound; a server on a network needs one.
+const DefaultMaxLine = 64 << 10
+
+// LineTimestampServer is the textbook's SocketServer variant (tsTservSS.py,
+// a StreamRequestHandler): for each connection it reads ONE line with
+// readline(), writes "[ctime] line" — the line keeps its "\r\n" or "\n",
+// and a client that sends nothing before EOF gets "[ctime] " — then shuts
+// down its sending side and closes, as socketserver does after handle().
+//
+// The zero value serves concurrently (like ThreadingTCPServer); Iterative
+// gives the textbook's plain TCPServer. Fields, concurrency and shutdown
+// are as for TimestampServer.
+type LineTimestampServer struct {
+	// Iterative serves one connection at a time, like socketserver.TCPServer.
+	Iterative bool
+	// MaxConns bounds the connections served at once; see TimestampServer.
+	MaxConns int
+	// IdleTimeout bounds the wait for the line (0 means DefaultIdleTimeout;
+	// negative means never).
+	IdleTimeout time.Duration
+	// MaxLine is the longest line accepted, in bytes (0 means
+	// DefaultMaxLine). A longer line closes the connection without reply.
+	MaxLine int
+	// Now is the clock for the stamp (nil means time.Now).
+	Now func() time.Time
+	// Logf, if set, receives one line per connection and per problem. It
+	// may be called from several goroutines at once.
+	Logf func(format string, args ...any)
+
+	srv streamServer
+}
+
+// errLineTooLong ends a connection whose line exceeds MaxLine.
+var errLineTooLong = errors.New("line too long")
+
+var readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
+
+// Serve accepts connections on l until Shutdown or Close, then returns
+// ErrServerClosed. It closes l when it returns.
+func (s *LineTimestampServer) Serve(l net.Listener) error {
+	return s.srv.serve(l, streamConfig{
+		iterative: s.Iterative,
+		maxConns:  s.MaxConns,
+		logf:      s.Logf,
+		handle:    s.handle,
+		idle:      idleTimeout(s.IdleTimeout),
+	})
+}
+
+// ListenAndServe listens on addr, logs the bound address through Logf and
+// serves until ctx is done, then shuts down gracefully and returns nil;
+// see TimestampServer.ListenAndServe.
+func (s *LineTimestampServer) ListenAndServe(ctx context.Context, network, addr string) error {
+	return listenAndServe(ctx, network, addr, "socketserver timestamp server", s.Logf, s.Serve, s.Shutdown)
+}
+
+// Shutdown stops accepting, ends connections still waiting for their line
+// and waits for the others to finish or for ctx to end; see
+// TimestampServer.Shutdown.
+func (s *LineTimestampServer) Shutdown(ctx context.Context) error { return s.srv.shutdown(ctx) }
+
+// Close closes the listeners and all connections immediately.
+func (s *LineTimestampServer) Close() error { return s.srv.close() }
+
+func (s *LineTimestampServer) handle(c net.Conn) error {
+	now := s.Now
+	if now == nil {
+		now = time.Now
+	}
+	maxLine := s.MaxLine
+	if maxLine <= 0 {
+		maxLine = DefaultMaxLine
+	}
+	if !s.srv.setReadDeadline(c, time.Now(), idleTimeout(s.IdleTimeout)) {
+		return errShuttingDown
+	}
+	br := readerPool.Get().(*bufio.Reader)
+	br.Reset(c)
+	defer func() { br.Reset(nil); readerPool.Put(br) }()
+
+	line, err := readLineMax(br, maxLine)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	// One write, like socketserver's unbuffered wfile.write.
+	reply := AppendStamp(make([]byte, 0, stampLen+len(line)), now(), line)
+	if _, err := c.Write(reply); err != nil {
+		return err
+	}
+	if tc, ok := c.(interface{ CloseWrite() error }); ok {
+		tc.CloseWrite() // socketserver's shutdown(SHUT_WR) before close
+	}
+	return nil
+}
+
+// readLineMax is Python's readline(): bytes up to and including "\n", or
+// whatever came before EOF (possibly nothing, with io.EOF). It fails with
+// errLineTooLong past limit bytes.
+func readLineMax(br *bufio.Reader, limit int) ([]byte, error) {
+	var line []byte
+	for {
+		frag, err := br.ReadSlice('\n')
+		if len(line)+len(frag) > limit {
+			return nil, fmt.Errorf("%w (more than %d bytes)", errLineTooLong, limit)
+		}
+		line = append(line, frag...)
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			return line, err
+		}
+	}
+}
+
+// LineTimestampClient is the textbook's SocketServer client (tsTclntSS.py):
+// every message opens a new connection, sends the message and "\r\n",
+// reads the reply and closes. The zero value is ready to use and may be
+// shared by goroutines.
+type LineTimestampClient struct {
+	// Dialer opens each connection (nil means a zero net.Dialer).
+	Dialer *net.Dialer
+	// Timeout bounds each connect and each wait for a reply (0 means only
+	// ctx bounds them).
+	Timeout time.Duration
+	// BufSize bounds the reply read (0 means BufSize, as the textbook's
+	// recv(1024)).
+	BufSize int
+}
+
+// Exchange connects to addr, sends line followed by "\r\n", and returns the
+// server's reply as sent, e.g. "[Sat Nov 21 11:10:46 2026] hello\r\n" (the
+// textbook prints it with strip()). Because the server closes after its
+// reply, the client reads until EOF — the connection's end is the frame —
+// up to BufSize bytes.
+func (c *LineTimestampClient) Exchange(ctx context.Context, network, addr string, line []byte) ([]byte, error) {
+	conn, err := dialChecked(ctx, c.Dialer, c.Timeout, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	stop := watchIO(ctx, conn, c.Timeout)
+	defer stop()
+	msg := append(append(make([]byte, 0, len(line)+2), line...), '\r', '\n')
+	if _, err := conn.Write(msg); err != nil {
+		return nil, ioError(ctx, "send", addr, c.Timeout, err)
+	}
+	size := c.BufSize
+	if size <= 0 {
+		size = BufSize
+	}
+	reply, err := io.ReadAll(io.LimitReader(conn, int64(size)))
+	if err != nil {
+		return nil, ioError(ctx, "receive", addr, c.Timeout, err)
+	}
+	if len(reply) == 0 {
+		return nil, ioError(ctx, "receive", addr, c.Timeout, io.EOF)
+	}
+	return reply, nil
+}

@@ -1,0 +1,188 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// UDPTimestampServer is the textbook's UDP timestamp server (tsUserv.py):
+// every datagram, even an empty one, is answered with one datagram
+// "[ctime] data" sent back to its source. Like recvfrom(1024), a datagram
+// longer than BufSize is cut to BufSize bytes (and the cut is logged).
+//
+// The zero value is ready to use. The fields must not change once
+// ServePacket has been called; ServePacket, Shutdown and Close may be
+// called from different goroutines.
+type UDPTimestampServer struct {
+	// BufSize is the most bytes of a datagram that are read (0 means
+	// BufSize, the textbook's recvfrom(1024)).
+	BufSize int
+	// Now is the clock for the stamp (nil means time.Now).
+	Now func() time.Time
+	// Logf, if set, receives one line per datagram and per problem.
+	Logf func(format string, args ...any)
+
+	srv packetServer
+}
+
+// ServePacket answers datagrams on pc until Shutdown or Close, then
+// returns ErrServerClosed; it closes pc when it returns. A failed read or
+// reply is logged and serving goes on, like the textbook's loop. Datagrams
+// are answered one at a time, in arrival order.
+func (s *UDPTimestampServer) ServePacket(pc net.PacketConn) error {
+	size := s.BufSize
+	if size <= 0 {
+		size = BufSize
+	}
+	now := s.Now
+	if now == nil {
+		now = time.Now
+	}
+	var st stamper
+	// One spare byte behind the BufSize reveals a datagram that was longer.
+	buf := make([]byte, stampLen+size+1)
+	return s.srv.serve(pc, s.Logf, buf[stampLen:], func(n int, from net.Addr) []byte {
+		if n > size {
+			s.srv.logf(s.Logf, "datagram from %s cut to %d bytes, as recvfrom(%d) does", from, size, size)
+			n = size
+		}
+		s.srv.logf(s.Logf, "...received from and returned to %s", from)
+		return st.frame(buf, n, now())
+	})
+}
+
+// ListenAndServe listens on addr (network "udp", "udp4" or "udp6"), logs
+// the bound address through Logf and serves until ctx is done, then shuts
+// down and returns nil. After Shutdown or Close it returns ErrServerClosed.
+func (s *UDPTimestampServer) ListenAndServe(ctx context.Context, network, addr string) error {
+	return listenAndServePacket(ctx, network, addr, "udp timestamp server", s.Logf, s.ServePacket, s.Shutdown)
+}
+
+// Shutdown stops the server after the datagram it is answering, if any,
+// and waits for ServePacket to return or for ctx to end (then it closes
+// the sockets and returns ctx's error).
+func (s *UDPTimestampServer) Shutdown(ctx context.Context) error { return s.srv.shutdown(ctx) }
+
+// Close closes the server's sockets immediately.
+func (s *UDPTimestampServer) Close() error { return s.srv.close() }
+
+// packetServer is the receive loop and shutdown shared by the datagram
+// servers.
+type packetServer struct {
+	mu      sync.Mutex
+	pcs     map[net.PacketConn]struct{}
+	drained chan struct{}
+	closing atomic.Bool
+
+	datagrams atomic.Int64 // datagrams answered, for tests
+}
+
+func (s *packetServer) logf(logf func(string, ...any), format string, args ...any) {
+	if logf != nil {
+		logf(format, args...)
+	}
+}
+
+// serve reads datagrams into in and sends back what reply returns for
+// them. Errors of one datagram never stop the loop; repeated read errors
+// back off so that a broken socket does not spin.
+func (s *packetServer) serve(pc net.PacketConn, logf func(string, ...any), in []byte, reply func(n int, from net.Addr) []byte) error {
+	s.mu.Lock()
+	if s.closing.Load() {
+		s.mu.Unlock()
+		pc.Close()
+		return ErrServerClosed
+	}
+	if s.pcs == nil {
+		s.pcs = make(map[net.PacketConn]struct{})
+	}
+	s.pcs[pc] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		pc.Close()
+		s.mu.Lock()
+		delete(s.pcs, pc)
+		if s.drained != nil && len(s.pcs) == 0 {
+			close(s.drained)
+			s.drained = nil
+		}
+		s.mu.Unlock()
+	}()
+
+	var backoff time.Duration
+	for {
+		n, from, err := pc.ReadFrom(in)
+		if err != nil {
+			if s.closing.Load() {
+				return ErrServerClosed
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return Wrap("receive", pc.LocalAddr().String(), err)
+			}
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			s.logf(logf, "%v; serving on in %v", Wrap("receive", pc.LocalAddr().String(), err), backoff)
+			t := time.NewTimer(backoff)
+			<-t.C
+			continue
+		}
+		backoff = 0
+		if _, err := pc.WriteTo(reply(n, from), from); err != nil {
+			s.logf(logf, "%v; serving on", Wrap("reply", from.String(), err))
+			continue
+		}
+		s.datagrams.Add(1)
+	}
+}
+
+func (s *packetServer) shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing.Store(true)
+	if len(s.pcs) == 0 {
+		s.mu.Unlock()
+		return nil
+	}
+	for pc := range s.pcs {
+		// Wakes ReadFrom; a reply being sent is finished first.
+		pc.SetReadDeadline(aLongTimeAgo)
+	}
+	if s.drained == nil {
+		s.drained = make(chan struct{})
+	}
+	drained := s.drained
+	s.mu.Unlock()
+	select {
+	case <-drained:
+		return nil
+	case <-ctx.Done():
+		s.close()
+		return ctx.Err()
+	}
+}
+
+func (s *packetServer) close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closing.Store(true)
+	for pc := range s.pcs {
+		pc.Close()
+	}
+	return nil
+}
+
+// listenAndServePacket is listenAndServe for datagram servers.
+func listenAndServePacket(ctx context.Context, network, addr, what string,
+	logf func(string, ...any),
+	serve func(net.PacketConn) error, shutdown func(context.Context) error) error {
+	pc, err := ListenPacket(ctx, network, addr)
+	if err != nil {
+		return err
+	}
+	if logf != nil {
+		logf("%s listening on %s %s", what, pc.LocalAddr().Network(), pc.LocalAddr())
+	}
+	return serveUntil(ctx, func() error { return serve(pc) }, shutdown, logf)
+}

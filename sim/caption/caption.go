@@ -1,0 +1,727 @@
+// Package caption explains trace events in plain language, in English and
+// Simplified Chinese: "The SYN was lost on link c-s: no SYN-ACK will come,
+// so after RTO = 1 s the client sends the SYN again." / "SYN 在链路 c-s 上丢失……".
+//
+// A single event rarely explains itself: whether a segment is a
+// retransmission, which duplicate ACK this is, what the sender's RTO is,
+// are facts of the trace around it. Annotate walks a trace once and returns
+// a Context per event; For turns an event and its Context into a sentence.
+// The sentences live in one table (catalogue.go), every entry in both
+// languages; Runes lists the characters the Chinese ones use, so a renderer
+// can embed a font subset that covers them.
+//
+// The package depends on the standard library and sim/trace only.
+package caption
+
+//go:generate go test -run TestZhRunesFile -update
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"socketlab/sim/trace"
+)
+
+// Lang is a caption language.
+type Lang string
+
+// The languages of the catalogue.
+const (
+	English Lang = "en"
+	Chinese Lang = "zh" // Simplified Chinese
+)
+
+// Langs lists every language, English first.
+var Langs = []Lang{English, Chinese}
+
+// ParseLang accepts "en" and "zh" (also "zh-CN", "zh-Hans", "en-US" and
+// other regional tags of the two languages).
+func ParseLang(s string) (Lang, bool) {
+	base, _, _ := strings.Cut(strings.ToLower(s), "-")
+	base, _, _ = strings.Cut(base, "_")
+	switch base {
+	case "en":
+		return English, true
+	case "zh":
+		return Chinese, true
+	}
+	return "", false
+}
+
+// Who names a node: its name and its role from the trace header.
+type Who struct {
+	Name string
+	Role string // "client", "server", "router", ... or "" if the header has none
+}
+
+// Context is what a caption needs to know beyond the event itself. Build
+// it with Annotate; the zero Context gives correct but plainer captions.
+type Context struct {
+	// Analysis holds the packet facts: relative sequence numbers,
+	// retransmission, duplicate ACK, window probe, loss. For a Deliver at
+	// the packet's destination, OutOfOrder and Overtook are end to end.
+	trace.Analysis
+
+	Node, Peer       Who  // the event's node and the node at the other end of its link
+	Sender, Receiver Who  // the packet's original sender and its destination host
+	Router           bool // the event happens at a router
+	Copy             bool // the packet is a copy a link made
+	FinalHop         bool // a Deliver at the packet's destination host
+
+	// RTO is the sender's retransmission timeout at that moment; for a
+	// timer being set, how long until it fires.
+	RTO time.Duration
+	// HandshakeACK: the ACK that completes a three-way handshake.
+	HandshakeACK bool
+	// Gap: a TCP segment arrived while earlier bytes are missing;
+	// Expected is the relative sequence number the receiver still waits for.
+	Gap      bool
+	Expected uint32
+	// PrevDupAcks is the connection's duplicate-ACK count before a
+	// connstat event.
+	PrevDupAcks uint8
+	// QuotedPort is, for an ICMP error, the destination port of the
+	// packet it quotes.
+	QuotedPort uint16
+}
+
+// Annotate walks t once and returns one Context per event, index for index.
+func Annotate(t *trace.Trace) []Context {
+	an := trace.Analyze(t)
+	out := make([]Context, len(t.Events))
+	nodes := map[string]trace.Node{}
+	owner := map[netip.Addr]string{}
+	for _, n := range t.Header.Nodes {
+		nodes[n.Name] = n
+		for _, a := range n.Addrs {
+			owner[a] = n.Name
+		}
+	}
+	who := func(name string) Who { return Who{Name: name, Role: nodes[name].Role} }
+	isRouter := func(name string) bool { n, ok := nodes[name]; return ok && n.Kind == trace.NodeRouter }
+
+	type connKey struct {
+		node  string
+		local netip.AddrPort
+	}
+	rto := map[connKey]time.Duration{}
+	dups := map[connKey]uint8{}
+	synack := map[flowKey]uint32{} // flow of a SYN-ACK -> its sequence number
+	acked := map[flowKey]bool{}    // flows whose handshake ACK was sent
+	receivers := map[flowKey]*recv{}
+	pending := map[flowKey][]uint64{} // end to end: packets sent, not yet arrived or lost
+	packets := map[uint64]trace.Packet{}
+
+	for i := range t.Events {
+		e := &t.Events[i]
+		c := &out[i]
+		c.Analysis = an[i]
+		c.Node, c.Peer = who(e.Node), who(e.Peer)
+		c.Router = isRouter(e.Node)
+
+		if e.Conn != (trace.ConnState{}) {
+			k := connKey{e.Node, e.Conn.Local}
+			c.PrevDupAcks = dups[k]
+			dups[k] = e.Conn.DupAcks
+			rto[k] = e.Conn.RTO
+		}
+		switch e.Kind {
+		case trace.KindTimerSet:
+			c.RTO = e.Deadline - e.At
+		case trace.KindTimerFire, trace.KindTimerCancel, trace.KindState, trace.KindConnStat:
+			c.RTO = e.Conn.RTO
+		}
+		if !isPacketKind(e.Kind) {
+			continue
+		}
+
+		p := &e.Packet
+		packets[p.ID] = *p
+		sender := e.Node
+		if c.Origin >= 0 {
+			sender = t.Events[c.Origin].Node
+		}
+		c.Sender = who(sender)
+		c.Receiver = who(owner[p.Dst.Addr()])
+		c.Copy = p.Orig != 0
+		c.RTO = rto[connKey{sender, p.Src}]
+		if p.Proto == trace.ProtoICMP {
+			c.QuotedPort = packets[p.Quote].Dst.Port()
+		}
+		flow := flowKey{p.Src, p.Dst}
+
+		switch e.Kind {
+		case trace.KindSend:
+			if c.Hop || c.Copy {
+				break
+			}
+			pending[flow] = append(pending[flow], p.ID)
+			if p.Proto != trace.ProtoTCP {
+				break
+			}
+			switch {
+			case p.Flags.Has(trace.FlagSYN | trace.FlagACK):
+				synack[flow] = p.Seq
+			case p.Flags.Has(trace.FlagACK) && p.SegLen() == 0 && p.Flags&trace.FlagRST == 0:
+				rev := flowKey{p.Dst, p.Src}
+				if s, ok := synack[rev]; ok && !acked[flow] && p.Ack == s+1 {
+					c.HandshakeACK, acked[flow] = true, true
+				}
+			}
+		case trace.KindDuplicate:
+			pending[flow] = append(pending[flow], p.ID)
+		case trace.KindDrop:
+			if c.Lost {
+				pending[flow] = slices.DeleteFunc(pending[flow], func(id uint64) bool { return id == p.ID })
+			}
+		case trace.KindDeliver:
+			dst, known := owner[p.Dst.Addr()]
+			c.FinalHop = known && dst == e.Node || !known && !c.Router
+			if !c.FinalHop {
+				break
+			}
+			// End-to-end order: did it overtake a packet sent before it?
+			c.OutOfOrder, c.Overtook = false, 0
+			q := pending[flow]
+			if j := slices.Index(q, p.ID); j >= 0 {
+				for _, id := range q[:j] {
+					o := packets[id]
+					if id != p.Orig && o.Orig != p.ID && !(p.Orig != 0 && o.Orig == p.Orig) {
+						c.OutOfOrder, c.Overtook = true, id
+						break
+					}
+				}
+				pending[flow] = slices.Delete(q, j, j+1)
+			}
+			if p.Proto == trace.ProtoTCP {
+				c.Gap, c.Expected = receive(receivers, flow, p, c.RelSeq)
+			}
+		}
+	}
+	return out
+}
+
+type flowKey struct{ src, dst netip.AddrPort }
+
+// recv is what a TCP receiver has got: RCV.NXT and the segments it holds
+// beyond a gap (start -> end).
+type recv struct {
+	next uint32
+	ooo  map[uint32]uint32
+}
+
+// receive records segment p arriving at its receiver and returns whether
+// it leaves a gap before it, and the relative sequence number still expected.
+func receive(rs map[flowKey]*recv, k flowKey, p *trace.Packet, relSeq uint32) (bool, uint32) {
+	base := p.Seq - relSeq
+	r := rs[k]
+	if p.Flags.Has(trace.FlagSYN) {
+		rs[k] = &recv{next: p.Seq + 1, ooo: map[uint32]uint32{}}
+		return false, 0
+	}
+	if r == nil || p.SegLen() == 0 {
+		return false, 0
+	}
+	end := p.Seq + p.SegLen()
+	switch {
+	case p.Seq == r.next:
+		r.next = end
+		for {
+			e, ok := r.ooo[r.next]
+			if !ok {
+				break
+			}
+			delete(r.ooo, r.next)
+			r.next = e
+		}
+		return false, 0
+	case int32(p.Seq-r.next) > 0:
+		r.ooo[p.Seq] = end
+		return true, r.next - base
+	}
+	return false, 0
+}
+
+func isPacketKind(k trace.Kind) bool {
+	switch k {
+	case trace.KindSend, trace.KindEnqueue, trace.KindDrop, trace.KindDuplicate, trace.KindDeliver:
+		return true
+	}
+	return false
+}
+
+// Key returns the catalogue key For uses for e: "kind[.detail]".
+func Key(e *trace.Event, c *Context) string {
+	p := &e.Packet
+	f := p.Flags
+	retx := c.Retransmission
+	switch e.Kind {
+	case trace.KindSend:
+		if c.Hop {
+			return "send.forward"
+		}
+		switch p.Proto {
+		case trace.ProtoTCP:
+			switch {
+			case f.Has(trace.FlagRST):
+				return "send.rst"
+			case f.Has(trace.FlagSYN | trace.FlagACK):
+				return pick(retx, "send.synack.retx", "send.synack")
+			case f.Has(trace.FlagSYN):
+				return pick(retx, "send.syn.retx", "send.syn")
+			case c.WindowProbe:
+				return "send.probe"
+			case c.FastRetransmit:
+				return "send.data.fastretx"
+			case f.Has(trace.FlagFIN) && len(p.Payload) == 0:
+				return pick(retx, "send.fin.retx", "send.fin")
+			case len(p.Payload) > 0:
+				return pick(retx, "send.data.retx", "send.data")
+			case c.DupAck > 0:
+				return "send.dupack"
+			case c.ZeroWindow:
+				return "send.zerowindow"
+			case c.HandshakeACK:
+				return "send.ack.handshake"
+			}
+			return "send.ack"
+		case trace.ProtoUDP:
+			return "send.udp"
+		case trace.ProtoICMP:
+			return pick(portUnreachable(p), "send.icmp.port-unreachable", "send.icmp")
+		}
+		return "send"
+	case trace.KindDeliver:
+		if c.Router {
+			return "deliver.router"
+		}
+		switch p.Proto {
+		case trace.ProtoTCP:
+			switch {
+			case f.Has(trace.FlagRST):
+				return "deliver.rst"
+			case f.Has(trace.FlagSYN | trace.FlagACK):
+				return "deliver.synack"
+			case f.Has(trace.FlagSYN):
+				return "deliver.syn"
+			case len(p.Payload) > 0 && c.Gap:
+				return "deliver.data.gap"
+			case len(p.Payload) > 0 && c.OutOfOrder:
+				return "deliver.data.reordered"
+			case len(p.Payload) > 0:
+				return "deliver.data"
+			case f.Has(trace.FlagFIN):
+				return "deliver.fin"
+			case c.DupAck > 0:
+				return "deliver.dupack"
+			}
+			return "deliver.ack"
+		case trace.ProtoUDP:
+			switch {
+			case c.Copy:
+				return "deliver.udp.copy"
+			case c.OutOfOrder:
+				return "deliver.udp.reordered"
+			}
+			return "deliver.udp"
+		case trace.ProtoICMP:
+			return pick(portUnreachable(p), "deliver.icmp.port-unreachable", "deliver.icmp")
+		}
+		return "deliver"
+	case trace.KindDrop:
+		switch e.Reason {
+		case trace.DropNone:
+			return "drop"
+		case trace.DropLoss:
+			switch {
+			case p.Proto == trace.ProtoUDP:
+				return "drop.loss.udp"
+			case p.Proto != trace.ProtoTCP:
+				return "drop.loss"
+			case f.Has(trace.FlagSYN | trace.FlagACK):
+				return "drop.loss.synack"
+			case f.Has(trace.FlagSYN):
+				return "drop.loss.syn"
+			case len(p.Payload) > 0:
+				return "drop.loss.data"
+			case f.Has(trace.FlagFIN):
+				return "drop.loss.fin"
+			}
+			return "drop.loss.ack"
+		case trace.DropNoSocket:
+			switch p.Proto {
+			case trace.ProtoTCP:
+				return "drop.no-socket.tcp"
+			case trace.ProtoUDP:
+				return "drop.no-socket.udp"
+			}
+		}
+		return "drop." + e.Reason.String()
+	case trace.KindState:
+		if e.To == trace.StateNone {
+			return "state"
+		}
+		return "state." + e.To.String()
+	case trace.KindConnStat:
+		switch {
+		case e.Conn.DupAcks >= 3 && c.PrevDupAcks < 3:
+			return "connstat.fast-recovery"
+		case e.Conn.DupAcks > 0 && e.Conn.DupAcks != c.PrevDupAcks:
+			return "connstat.dupacks"
+		}
+		return "connstat"
+	case trace.KindTimerSet, trace.KindTimerCancel, trace.KindTimerFire:
+		if e.Timer == trace.TimerNone {
+			return e.Kind.String()
+		}
+		return e.Kind.String() + "." + e.Timer.String()
+	case trace.KindApp:
+		switch {
+		case e.Op == trace.OpNone:
+			return "app"
+		case e.Op == trace.OpRead && e.N == 0 && e.Text == "":
+			return "app.read.eof"
+		}
+		return "app." + e.Op.String()
+	}
+	return e.Kind.String()
+}
+
+func pick(cond bool, yes, no string) string {
+	if cond {
+		return yes
+	}
+	return no
+}
+
+func portUnreachable(p *trace.Packet) bool {
+	if p.Src.Addr().Is4() || p.Src.Addr().Is4In6() {
+		return p.ICMPType == 3 && p.ICMPCode == 3
+	}
+	return p.ICMPType == 1 && p.ICMPCode == 4
+}
+
+var index = func() map[string]int {
+	m := make(map[string]int, len(catalogue))
+	for i, e := range catalogue {
+		m[e.key] = i
+	}
+	return m
+}()
+
+// lookup finds the entry for key, falling back to shorter keys
+// ("drop.loss.syn" → "drop.loss" → "drop").
+func lookup(key string) *entry {
+	for {
+		if i, ok := index[key]; ok {
+			return &catalogue[i]
+		}
+		j := strings.LastIndexByte(key, '.')
+		if j < 0 {
+			return nil
+		}
+		key = key[:j]
+	}
+}
+
+// For explains e in lang. ctx may be nil (no knowledge of the rest of the
+// trace). An unknown lang is treated as English.
+func For(e *trace.Event, ctx *Context, lang Lang) string {
+	if ctx == nil {
+		ctx = &Context{}
+	}
+	en := lookup(Key(e, ctx))
+	if en == nil {
+		return ""
+	}
+	tmpl := en.en
+	if lang == Chinese {
+		tmpl = en.zh
+	}
+	return fill(tmpl, e, ctx, lang)
+}
+
+// Ladder returns a caption function for trace.LadderOptions.Caption that
+// explains the events of t in lang.
+func Ladder(t *trace.Trace, lang Lang) func(i int, e *trace.Event) string {
+	ctx := Annotate(t)
+	return func(i int, e *trace.Event) string {
+		if i < 0 || i >= len(ctx) {
+			return For(e, nil, lang)
+		}
+		return For(e, &ctx[i], lang)
+	}
+}
+
+// fill replaces {name} placeholders.
+func fill(tmpl string, e *trace.Event, c *Context, lang Lang) string {
+	var sb strings.Builder
+	for {
+		i := strings.IndexByte(tmpl, '{')
+		if i < 0 {
+			sb.WriteString(tmpl)
+			break
+		}
+		j := strings.IndexByte(tmpl[i:], '}')
+		if j < 0 {
+			sb.WriteString(tmpl)
+			break
+		}
+		sb.WriteString(tmpl[:i])
+		name := tmpl[i+1 : i+j]
+		if v, ok := value(name, e, c, lang); ok {
+			sb.WriteString(v)
+		} else {
+			sb.WriteString(tmpl[i : i+j+1]) // left visible: a test catches it
+		}
+		tmpl = tmpl[i+j+1:]
+	}
+	return sb.String()
+}
+
+func value(name string, e *trace.Event, c *Context, lang Lang) (string, bool) {
+	p := &e.Packet
+	u := func(v uint64) (string, bool) { return strconv.FormatUint(v, 10), true }
+	switch name {
+	case "node", "Node":
+		return role(c.Node, e.Node, lang, name == "Node"), true
+	case "peer", "Peer":
+		return role(c.Peer, e.Peer, lang, name == "Peer"), true
+	case "sender", "Sender":
+		return role(c.Sender, e.Node, lang, name == "Sender"), true
+	case "receiver", "Receiver":
+		return role(c.Receiver, e.Peer, lang, name == "Receiver"), true
+	case "name":
+		return e.Node, true
+	case "id":
+		return u(p.ID)
+	case "orig":
+		return u(p.Orig)
+	case "overtook":
+		return u(c.Overtook)
+	case "seq":
+		return u(uint64(c.RelSeq))
+	case "end":
+		return u(uint64(c.RelSeq + uint32(len(p.Payload))))
+	case "ack":
+		if e.Kind == trace.KindDeliver && c.Gap {
+			return u(uint64(c.Expected))
+		}
+		if c.HaveRelAck {
+			return u(uint64(c.RelAck))
+		}
+		return u(uint64(p.Ack))
+	case "expected":
+		return u(uint64(c.Expected))
+	case "len":
+		return strconv.Itoa(len(p.Payload)), true
+	case "win":
+		return u(uint64(p.Window))
+	case "mss":
+		if p.MSS == 0 {
+			return "?", true
+		}
+		return u(uint64(p.MSS))
+	case "ttl":
+		return u(uint64(p.TTL))
+	case "port":
+		if p.Proto == trace.ProtoICMP {
+			return u(uint64(c.QuotedPort))
+		}
+		return u(uint64(p.Dst.Port()))
+	case "dup":
+		if e.Kind == trace.KindConnStat {
+			return u(uint64(e.Conn.DupAcks))
+		}
+		return u(uint64(c.DupAck))
+	case "cwnd":
+		return u(uint64(e.Conn.Cwnd))
+	case "ssthresh":
+		return u(uint64(e.Conn.Ssthresh))
+	case "n":
+		if e.Kind == trace.KindConnStat {
+			return u(uint64(e.Conn.InFlight))
+		}
+		return strconv.Itoa(e.N), true
+	case "rto":
+		return duration(c.RTO, lang), true
+	case "link":
+		if e.Link == "" {
+			return "?", true
+		}
+		return e.Link, true
+	case "text":
+		if isPacketKind(e.Kind) {
+			return quote(string(p.Payload)), true
+		}
+		return quote(e.Text), true
+	case "remote":
+		if e.Kind == trace.KindApp {
+			return e.Remote.String(), true
+		}
+		return p.Dst.Addr().String(), true
+	case "local":
+		return e.Socket.String(), true
+	case "from":
+		return e.From.String(), true
+	case "to":
+		return e.To.String(), true
+	case "timer":
+		n, ok := timerNames[e.Timer.String()]
+		if !ok {
+			n.en, n.zh = "timer", "计时器"
+		}
+		return pick(lang == Chinese, n.zh, n.en), true
+	case "msg":
+		switch e.Kind {
+		case trace.KindSend, trace.KindDeliver:
+			return fmt.Sprintf("type %d, code %d", p.ICMPType, p.ICMPCode), true
+		case trace.KindApp:
+			if e.Op == trace.OpError || e.Op == trace.OpNone {
+				return e.Text, true
+			}
+			return e.Op.String() + "()", true
+		}
+		return e.Text, true
+	}
+	return "", false
+}
+
+// role names a node for a sentence: "the client" / "客户端", "router r1" /
+// "路由器 r1", or the node's own name when its role is not a known word.
+func role(w Who, fallback string, lang Lang, capital bool) string {
+	name := w.Name
+	if name == "" {
+		name = fallback
+	}
+	if name == "" {
+		name = pick(lang == Chinese, "对端", "the peer")
+	}
+	word, rest, _ := strings.Cut(w.Role, " ")
+	var s string
+	switch {
+	case w.Role == "":
+		s = name
+	case lang == Chinese:
+		zh := ""
+		for _, r := range roleNames {
+			if r.en == strings.ToLower(word) {
+				zh = r.zh
+			}
+		}
+		switch {
+		case zh == "":
+			s = w.Role
+		case rest != "":
+			s = zh + " " + rest
+		case name != w.Role:
+			s = zh + " " + name
+		default:
+			s = zh
+		}
+	default:
+		known := false
+		for _, r := range roleNames {
+			known = known || r.en == strings.ToLower(word)
+		}
+		switch {
+		case !known || rest != "":
+			s = w.Role
+		case name != w.Role:
+			s = w.Role + " " + name
+		default:
+			s = "the " + w.Role
+		}
+	}
+	if capital && lang != Chinese {
+		r, n := utf8.DecodeRuneInString(s)
+		s = string(unicode.ToUpper(r)) + s[n:]
+	}
+	return s
+}
+
+// duration prints a timeout the way a teacher says it: "1 s", "200 ms";
+// "1 秒", "200 毫秒".
+func duration(d time.Duration, lang Lang) string {
+	unitS, unitMS := " s", " ms"
+	if lang == Chinese {
+		unitS, unitMS = " 秒", " 毫秒"
+	}
+	switch {
+	case d == 0:
+		return "?"
+	case d%time.Second == 0:
+		return strconv.FormatInt(int64(d/time.Second), 10) + unitS
+	case d%time.Millisecond == 0 && d < 10*time.Second:
+		return strconv.FormatInt(int64(d/time.Millisecond), 10) + unitMS
+	case d >= time.Second:
+		return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + unitS
+	}
+	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', -1, 64) + unitMS
+}
+
+// quote shows data in a caption: at most 24 characters, control
+// characters escaped, in straight double quotes.
+func quote(s string) string {
+	const max = 24
+	if utf8.RuneCountInString(s) > max {
+		s = string([]rune(s)[:max-1]) + "…"
+	}
+	return strconv.Quote(s)
+}
+
+// Runes returns every distinct character the Chinese captions can contain,
+// sorted: the catalogue's text without placeholders, the role and timer
+// names, the units, and printable ASCII (names, numbers and data fill the
+// placeholders). A renderer subsets a CJK font with it.
+func Runes() []rune {
+	seen := map[rune]bool{}
+	add := func(s string) {
+		for _, r := range s {
+			seen[r] = true
+		}
+	}
+	for _, e := range catalogue {
+		add(stripPlaceholders(e.zh))
+	}
+	for _, r := range roleNames {
+		add(r.zh)
+	}
+	for _, n := range timerNames {
+		add(n.zh)
+	}
+	add(duration(time.Second, Chinese) + duration(time.Millisecond, Chinese) + "…?")
+	for r := rune(0x20); r < 0x7f; r++ {
+		seen[r] = true
+	}
+	out := make([]rune, 0, len(seen))
+	for r := range seen {
+		out = append(out, r)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func stripPlaceholders(s string) string {
+	var sb strings.Builder
+	for {
+		i := strings.IndexByte(s, '{')
+		if i < 0 {
+			sb.WriteString(s)
+			return sb.String()
+		}
+		j := strings.IndexByte(s[i:], '}')
+		if j < 0 {
+			sb.WriteString(s)
+			return sb.String()
+		}
+		sb.WriteString(s[:i])
+		s = s[i+j+1:]
+	}
+}

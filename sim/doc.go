@@ -1,0 +1,149 @@
+// Package sim is socketlab's deterministic packet-flow simulator: hosts and
+// routers joined by links with delay, jitter, bandwidth, a bounded queue,
+// loss, duplication, reordering and an MTU; UDP and TCP (package sim/tcp)
+// on the hosts; small programs written against a socket-like API; and
+// scripted faults. Everything it does is a stream of trace.Events.
+//
+// # Determinism
+//
+// A run is a pure function of its Scenario (including the seed). Virtual
+// time is a time.Duration since the start; the event queue orders by (time,
+// insertion sequence); every random draw (loss, duplication, reordering,
+// jitter, TCP initial sequence numbers) comes from one PCG source seeded
+// from Scenario.Seed and is drawn in event order — and only for impairments
+// that are switched on, so a clean link draws nothing. The package reads no
+// clock, starts no goroutine and never lets map order decide anything, so
+// the same scenario gives a byte-identical trace natively and in
+// WebAssembly (TestGoldenPresets runs on both).
+//
+// Packet IDs are handed out in event order from 1; a packet keeps its ID
+// across router hops, and a duplicate gets a new one (Packet.Orig names the
+// original). A "what if this packet is lost?" re-run adds
+// Fault{Action: "drop", Packet: id}: everything before that packet is
+// unchanged, IDs included.
+//
+// # Public API
+//
+//	sc, err := sim.LoadPreset("handshake")       // or sim.ParseScenario(jsonBytes)
+//	sc.AddFault(sim.Fault{Action: "drop", Packet: 4})
+//	tr, err := sim.Run(sc)                        // run to sc.Duration, record everything
+//
+//	s, err := sim.New(sc, sink)                   // or step it yourself (the renderer)
+//	hdr := s.Header()                             // topology for the layout
+//	for s.Step() && s.Now() < limit { ... }       // or s.RunUntil(t)
+//	conns := s.Conns()                            // TCP snapshots, in creation order
+//
+// # Trace events
+//
+// For every hop of every packet the simulator emits, at the sending node:
+// KindEnqueue when the transmitter is busy, KindSend when the first bit
+// leaves (Arrive = when the last bit will reach the peer), KindDuplicate for
+// a copy the link made, or KindDrop with DropMTU / DropQueueFull. A packet
+// lost on the wire (DropLoss, or DropScripted for a fault) is Sent and then
+// Dropped half-way through its flight: a ladder draws it leaving and
+// vanishing. For link drops Node/Peer/Link are the hop's sender, receiver
+// and link. At the receiver: KindDeliver, then the host's verdict — a
+// KindDrop with DropNoSocket (TCP answers with a RST, UDP with ICMP port
+// unreachable), DropNoRoute, DropTTL or DropQueueFull (a full listen queue
+// or UDP socket buffer), with Node = that host and no link. KindApp records
+// every socket call of a program; KindNote what a program prints. The tcp
+// package adds KindState, KindConnStat and the Timer kinds itself.
+//
+// Sizes: a packet's wire size (what MTU and bandwidth apply to) is its IP
+// packet: 20 (IPv4) or 40 (IPv6) bytes of IP header, 20 of TCP (+4 for the
+// MSS option of a SYN) or 8 of UDP/ICMP, plus the payload. Serialization
+// delay is size·8/bandwidth exactly (1500 B at 1 Mb/s = 12 ms).
+//
+// # Scenario format
+//
+// A scenario is one JSON object, decoded strictly: unknown fields, trailing
+// data and out-of-range values are errors naming the field path
+// ("links[0].ab.loss: 1.5 is out of range [0, 1]"). Durations are Go
+// duration strings ("10ms", "1.5s"). Encode writes the same format; the
+// presets in presets/*.json are examples of every feature.
+//
+//	name         string   preset or file name (shown in the trace header)
+//	description  string   one line, the trace title
+//	seed         uint64   drives every random draw
+//	duration     "2s"     virtual time Run simulates (1ns … 1h)
+//	hosts        [node]   end hosts (at least one); node = {"name", "addrs": ["10.0.0.1", "fd00::1"], "role"}
+//	routers      [node]   forwarding nodes; addresses optional
+//	links        [link]   {"id", "a", "b", "ab": params, "ba": params}: ab applies from a to b
+//	tcp          {...}    TCP parameters of every endpoint (below)
+//	programs     [prog]   what runs on the hosts (below)
+//	faults       [fault]  scripted drops, delays, duplicates (below)
+//
+// Link params (per direction; all optional):
+//
+//	delay       "10ms"  propagation delay, 0 … 10s
+//	jitter      "2ms"   extra uniform random delay in [0, jitter)
+//	bandwidth   int     bits per second; 0 = unlimited (no serialization delay)
+//	queue       int     packets the transmit queue holds; 0 = unbounded; tail drop when full
+//	loss        0…1     probability a packet is lost on the wire
+//	duplicate   0…1     probability the link delivers a second copy (right behind the first)
+//	reorder     0…1     probability a packet is held back ...
+//	reorder_by  "15ms"  ... by this much extra delay, so later ones overtake it
+//	mtu         int     largest IP packet, 68 … 65535; 0 = 1500; larger packets are dropped (no fragmentation)
+//
+// Routes are static and derived from the topology: a breadth-first search
+// from every host through routers (never through another host); ties go to
+// the link listed first. Routers decrement the TTL (64 at the source).
+//
+// TCP parameters (0 = the sim/tcp default): mss (64 … 65495, default 1460),
+// rcvbuf (≤ 65535: no window scaling; default 65535), sndbuf (default
+// 65535), initial_rto (default 1s), min_rto (default 1s; the presets use
+// Linux's 200ms), max_rto (default 60s), max_retries (default 15),
+// delayed_ack (0 = ACK at once; ≤ 500ms), msl (TIME-WAIT lasts 2·msl;
+// default 2m, the presets use 1s), initial_cwnd (bytes; default RFC 5681).
+//
+// Programs: {"type", "host", "start": "0s", ...} with, by type,
+//
+//	tcp-timestamp-server  port, work (think time per reply), concurrent, backlog
+//	                      answers each recv(1024) with "[ctime] data" (tsTserv.py);
+//	                      iterative (one client at a time) unless concurrent
+//	tcp-timestamp-client  server, messages, interval: send, recv(1024), repeat, close (tsTclnt.py)
+//	udp-timestamp-server  port, work: answers each datagram with "[ctime] data" (tsUserv.py)
+//	udp-timestamp-client  server, messages, interval, timeout (default 1s): sendto, recvfrom
+//	udp-echo-server       port, work: recvfrom(8192), sendto the same bytes back
+//	udp-echo-client       server, messages, interval, timeout: a connected socket, so an
+//	                      ICMP port unreachable surfaces as "recv: connection refused"
+//	bulk-sender           server, bytes, chunk (default 8192): sendall a fixed pattern, close
+//	bulk-sink             port, chunk (recv size, default 8192), work (pause between recvs):
+//	                      reads to EOF, checks every byte, notes "N bytes, all in order"
+//	deadlock-server       port, bytes: accepts, sendall bytes, never reads
+//	deadlock-client       server, bytes: connects, sendall bytes, never reads
+//
+// "server" is "node:port" (the node's first address), "10.0.0.2:port" or
+// "[fd00::2]:port". ctime is Epoch (2026-11-21 11:10:46 UTC) plus virtual
+// time, in time.ANSIC layout. Ephemeral ports count up from 49152 per host.
+//
+// Faults: {"action": "drop" | "delay" | "duplicate", "delay": "50ms" (for
+// delay), then what to match}:
+//
+//	packet  the packet with this trace ID ("what if this packet is lost?")
+//	proto   "tcp", "udp" or "icmp"
+//	flags   TCP flags, e.g. "SYN,ACK": all listed must be set, and none of
+//	        SYN/FIN/RST/ACK that is not listed ("ACK" matches data segments)
+//	data    true: only packets with a payload
+//	seq     relative TCP sequence number as Wireshark shows it: the sender's
+//	        SYN is 0, the first data byte 1, so 1001 is the segment that
+//	        starts at stream byte 1001
+//	from/to the sending / addressed host
+//	link    only on this link, dir "ab" or "ba" only in that direction
+//	nth     act on the nth matching packet (1-based, default 1) ...
+//	count   ... and on count-1 more after it (default 1)
+//
+// A fault is checked where a packet enters a hop. Without "link" it looks at
+// a packet's first hop only (so a forwarded packet is counted once); with
+// "link" it looks at that link wherever the packet comes from. "the 3rd
+// datagram" is {"action": "drop", "proto": "udp", "nth": 3}.
+//
+// # Programs and the socket API
+//
+// Programs are event-driven: Host.Listen / Listener.Accept, Host.Dial,
+// Stream.Recv / SendAll / Shutdown / Close, Host.ListenUDP / DialUDP,
+// UDPConn.SendTo / Send / RecvFrom, Host.After. Each call takes a callback
+// that runs once, later in the same or a later Step — never from inside the
+// call — so a read loop iterates instead of recursing, and TCP is never
+// re-entered from its own callbacks.
+package sim

@@ -1,0 +1,173 @@
+package sim
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"time"
+
+	"socketlab/sim/tcp"
+	"socketlab/sim/trace"
+)
+
+// Host is a node of the simulated network: an end host that runs programs
+// and terminates TCP and UDP, or a router that only forwards. Programs use
+// its socket-like methods (Listen, Dial, ListenUDP, DialUDP, After); every
+// call is recorded as a trace.KindApp event.
+type Host struct {
+	sim    *Sim
+	name   string
+	router bool
+	addrs  []netip.Addr
+	links  []*linkDir           // directions leaving this node
+	routes map[netip.Addr]int32 // destination address → link direction
+
+	conns     map[connKey]*Stream
+	listeners map[uint16]*Listener
+	udp       map[uint16]*UDPConn
+	nextPort  uint16
+}
+
+type connKey struct{ local, remote netip.AddrPort }
+
+// Ephemeral ports are handed out in order from the IANA dynamic range, so
+// traces read the same on every run.
+const firstEphemeral = 49152
+
+// Name returns the host's name in the scenario.
+func (h *Host) Name() string { return h.name }
+
+// Addrs returns the host's addresses.
+func (h *Host) Addrs() []netip.Addr { return h.addrs }
+
+// Now returns the host's wall clock: Epoch plus virtual time.
+func (h *Host) Now() time.Time { return Epoch.Add(h.sim.now) }
+
+// After runs fn after d of virtual time (a program's sleep or timeout).
+func (h *Host) After(d time.Duration, fn func()) { h.sim.after(d, fn) }
+
+func (h *Host) owns(a netip.Addr) bool {
+	for _, x := range h.addrs {
+		if x == a {
+			return true
+		}
+	}
+	return false
+}
+
+// source picks the host's address of the same family as dst.
+func (h *Host) source(dst netip.Addr) (netip.Addr, bool) {
+	for _, a := range h.addrs {
+		if a.Is4() == dst.Is4() {
+			return a, true
+		}
+	}
+	return netip.Addr{}, false
+}
+
+func (h *Host) ephemeral(inUse func(uint16) bool) uint16 {
+	for range 16384 {
+		p := h.nextPort
+		h.nextPort++
+		if h.nextPort == 0 {
+			h.nextPort = firstEphemeral
+		}
+		if !inUse(p) {
+			return p
+		}
+	}
+	return 0
+}
+
+func (h *Host) drop(p *trace.Packet, r trace.DropReason) {
+	s := h.sim
+	s.ev = trace.Event{At: s.now, Kind: trace.KindDrop, Node: h.name, Packet: *p, Reason: r}
+	s.emit()
+}
+
+// input handles a packet delivered to host h.
+func (h *Host) input(p *trace.Packet) {
+	if !h.owns(p.Dst.Addr()) {
+		h.drop(p, trace.DropNoRoute) // hosts do not forward
+		return
+	}
+	switch p.Proto {
+	case trace.ProtoTCP:
+		h.inputTCP(p)
+	case trace.ProtoUDP:
+		h.inputUDP(p)
+	case trace.ProtoICMP:
+		h.inputICMP(p)
+	}
+}
+
+func segmentOf(p *trace.Packet) tcp.Segment {
+	return tcp.Segment{Seq: tcp.Seq(p.Seq), Ack: tcp.Seq(p.Ack), Flags: p.Flags, Window: p.Window, MSS: p.MSS, Payload: p.Payload}
+}
+
+func (h *Host) inputTCP(p *trace.Packet) {
+	seg := segmentOf(p)
+	if st := h.conns[connKey{p.Dst, p.Src}]; st != nil {
+		st.tc.Handle(h.sim.now, seg)
+		st.armTimer()
+		return
+	}
+	if l := h.listeners[p.Dst.Port()]; l != nil && !l.closed && p.Flags&(trace.FlagSYN|trace.FlagACK|trace.FlagRST) == trace.FlagSYN {
+		if l.pending+len(l.ready) >= l.backlog {
+			h.drop(p, trace.DropQueueFull) // the listen queue is full: the client will retry
+			return
+		}
+		l.syn(p, seg)
+		return
+	}
+	h.drop(p, trace.DropNoSocket)
+	if rst, ok := tcp.ResetFor(seg); ok {
+		h.sendTCP(p.Dst, p.Src, rst)
+	}
+}
+
+func (h *Host) sendTCP(local, remote netip.AddrPort, seg tcp.Segment) {
+	p := trace.Packet{Proto: trace.ProtoTCP, Src: local, Dst: remote, Seq: uint32(seg.Seq), Ack: uint32(seg.Ack),
+		Flags: seg.Flags, Window: seg.Window, MSS: seg.MSS, Payload: seg.Payload}
+	h.sim.output(h, &p)
+}
+
+func (h *Host) inputUDP(p *trace.Packet) {
+	u := h.udp[p.Dst.Port()]
+	if u == nil || u.closed || (u.remote.IsValid() && u.remote != p.Src) {
+		h.drop(p, trace.DropNoSocket)
+		h.portUnreachable(p)
+		return
+	}
+	u.deliver(p.Payload, p.Src)
+}
+
+// portUnreachable answers a datagram to a closed port with ICMP destination
+// unreachable / port unreachable (RFC 792 type 3 code 3; RFC 4443 type 1
+// code 4). The quote is the offending datagram's 8-byte UDP header (the IP
+// header RFC 792 also quotes is left out: Packet.Quote names the packet).
+func (h *Host) portUnreachable(p *trace.Packet) {
+	q := make([]byte, 8)
+	binary.BigEndian.PutUint16(q[0:], p.Src.Port())
+	binary.BigEndian.PutUint16(q[2:], p.Dst.Port())
+	binary.BigEndian.PutUint16(q[4:], uint16(8+len(p.Payload)))
+	icmp := trace.Packet{Proto: trace.ProtoICMP, Src: netip.AddrPortFrom(p.Dst.Addr(), 0),
+		Dst: netip.AddrPortFrom(p.Src.Addr(), 0), ICMPType: 3, ICMPCode: 3, Quote: p.ID, Payload: q}
+	if p.Dst.Addr().Is6() {
+		icmp.ICMPType, icmp.ICMPCode = 1, 4
+	}
+	h.sim.output(h, &icmp)
+}
+
+func (h *Host) inputICMP(p *trace.Packet) {
+	unreach := (p.ICMPType == 3 && p.ICMPCode == 3) || (p.ICMPType == 1 && p.ICMPCode == 4)
+	if !unreach || len(p.Payload) < 4 {
+		return
+	}
+	local := netip.AddrPortFrom(p.Dst.Addr(), binary.BigEndian.Uint16(p.Payload[0:]))
+	remote := netip.AddrPortFrom(p.Src.Addr(), binary.BigEndian.Uint16(p.Payload[2:]))
+	if u := h.udp[local.Port()]; u != nil && !u.closed && u.remote == remote {
+		// Like Linux, only a connected socket hears about it: the next
+		// recv fails with "connection refused".
+		u.fail(ErrConnRefused)
+	}
+}

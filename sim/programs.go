@@ -1,0 +1,433 @@
+package sim
+
+import (
+	"fmt"
+	"io"
+	"net/netip"
+	"sort"
+	"strconv"
+	"time"
+)
+
+// program is an application instance; start runs at its Program.Start.
+type program interface{ start() }
+
+type programInfo struct {
+	summary   string
+	server    bool // needs a port
+	client    bool // needs a server address
+	needBytes bool
+	new       func(h *Host, p Program, server netip.AddrPort) program
+}
+
+// programTypes lists the programs a scenario can run, after the textbook's
+// examples (tsTserv.py, tsTclnt.py, tsUserv.py, tsUclnt.py, the UDP echo
+// server, the deadlock example) plus a bulk transfer.
+var programTypes = map[string]programInfo{
+	"tcp-timestamp-server": {summary: "answers each received chunk with \"[ctime] chunk\" (tsTserv.py); iterative unless concurrent",
+		server: true, new: func(h *Host, p Program, _ netip.AddrPort) program { return &tsTCPServer{h: h, p: p} }},
+	"tcp-timestamp-client": {summary: "connects, then per message: send it, recv(1024) the answer; then closes (tsTclnt.py)",
+		client: true, new: func(h *Host, p Program, a netip.AddrPort) program { return &tsTCPClient{h: h, p: p, server: a} }},
+	"udp-timestamp-server": {summary: "answers each datagram with \"[ctime] data\" (tsUserv.py)",
+		server: true, new: func(h *Host, p Program, _ netip.AddrPort) program { return &udpServer{h: h, p: p, stamp: true} }},
+	"udp-timestamp-client": {summary: "sendto each message, recvfrom the answer or time out (tsUclnt.py)",
+		client: true, new: func(h *Host, p Program, a netip.AddrPort) program { return &udpClient{h: h, p: p, server: a} }},
+	"udp-echo-server": {summary: "recvfrom(8192) and sendto the same bytes back",
+		server: true, new: func(h *Host, p Program, _ netip.AddrPort) program { return &udpServer{h: h, p: p} }},
+	"udp-echo-client": {summary: "a connected UDP socket: send, recv; ICMP port unreachable surfaces as \"connection refused\"",
+		client: true, new: func(h *Host, p Program, a netip.AddrPort) program {
+			return &udpClient{h: h, p: p, server: a, connected: true}
+		}},
+	"bulk-sender": {summary: "connects, writes bytes (a fixed pattern) with sendall, then closes",
+		client: true, needBytes: true, new: func(h *Host, p Program, a netip.AddrPort) program { return &bulkSender{h: h, p: p, server: a} }},
+	"bulk-sink": {summary: "accepts connections, reads (chunk bytes per recv, work pause between) until EOF and checks every byte",
+		server: true, new: func(h *Host, p Program, _ netip.AddrPort) program { return &bulkSink{h: h, p: p} }},
+	"deadlock-server": {summary: "accepts one connection and writes bytes without ever reading",
+		server: true, needBytes: true, new: func(h *Host, p Program, _ netip.AddrPort) program { return &deadlock{h: h, p: p} }},
+	"deadlock-client": {summary: "connects and writes bytes without ever reading",
+		client: true, needBytes: true, new: func(h *Host, p Program, a netip.AddrPort) program { return &deadlock{h: h, p: p, server: a} }},
+}
+
+func programTypeNames() []string {
+	names := make([]string, 0, len(programTypes))
+	for n := range programTypes {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// ProgramTypes returns the program type names with a one-line summary each,
+// sorted by name.
+func ProgramTypes() [][2]string {
+	var out [][2]string
+	for _, n := range programTypeNames() {
+		out = append(out, [2]string{n, programTypes[n].summary})
+	}
+	return out
+}
+
+func newProgram(s *Sim, p Program) (program, error) {
+	info := programTypes[p.Type]
+	var server netip.AddrPort
+	if info.client {
+		a, err := resolve(s.sc, p.Server)
+		if err != nil {
+			return nil, err
+		}
+		server = a
+	}
+	return info.new(s.byName[p.Host], p, server), nil
+}
+
+func ctime(h *Host) string { return h.Now().Format(time.ANSIC) }
+
+func (h *Host) log(format string, a ...any) { h.sim.note(h.name, fmt.Sprintf(format, a...)) }
+
+// tsTCPServer is tsTserv.py: accept, then for each recv(1024) send back
+// "[ctime] data" until the client closes. Iterative by default (the next
+// client waits in the listen queue); Concurrent serves each at once, like
+// ThreadingMixIn.
+type tsTCPServer struct {
+	h *Host
+	p Program
+	l *Listener
+}
+
+func (sv *tsTCPServer) start() {
+	l, err := sv.h.Listen(uint16(sv.p.Port), sv.p.Backlog)
+	if err != nil {
+		return
+	}
+	sv.l = l
+	sv.accept()
+}
+
+func (sv *tsTCPServer) accept() {
+	sv.l.Accept(func(c *Stream) {
+		sv.h.log("...connected from: %s", c.RemoteAddr())
+		if sv.p.Concurrent {
+			sv.accept()
+			sv.serve(c, func() {})
+		} else {
+			sv.serve(c, sv.accept)
+		}
+	})
+}
+
+func (sv *tsTCPServer) serve(c *Stream, done func()) {
+	c.Recv(1024, func(data []byte, err error) {
+		if err != nil { // EOF or reset: "if not data: break"
+			c.Close()
+			done()
+			return
+		}
+		data = append([]byte(nil), data...)
+		reply := func() {
+			c.SendAll([]byte("["+ctime(sv.h)+"] "+string(data)), func(err error) {
+				if err != nil {
+					c.Close()
+					done()
+					return
+				}
+				sv.serve(c, done)
+			})
+		}
+		if sv.p.Work > 0 {
+			sv.h.After(time.Duration(sv.p.Work), reply)
+		} else {
+			reply()
+		}
+	})
+}
+
+// tsTCPClient is tsTclnt.py: connect, then per message send and recv(1024).
+type tsTCPClient struct {
+	h      *Host
+	p      Program
+	server netip.AddrPort
+}
+
+func messages(p Program) []string {
+	if len(p.Messages) == 0 {
+		return []string{"hello"}
+	}
+	return p.Messages
+}
+
+func (cl *tsTCPClient) start() {
+	cl.h.Dial(cl.server, func(c *Stream, err error) {
+		if err != nil {
+			return
+		}
+		cl.send(c, messages(cl.p))
+	})
+}
+
+func (cl *tsTCPClient) send(c *Stream, msgs []string) {
+	if len(msgs) == 0 {
+		c.Close()
+		return
+	}
+	c.SendAll([]byte(msgs[0]), func(err error) {
+		if err != nil {
+			c.Close()
+			return
+		}
+		c.Recv(1024, func(data []byte, err error) {
+			if err != nil { // "if not data: break"
+				c.Close()
+				return
+			}
+			cl.h.After(time.Duration(cl.p.Interval), func() { cl.send(c, msgs[1:]) })
+		})
+	})
+}
+
+// udpServer is the UDP echo server (or, with stamp, tsUserv.py): recvfrom,
+// sendto, forever.
+type udpServer struct {
+	h     *Host
+	p     Program
+	u     *UDPConn
+	stamp bool
+}
+
+func (sv *udpServer) start() {
+	u, err := sv.h.ListenUDP(uint16(sv.p.Port))
+	if err != nil {
+		return
+	}
+	sv.u = u
+	sv.loop()
+}
+
+func (sv *udpServer) loop() {
+	sv.u.RecvFrom(8192, func(data []byte, from netip.AddrPort, err error) {
+		if err != nil { // the textbook server keeps running on errors
+			sv.loop()
+			return
+		}
+		reply := append([]byte(nil), data...)
+		if sv.stamp {
+			reply = []byte("[" + ctime(sv.h) + "] " + string(data))
+		}
+		send := func() { sv.u.SendTo(reply, from); sv.loop() }
+		if sv.p.Work > 0 {
+			sv.h.After(time.Duration(sv.p.Work), send)
+		} else {
+			send()
+		}
+	})
+}
+
+// udpClient sends each message and waits for one answer or its timeout
+// (settimeout): UDP cannot tell a lost datagram from a slow server.
+type udpClient struct {
+	h         *Host
+	p         Program
+	server    netip.AddrPort
+	connected bool
+	u         *UDPConn
+	seq       int // which message is outstanding, to ignore stale timeouts
+}
+
+func (cl *udpClient) start() {
+	var err error
+	if cl.connected {
+		cl.u, err = cl.h.DialUDP(cl.server)
+	} else {
+		cl.u, err = cl.h.ListenUDP(0)
+	}
+	if err != nil {
+		return
+	}
+	cl.next(messages(cl.p))
+}
+
+func (cl *udpClient) next(msgs []string) {
+	if len(msgs) == 0 {
+		cl.u.Close()
+		return
+	}
+	cl.seq++
+	seq := cl.seq
+	if cl.connected {
+		cl.u.Send([]byte(msgs[0]))
+	} else {
+		cl.u.SendTo([]byte(msgs[0]), cl.server)
+	}
+	timeout := time.Duration(cl.p.Timeout)
+	if timeout == 0 {
+		timeout = time.Second
+	}
+	answered := false
+	cl.u.RecvFrom(8192, func([]byte, netip.AddrPort, error) {
+		answered = true
+		cl.h.After(time.Duration(cl.p.Interval), func() { cl.next(msgs[1:]) })
+	})
+	cl.h.After(timeout, func() {
+		if answered || seq != cl.seq {
+			return
+		}
+		cl.u.CancelRecv()
+		cl.h.log("timed out after %v waiting for an answer to %q", timeout, msgs[0])
+		cl.h.After(time.Duration(cl.p.Interval), func() { cl.next(msgs[1:]) })
+	})
+}
+
+// patternByte is byte i of the bulk transfer: position-dependent and not
+// periodic, so a lost, repeated or reordered chunk is always detected.
+func patternByte(i int) byte { return byte((uint32(i) * 2654435761) >> 24) }
+
+// bulkSender writes Bytes bytes in Chunk-sized sendall calls, then closes.
+// Its callbacks are bound once, so a long transfer allocates nothing per
+// write.
+type bulkSender struct {
+	h      *Host
+	p      Program
+	server netip.AddrPort
+	sent   int
+	buf    []byte
+	c      *Stream
+	onSent func(error)
+}
+
+func (b *bulkSender) start() {
+	b.h.Dial(b.server, func(c *Stream, err error) {
+		if err != nil {
+			return
+		}
+		b.c = c
+		b.buf = make([]byte, 8192)
+		if b.p.Chunk > 0 {
+			b.buf = make([]byte, b.p.Chunk)
+		}
+		b.onSent = b.sentChunk
+		b.write()
+	})
+}
+
+func (b *bulkSender) sentChunk(err error) {
+	if err != nil {
+		b.c.Close()
+		return
+	}
+	b.write()
+}
+
+func (b *bulkSender) write() {
+	if b.sent == b.p.Bytes {
+		b.c.Close()
+		return
+	}
+	n := min(len(b.buf), b.p.Bytes-b.sent)
+	for i := range n {
+		b.buf[i] = patternByte(b.sent + i)
+	}
+	b.sent += n
+	b.c.SendAll(b.buf[:n], b.onSent)
+}
+
+// bulkSink accepts connections and reads each to EOF, checking the pattern.
+type bulkSink struct {
+	h *Host
+	p Program
+	l *Listener
+}
+
+func (k *bulkSink) start() {
+	l, err := k.h.Listen(uint16(k.p.Port), k.p.Backlog)
+	if err != nil {
+		return
+	}
+	k.l = l
+	k.accept()
+}
+
+func (k *bulkSink) accept() {
+	k.l.Accept(func(c *Stream) {
+		k.accept()
+		r := &sinkConn{k: k, c: c, bad: -1, size: k.p.Chunk}
+		if r.size == 0 {
+			r.size = 8192
+		}
+		r.onData, r.readFn = r.data, r.read
+		r.read()
+	})
+}
+
+// sinkConn is one connection of a bulk sink.
+type sinkConn struct {
+	k        *bulkSink
+	c        *Stream
+	got, bad int
+	size     int
+	onData   func([]byte, error)
+	readFn   func()
+}
+
+func (r *sinkConn) read() { r.c.Recv(r.size, r.onData) }
+
+func (r *sinkConn) data(data []byte, err error) {
+	k, c := r.k, r.c
+	if err == nil {
+		for i, b := range data {
+			if r.bad < 0 && b != patternByte(r.got+i) {
+				r.bad = r.got + i
+			}
+		}
+		r.got += len(data)
+		if k.p.Work > 0 { // a slow reader: its window fills up
+			k.h.After(time.Duration(k.p.Work), r.readFn)
+		} else {
+			r.read()
+		}
+		return
+	}
+	c.Close()
+	switch {
+	case err != io.EOF:
+		k.h.log("bulk-sink: %s: %v after %d bytes", c.RemoteAddr(), err, r.got)
+	case r.bad >= 0:
+		k.h.log("bulk-sink: %s: %d bytes, WRONG from byte %d", c.RemoteAddr(), r.got, r.bad)
+	default:
+		k.h.log("bulk-sink: %s: %d bytes, all in order", c.RemoteAddr(), r.got)
+	}
+}
+
+// deadlock writes Bytes bytes and never reads: when both ends do it, both
+// receive windows fill, both send buffers fill, and both programs block in
+// sendall forever (the textbook's deadlock).
+type deadlock struct {
+	h      *Host
+	p      Program
+	server netip.AddrPort
+}
+
+func (d *deadlock) start() {
+	run := func(c *Stream) {
+		data := make([]byte, d.p.Bytes)
+		for i := range data {
+			data[i] = patternByte(i)
+		}
+		c.SendAll(data, func(err error) {
+			if err == nil {
+				d.h.log("sendall of %s bytes returned", strconv.Itoa(d.p.Bytes))
+			}
+		})
+	}
+	if d.server.IsValid() {
+		d.h.Dial(d.server, func(c *Stream, err error) {
+			if err == nil {
+				run(c)
+			}
+		})
+		return
+	}
+	l, err := d.h.Listen(uint16(d.p.Port), d.p.Backlog)
+	if err != nil {
+		return
+	}
+	l.Accept(run)
+}

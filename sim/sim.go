@@ -1,0 +1,317 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"time"
+
+	"socketlab/sim/tcp"
+	"socketlab/sim/trace"
+)
+
+// Sim is one simulation run: a topology, its programs and the event queue,
+// all in virtual time. It is not safe for concurrent use; everything happens
+// inside Step, one event at a time.
+type Sim struct {
+	sc   *Scenario
+	sink trace.Sink
+	hdr  trace.Header
+	now  time.Duration
+	q    queue
+	rng  *rand.Rand
+	ev   trace.Event // scratch: the event being emitted (Emit must not keep the pointer)
+
+	nextID uint64 // last packet ID handed out
+
+	hosts   []*Host // hosts then routers, in scenario order
+	byName  map[string]*Host
+	byAddr  map[netip.Addr]*Host
+	dirs    []*linkDir // link i has dirs 2i (a→b) and 2i+1 (b→a)
+	pkts    []pktSlot
+	free    []int32
+	faults  []faultState
+	isn     map[flowKey]uint32 // ISS of each SYN a host sent, for relative seq faults
+	streams []*Stream          // conn slots (event refs); nil when free
+	freeCS  []int32
+	live    []*Stream // live TCP conns in creation order (Conns)
+	timers  []appTimer
+	freeTm  []int32
+	progs   []program
+	notes   []pendingNotice
+	gen     uint32
+	tcpCfg  tcp.Config
+}
+
+type flowKey struct{ src, dst netip.AddrPort }
+
+// pendingNotice is a callback owed to a program: a TCP notice for st, or
+// a deferred Accept (l) or RecvFrom (u).
+type pendingNotice struct {
+	st *Stream
+	l  *Listener
+	u  *UDPConn
+	n  tcp.Notice
+}
+
+type appTimer struct {
+	fn  func()
+	gen uint32
+}
+
+// Epoch is the wall-clock time virtual time 0 corresponds to: programs that
+// print the time (the timestamp servers' ctime) read Epoch + Now(), so their
+// output is the same on every run.
+var Epoch = time.Date(2026, time.November, 21, 11, 10, 46, 0, time.UTC)
+
+// New builds the simulation of sc; events go to sink (nil = trace.Discard).
+// sc is validated and copied: later changes to it do not affect the Sim.
+func New(sc *Scenario, sink trace.Sink) (*Sim, error) {
+	if sc == nil {
+		return nil, errors.New("sim: no scenario")
+	}
+	if err := sc.Validate(); err != nil {
+		return nil, err
+	}
+	sc = sc.Clone()
+	if sink == nil {
+		sink = trace.Discard
+	}
+	s := &Sim{
+		sc:     sc,
+		sink:   sink,
+		rng:    rand.New(rand.NewPCG(sc.Seed, 0x736f636b65746c62)), // "socketlb"
+		byName: map[string]*Host{},
+		byAddr: map[netip.Addr]*Host{},
+		isn:    map[flowKey]uint32{},
+	}
+	s.hdr = trace.Header{Title: sc.Description, Scenario: sc.Name, Seed: sc.Seed}
+	addNode := func(ns NodeSpec, router bool) {
+		h := &Host{sim: s, name: ns.Name, router: router, routes: map[netip.Addr]int32{},
+			conns: map[connKey]*Stream{}, listeners: map[uint16]*Listener{}, udp: map[uint16]*UDPConn{},
+			nextPort: firstEphemeral}
+		kind := trace.NodeHost
+		if router {
+			kind = trace.NodeRouter
+		}
+		tn := trace.Node{Name: ns.Name, Kind: kind, Role: ns.Role}
+		for _, a := range ns.Addrs {
+			addr := netip.MustParseAddr(a) // validated
+			h.addrs = append(h.addrs, addr)
+			tn.Addrs = append(tn.Addrs, addr)
+			s.byAddr[addr] = h
+		}
+		s.hosts = append(s.hosts, h)
+		s.byName[h.name] = h
+		s.hdr.Nodes = append(s.hdr.Nodes, tn)
+	}
+	for _, n := range sc.Hosts {
+		addNode(n, false)
+	}
+	for _, n := range sc.Routers {
+		addNode(n, true)
+	}
+	for i, l := range sc.Links {
+		a, b := s.byName[l.A], s.byName[l.B]
+		ab := &linkDir{idx: int32(2 * i), id: l.ID, dir: "ab", from: a, to: b, p: l.AB.trace()}
+		ba := &linkDir{idx: int32(2*i + 1), id: l.ID, dir: "ba", from: b, to: a, p: l.BA.trace()}
+		s.dirs = append(s.dirs, ab, ba)
+		a.links = append(a.links, ab)
+		b.links = append(b.links, ba)
+		s.hdr.Links = append(s.hdr.Links, trace.Link{ID: l.ID, A: l.A, B: l.B, AB: ab.p, BA: ba.p})
+	}
+	s.buildRoutes()
+	for _, f := range sc.Faults {
+		fs := faultState{f: f, nth: max(f.Nth, 1), count: max(f.Count, 1), link: -1}
+		fs.flags, _ = parseFlags(f.Flags)
+		if f.Link != "" {
+			for i, l := range sc.Links {
+				if l.ID == f.Link {
+					fs.link = int32(2 * i)
+				}
+			}
+		}
+		s.faults = append(s.faults, fs)
+	}
+	t := sc.TCP
+	s.tcpCfg = tcp.Config{
+		MSS: t.MSS, RcvBuf: t.RcvBuf, SndBuf: t.SndBuf,
+		InitialRTO: time.Duration(t.InitialRTO), MinRTO: time.Duration(t.MinRTO), MaxRTO: time.Duration(t.MaxRTO),
+		MaxRetries: t.MaxRetries, DelayedAck: time.Duration(t.DelayedAck), MSL: time.Duration(t.MSL),
+		InitialCwnd: t.InitialCwnd, Trace: sink,
+	}
+	for i, p := range sc.Programs {
+		prog, err := newProgram(s, p)
+		if err != nil {
+			return nil, fmt.Errorf("programs[%d]: %v", i, err)
+		}
+		s.progs = append(s.progs, prog)
+		s.q.push(time.Duration(p.Start), evStart, int32(i), 0)
+	}
+	return s, nil
+}
+
+// buildRoutes derives static routes from the topology: for every host, a
+// breadth-first search outwards through routers (never through another
+// host) gives each node the link towards that host's addresses. Ties go to
+// the link listed first, so routes are deterministic.
+func (s *Sim) buildRoutes() {
+	for _, dst := range s.hosts {
+		if len(dst.addrs) == 0 {
+			continue
+		}
+		seen := map[*Host]bool{dst: true}
+		frontier := []*Host{dst}
+		for len(frontier) > 0 {
+			var next []*Host
+			for _, n := range frontier {
+				if n != dst && !n.router {
+					continue // hosts do not forward
+				}
+				for _, d := range n.links { // d: n → neighbour
+					nb := d.to
+					if seen[nb] {
+						continue
+					}
+					seen[nb] = true
+					back := s.dirs[d.idx^1] // neighbour → n
+					for _, a := range dst.addrs {
+						nb.routes[a] = back.idx
+					}
+					next = append(next, nb)
+				}
+			}
+			frontier = next
+		}
+	}
+}
+
+// Header describes the topology for renderers and exporters.
+func (s *Sim) Header() trace.Header { return s.hdr }
+
+// Now returns the current virtual time.
+func (s *Sim) Now() time.Duration { return s.now }
+
+// Pending reports how many engine events are scheduled (including stale
+// timer events that will be skipped).
+func (s *Sim) Pending() int { return s.q.len() }
+
+// Step runs the next scheduled event and returns false when none is left.
+func (s *Sim) Step() bool {
+	if s.q.len() == 0 {
+		return false
+	}
+	ev := s.q.pop()
+	s.now = ev.at
+	s.dispatch(ev)
+	s.flushNotices()
+	return true
+}
+
+// RunUntil runs every event scheduled at or before t and leaves the clock
+// at t.
+func (s *Sim) RunUntil(t time.Duration) {
+	for {
+		ev, ok := s.q.peek()
+		if !ok || ev.at > t {
+			break
+		}
+		s.Step()
+	}
+	if s.now < t {
+		s.now = t
+	}
+}
+
+// Run simulates sc for sc.Duration and returns everything that happened.
+func Run(sc *Scenario) (*trace.Trace, error) {
+	tr := &trace.Trace{}
+	s, err := New(sc, tr)
+	if err != nil {
+		return nil, err
+	}
+	tr.Header = s.Header()
+	s.RunUntil(time.Duration(sc.Duration))
+	return tr, nil
+}
+
+// Conns returns snapshots of the live TCP connections in the order they
+// were created.
+func (s *Sim) Conns() []trace.ConnState {
+	out := make([]trace.ConnState, 0, len(s.live))
+	for _, st := range s.live {
+		out = append(out, st.tc.Snapshot())
+	}
+	return out
+}
+
+// Host returns the host or router with the given name.
+func (s *Sim) Host(name string) *Host { return s.byName[name] }
+
+func (s *Sim) dispatch(ev event) {
+	switch ev.kind {
+	case evStart:
+		s.progs[ev.ref].start()
+	case evTxDone:
+		s.txDone(s.dirs[ev.ref])
+	case evArrive:
+		s.arrive(ev.ref)
+	case evLost:
+		s.lost(ev.ref)
+	case evConnTimer:
+		if st := s.streams[ev.ref]; st != nil && st.timerGen == ev.gen {
+			st.timerArmed = false
+			st.poll()
+		}
+	case evAppTimer:
+		t := &s.timers[ev.ref]
+		if t.gen == ev.gen && t.fn != nil {
+			fn := t.fn
+			t.fn = nil
+			s.freeTm = append(s.freeTm, ev.ref)
+			fn()
+		}
+	}
+}
+
+// after runs fn at now+d (an application timer).
+func (s *Sim) after(d time.Duration, fn func()) {
+	var i int32
+	if n := len(s.freeTm); n > 0 {
+		i = s.freeTm[n-1]
+		s.freeTm = s.freeTm[:n-1]
+	} else {
+		s.timers = append(s.timers, appTimer{})
+		i = int32(len(s.timers) - 1)
+	}
+	s.gen++
+	s.timers[i] = appTimer{fn: fn, gen: s.gen}
+	s.q.push(s.now+d, evAppTimer, i, s.gen)
+}
+
+func (s *Sim) flushNotices() {
+	for i := 0; i < len(s.notes); i++ {
+		n := s.notes[i]
+		switch {
+		case n.n == noteDialFail:
+			n.st.dialCB(nil, n.st.err)
+		case n.st != nil:
+			n.st.notice(n.n)
+		case n.l != nil:
+			n.l.tryAccept()
+		case n.u != nil:
+			n.u.tryRecv()
+		}
+	}
+	clear(s.notes)
+	s.notes = s.notes[:0]
+}
+
+// emit sends the scratch event to the sink.
+func (s *Sim) emit() { s.sink.Emit(&s.ev) }
+
+func (s *Sim) note(node, text string) {
+	s.ev = trace.Event{At: s.now, Kind: trace.KindNote, Node: node, Text: text}
+	s.emit()
+}

@@ -1,0 +1,199 @@
+// Package tcp is a TCP endpoint as a pure state machine (sans-I/O), after
+// RFC 9293 with the congestion and timer algorithms of RFC 5681, RFC 6582
+// (NewReno) and RFC 6298.
+//
+// A Conn has no clock, no goroutines and no sockets. Its owner (the
+// simulator's host) passes time in explicitly: arriving segments go to
+// Handle, expired timers fire in Poll, NextTimeout says when Poll is next
+// due, and every segment the connection wants to send comes out through
+// Config.Transmit, in order. Notices (established, readable, reset, ...) come
+// out through Config.Notify. The same inputs at the same virtual times always
+// produce the same outputs, which is what makes the simulator replayable.
+//
+// What the model implements:
+//   - all eleven states of RFC 9293 §3.3.2, simultaneous open and close,
+//     half-close (CloseWrite), TIME-WAIT for 2·MSL (re-ACKing a retransmitted
+//     FIN and restarting the timer);
+//   - MSS option on SYN (the smaller of both sides is used; 536 octets for
+//     IPv4 and 1220 for IPv6 when the peer sends none, RFC 9293 §3.7.1);
+//   - cumulative ACKs, receive window and flow control with sender and
+//     receiver silly-window-syndrome avoidance (§3.8.6.2), zero window and
+//     the persist timer with backed-off probes (§3.8.6.1);
+//   - retransmission timeout per RFC 6298 (SRTT, RTTVAR, Karn's algorithm,
+//     exponential back-off, configurable minimum and maximum), go-back-N
+//     after a timeout;
+//   - slow start, congestion avoidance, fast retransmit and fast recovery
+//     (RFC 5681) with NewReno partial-ACK handling (RFC 6582);
+//   - optional delayed ACKs (§3.8.6.3: ACK at least every second full
+//     segment, out-of-order data and FINs are ACKed at once);
+//   - out-of-order segments held and reassembled, duplicates ACKed but never
+//     delivered twice;
+//   - RST processing of §3.10.7 including the RFC 5961 challenge ACK that
+//     RFC 9293 adopts for an in-window RST whose sequence is not RCV.NXT.
+//
+// Not modelled: window scaling, SACK, timestamps, urgent data, keep-alive,
+// Nagle's algorithm (every Write is sent as if TCP_NODELAY were set) and the
+// FIN-WAIT-2 timeout of orphaned sockets.
+package tcp
+
+import (
+	"net/netip"
+	"strconv"
+	"time"
+
+	"socketlab/sim/trace"
+)
+
+// Segment is a TCP segment as this model sees it: the header fields that
+// matter plus the payload. Ports and addresses belong to the host.
+type Segment struct {
+	Seq, Ack Seq
+	Flags    trace.TCPFlags
+	Window   uint16
+	MSS      uint16 // MSS option on a SYN; 0 = absent
+	// Payload is never modified after the segment is handed to Transmit (or
+	// to Handle): the simulator keeps it in packets and traces, and a Conn
+	// hands out sub-slices of its send buffer without copying.
+	Payload []byte
+}
+
+// Len is the sequence space the segment occupies: its payload plus one for
+// SYN and one for FIN (RFC 9293 §3.4, SEG.LEN).
+func (s Segment) Len() int {
+	n := len(s.Payload)
+	if s.Flags&trace.FlagSYN != 0 {
+		n++
+	}
+	if s.Flags&trace.FlagFIN != 0 {
+		n++
+	}
+	return n
+}
+
+// String formats the segment the way RFC 9293 draws them:
+// "<SEQ=100><ACK=301><CTL=SYN,ACK><WND=65535><MSS=1460><LEN=0>".
+func (s Segment) String() string {
+	b := make([]byte, 0, 80)
+	b = append(b, "<SEQ="...)
+	b = strconv.AppendUint(b, uint64(s.Seq), 10)
+	if s.Flags&trace.FlagACK != 0 {
+		b = append(b, "><ACK="...)
+		b = strconv.AppendUint(b, uint64(s.Ack), 10)
+	}
+	b = append(b, "><CTL="...)
+	b = append(b, s.Flags.String()...)
+	b = append(b, "><WND="...)
+	b = strconv.AppendUint(b, uint64(s.Window), 10)
+	if s.MSS != 0 {
+		b = append(b, "><MSS="...)
+		b = strconv.AppendUint(b, uint64(s.MSS), 10)
+	}
+	b = append(b, "><LEN="...)
+	b = strconv.AppendInt(b, int64(len(s.Payload)), 10)
+	b = append(b, '>')
+	return string(b)
+}
+
+// ResetFor returns the reset a host sends in answer to segment s when no
+// connection exists for it (RFC 9293 §3.10.7.1, state CLOSED): if s carries
+// an ACK the reset is <SEQ=SEG.ACK><CTL=RST>, otherwise it is
+// <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. An incoming reset is never
+// answered: ResetFor returns false for it.
+func ResetFor(s Segment) (Segment, bool) {
+	if s.Flags&trace.FlagRST != 0 {
+		return Segment{}, false
+	}
+	if s.Flags&trace.FlagACK != 0 {
+		return Segment{Seq: s.Ack, Flags: trace.FlagRST}, true
+	}
+	return Segment{Ack: s.Seq.Add(s.Len()), Flags: trace.FlagRST | trace.FlagACK}, true
+}
+
+// Notice is something a Conn tells its owner through Config.Notify.
+type Notice uint8
+
+// Notices, in the order they can happen in a connection's life.
+const (
+	NoticeNone        Notice = iota
+	NoticeEstablished        // the handshake completed (ESTABLISHED reached)
+	NoticeReadable           // new in-order data can be Read
+	NoticeWritable           // an ACK freed send-buffer space (SendSpace grew)
+	NoticeEOF                // the peer's FIN arrived in order: after the buffered data, Read returns 0 for good
+	NoticeReset              // the peer reset the connection (or refused it)
+	NoticeTimeout            // retransmissions exhausted Config.MaxRetries: the connection gave up
+	NoticeClosed             // the connection reached CLOSED; the owner may forget it
+	noticeCount
+)
+
+var noticeNames = [noticeCount]string{
+	"none", "established", "readable", "writable", "eof", "reset", "timeout", "closed",
+}
+
+// String returns the notice's short name.
+func (n Notice) String() string {
+	if n < noticeCount {
+		return noticeNames[n]
+	}
+	return "notice(" + strconv.Itoa(int(n)) + ")"
+}
+
+// Config describes one connection. The zero value of every numeric field
+// means its default.
+type Config struct {
+	Local, Remote netip.AddrPort // for trace events only (and the IPv6 default MSS)
+	Node          string         // trace Node name of the owning host
+	ISS           Seq            // initial send sequence number (the simulator draws it from its seed)
+
+	MSS    int // our maximum segment size, sent as the SYN's MSS option; default 1460
+	RcvBuf int // receive buffer = largest advertised window, ≤ 65535 (no window scaling); default 65535
+	SndBuf int // send buffer; Write accepts at most its free space; default 65535
+
+	// RFC 6298 timer parameters. Defaults: InitialRTO 1 s (§2.1), MinRTO 1 s
+	// (§2.4; Linux uses 200 ms, set it here to compare), MaxRTO 60 s (§2.5:
+	// "a maximum value MAY be placed on RTO provided it is at least 60
+	// seconds").
+	InitialRTO, MinRTO, MaxRTO time.Duration
+
+	// MaxRetries is how many consecutive retransmission timeouts of the same
+	// segment (SYN included) the connection survives; one more and it gives
+	// up: NoticeTimeout, then CLOSED and NoticeClosed. Like Linux it sends no
+	// RST when giving up (the peer is presumed unreachable). Default 15
+	// (Linux tcp_retries2). Zero-window probes never count (RFC 1122
+	// §4.2.2.17: the connection stays open while the peer answers them).
+	MaxRetries int
+
+	// DelayedAck is the delayed-ACK timeout (RFC 9293 §3.8.6.3: under 0.5 s,
+	// and at least every second full-sized segment is ACKed at once). Zero
+	// ACKs every segment immediately. Values above 500 ms are clamped.
+	DelayedAck time.Duration
+
+	// MSL is the maximum segment lifetime; TIME-WAIT lasts 2·MSL. Default
+	// 2 minutes, the RFC 9293 §3.4.2 value (Linux waits 60 s in total).
+	MSL time.Duration
+
+	// InitialCwnd is the initial congestion window in bytes; 0 means the
+	// RFC 5681 §3.1 initial window (2, 3 or 4 segments depending on SMSS).
+	InitialCwnd int
+
+	// Transmit is called for every segment the connection sends, in order.
+	// It must not modify s.Payload. It must not call back into the Conn.
+	Transmit func(now time.Duration, s Segment)
+	// Notify reports notices; may be nil. It must not call back into the Conn.
+	Notify func(now time.Duration, n Notice)
+	// Trace receives KindState, KindConnStat and KindTimerSet/Cancel/Fire
+	// events whose Conn field is Snapshot(); may be nil.
+	Trace trace.Sink
+}
+
+// Defaults used when a Config field is zero.
+const (
+	DefaultMSS        = 1460
+	DefaultRcvBuf     = 65535
+	DefaultSndBuf     = 65535
+	DefaultInitialRTO = time.Second      // RFC 6298 §2.1
+	DefaultMinRTO     = time.Second      // RFC 6298 §2.4
+	DefaultMaxRTO     = 60 * time.Second // RFC 6298 §2.5
+	DefaultMaxRetries = 15               // Linux net.ipv4.tcp_retries2
+	DefaultMSL        = 2 * time.Minute  // RFC 9293 §3.4.2
+	maxDelayedAck     = 500 * time.Millisecond
+)

@@ -1,0 +1,461 @@
+package tcp
+
+import (
+	"time"
+
+	"socketlab/sim/trace"
+)
+
+// Timer slots of a Conn. Poll fires due timers in deadline order; equal
+// deadlines fire in this order, so runs are deterministic.
+const (
+	tmRetransmit = iota
+	tmPersist
+	tmTimeWait
+	tmDelayedAck
+	numTimers
+)
+
+var timerKinds = [numTimers]trace.TimerKind{
+	trace.TimerRetransmit, trace.TimerPersist, trace.TimerTimeWait, trace.TimerDelayedAck,
+}
+
+type timer struct {
+	armed    bool
+	deadline time.Duration
+}
+
+// span is a half-open range [start, end) of sequence space received out of
+// order and already stored in the receive ring.
+type span struct{ start, end Seq }
+
+// Conn is one TCP endpoint. It is not safe for concurrent use: its owner
+// calls it from one goroutine (the simulator's event loop), and the
+// callbacks in Config must not call back into it.
+type Conn struct {
+	cfg     Config
+	state   trace.TCPState
+	passive bool // opened by Accept
+
+	// Send sequence variables (RFC 9293 §3.3.1). sndMax is the highest
+	// SND.NXT ever reached: after a timeout SND.NXT goes back to SND.UNA
+	// (go-back-N) and ACKs up to sndMax stay acceptable.
+	iss, sndUna, sndNxt, sndMax Seq
+	sndWnd                      uint32
+	sndWl1, sndWl2              Seq
+	maxSndWnd                   uint32 // largest window the peer offered (sender SWS avoidance)
+	sndMSS                      int    // effective send MSS: min(ours, peer's option)
+	probeEnd                    Seq    // end of the last zero-window probe
+
+	// Send buffer: the octets from sndBufSeq on are sndBuf[sndOff:]. Bytes
+	// below len(sndBuf) are never overwritten, because Transmit got
+	// sub-slices of them; when the capacity runs out a fresh array is
+	// allocated and the unacknowledged tail copied over.
+	sndBuf    []byte
+	sndOff    int
+	sndBufSeq Seq
+	finQueued bool // CloseWrite: a FIN follows the data, at sequence dataEnd()
+
+	// Receive sequence variables. rcvAdv is the right edge we advertised:
+	// RCV.WND = rcvAdv - RCV.NXT, and it never moves left.
+	irs, rcvNxt, rcvAdv Seq
+	// Receive ring: rcvLen in-order unread octets from rcvHead, then the
+	// out-of-order octets of ooo at their offsets from RCV.NXT.
+	rcv        []byte
+	rcvHead    int
+	rcvLen     int
+	ooo        []span
+	oooFin     bool // a FIN arrived out of order at oooFinSeq
+	oooFinSeq  Seq
+	finRcvd    bool // the peer's FIN was processed (EOF after the buffered data)
+	readClosed bool // Close was called: data arriving now is answered by RST
+
+	// ACK generation.
+	ackNow     bool // send an ACK before returning (unless data carries it)
+	ackPending int  // in-order octets received since our last ACK (delayed ACK)
+
+	// RFC 6298 state.
+	srtt, rttvar, rto time.Duration
+	hasRTT            bool
+	rttTiming         bool // one segment is timed at a time
+	rttSeq            Seq  // its first sequence number
+	rttStart          time.Duration
+	retries           int  // consecutive timeouts of the oldest segment
+	synRetransmitted  bool // RFC 6298 §5.7
+
+	// RFC 5681 / RFC 6582 state, in bytes.
+	cwnd, ssthresh uint32
+	dupAcks        int
+	inRecovery     bool
+	partialSeen    bool // a partial ACK restarted the timer during this recovery
+	recover        Seq
+
+	persistInterval time.Duration // next zero-window probe interval (backs off)
+
+	timers [numTimers]timer
+
+	ev       trace.Event     // reused for every emitted event: no allocation per event
+	lastStat trace.ConnState // what the last State/ConnStat event carried
+}
+
+func (cfg *Config) applyDefaults() {
+	if cfg.MSS <= 0 {
+		cfg.MSS = DefaultMSS
+	}
+	if cfg.MSS > 65535 {
+		cfg.MSS = 65535
+	}
+	if cfg.RcvBuf <= 0 || cfg.RcvBuf > 65535 {
+		cfg.RcvBuf = DefaultRcvBuf
+	}
+	if cfg.SndBuf <= 0 {
+		cfg.SndBuf = DefaultSndBuf
+	}
+	if cfg.InitialRTO <= 0 {
+		cfg.InitialRTO = DefaultInitialRTO
+	}
+	if cfg.MinRTO <= 0 {
+		cfg.MinRTO = DefaultMinRTO
+	}
+	if cfg.MaxRTO <= 0 {
+		cfg.MaxRTO = DefaultMaxRTO
+	}
+	if cfg.MaxRTO < cfg.MinRTO {
+		cfg.MaxRTO = cfg.MinRTO
+	}
+	if cfg.MaxRetries <= 0 {
+		cfg.MaxRetries = DefaultMaxRetries
+	}
+	if cfg.DelayedAck > maxDelayedAck {
+		cfg.DelayedAck = maxDelayedAck
+	}
+	if cfg.MSL <= 0 {
+		cfg.MSL = DefaultMSL
+	}
+}
+
+func newConn(cfg Config) *Conn {
+	cfg.applyDefaults()
+	c := &Conn{
+		cfg:       cfg,
+		state:     trace.StateClosed,
+		iss:       cfg.ISS,
+		sndUna:    cfg.ISS,
+		sndNxt:    cfg.ISS,
+		sndMax:    cfg.ISS,
+		probeEnd:  cfg.ISS,
+		sndBufSeq: cfg.ISS.Add(1),
+		recover:   cfg.ISS,
+		rto:       clampRTO(cfg.InitialRTO, &cfg),
+		// RFC 5681 §3.1: "The initial value of ssthresh SHOULD be set
+		// arbitrarily high (e.g., to the size of the largest possible
+		// advertised window)" — 65535 without window scaling.
+		ssthresh: 65535,
+	}
+	c.setPeerMSS(0) // until the peer's SYN says otherwise
+	return c
+}
+
+// Dial performs an active open (RFC 9293 §3.10.1): CLOSED → SYN-SENT, and
+// transmits <SEQ=ISS><CTL=SYN> with the MSS option and the full receive
+// buffer as window.
+func Dial(now time.Duration, cfg Config) *Conn {
+	c := newConn(cfg)
+	c.lastStat = c.Snapshot()
+	c.setState(now, trace.StateSynSent)
+	c.sendSyn(now)
+	c.flushStat(now)
+	return c
+}
+
+// Accept performs the LISTEN half of a passive open. The host owns the
+// listening socket; when a SYN arrives for a listening port it calls Accept
+// with that SYN, and the new Conn moves LISTEN → SYN-RECEIVED and transmits
+// <SEQ=ISS><ACK=SEG.SEQ+1><CTL=SYN,ACK> (RFC 9293 §3.10.7.2). syn must carry
+// SYN and neither ACK nor RST — the host answers an ACK with ResetFor and
+// ignores a RST — otherwise Accept returns nil. Data on the SYN is not
+// accepted (it is not ACKed, so the peer sends it again).
+func Accept(now time.Duration, cfg Config, syn Segment) *Conn {
+	if syn.Flags&trace.FlagSYN == 0 || syn.Flags&(trace.FlagACK|trace.FlagRST) != 0 {
+		return nil
+	}
+	c := newConn(cfg)
+	c.passive = true
+	c.state = trace.StateListen
+	c.lastStat = c.Snapshot()
+	c.irs = syn.Seq
+	c.rcvNxt = syn.Seq.Add(1)
+	c.rcvAdv = c.rcvNxt.Add(c.cfg.RcvBuf)
+	c.setPeerMSS(syn.MSS)
+	c.sndWnd = uint32(syn.Window)
+	c.maxSndWnd = c.sndWnd
+	c.sndWl1 = syn.Seq
+	c.sndWl2 = c.iss
+	c.setState(now, trace.StateSynReceived)
+	c.sendSyn(now)
+	c.flushStat(now)
+	return c
+}
+
+// setPeerMSS applies the peer's MSS option (0 = absent): the effective send
+// MSS is the smaller of both, and without an option RFC 9293 §3.7.1 says to
+// "assume a default send MSS of 536 (576 - 40) for IPv4 or 1220 (1280 - 60)
+// for IPv6". The initial window follows from it.
+func (c *Conn) setPeerMSS(opt uint16) {
+	peer := int(opt)
+	if peer == 0 {
+		peer = 536
+		if c.cfg.Remote.Addr().Is6() && !c.cfg.Remote.Addr().Is4In6() {
+			peer = 1220
+		}
+	}
+	c.sndMSS = min(c.cfg.MSS, peer)
+	if c.cfg.InitialCwnd > 0 {
+		c.cwnd = uint32(c.cfg.InitialCwnd)
+		return
+	}
+	// RFC 5681 §3.1 initial window:
+	//   If SMSS > 2190 bytes: IW = 2 * SMSS bytes ...
+	//   If (SMSS > 1095 bytes) and (SMSS <= 2190 bytes): IW = 3 * SMSS bytes ...
+	//   if SMSS <= 1095 bytes: IW = 4 * SMSS bytes ...
+	switch smss := uint32(c.sndMSS); {
+	case smss > 2190:
+		c.cwnd = 2 * smss
+	case smss > 1095:
+		c.cwnd = 3 * smss
+	default:
+		c.cwnd = 4 * smss
+	}
+}
+
+// State returns the current RFC 9293 state.
+func (c *Conn) State() trace.TCPState { return c.state }
+
+// Snapshot returns a copy of the connection's variables, as trace events
+// carry them.
+func (c *Conn) Snapshot() trace.ConnState {
+	return trace.ConnState{
+		Local:    c.cfg.Local,
+		Remote:   c.cfg.Remote,
+		State:    c.state,
+		ISS:      uint32(c.iss),
+		IRS:      uint32(c.irs),
+		SndUna:   uint32(c.sndUna),
+		SndNxt:   uint32(c.sndNxt),
+		SndWnd:   c.sndWnd,
+		RcvNxt:   uint32(c.rcvNxt),
+		RcvWnd:   c.rcvWnd(),
+		Cwnd:     c.cwnd,
+		Ssthresh: c.ssthresh,
+		SRTT:     c.srtt,
+		RTTVAR:   c.rttvar,
+		RTO:      c.rto,
+		DupAcks:  uint8(min(c.dupAcks, 255)),
+		InFlight: uint32(c.sndNxt - c.sndUna),
+	}
+}
+
+// rcvWnd is RCV.WND: what is left of the window we advertised.
+func (c *Conn) rcvWnd() uint32 {
+	if d := c.rcvAdv.Sub(c.rcvNxt); d > 0 {
+		return uint32(d)
+	}
+	return 0
+}
+
+// Buffered returns how many received bytes Read can return now.
+func (c *Conn) Buffered() int { return c.rcvLen }
+
+// PeerClosed reports whether the peer's FIN has been processed: once
+// Buffered is 0 as well, Read will never return data again (end of stream).
+func (c *Conn) PeerClosed() bool { return c.finRcvd }
+
+// queued is the number of octets in the send buffer (unacknowledged or not
+// yet sent).
+func (c *Conn) queued() int { return len(c.sndBuf) - c.sndOff }
+
+// dataEnd is the sequence number after the last queued octet; the FIN, if
+// queued, occupies exactly this number.
+func (c *Conn) dataEnd() Seq { return c.sndBufSeq.Add(c.queued()) }
+
+func (c *Conn) canWrite() bool {
+	if c.finQueued {
+		return false
+	}
+	switch c.state {
+	case trace.StateSynSent, trace.StateSynReceived, trace.StateEstablished, trace.StateCloseWait:
+		return true
+	}
+	return false
+}
+
+// SendSpace returns how many bytes Write would accept now.
+func (c *Conn) SendSpace() int {
+	if !c.canWrite() {
+		return 0
+	}
+	return c.cfg.SndBuf - c.queued()
+}
+
+// Write copies as much of p as the send buffer has room for and returns that
+// count; segments go out as the peer's window and cwnd allow. Data written
+// before the handshake completes waits for ESTABLISHED. Write returns 0 once
+// the sending side is closed (after CloseWrite, Close, a reset or a timeout).
+func (c *Conn) Write(now time.Duration, p []byte) int {
+	n := min(len(p), c.SendSpace())
+	if n <= 0 {
+		return 0
+	}
+	if len(c.sndBuf)+n > cap(c.sndBuf) {
+		// Never reuse the old array: Transmit holds slices of it.
+		nb := make([]byte, c.queued(), max(2*c.cfg.SndBuf, c.queued()+n))
+		copy(nb, c.sndBuf[c.sndOff:])
+		c.sndBuf, c.sndOff = nb, 0
+	}
+	c.sndBuf = append(c.sndBuf, p[:n]...)
+	c.finish(now)
+	return n
+}
+
+// Read copies in-order received data into p and returns the count; 0 means
+// nothing is buffered (end of stream if PeerClosed). Reading opens the
+// receive window; a window update is sent once it can grow by
+// min(RcvBuf/2, MSS) (RFC 9293 §3.8.6.2.2, receiver SWS avoidance).
+func (c *Conn) Read(now time.Duration, p []byte) int {
+	if c.readClosed || c.rcvLen == 0 || len(p) == 0 {
+		return 0
+	}
+	n := min(len(p), c.rcvLen)
+	first := copy(p[:n], c.rcv[c.rcvHead:])
+	copy(p[first:n], c.rcv)
+	c.rcvHead = (c.rcvHead + n) % len(c.rcv)
+	c.rcvLen -= n
+	switch c.state {
+	case trace.StateEstablished, trace.StateFinWait1, trace.StateFinWait2:
+		if c.advertise() > c.rcvWnd() {
+			c.ackNow = true // window update
+		}
+	}
+	c.finish(now)
+	return n
+}
+
+// CloseWrite half-closes the connection, like shutdown(SHUT_WR): a FIN
+// follows the queued data. ESTABLISHED moves to FIN-WAIT-1 and CLOSE-WAIT to
+// LAST-ACK at once (RFC 9293 §3.10.4), even while data is still queued.
+// Reading continues until the peer's FIN. In SYN-RECEIVED the FIN waits for
+// ESTABLISHED; in SYN-SENT the connection is simply deleted.
+func (c *Conn) CloseWrite(now time.Duration) {
+	switch c.state {
+	case trace.StateSynSent:
+		c.setState(now, trace.StateClosed)
+	case trace.StateSynReceived:
+		c.finQueued = true
+	case trace.StateEstablished:
+		c.finQueued = true
+		c.setState(now, trace.StateFinWait1)
+	case trace.StateCloseWait:
+		c.finQueued = true
+		c.setState(now, trace.StateLastAck)
+	}
+	c.finish(now)
+}
+
+// Close is CloseWrite plus the end of reading. If received data is still
+// unread, or data arrives after Close, the connection is reset instead
+// (RFC 1122 §4.2.2.13: "its TCP SHOULD send a RST to show that data was
+// lost"), as Linux and the BSDs do.
+func (c *Conn) Close(now time.Duration) {
+	c.readClosed = true
+	if c.rcvLen > 0 || len(c.ooo) > 0 {
+		c.Abort(now)
+		return
+	}
+	c.CloseWrite(now)
+}
+
+// Abort resets the connection (RFC 9293 §3.10.5 ABORT): in SYN-RECEIVED,
+// ESTABLISHED, FIN-WAIT-1/2 and CLOSE-WAIT it sends <SEQ=SND.NXT><CTL=RST>
+// (the highest SND.NXT reached, see sendAck); in every state it ends in
+// CLOSED.
+func (c *Conn) Abort(now time.Duration) {
+	switch c.state {
+	case trace.StateSynReceived, trace.StateEstablished, trace.StateFinWait1,
+		trace.StateFinWait2, trace.StateCloseWait:
+		c.transmit(now, Segment{Seq: c.sndMax, Flags: trace.FlagRST})
+	}
+	if c.state != trace.StateClosed {
+		c.setState(now, trace.StateClosed)
+	}
+	c.flushStat(now)
+}
+
+// setState moves to a new state and emits KindState. Entering CLOSED stops
+// every timer and notifies NoticeClosed; entering TIME-WAIT stops every
+// timer but the 2·MSL one.
+func (c *Conn) setState(now time.Duration, to trace.TCPState) {
+	from := c.state
+	if from == to {
+		return
+	}
+	switch to {
+	case trace.StateClosed:
+		for i := range c.timers {
+			c.disarm(now, i)
+		}
+	case trace.StateTimeWait:
+		c.disarm(now, tmRetransmit)
+		c.disarm(now, tmPersist)
+		c.disarm(now, tmDelayedAck)
+		c.arm(now, tmTimeWait, 2*c.cfg.MSL)
+	}
+	c.state = to
+	if c.cfg.Trace != nil {
+		c.ev = trace.Event{At: now, Kind: trace.KindState, Node: c.cfg.Node, From: from, To: to, Conn: c.Snapshot()}
+		c.lastStat = c.ev.Conn
+		c.cfg.Trace.Emit(&c.ev)
+	}
+	if to == trace.StateClosed {
+		c.notify(now, NoticeClosed)
+	}
+}
+
+// flushStat emits one KindConnStat if any variable changed since the last
+// State or ConnStat event.
+func (c *Conn) flushStat(now time.Duration) {
+	if c.cfg.Trace == nil {
+		return
+	}
+	s := c.Snapshot()
+	if s == c.lastStat {
+		return
+	}
+	c.lastStat = s
+	c.ev = trace.Event{At: now, Kind: trace.KindConnStat, Node: c.cfg.Node, Conn: s}
+	c.cfg.Trace.Emit(&c.ev)
+}
+
+func (c *Conn) notify(now time.Duration, n Notice) {
+	if c.cfg.Notify != nil {
+		c.cfg.Notify(now, n)
+	}
+}
+
+func (c *Conn) transmit(now time.Duration, s Segment) {
+	if c.cfg.Transmit != nil {
+		c.cfg.Transmit(now, s)
+	}
+}
+
+// finish runs at the end of every entry point: send what the windows allow,
+// the ACK that is due, settle the persist timer, emit one ConnStat.
+func (c *Conn) finish(now time.Duration) {
+	if c.state != trace.StateClosed {
+		c.output(now)
+		if c.ackNow {
+			c.sendAck(now)
+		}
+		c.updatePersist(now)
+	}
+	c.flushStat(now)
+}

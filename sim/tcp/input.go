@@ -1,0 +1,516 @@
+package tcp
+
+import (
+	"time"
+
+	"socketlab/sim/trace"
+)
+
+// Handle processes one arriving segment: RFC 9293 §3.10.7 "SEGMENT
+// ARRIVES", step by step. s.Payload is only read (and referenced while held
+// out of order), never modified. In CLOSED the answer is ResetFor(s).
+func (c *Conn) Handle(now time.Duration, s Segment) {
+	switch c.state {
+	case trace.StateNone, trace.StateClosed, trace.StateListen:
+		// §3.10.7.1: "all data in the incoming segment is discarded. An
+		// incoming segment containing a RST is discarded. An incoming segment
+		// not containing a RST causes a RST to be sent in response."
+		if r, ok := ResetFor(s); ok {
+			c.transmit(now, r)
+		}
+		return
+	case trace.StateSynSent:
+		c.handleSynSent(now, s)
+	default:
+		c.handleSynchronized(now, s)
+	}
+	c.finish(now)
+}
+
+// handleSynSent is §3.10.7.3.
+func (c *Conn) handleSynSent(now time.Duration, s Segment) {
+	ackOK := false
+	// First, check the ACK bit: "If SEG.ACK =< ISS or SEG.ACK > SND.NXT, send
+	// a reset (unless the RST bit is set, if so drop the segment and return)
+	// <SEQ=SEG.ACK><CTL=RST>".
+	if s.Flags&trace.FlagACK != 0 {
+		if s.Ack.LessEq(c.iss) || s.Ack.GreaterThan(c.sndNxt) {
+			if s.Flags&trace.FlagRST == 0 {
+				c.transmit(now, Segment{Seq: s.Ack, Flags: trace.FlagRST})
+			}
+			return
+		}
+		ackOK = true
+	}
+	// Second, the RST bit: with an acceptable ACK, "error: connection reset".
+	if s.Flags&trace.FlagRST != 0 {
+		if ackOK {
+			c.notify(now, NoticeReset)
+			c.setState(now, trace.StateClosed)
+		}
+		return
+	}
+	// Fourth, the SYN bit.
+	if s.Flags&trace.FlagSYN == 0 {
+		return
+	}
+	c.irs = s.Seq
+	c.rcvNxt = s.Seq.Add(1)
+	c.rcvAdv = c.rcvNxt.Add(c.cfg.RcvBuf) // the window our SYN offered
+	c.setPeerMSS(s.MSS)
+	c.sndWnd = uint32(s.Window)
+	c.maxSndWnd = c.sndWnd
+	c.sndWl1 = s.Seq
+	c.sndWl2 = s.Ack
+	if ackOK {
+		c.ackOfNewData(now, s.Ack, true)
+		c.established(now)
+		// "form an ACK segment <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> and send
+		// it. Data or controls that were queued for transmission MAY be
+		// included" — finish() piggybacks it on queued data. Then "continue
+		// processing at the sixth step": text and FIN of the SYN,ACK.
+		c.ackNow = true
+		c.processText(now, s.Seq.Add(1), s.Payload, s.Flags&trace.FlagFIN != 0)
+		return
+	}
+	// Simultaneous open (Figure 8): "enter SYN-RECEIVED, form a SYN,ACK
+	// segment <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> and send it." Data on the
+	// SYN is not accepted (not ACKed; the peer resends it).
+	c.setState(now, trace.StateSynReceived)
+	c.sendSyn(now)
+}
+
+// acceptable is the §3.10.7.4 acceptability test:
+//
+//	Segment Length  Receive Window  Test
+//	0               0               SEG.SEQ = RCV.NXT
+//	0               >0              RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND
+//	>0              0               not acceptable
+//	>0              >0              RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND
+//	                                or RCV.NXT =< SEG.SEQ+SEG.LEN-1 < RCV.NXT+RCV.WND
+func acceptable(seq Seq, segLen int, rcvNxt Seq, wnd uint32) bool {
+	if segLen == 0 {
+		if wnd == 0 {
+			return seq == rcvNxt
+		}
+		return seq.InWindow(rcvNxt, wnd)
+	}
+	if wnd == 0 {
+		return false
+	}
+	return seq.InWindow(rcvNxt, wnd) || seq.Add(segLen-1).InWindow(rcvNxt, wnd)
+}
+
+// handleSynchronized is §3.10.7.4 for SYN-RECEIVED and every synchronized
+// state.
+func (c *Conn) handleSynchronized(now time.Duration, s Segment) {
+	if c.state == trace.StateSynReceived && s.Flags&trace.FlagSYN != 0 &&
+		s.Flags&trace.FlagRST == 0 && s.Seq == c.irs {
+		if s.Flags&trace.FlagACK == 0 {
+			// The peer resent its SYN: our SYN,ACK was lost. Resend it
+			// rather than the bare ACK the acceptability test would give.
+			c.sendSyn(now)
+			return
+		}
+		// Simultaneous open, Figure 8 line 5: the peer's SYN,ACK completes
+		// our handshake. Its SYN was already processed in SYN-SENT, so go on
+		// with the rest of the segment (and ACK it).
+		s.Flags &^= trace.FlagSYN
+		s.Seq = s.Seq.Add(1)
+		c.ackNow = true
+	}
+	if c.state == trace.StateTimeWait && s.Flags&trace.FlagFIN != 0 &&
+		s.Flags&(trace.FlagRST|trace.FlagSYN) == 0 && s.Seq.Add(s.Len()) == c.rcvNxt {
+		// §3.10.7.4 eighth step, TIME-WAIT: "The only thing that can arrive
+		// in this state is a retransmission of the remote FIN. Acknowledge
+		// it, and restart the 2 MSL timeout."
+		c.ackNow = true
+		c.arm(now, tmTimeWait, 2*c.cfg.MSL)
+		return
+	}
+
+	// First, check the sequence number.
+	if !acceptable(s.Seq, s.Len(), c.rcvNxt, c.rcvWnd()) {
+		// "If an incoming segment is not acceptable, an acknowledgment should
+		// be sent in reply (unless the RST bit is set, if so drop the segment
+		// and return)".
+		if s.Flags&trace.FlagRST == 0 {
+			c.ackNow = true
+		}
+		return
+	}
+
+	// Second, check the RST bit. In window: reset only on an exact match
+	// with RCV.NXT, otherwise a challenge ACK (RFC 9293 adopts RFC 5961 §3.2).
+	if s.Flags&trace.FlagRST != 0 {
+		if s.Seq != c.rcvNxt {
+			c.ackNow = true
+			return
+		}
+		switch c.state {
+		case trace.StateClosing, trace.StateLastAck, trace.StateTimeWait:
+		default:
+			// SYN-RECEIVED from a passive open would return to LISTEN; the
+			// listener belongs to the host, so this Conn just ends.
+			c.notify(now, NoticeReset)
+		}
+		c.setState(now, trace.StateClosed)
+		return
+	}
+
+	// Fourth, check the SYN bit: a SYN in window gets a challenge ACK
+	// (RFC 5961 §4.2 as adopted by RFC 9293).
+	if s.Flags&trace.FlagSYN != 0 {
+		c.ackNow = true
+		return
+	}
+
+	// Fifth, check the ACK field.
+	if s.Flags&trace.FlagACK == 0 {
+		return
+	}
+	if c.state == trace.StateSynReceived {
+		if !(c.sndUna.LessThan(s.Ack) && s.Ack.LessEq(c.sndNxt)) {
+			c.transmit(now, Segment{Seq: s.Ack, Flags: trace.FlagRST})
+			return
+		}
+		c.sndWnd = uint32(s.Window)
+		c.maxSndWnd = max(c.maxSndWnd, c.sndWnd)
+		c.sndWl1 = s.Seq
+		c.sndWl2 = s.Ack
+		c.ackOfNewData(now, s.Ack, true)
+		c.established(now)
+	} else if !c.processAck(now, s) {
+		return
+	}
+	switch c.state {
+	case trace.StateFinWait1:
+		if c.finAcked() {
+			c.setState(now, trace.StateFinWait2)
+		}
+	case trace.StateClosing:
+		if c.finAcked() {
+			c.setState(now, trace.StateTimeWait)
+		}
+		return
+	case trace.StateLastAck:
+		if c.finAcked() {
+			c.setState(now, trace.StateClosed)
+		}
+		return
+	case trace.StateTimeWait:
+		return
+	}
+
+	// Seventh and eighth: segment text and FIN.
+	switch c.state {
+	case trace.StateEstablished, trace.StateFinWait1, trace.StateFinWait2:
+		c.processText(now, s.Seq, s.Payload, s.Flags&trace.FlagFIN != 0)
+	}
+}
+
+// finAcked reports whether our FIN has been acknowledged.
+func (c *Conn) finAcked() bool {
+	return c.finQueued && c.sndUna.GreaterThan(c.dataEnd())
+}
+
+// established enters ESTABLISHED after the handshake.
+func (c *Conn) established(now time.Duration) {
+	if c.synRetransmitted && !c.hasRTT && c.rto < synFallbackRTO {
+		c.rto = synFallbackRTO // RFC 6298 (5.7)
+	}
+	c.retries = 0
+	c.setState(now, trace.StateEstablished)
+	c.notify(now, NoticeEstablished)
+	if c.finQueued {
+		// CloseWrite in SYN-RECEIVED: "queue for processing after entering
+		// ESTABLISHED state".
+		c.setState(now, trace.StateFinWait1)
+	}
+}
+
+// processAck is the fifth step for the synchronized states. It returns false
+// when the segment must be dropped.
+func (c *Conn) processAck(now time.Duration, s Segment) bool {
+	ack := s.Ack
+	if ack.GreaterThan(maxSeq(c.sndMax, c.probeEnd)) {
+		// "If the ACK acks something not yet sent (SEG.ACK > SND.NXT), then
+		// send an ACK, drop the segment, and return."
+		c.ackNow = true
+		return false
+	}
+	if ack.LessThan(c.sndUna) {
+		return true // an old duplicate ACK: ignore it, process the text
+	}
+	newData := ack.GreaterThan(c.sndUna)
+	// RFC 5681 §2 DUPLICATE ACKNOWLEDGMENT: (a) data outstanding, (b) no
+	// data, (c) neither SYN nor FIN, (d) SEG.ACK = SND.UNA, (e) the same
+	// window as the last one. A zero window is excluded, so the answers to
+	// zero-window probes never count.
+	dup := !newData && c.sndNxt != c.sndUna && len(s.Payload) == 0 &&
+		s.Flags&(trace.FlagSYN|trace.FlagFIN) == 0 &&
+		uint32(s.Window) == c.sndWnd && s.Window != 0
+	// "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be updated.
+	// If (SND.WL1 < SEG.SEQ or (SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK))".
+	if c.sndWl1.LessThan(s.Seq) || (c.sndWl1 == s.Seq && c.sndWl2.LessEq(ack)) {
+		c.sndWnd = uint32(s.Window)
+		c.maxSndWnd = max(c.maxSndWnd, c.sndWnd)
+		c.sndWl1 = s.Seq
+		c.sndWl2 = ack
+	}
+	switch {
+	case newData:
+		c.onNewAck(now, ack)
+	case dup:
+		c.onDupAck(now)
+	}
+	return true
+}
+
+// ackOfNewData advances SND.UNA to ack (SND.UNA < ack <= sndMax): RTT
+// sample, send buffer, retransmission timer (restarted only if restart).
+// It returns the data octets acknowledged.
+func (c *Conn) ackOfNewData(now time.Duration, ack Seq, restart bool) int {
+	if c.rttTiming && ack.GreaterThan(c.rttSeq) {
+		c.rttTiming = false
+		c.sampleRTT(now - c.rttStart)
+	}
+	acked := 0
+	if d := int(ack.Sub(c.sndBufSeq)); d > 0 {
+		acked = min(d, c.queued())
+		c.sndOff += acked
+		c.sndBufSeq = c.sndBufSeq.Add(acked)
+	}
+	c.sndUna = ack
+	if c.sndNxt.LessThan(ack) {
+		c.sndNxt = ack // the receiver had what we had not resent yet, or took a probe
+		c.sndMax = maxSeq(c.sndMax, ack)
+	}
+	c.retries = 0
+	// (5.2) "When all outstanding data has been acknowledged, turn off the
+	// retransmission timer." (5.3) "When an ACK is received that
+	// acknowledges new data, restart the retransmission timer".
+	if c.sndNxt == c.sndUna {
+		c.disarm(now, tmRetransmit)
+	} else if restart {
+		c.arm(now, tmRetransmit, c.rto)
+	}
+	if acked > 0 && c.canWrite() {
+		c.notify(now, NoticeWritable)
+	}
+	return acked
+}
+
+// onNewAck handles an ACK of new data: congestion control (RFC 5681 §3.1,
+// RFC 6582 §3.2).
+func (c *Conn) onNewAck(now time.Duration, ack Seq) {
+	// RFC 6582 §3.2 step 3 ("Impatient" variant): during recovery only the
+	// first partial ACK restarts the retransmission timer.
+	partial := c.inRecovery && !ack.GreaterThan(c.recover)
+	acked := c.ackOfNewData(now, ack, !partial || !c.partialSeen)
+	smss := uint32(c.sndMSS)
+	if c.inRecovery {
+		if ack.GreaterThan(c.recover) {
+			// Full acknowledgment: "Set cwnd to ... (2) ssthresh" — the
+			// deflation of RFC 5681 §3.2 step 6 / RFC 6582 §3.2 step 3.
+			c.cwnd = c.ssthresh
+			c.inRecovery = false
+			c.dupAcks = 0
+			return
+		}
+		// Partial acknowledgment (RFC 6582 §3.2 step 3): retransmit the first
+		// unacknowledged segment, "deflate the congestion window by the
+		// amount of new data acknowledged by the Cumulative Acknowledgment
+		// field. If the partial ACK acknowledges at least one SMSS of new
+		// data, then add back SMSS bytes", and reset the timer only for the
+		// first partial ACK.
+		c.retransmitFirst(now)
+		c.cwnd -= min(c.cwnd, uint32(acked))
+		if uint32(acked) >= smss {
+			c.cwnd += smss
+		}
+		c.cwnd = max(c.cwnd, smss)
+		c.partialSeen = true
+		return
+	}
+	c.dupAcks = 0
+	if acked == 0 {
+		return // only our SYN or FIN was acknowledged
+	}
+	if c.cwnd < c.ssthresh {
+		// Slow start, RFC 5681 (2): cwnd += min (N, SMSS).
+		c.cwnd += min(uint32(acked), smss)
+	} else {
+		// Congestion avoidance, RFC 5681 (3): cwnd += SMSS*SMSS/cwnd, and
+		// at least one byte.
+		c.cwnd += max(1, smss*smss/c.cwnd)
+	}
+}
+
+// onDupAck counts a duplicate ACK; the third starts fast retransmit and fast
+// recovery (RFC 5681 §3.2 steps 2–4, RFC 6582 §3.2 steps 1–2).
+func (c *Conn) onDupAck(now time.Duration) {
+	c.dupAcks++
+	smss := uint32(c.sndMSS)
+	if c.inRecovery {
+		// Step 4: "For each additional duplicate ACK received (after the
+		// third), cwnd MUST be incremented by SMSS." output() then sends new
+		// data if the inflated window allows.
+		c.cwnd += smss
+		return
+	}
+	if c.dupAcks != 3 {
+		return
+	}
+	// RFC 6582 step 2: enter fast retransmit only if "the Cumulative
+	// Acknowledgment field covers more than recover".
+	if !c.sndUna.GreaterThan(c.recover) {
+		return
+	}
+	// Step 2: ssthresh = max (FlightSize / 2, 2*SMSS)  (RFC 5681 (4)).
+	flight := uint32(c.sndNxt.Sub(c.sndUna))
+	c.ssthresh = max(flight/2, 2*smss)
+	c.recover = c.sndMax.Add(-1)
+	c.inRecovery = true
+	c.partialSeen = false
+	// Step 3: retransmit the lost segment and set cwnd = ssthresh + 3*SMSS.
+	c.retransmitFirst(now)
+	c.cwnd = c.ssthresh + 3*smss
+}
+
+// processText is the seventh and eighth steps in ESTABLISHED, FIN-WAIT-1
+// and FIN-WAIT-2: accept the octets of [seq, seq+len(payload)) that fall in
+// the receive window (earlier ones are duplicates, later ones are beyond the
+// window), hold out-of-order ones, then the FIN.
+func (c *Conn) processText(now time.Duration, seq Seq, payload []byte, fin bool) {
+	if len(payload) == 0 && !fin {
+		return
+	}
+	if c.readClosed && len(payload) > 0 {
+		// RFC 1122 §4.2.2.13: data arriving after CLOSE is answered by RST.
+		c.transmit(now, Segment{Seq: c.sndMax, Flags: trace.FlagRST})
+		c.setState(now, trace.StateClosed)
+		return
+	}
+	finSeq := seq.Add(len(payload))
+	// Trim to [RCV.NXT, right edge).
+	if d := int(c.rcvNxt.Sub(seq)); d > 0 {
+		if d >= len(payload) {
+			payload = nil
+		} else {
+			payload = payload[d:]
+		}
+		seq = c.rcvNxt
+	}
+	room := int(c.rcvWnd()) - int(seq.Sub(c.rcvNxt))
+	if room < len(payload) {
+		payload = payload[:max(room, 0)]
+	}
+	if fin && !finSeq.InWindow(c.rcvNxt, c.rcvWnd()) {
+		fin = false // beyond the window: trimmed like data
+	}
+	if len(payload) == 0 || seq != c.rcvNxt {
+		c.ackNow = true // duplicate or out of order: ACK at once (RFC 5681 §4.2)
+	}
+	if len(payload) > 0 {
+		if c.rcv == nil {
+			c.rcv = make([]byte, c.cfg.RcvBuf)
+		}
+		off := int(seq.Sub(c.rcvNxt))
+		c.storeRcv(c.rcvLen+off, payload)
+		if off == 0 {
+			next := seq.Add(len(payload))
+			if len(c.ooo) > 0 {
+				// Merge the held segments this one reaches; filling a gap is
+				// ACKed at once (RFC 5681 §4.2).
+				c.ackNow = true
+				i := 0
+				for i < len(c.ooo) && c.ooo[i].start.LessEq(next) {
+					next = maxSeq(next, c.ooo[i].end)
+					i++
+				}
+				c.ooo = append(c.ooo[:0], c.ooo[i:]...)
+			}
+			adv := int(next.Sub(c.rcvNxt))
+			c.rcvNxt = next
+			c.rcvLen += adv
+			c.ackPending += adv
+			c.notify(now, NoticeReadable)
+		} else {
+			c.insertOOO(seq, seq.Add(len(payload)))
+		}
+	}
+	if fin {
+		if finSeq == c.rcvNxt {
+			c.processFin(now)
+		} else {
+			c.oooFin, c.oooFinSeq = true, finSeq
+			c.ackNow = true
+		}
+	} else if c.oooFin && c.oooFinSeq == c.rcvNxt {
+		c.processFin(now)
+	}
+	if !c.ackNow && c.ackPending > 0 {
+		// RFC 9293 §3.8.6.3: "an ACK SHOULD be generated for at least every
+		// second full-sized segment", otherwise delayed by under 0.5 s.
+		if c.cfg.DelayedAck == 0 || c.ackPending >= 2*c.sndMSS {
+			c.ackNow = true
+		} else if !c.timers[tmDelayedAck].armed {
+			c.arm(now, tmDelayedAck, c.cfg.DelayedAck)
+		}
+	}
+}
+
+// storeRcv copies p into the receive ring at offset off from its head.
+func (c *Conn) storeRcv(off int, p []byte) {
+	n := len(c.rcv)
+	pos := (c.rcvHead + off) % n
+	k := copy(c.rcv[pos:], p)
+	copy(c.rcv, p[k:])
+}
+
+// insertOOO records [a, b) as held out of order, merging overlapping and
+// adjacent ranges so the list stays sorted and disjoint.
+func (c *Conn) insertOOO(a, b Seq) {
+	i := 0
+	for i < len(c.ooo) && c.ooo[i].end.LessThan(a) {
+		i++
+	}
+	j := i
+	for j < len(c.ooo) && c.ooo[j].start.LessEq(b) {
+		if c.ooo[j].start.LessThan(a) {
+			a = c.ooo[j].start
+		}
+		b = maxSeq(b, c.ooo[j].end)
+		j++
+	}
+	if i == j {
+		c.ooo = append(c.ooo, span{})
+		copy(c.ooo[i+1:], c.ooo[i:])
+		c.ooo[i] = span{a, b}
+		return
+	}
+	c.ooo[i] = span{a, b}
+	c.ooo = append(c.ooo[:i+1], c.ooo[j:]...)
+}
+
+// processFin is the eighth step: the peer's FIN is next in sequence.
+func (c *Conn) processFin(now time.Duration) {
+	c.oooFin = false
+	c.rcvNxt = c.rcvNxt.Add(1)
+	c.finRcvd = true
+	c.ackNow = true
+	c.notify(now, NoticeEOF)
+	switch c.state {
+	case trace.StateSynReceived, trace.StateEstablished:
+		c.setState(now, trace.StateCloseWait)
+	case trace.StateFinWait1:
+		if c.finAcked() {
+			c.setState(now, trace.StateTimeWait)
+		} else {
+			c.setState(now, trace.StateClosing)
+		}
+	case trace.StateFinWait2:
+		c.setState(now, trace.StateTimeWait)
+	}
+}

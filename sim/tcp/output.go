@@ -1,0 +1,179 @@
+package tcp
+
+import (
+	"time"
+
+	"socketlab/sim/trace"
+)
+
+// canOutput reports whether the state lets data or our FIN go out.
+func (c *Conn) canOutput() bool {
+	switch c.state {
+	case trace.StateEstablished, trace.StateCloseWait, trace.StateFinWait1,
+		trace.StateClosing, trace.StateLastAck:
+		return true
+	}
+	return false
+}
+
+// sendPending reports whether unsent data or an unsent FIN waits.
+func (c *Conn) sendPending() bool {
+	if !c.canOutput() {
+		return false
+	}
+	end := c.dataEnd()
+	return end.GreaterThan(c.sndNxt) || (c.finQueued && end == c.sndNxt)
+}
+
+// output sends as many segments as the peer's window, cwnd and sender SWS
+// avoidance allow (RFC 9293 §3.8.6.2.1; Nagle's algorithm is not modelled,
+// as if TCP_NODELAY were set). A segment shorter than the MSS leaves only
+// when it empties the queue, when nothing is in flight, or when it is at
+// least half the largest window the peer has offered.
+func (c *Conn) output(now time.Duration) {
+	if !c.canOutput() {
+		return
+	}
+	mss := c.sndMSS
+	for {
+		inflight := int(c.sndNxt.Sub(c.sndUna))
+		right := c.sndUna.Add(int(c.sndWnd)) // the peer's window edge
+		usable := int(min(c.sndWnd, c.cwnd)) - inflight
+		unsent := int(c.dataEnd().Sub(c.sndNxt))
+		if unsent > 0 {
+			n := min(unsent, mss, usable)
+			if n <= 0 {
+				return
+			}
+			if n < mss && n < unsent && inflight > 0 && uint32(n) < c.maxSndWnd/2 {
+				return
+			}
+			// A FIN needs one octet of the peer's window, like data: the
+			// receiver's acceptability test (§3.10.7.4) rejects it otherwise.
+			fin := c.finQueued && n == unsent && c.dataEnd().LessThan(right)
+			c.sendSegment(now, c.sndNxt, n, fin, false)
+			continue
+		}
+		if unsent == 0 && c.finQueued && c.dataEnd().LessThan(right) {
+			c.sendSegment(now, c.sndNxt, 0, true, false)
+		}
+		return
+	}
+}
+
+// sendSegment transmits n octets of the send buffer from seq (and the FIN
+// after them if fin). Sending from SND.NXT advances it; sending below it is a
+// retransmission. A zero-window probe moves only probeEnd, so that an ACK
+// for it is acceptable, and starts neither timer nor RTT measurement.
+func (c *Conn) sendSegment(now time.Duration, seq Seq, n int, fin, probe bool) {
+	var payload []byte
+	if n > 0 {
+		off := c.sndOff + int(seq.Sub(c.sndBufSeq))
+		payload = c.sndBuf[off : off+n : off+n] // capped: nobody can append into our buffer
+	}
+	flags := trace.FlagACK
+	if n > 0 && seq.Add(n) == c.dataEnd() {
+		flags |= trace.FlagPSH // the last queued octet
+	}
+	end := seq.Add(n)
+	if fin {
+		flags |= trace.FlagFIN
+		end = end.Add(1)
+	}
+	c.transmit(now, Segment{Seq: seq, Ack: c.rcvNxt, Flags: flags, Window: c.windowField(), Payload: payload})
+	c.ackSent(now)
+	if probe {
+		c.probeEnd = maxSeq(c.probeEnd, end)
+		return
+	}
+	if seq.GreaterEq(c.sndMax) {
+		if !c.rttTiming {
+			c.rttTiming, c.rttSeq, c.rttStart = true, seq, now
+		}
+	} else if c.rttTiming && c.rttSeq.InRange(seq, end) {
+		c.rttTiming = false // Karn's algorithm: the timed segment was sent twice
+	}
+	if seq == c.sndNxt {
+		c.sndNxt = end
+	}
+	c.sndMax = maxSeq(c.sndMax, end)
+	// RFC 6298 (5.1) "Every time a packet containing data is sent
+	// (including a retransmission), if the timer is not running, start it
+	// running so that it will expire after RTO seconds".
+	if !c.timers[tmRetransmit].armed {
+		c.arm(now, tmRetransmit, c.rto)
+	}
+}
+
+// retransmitFirst resends the segment at SND.UNA (fast retransmit, NewReno
+// partial ACK), never beyond the peer's window.
+func (c *Conn) retransmitFirst(now time.Duration) {
+	avail := int(c.dataEnd().Sub(c.sndUna))
+	n := min(avail, c.sndMSS, int(c.sndWnd))
+	fin := c.finQueued && n == avail && c.sndMax.GreaterThan(c.dataEnd())
+	if n <= 0 && !fin {
+		return
+	}
+	c.sendSegment(now, c.sndUna, max(n, 0), fin, false)
+}
+
+// sendSyn sends (or resends) our SYN: <SEQ=ISS><CTL=SYN> in SYN-SENT,
+// <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> in SYN-RECEIVED, both with the MSS
+// option and the whole receive buffer as window.
+func (c *Conn) sendSyn(now time.Duration) {
+	s := Segment{Seq: c.iss, Flags: trace.FlagSYN, Window: uint16(c.cfg.RcvBuf), MSS: uint16(c.cfg.MSS)}
+	if c.state == trace.StateSynReceived {
+		s.Flags |= trace.FlagACK
+		s.Ack = c.rcvNxt
+		c.rcvAdv = c.rcvNxt.Add(c.cfg.RcvBuf)
+	}
+	c.transmit(now, s)
+	if c.sndNxt == c.iss {
+		c.sndNxt = c.iss.Add(1)
+		c.sndMax = c.sndNxt
+		c.rttTiming, c.rttSeq, c.rttStart = true, c.iss, now
+	} else {
+		c.rttTiming = false // Karn
+	}
+	if !c.timers[tmRetransmit].armed {
+		c.arm(now, tmRetransmit, c.rto)
+	}
+}
+
+// sendAck sends <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> with the current window.
+// While retransmitting after a timeout SND.NXT lags behind what the peer may
+// already hold, so the sequence number is sndMax instead (as in 4.4BSD's
+// tcp_output): an ACK below the peer's RCV.NXT would fail its
+// acceptability test and be answered by another ACK, for ever.
+func (c *Conn) sendAck(now time.Duration) {
+	c.transmit(now, Segment{Seq: c.sndMax, Ack: c.rcvNxt, Flags: trace.FlagACK, Window: c.windowField()})
+	c.ackSent(now)
+}
+
+// ackSent records that a segment carrying our current ACK left.
+func (c *Conn) ackSent(now time.Duration) {
+	c.ackNow = false
+	c.ackPending = 0
+	c.disarm(now, tmDelayedAck)
+}
+
+// advertise is the window to offer now, with receiver SWS avoidance
+// (RFC 9293 §3.8.6.2.2): the right edge moves only when
+// RCV.BUFF - RCV.USER - RCV.WND >= min(Fr * RCV.BUFF, Eff.snd.MSS), Fr = 1/2;
+// otherwise the old edge is kept (a window never shrinks).
+func (c *Conn) advertise() uint32 {
+	free := uint32(c.cfg.RcvBuf - c.rcvLen)
+	cur := c.rcvWnd()
+	if free > cur && free-cur >= uint32(min(c.cfg.RcvBuf/2, c.sndMSS)) {
+		return free
+	}
+	return cur
+}
+
+// windowField computes the window for an outgoing segment and records the
+// advertised right edge.
+func (c *Conn) windowField() uint16 {
+	w := c.advertise()
+	c.rcvAdv = c.rcvNxt.Add(int(w))
+	return uint16(w)
+}

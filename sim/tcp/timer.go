@@ -1,0 +1,208 @@
+package tcp
+
+import (
+	"time"
+
+	"socketlab/sim/trace"
+)
+
+// RFC 6298 §2 constants.
+const (
+	// "The above SHOULD be computed using alpha=1/8 and beta=1/4 (as
+	// suggested in [JK88])." SRTT and RTTVAR are updated as
+	// SRTT <- 7/8·SRTT + 1/8·R' and RTTVAR <- 3/4·RTTVAR + 1/4·|SRTT - R'|.
+	rttAlphaDen = 8
+	rttBetaDen  = 4
+	// "RTO <- SRTT + max (G, K*RTTVAR) where K = 4."
+	rttK = 4
+	// G is the clock granularity. The virtual clock ticks in nanoseconds.
+	clockGranularity = time.Nanosecond
+	// RFC 6298 §5.7: after a retransmitted SYN "the RTO MUST be
+	// re-initialized to 3 seconds when data transmission begins".
+	synFallbackRTO = 3 * time.Second
+)
+
+func clampRTO(d time.Duration, cfg *Config) time.Duration {
+	// (2.4) "Whenever RTO is computed, if it is less than 1 second, then
+	// the RTO SHOULD be rounded up to 1 second" — MinRTO is that second
+	// (or Linux's 200 ms). (2.5) "A maximum value MAY be placed on RTO
+	// provided it is at least 60 seconds."
+	return min(max(d, cfg.MinRTO), cfg.MaxRTO)
+}
+
+// sampleRTT folds one round-trip measurement into SRTT, RTTVAR and RTO.
+func (c *Conn) sampleRTT(r time.Duration) {
+	if r < 0 {
+		r = 0
+	}
+	if !c.hasRTT {
+		// (2.2) "When the first RTT measurement R is made, the host MUST set
+		// SRTT <- R, RTTVAR <- R/2, RTO <- SRTT + max (G, K*RTTVAR)"
+		c.srtt = r
+		c.rttvar = r / 2
+		c.hasRTT = true
+	} else {
+		// (2.3) RTTVAR is updated first, with the old SRTT.
+		d := c.srtt - r
+		if d < 0 {
+			d = -d
+		}
+		c.rttvar = ((rttBetaDen-1)*c.rttvar + d) / rttBetaDen
+		c.srtt = ((rttAlphaDen-1)*c.srtt + r) / rttAlphaDen
+	}
+	c.rto = clampRTO(c.srtt+max(clockGranularity, rttK*c.rttvar), &c.cfg)
+}
+
+// arm (re)starts timer i to fire after d.
+func (c *Conn) arm(now time.Duration, i int, d time.Duration) {
+	if d <= 0 {
+		d = time.Nanosecond // a timer always lies in the future
+	}
+	t := &c.timers[i]
+	t.armed = true
+	t.deadline = now + d
+	c.emitTimer(now, trace.KindTimerSet, i)
+}
+
+// disarm stops timer i if it is armed.
+func (c *Conn) disarm(now time.Duration, i int) {
+	if !c.timers[i].armed {
+		return
+	}
+	c.timers[i].armed = false
+	c.emitTimer(now, trace.KindTimerCancel, i)
+}
+
+func (c *Conn) emitTimer(now time.Duration, k trace.Kind, i int) {
+	if c.cfg.Trace == nil {
+		return
+	}
+	c.ev = trace.Event{At: now, Kind: k, Node: c.cfg.Node, Conn: c.Snapshot(),
+		Timer: timerKinds[i], Deadline: c.timers[i].deadline}
+	c.cfg.Trace.Emit(&c.ev)
+}
+
+// NextTimeout returns the earliest armed timer's deadline; false when no
+// timer is armed (Poll has nothing to do).
+func (c *Conn) NextTimeout() (time.Duration, bool) {
+	var at time.Duration
+	ok := false
+	for i := range c.timers {
+		if t := c.timers[i]; t.armed && (!ok || t.deadline < at) {
+			at, ok = t.deadline, true
+		}
+	}
+	return at, ok
+}
+
+// Poll fires every timer whose deadline is at or before now, earliest
+// first (equal deadlines in the fixed order retransmit, persist,
+// TIME-WAIT, delayed ACK).
+func (c *Conn) Poll(now time.Duration) {
+	for c.state != trace.StateClosed {
+		next := -1
+		for i := range c.timers {
+			t := c.timers[i]
+			if t.armed && t.deadline <= now && (next < 0 || t.deadline < c.timers[next].deadline) {
+				next = i
+			}
+		}
+		if next < 0 {
+			break
+		}
+		c.timers[next].armed = false
+		c.emitTimer(now, trace.KindTimerFire, next)
+		switch next {
+		case tmRetransmit:
+			c.onRetransmitTimeout(now)
+		case tmPersist:
+			c.onPersist(now)
+		case tmTimeWait:
+			c.setState(now, trace.StateClosed)
+		case tmDelayedAck:
+			c.ackNow = true
+		}
+		if c.state != trace.StateClosed && c.ackNow {
+			c.sendAck(now)
+		}
+	}
+	c.finish(now)
+}
+
+// onRetransmitTimeout is RFC 6298 §5.4–5.6 plus the RFC 5681 §3.1 response
+// to a timeout.
+func (c *Conn) onRetransmitTimeout(now time.Duration) {
+	c.retries++
+	if c.retries > c.cfg.MaxRetries {
+		c.notify(now, NoticeTimeout)
+		c.setState(now, trace.StateClosed)
+		return
+	}
+	// (5.5) "The host MUST set RTO <- RTO * 2 ("back off the timer")."
+	c.rto = min(2*c.rto, c.cfg.MaxRTO)
+	// Karn: no RTT sample from anything that is retransmitted.
+	c.rttTiming = false
+	switch c.state {
+	case trace.StateSynSent, trace.StateSynReceived:
+		if c.sndUna == c.iss { // our SYN is not acknowledged yet
+			c.synRetransmitted = true
+			c.sendSyn(now)
+			return
+		}
+	}
+	if c.sndNxt == c.sndUna && c.sndMax == c.sndUna {
+		return // nothing outstanding (cannot happen: the timer stops at the last ACK)
+	}
+	// RFC 5681 (4): ssthresh = max (FlightSize / 2, 2*SMSS) — computed only on
+	// the first timeout of a segment: "the value of ssthresh is held
+	// constant" when it times out again. "Upon a timeout cwnd MUST be set to
+	// no more than the loss window, LW, which equals 1 full-sized segment".
+	if c.retries == 1 {
+		c.ssthresh = max(uint32(c.sndMax-c.sndUna)/2, 2*uint32(c.sndMSS))
+	}
+	c.cwnd = uint32(c.sndMSS)
+	c.dupAcks = 0
+	c.inRecovery = false
+	// RFC 6582 §3.2 step 4: after a timeout, recover <- highest sequence
+	// number transmitted, so stale duplicate ACKs do not trigger a fast
+	// retransmit.
+	c.recover = c.sndMax.Add(-1)
+	// (5.4) retransmit the earliest unacknowledged segment: go back to
+	// SND.UNA; output sends one segment (cwnd = 1 SMSS) and (5.6) restarts
+	// the timer with the doubled RTO.
+	c.sndNxt = c.sndUna
+	c.output(now)
+}
+
+// onPersist sends a zero-window probe (RFC 9293 §3.8.6.1: "the
+// transmitting host SHOULD send at least one octet of new data (if
+// available), even if the send window is zero") and backs the persist timer
+// off like the retransmission timer, up to MaxRTO. Probes never give up.
+func (c *Conn) onPersist(now time.Duration) {
+	if c.sndWnd != 0 || !c.sendPending() {
+		c.persistInterval = 0
+		return
+	}
+	if c.dataEnd().GreaterThan(c.sndNxt) {
+		c.sendSegment(now, c.sndNxt, 1, false, true)
+	} else {
+		c.sendSegment(now, c.sndNxt, 0, true, true)
+	}
+	c.persistInterval = min(2*c.persistInterval, c.cfg.MaxRTO)
+	c.arm(now, tmPersist, c.persistInterval)
+}
+
+// updatePersist arms the persist timer when data (or the FIN) waits for a
+// zero window and nothing is in flight to bring an ACK back, and cancels it
+// otherwise.
+func (c *Conn) updatePersist(now time.Duration) {
+	need := c.sndWnd == 0 && c.sendPending() && c.sndNxt == c.sndUna && !c.timers[tmRetransmit].armed
+	switch {
+	case need && !c.timers[tmPersist].armed:
+		c.persistInterval = c.rto
+		c.arm(now, tmPersist, c.persistInterval)
+	case !need && c.timers[tmPersist].armed:
+		c.disarm(now, tmPersist)
+		c.persistInterval = 0
+	}
+}

@@ -1,0 +1,692 @@
+package view
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/hajimehoshi/ebiten/v2"
+	"github.com/hajimehoshi/ebiten/v2/text/v2"
+
+	"socketlab/assets/fonts"
+	"socketlab/sim/trace"
+	"socketlab/sim/view/layout"
+)
+
+// painter holds what drawing needs beyond the App's state: the triangle
+// batch, the font faces and scratch slices, all reused between frames.
+type painter struct {
+	b     *batch
+	src   *text.GoTextFaceSource
+	faces map[float64]*text.GoTextFace
+	topt  text.DrawOptions
+	tmp   []int
+}
+
+var fontSource *text.GoTextFaceSource
+
+func loadFont() (*text.GoTextFaceSource, error) {
+	if fontSource != nil {
+		return fontSource, nil
+	}
+	s, err := text.NewGoTextFaceSource(bytes.NewReader(fonts.CJK))
+	if err != nil {
+		return nil, fmt.Errorf("embedded font: %w", err)
+	}
+	fontSource = s
+	return s, nil
+}
+
+func (a *App) painter() *painter {
+	if a.pt == nil {
+		src, err := loadFont()
+		if err != nil {
+			panic(err) // the font is embedded at build time; a bad one is a build defect
+		}
+		a.pt = &painter{b: newBatch(), src: src, faces: map[float64]*text.GoTextFace{}}
+	}
+	return a.pt
+}
+
+func (p *painter) face(size float64) *text.GoTextFace {
+	f, ok := p.faces[size]
+	if !ok {
+		f = &text.GoTextFace{Source: p.src, Size: size}
+		p.faces[size] = f
+	}
+	return f
+}
+
+// text draws s with its top-left (align start), centre or right end at x.
+func (p *painter) text(dst *ebiten.Image, s string, x, y, size float64, c color.RGBA, align text.Align) {
+	if s == "" {
+		return
+	}
+	o := &p.topt
+	o.GeoM.Reset()
+	o.GeoM.Translate(math.Round(x), math.Round(y))
+	o.ColorScale.Reset()
+	o.ColorScale.ScaleWithColor(c)
+	o.PrimaryAlign = align
+	o.SecondaryAlign = text.AlignStart
+	text.Draw(dst, s, p.face(size), o)
+}
+
+func (p *painter) width(s string, size float64) float64 { return text.Advance(s, p.face(size)) }
+
+// Draw paints the whole playground on dst.
+func (a *App) Draw(dst *ebiten.Image) {
+	sz := dst.Bounds().Size()
+	g := a.regions(sz.X, sz.Y)
+	p := a.painter()
+	th := a.Theme
+	dst.Fill(th.Bg)
+	b := p.b
+	for _, r := range []layout.Rect{g.events, g.host, g.inspect, g.plot} {
+		b.rect(dst, r.X+2, r.Y+2, r.W-4, r.H-4, th.Panel)
+	}
+	b.rect(dst, g.controls.X, g.controls.Y, g.controls.W, g.controls.H, th.Panel)
+	b.flush(dst)
+
+	snap := a.Snapshot()
+	a.drawTop(dst, &g)
+	a.drawTopology(clip(dst, g.topo), &g, snap)
+	a.drawLadder(dst, &g)
+	a.drawEvents(dst, &g)
+	a.drawHost(dst, &g, snap)
+	a.drawInspector(dst, &g)
+	a.drawPlot(dst, &g)
+	a.drawCaption(dst, &g)
+	a.drawControls(dst, &g)
+	if a.Picker {
+		a.drawPicker(dst, &g)
+	}
+	if a.Help {
+		a.drawHelp(dst, &g)
+	}
+}
+
+func (a *App) drawTop(dst *ebiten.Image, g *regions) {
+	p, th := a.pt, a.Theme
+	h := &a.M.Trace.Header
+	title := h.Scenario
+	if h.Title != "" {
+		title += " — " + h.Title
+	}
+	p.text(dst, title, 12, g.top.Y+th.Text*0.4, th.Text, th.Fg, text.AlignStart)
+	state := a.tr("paused", "暂停")
+	if a.Playing {
+		state = a.tr("playing", "播放中")
+	}
+	right := fmt.Sprintf("%s / %s   %s %g× (%s/s)   %s %d   %s", layout.FormatTime(a.Cur.T), layout.FormatTime(a.M.End),
+		a.tr("speed", "速度"), round2(a.Speed), layout.FormatTime(time.Duration(a.Speed*float64(a.rate()))),
+		a.tr("seed", "种子"), h.Seed, state)
+	if n := len(a.req.WhatIfs); n > 0 {
+		right = fmt.Sprintf("%s %d   %s", a.tr("what-ifs", "假设"), n, right)
+	}
+	p.text(dst, right, g.top.W-12, g.top.Y+th.Text*0.4, th.Text, th.Dim, text.AlignEnd)
+}
+
+// clip returns the part of dst inside r: drawing on it is cut at r's
+// edges while keeping dst's coordinates.
+func clip(dst *ebiten.Image, r layout.Rect) *ebiten.Image {
+	return dst.SubImage(image.Rect(int(r.X), int(r.Y), int(math.Ceil(r.X+r.W)), int(math.Ceil(r.Y+r.H)))).(*ebiten.Image)
+}
+
+func round2(f float64) float64 { return math.Round(f*100) / 100 }
+
+func (a *App) drawTopology(dst *ebiten.Image, g *regions, s *layout.Snapshot) {
+	p, th, m, b := a.pt, a.Theme, a.M, a.pt.b
+	topo := a.topoGeom(g)
+	p.text(dst, a.tr("topology", "拓扑"), g.topo.X+10, g.topo.Y+4, th.Small, th.Dim, text.AlignStart)
+	for _, l := range m.Trace.Header.Links {
+		i, ok1 := m.NodeIndex(l.A)
+		j, ok2 := m.NodeIndex(l.B)
+		if ok1 && ok2 {
+			b.line(dst, topo.Pos[i].X, topo.Pos[i].Y, topo.Pos[j].X, topo.Pos[j].Y, th.Line*2, th.Link)
+		}
+	}
+	r := topo.R
+	for i, n := range m.Nodes {
+		q := topo.Pos[i]
+		fill := th.Panel
+		if i == a.Node {
+			b.ring(dst, q.X, q.Y, r+5, th.Line*1.5, th.Sel)
+		}
+		if n.Kind == trace.NodeRouter {
+			// A router is a square, a host a circle: shape, not colour.
+			b.rect(dst, q.X-r, q.Y-r, 2*r, 2*r, th.Link)
+			b.rect(dst, q.X-r+th.Line*1.5, q.Y-r+th.Line*1.5, 2*r-3*th.Line, 2*r-3*th.Line, fill)
+		} else {
+			b.circle(dst, q.X, q.Y, r, th.Link)
+			b.circle(dst, q.X, q.Y, r-th.Line*1.5, fill)
+		}
+	}
+	// Queues beside the sending port.
+	qn := p.tmp[:0]
+	for _, qi := range s.Queued {
+		q := &m.Queues[qi]
+		k := 0
+		for _, o := range qn {
+			if m.Queues[o].Node == q.Node && m.Queues[o].Peer == q.Peer {
+				k++
+			}
+		}
+		qn = append(qn, qi)
+		pos := topo.QueuePos(q.Node, q.Peer, k)
+		b.rect(dst, pos.X-6, pos.Y-4, 12, 8, th.Dim)
+		b.frame(dst, pos.X-6, pos.Y-4, 12, 8, 1, th.Fg)
+	}
+	p.tmp = qn
+	many := len(s.Flights) > 150
+	pw, ph := max(r*0.8, 12), max(r*0.5, 8)
+	for _, fi := range s.Flights {
+		f := &m.Flights[fi]
+		q := topo.FlightPos(f, s.T)
+		c := th.PacketColor(m.Packet(fi))
+		if !many {
+			b.rect(dst, q.X-pw/2-1, q.Y-ph/2-1, pw+2, ph+2, th.Bg)
+		}
+		b.rect(dst, q.X-pw/2, q.Y-ph/2, pw, ph, c)
+		if fi == a.Sel {
+			b.ring(dst, q.X, q.Y, pw, th.Line*1.5, th.Sel)
+		}
+	}
+	for _, fi := range s.Drops {
+		q := topo.DropPos(&m.Flights[fi])
+		b.cross(dst, q.X, q.Y, r*0.35, th.Line*2.5, th.Drop)
+	}
+	for _, mi := range s.Marks {
+		mk := &m.Marks[mi]
+		q := topo.Pos[mk.Node]
+		if mk.Peer >= 0 {
+			q = topo.QueuePos(mk.Node, mk.Peer, 0)
+		}
+		b.cross(dst, q.X, q.Y, r*0.35, th.Line*2.5, th.Drop)
+	}
+	b.flush(dst)
+	// Texts on top of the shapes.
+	for i, n := range m.Nodes {
+		q := topo.Pos[i]
+		p.text(dst, n.Name, q.X, q.Y+r+2, th.Small, th.Fg, text.AlignCenter)
+		if len(n.Addrs) > 0 && topo.RowGap > 2*r+th.Small*4.4 {
+			p.text(dst, n.Addrs[0].String(), q.X, q.Y+r+2+th.Small*1.25, th.Small*0.85, th.Dim, text.AlignCenter)
+		}
+		if badge := s.Hosts[i].Badge(); badge != "" {
+			w := p.width(badge, th.Small) + 10
+			b.rect(dst, q.X-w/2, q.Y-r-th.Small*1.7, w, th.Small*1.45, th.Grid)
+			b.flush(dst)
+			p.text(dst, badge, q.X, q.Y-r-th.Small*1.6, th.Small, th.Fg, text.AlignCenter)
+		}
+	}
+	if !many {
+		for _, fi := range s.Flights {
+			f := &m.Flights[fi]
+			q := topo.FlightPos(f, s.T)
+			tag := ""
+			switch {
+			case f.Dup:
+				tag = "DUP"
+			case f.Retrans:
+				tag = "RETX"
+			}
+			if tag != "" {
+				p.text(dst, tag, q.X, q.Y+ph, th.Small*0.8, th.Fg, text.AlignCenter)
+			}
+		}
+		for _, fi := range s.Drops {
+			q := topo.DropPos(&m.Flights[fi])
+			p.text(dst, "× "+m.Flights[fi].Reason.String(), q.X, q.Y+r*0.4, th.Small, th.Drop, text.AlignCenter)
+		}
+		for _, mi := range s.Marks {
+			mk := &m.Marks[mi]
+			q := topo.Pos[mk.Node]
+			if mk.Peer >= 0 {
+				q = topo.QueuePos(mk.Node, mk.Peer, 0)
+			}
+			p.text(dst, "× "+mk.Reason.String(), q.X, q.Y+r*0.4, th.Small, th.Drop, text.AlignCenter)
+		}
+	}
+	if len(s.Queued) > 0 {
+		p.text(dst, fmt.Sprintf(a.tr("%d queued", "%d 个排队"), len(s.Queued)), g.topo.X+g.topo.W-10, g.topo.Y+4, th.Small, th.Dim, text.AlignEnd)
+	}
+}
+
+func (a *App) drawLadder(screen *ebiten.Image, g *regions) {
+	p, th, m, b := a.pt, a.Theme, a.M, a.pt.b
+	l := a.ladderGeom(g)
+	// Arrows are cut at the top of the time axis, below the node names.
+	dst := clip(screen, layout.Rect{X: g.ladder.X, Y: l.Area.Y - 2, W: g.ladder.W, H: g.ladder.Y + g.ladder.H - l.Area.Y + 2})
+	head := clip(screen, g.ladder)
+	p.text(head, a.tr("ladder", "时序图"), g.ladder.X+10, g.ladder.Y+4, th.Small, th.Dim, text.AlignStart)
+	top, bottom := l.Area.Y, l.Area.Y+l.Area.H
+	for _, n := range m.Order() {
+		b.line(dst, l.ColX[n], top, l.ColX[n], bottom, th.Line, th.Grid)
+	}
+	// Time ticks: a round step giving about eight rows; none inside a
+	// squeezed gap, which gets a break mark and its real length instead.
+	step := niceStep(l.Span / 8)
+	from, to := l.Window()
+	gaps := l.Gaps()
+	ticks := a.ticks[:0]
+	for t, gi := (from/step+1)*step, 0; t < to; t += step {
+		for gi < len(gaps) && gaps[gi].End <= t {
+			gi++
+		}
+		if gi < len(gaps) && gaps[gi].Start < t {
+			t = (gaps[gi].End/step + 1) * step
+			if t >= to {
+				break
+			}
+		}
+		ticks = append(ticks, t)
+		y := l.Y(t)
+		b.line(dst, l.Area.X-6, y, l.Area.X+l.Area.W, y, 1, th.Grid)
+	}
+	a.ticks = ticks
+	for _, gp := range gaps {
+		y0, y1 := l.Y(gp.Start), l.Y(gp.End)
+		for _, n := range m.Order() {
+			x := l.ColX[n]
+			b.rect(dst, x-th.Line*2, y0, th.Line*4, y1-y0, th.Bg)
+			// A zigzag: the axis is broken here.
+			k := 0
+			for y := y0; y < y1; y += 4 {
+				dx := 5.0
+				if k%2 == 1 {
+					dx = -5
+				}
+				b.line(dst, x-dx, y, x+dx, min(y+4, y1), 1.2, th.Dim)
+				k++
+			}
+		}
+	}
+	cy := l.Y(a.Cur.T)
+	b.line(dst, l.Area.X-8, cy, l.Area.X+l.Area.W, cy, th.Line, th.Cursor)
+	if a.Ghost != nil && a.ShowGhost {
+		gl := a.Ghost.LayoutLadder(l.Area, a.Cur.T, a.Span)
+		lo, hi := gl.Visible(a.Ghost)
+		for i := lo; i < hi; i++ {
+			f := &a.Ghost.Flights[i]
+			x0, y0, x1, y1, ok := clipArrow(&gl, f, a.Ghost.End)
+			if ok {
+				b.dashed(dst, x0, y0, x1, y1, th.Line, 5, th.Ghost)
+			}
+		}
+	}
+	lo, hi := l.Visible(m)
+	labels := p.tmp[:0]
+	for i := lo; i < hi; i++ {
+		f := &m.Flights[i]
+		s, e, head, ok := l.Arrow(f, a.Cur.T)
+		if !ok || max(s.Y, e.Y) < top || min(s.Y, e.Y) > bottom {
+			continue
+		}
+		c := th.PacketColor(m.Packet(i))
+		w := th.Line
+		if i == a.Sel {
+			b.line(dst, s.X, s.Y, e.X, e.Y, w+4, th.Sel)
+		}
+		b.arrow(dst, s.X, s.Y, e.X, e.Y, w, head, c)
+		if f.Dropped && a.Cur.T >= f.End {
+			b.cross(dst, e.X, e.Y, 6, th.Line*2, th.Drop)
+		}
+		labels = append(labels, i)
+	}
+	p.tmp = labels
+	b.flush(dst)
+	for _, t := range a.ticks {
+		p.text(dst, layout.FormatShort(t), l.Area.X-10, l.Y(t)-th.Small*0.7, th.Small*0.85, th.Dim, text.AlignEnd)
+	}
+	for _, gp := range gaps {
+		y := (l.Y(gp.Start)+l.Y(gp.End))/2 - th.Small*0.6
+		p.text(dst, "≈ "+layout.FormatShort(layout.Round3(gp.End-gp.Start))+a.tr(" idle", " 空闲"), l.Area.X+l.Area.W/2, y, th.Small*0.85, th.Fg, text.AlignCenter)
+	}
+	for _, n := range m.Order() {
+		p.text(head, m.Nodes[n].Name, l.ColX[n], g.ladder.Y+6, th.Small, th.Fg, text.AlignCenter)
+	}
+	if len(labels) > 80 {
+		return // too dense to read: the inspector names any arrow clicked
+	}
+	lastY := math.Inf(-1)
+	for _, i := range labels {
+		f := &m.Flights[i]
+		s, e, _, _ := l.Arrow(f, a.Cur.T)
+		// Above the arrow's middle, where arrows of a busy ladder are
+		// furthest apart; a lost packet's label sits over its stub.
+		y := min(s.Y, e.Y) - th.Small*1.05
+		if y-lastY < th.Small*0.9 || y < top-th.Small*0.5 {
+			continue // would overlap the previous label
+		}
+		lastY = y
+		c := th.Fg
+		if f.Dropped {
+			c = th.Drop
+		}
+		p.text(dst, a.Label(i), (l.ColX[f.From]+l.ColX[f.To])/2, y, th.Small*0.85, c, text.AlignCenter)
+	}
+}
+
+// clipArrow returns a full arrow of a ghost flight.
+func clipArrow(l *layout.Ladder, f *layout.Flight, end time.Duration) (x0, y0, x1, y1 float64, ok bool) {
+	s, e, _, ok := l.Arrow(f, end)
+	return s.X, s.Y, e.X, e.Y, ok
+}
+
+// niceStep rounds d up to 1, 2 or 5 times a power of ten.
+func niceStep(d time.Duration) time.Duration {
+	if d <= 0 {
+		return time.Millisecond
+	}
+	p := time.Duration(1)
+	for p*10 <= d {
+		p *= 10
+	}
+	for _, k := range []time.Duration{1, 2, 5, 10} {
+		if k*p >= d {
+			return k * p
+		}
+	}
+	return 10 * p
+}
+
+func (a *App) drawEvents(dst *ebiten.Image, g *regions) {
+	p, th := a.pt, a.Theme
+	r := g.events
+	n, top := a.eventRows(g)
+	p.text(dst, fmt.Sprintf(a.tr("events %d/%d", "事件 %d/%d"), a.Cur.N, len(a.M.Trace.Events)), r.X+10, r.Y+4, th.Small, th.Dim, text.AlignStart)
+	cur := a.Cur.Current()
+	for k := 0; k < n && top+k < len(a.M.Trace.Events); k++ {
+		i := top + k
+		y := r.Y + g.row*1.4 + float64(k)*g.row
+		c := th.Dim
+		if i <= cur {
+			c = th.Fg
+		}
+		if i == cur {
+			p.b.rect(dst, r.X+4, y, r.W-8, g.row, th.Grid)
+			p.b.rect(dst, r.X+4, y, 4, g.row, th.Cursor)
+			p.b.flush(dst)
+		}
+		p.text(dst, a.EventLine(i), r.X+12, y+1, th.Small*0.9, c, text.AlignStart)
+	}
+}
+
+func (a *App) drawHost(dst *ebiten.Image, g *regions, s *layout.Snapshot) {
+	p, th := a.pt, a.Theme
+	r := g.host
+	name := ""
+	if a.Node >= 0 && a.Node < len(a.M.Nodes) {
+		name = a.M.Nodes[a.Node].Name
+	}
+	p.text(dst, a.tr("host ", "主机 ")+name+a.tr("  (click a node, Tab)", "（点击节点，Tab）"), r.X+10, r.Y+4, th.Small, th.Dim, text.AlignStart)
+	if a.Node < 0 {
+		return
+	}
+	y := r.Y + g.row*1.4
+	h := &s.Hosts[a.Node]
+	if len(h.Conns) == 0 {
+		p.text(dst, a.tr("no TCP connection yet", "尚无 TCP 连接"), r.X+12, y, th.Small, th.Fg, text.AlignStart)
+		return
+	}
+	// The connection that changed last first: that is what the caption is about.
+	order := append(p.tmp[:0], h.Latest)
+	for i := range h.Conns {
+		if i != h.Latest {
+			order = append(order, i)
+		}
+	}
+	p.tmp = order
+	for _, ci := range order {
+		for _, line := range layout.HostLines(&h.Conns[ci]) {
+			if y+g.row > r.Y+r.H {
+				return
+			}
+			p.text(dst, line, r.X+12, y, th.Small*0.9, th.Fg, text.AlignStart)
+			y += g.row
+		}
+	}
+}
+
+func (a *App) drawInspector(dst *ebiten.Image, g *regions) {
+	p, th := a.pt, a.Theme
+	r := g.inspect
+	p.text(dst, a.tr("packet inspector", "分组检查器"), r.X+10, r.Y+4, th.Small, th.Dim, text.AlignStart)
+	y := r.Y + g.row*1.4
+	if a.Sel < 0 {
+		p.text(dst, a.tr("click a packet in the topology or the ladder", "在拓扑图或时序图中点击一个分组"), r.X+12, y, th.Small, th.Fg, text.AlignStart)
+		return
+	}
+	fs := a.M.Inspect(a.Sel)
+	colW := (r.W - 24) / 2
+	for k, f := range fs {
+		x := r.X + 12 + float64(k%2)*colW
+		if k%2 == 0 && k > 0 {
+			y += g.row * 0.95
+		}
+		p.text(dst, f.Name, x, y, th.Small*0.85, th.Dim, text.AlignStart)
+		p.text(dst, f.Value, x+th.Small*5, y, th.Small*0.85, th.Fg, text.AlignStart)
+	}
+	y += g.row * 1.1
+	pl := a.M.Packet(a.Sel).Payload
+	rows := int((r.Y + r.H - y) / (g.row * 0.95))
+	if rows <= 0 {
+		return
+	}
+	for _, line := range layout.HexLines(pl, 16*max(rows-1, 1)) {
+		if y+g.row > r.Y+r.H {
+			break
+		}
+		a.hexRow(dst, line, r.X+12, y, th.Small*0.8)
+		y += g.row * 0.95
+	}
+}
+
+// hexRow draws a hex dump line on a fixed character grid, so the columns
+// line up even though the font is proportional.
+func (a *App) hexRow(dst *ebiten.Image, line string, x, y, size float64) {
+	cw := size * 0.6
+	for i, r := range []rune(line) {
+		if r != ' ' {
+			a.pt.text(dst, string(r), x+float64(i)*cw, y, size, a.Theme.Fg, text.AlignStart)
+		}
+	}
+}
+
+func (a *App) drawPlot(dst *ebiten.Image, g *regions) {
+	p, th, b := a.pt, a.Theme, a.pt.b
+	r := g.plot
+	s := a.seqSeries()
+	p.text(dst, a.tr("time–sequence (■ data, □ retransmit, × lost, — ACK, ┈ SND.UNA+cwnd)", "时间-序号图（■ 数据，□ 重传，× 丢失，— 确认，┈ 发送上限）"), r.X+10, r.Y+4, th.Small*0.85, th.Dim, text.AlignStart)
+	area := layout.Rect{X: r.X + 50, Y: r.Y + g.row*1.4, W: r.W - 62, H: r.H - g.row*1.4 - 12}
+	if len(s.Sends) == 0 || area.H < 10 {
+		p.text(dst, a.tr("no TCP data sent by this host", "该主机没有发送 TCP 数据"), area.X, area.Y, th.Small, th.Fg, text.AlignStart)
+		return
+	}
+	maxSeq := float64(max(s.MaxSeq, 1))
+	// Display time on the x axis, like the ladder: idle stretches squeezed.
+	end := max(a.M.Display(a.M.End), 1)
+	x := func(t time.Duration) float64 { return area.X + float64(a.M.Display(t))/float64(end)*area.W }
+	y := func(v int64) float64 { return area.Y + area.H - min(float64(v)/maxSeq, 1.05)*area.H }
+	b.line(dst, area.X, area.Y, area.X, area.Y+area.H, 1, th.Grid)
+	b.line(dst, area.X, area.Y+area.H, area.X+area.W, area.Y+area.H, 1, th.Grid)
+	for k := 1; k < len(s.Limit); k++ {
+		if s.Limit[k].T > a.Cur.T {
+			break
+		}
+		b.dashed(dst, x(s.Limit[k-1].T), y(s.Limit[k-1].Seq), x(s.Limit[k].T), y(s.Limit[k-1].Seq), 1, 3, th.Control)
+		b.line(dst, x(s.Limit[k].T), y(s.Limit[k-1].Seq), x(s.Limit[k].T), y(s.Limit[k].Seq), 1, th.Control)
+	}
+	for k := 1; k < len(s.Acks); k++ {
+		if s.Acks[k].T > a.Cur.T {
+			break
+		}
+		b.line(dst, x(s.Acks[k-1].T), y(s.Acks[k-1].Seq), x(s.Acks[k].T), y(s.Acks[k-1].Seq), 1.5, th.Ack)
+		b.line(dst, x(s.Acks[k].T), y(s.Acks[k-1].Seq), x(s.Acks[k].T), y(s.Acks[k].Seq), 1.5, th.Ack)
+	}
+	for _, pt := range s.Sends {
+		if pt.T > a.Cur.T {
+			break
+		}
+		px, py := x(pt.T), y(pt.Seq)
+		switch {
+		case pt.Dropped:
+			b.cross(dst, px, py, 3, 1.5, th.Drop)
+		case pt.Retrans:
+			b.frame(dst, px-2.5, py-2.5, 5, 5, 1, th.Data)
+		default:
+			b.rect(dst, px-2, py-2, 4, 4, th.Data)
+		}
+	}
+	b.line(dst, x(a.Cur.T), area.Y, x(a.Cur.T), area.Y+area.H, 1, th.Cursor)
+	b.flush(dst)
+	p.text(dst, fmt.Sprint(s.MaxSeq), area.X-4, area.Y-th.Small*0.5, th.Small*0.8, th.Dim, text.AlignEnd)
+	p.text(dst, "0", area.X-4, area.Y+area.H-th.Small*0.8, th.Small*0.8, th.Dim, text.AlignEnd)
+}
+
+func (a *App) drawCaption(dst *ebiten.Image, g *regions) {
+	p, th := a.pt, a.Theme
+	r := g.caption
+	p.b.rect(dst, r.X, r.Y, r.W, r.H, th.Panel)
+	p.b.rect(dst, r.X, r.Y, 6, r.H, th.Cursor)
+	p.b.flush(dst)
+	size := th.Text * 1.1
+	lines := wrap(p, a.Caption(), size, r.W-40)
+	for k, line := range lines {
+		if k == 2 {
+			break
+		}
+		p.text(dst, line, r.X+20, r.Y+6+float64(k)*size*1.25, size, th.Fg, text.AlignStart)
+	}
+}
+
+// wrap breaks s into lines no wider than w: at spaces for English, at any
+// character for Chinese (which has no spaces).
+func wrap(p *painter, s string, size, w float64) []string {
+	var lines []string
+	for s != "" {
+		if p.width(s, size) <= w {
+			return append(lines, s)
+		}
+		rs := []rune(s)
+		lo, hi := 1, len(rs)
+		for lo < hi { // the longest prefix that fits
+			mid := (lo + hi + 1) / 2
+			if p.width(string(rs[:mid]), size) <= w {
+				lo = mid
+			} else {
+				hi = mid - 1
+			}
+		}
+		cut := lo
+		if k := strings.LastIndex(string(rs[:lo]), " "); k > 0 {
+			cut = len([]rune(string(rs[:lo])[:k]))
+		}
+		lines = append(lines, strings.TrimRight(string(rs[:cut]), " "))
+		s = strings.TrimLeft(string(rs[cut:]), " ")
+	}
+	return lines
+}
+
+func (a *App) drawControls(dst *ebiten.Image, g *regions) {
+	p, th, b := a.pt, a.Theme, a.pt.b
+	sc := a.scrubber(g)
+	r := g.scrub
+	b.rect(dst, r.X, r.Y+r.H/2-2, r.W, 4, th.Grid)
+	// Every event is a tick: where things happen is visible at a glance.
+	step := max(len(a.M.Trace.Events)/int(max(r.W, 1)), 1)
+	for i := 0; i < len(a.M.Trace.Events); i += step {
+		x := sc.X(a.M.Display(a.M.Trace.Events[i].At))
+		b.rect(dst, x, r.Y+r.H/2-5, 1, 10, th.Dim)
+	}
+	cx := sc.X(a.M.Display(a.Cur.T))
+	b.rect(dst, r.X, r.Y+r.H/2-2, cx-r.X, 4, th.Cursor)
+	b.circle(dst, cx, r.Y+r.H/2, r.H/2, th.Cursor)
+	for _, bt := range g.buttons {
+		b.rect(dst, bt.r.X, bt.r.Y, bt.r.W, bt.r.H, th.Grid)
+	}
+	if a.Playing {
+		bt := g.buttons[2]
+		b.frame(dst, bt.r.X, bt.r.Y, bt.r.W, bt.r.H, 2, th.Cursor)
+	}
+	for i, sr := range g.sliders {
+		t := sliderTrack(sr)
+		b.rect(dst, t.X, t.Y+t.H/2-2, t.W, 4, th.Grid)
+		kx := t.X + a.sliders[i]*t.W
+		b.rect(dst, kx-4, t.Y+2, 8, t.H-4, th.Fg)
+	}
+	b.flush(dst)
+	for _, bt := range g.buttons {
+		p.text(dst, bt.label, bt.r.X+bt.r.W/2, bt.r.Y+(bt.r.H-th.Small*1.3)/2, th.Small, th.Fg, text.AlignCenter)
+	}
+	for i, sr := range g.sliders {
+		p.text(dst, a.tr(sliderNames[i][0], sliderNames[i][1])+" "+a.sliderText(i), sr.X, sr.Y, th.Small*0.85, th.Fg, text.AlignStart)
+	}
+	if a.Status != "" {
+		bt := g.buttons[len(g.buttons)-1]
+		p.text(dst, a.Status, bt.r.X+bt.r.W+16, bt.r.Y+(bt.r.H-th.Small*1.3)/2, th.Small, th.Dim, text.AlignStart)
+	}
+}
+
+func (a *App) drawPicker(dst *ebiten.Image, g *regions) {
+	p, th, b := a.pt, a.Theme, a.pt.b
+	rows := a.pickerRows(g)
+	if len(rows) == 0 {
+		return
+	}
+	last := rows[len(rows)-1]
+	b.rect(dst, rows[0].X-8, rows[0].Y-30, rows[0].W+16, last.Y+last.H-rows[0].Y+38, th.Panel)
+	b.frame(dst, rows[0].X-8, rows[0].Y-30, rows[0].W+16, last.Y+last.H-rows[0].Y+38, 2, th.Fg)
+	for i, r := range rows {
+		if a.presets[i].Name == a.M.Trace.Header.Scenario {
+			b.rect(dst, r.X, r.Y, r.W, r.H, th.Grid)
+		}
+	}
+	b.flush(dst)
+	p.text(dst, a.tr("choose a scenario (click; Esc closes)", "选择场景（点击；Esc 关闭）"), rows[0].X, rows[0].Y-24, th.Small, th.Dim, text.AlignStart)
+	for i, r := range rows {
+		p.text(dst, a.presets[i].Name+"  —  "+a.presets[i].Summary, r.X+6, r.Y+2, th.Small, th.Fg, text.AlignStart)
+	}
+}
+
+// helpKeys is the on-screen key help (H).
+var helpKeys = [][3]string{
+	{"Space", "play / pause", "播放 / 暂停"},
+	{"→  ←", "next event / step back", "下一个事件 / 后退一步"},
+	{"↑  ↓", "faster / slower (0.05×–50×)", "加速 / 减速（0.05×–50×）"},
+	{"R  End", "restart / jump to the end", "重新开始 / 跳到结尾"},
+	{"click", "select a packet (topology, ladder, event list)", "选中分组（拓扑、时序图、事件列表）"},
+	{"D  L  U", "what if the selected packet is dropped / delayed / duplicated", "假如选中的分组被丢弃 / 延迟 / 复制"},
+	{"Z  Y", "undo / redo a what-if", "撤销 / 重做假设"},
+	{"G", "show / hide the previous branch (dashed)", "显示 / 隐藏上一个分支（虚线）"},
+	{"N  Shift+N", "next / previous seed", "下一个 / 上一个随机种子"},
+	{"P", "choose a scenario", "选择场景"},
+	{"Ctrl+S", "save the scenario with its what-ifs", "保存场景及其假设"},
+	{"+  −  wheel", "zoom the ladder", "缩放时序图"},
+	{"Tab", "next host in the host panel and plot", "切换主机面板和图中的主机"},
+	{"C", "captions English / 中文", "字幕 English / 中文"},
+	{"H  Esc", "this help / close", "帮助 / 关闭"},
+}
+
+func (a *App) drawHelp(dst *ebiten.Image, g *regions) {
+	p, th, b := a.pt, a.Theme, a.pt.b
+	w, h := g.topo.W*0.9, float64(len(helpKeys)+2)*g.row*1.2+20
+	x, y := g.topo.X+g.topo.W*0.05, g.topo.Y+10
+	b.rect(dst, x, y, w, h, th.Panel)
+	b.frame(dst, x, y, w, h, 2, th.Fg)
+	b.flush(dst)
+	p.text(dst, a.tr("keys", "按键"), x+12, y+8, th.Small, th.Dim, text.AlignStart)
+	for i, k := range helpKeys {
+		ry := y + 8 + float64(i+1)*g.row*1.2
+		p.text(dst, k[0], x+12, ry, th.Small, th.Cursor, text.AlignStart)
+		desc := k[1]
+		if a.Lang == "zh" {
+			desc = k[2]
+		}
+		p.text(dst, desc, x+12+th.Small*8, ry, th.Small, th.Fg, text.AlignStart)
+	}
+}

@@ -1,0 +1,286 @@
+package layout
+
+import (
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"socketlab/sim/trace"
+)
+
+// FormatTime prints a virtual time the way the views label it: "0 s",
+// "12.5 ms", "1.020 s".
+func FormatTime(d time.Duration) string {
+	switch {
+	case d == 0:
+		return "0 s"
+	case d < time.Millisecond && d > -time.Millisecond:
+		return strconv.FormatFloat(float64(d)/float64(time.Microsecond), 'f', -1, 64) + " µs"
+	case d < time.Second && d > -time.Second:
+		return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 3, 64) + " ms"
+	}
+	return strconv.FormatFloat(d.Seconds(), 'f', 3, 64) + " s"
+}
+
+// FormatShort prints a time for axis ticks: no trailing zeros, at most
+// microsecond precision ("990 ms", "1.02 s", "12.5 ms").
+func FormatShort(d time.Duration) string {
+	d = d.Round(time.Microsecond)
+	switch {
+	case d == 0:
+		return "0"
+	case d < time.Millisecond && d > -time.Millisecond:
+		return strconv.FormatInt(int64(d/time.Microsecond), 10) + " µs"
+	case d < time.Second && d > -time.Second:
+		return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', -1, 64) + " ms"
+	}
+	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + " s"
+}
+
+// Round3 rounds d to three significant digits, for labels of lengths.
+func Round3(d time.Duration) time.Duration {
+	u := time.Duration(1)
+	for v := d; v >= 1000 || v <= -1000; v /= 10 {
+		u *= 10
+	}
+	return d.Round(u)
+}
+
+// RelSeq returns p's sequence number relative to its flow's ISN, as
+// Wireshark shows it (the SYN is 0, the first data byte 1).
+func (m *Model) RelSeq(p *trace.Packet) uint32 {
+	if isn, ok := m.isn[flowKey{p.Src, p.Dst}]; ok {
+		return p.Seq - isn
+	}
+	return p.Seq
+}
+
+// RelAck returns p's acknowledgment number relative to the reverse flow's ISN.
+func (m *Model) RelAck(p *trace.Packet) uint32 {
+	if isn, ok := m.isn[flowKey{p.Dst, p.Src}]; ok {
+		return p.Ack - isn
+	}
+	return p.Ack
+}
+
+// Label is the text beside a packet's ladder arrow: flags, seq, ack, len,
+// win for TCP ("SYN seq=0 win=65535 mss=1460"); ports and length for UDP.
+func (m *Model) Label(p *trace.Packet) string {
+	var b strings.Builder
+	switch p.Proto {
+	case trace.ProtoTCP:
+		f := p.Flags.String()
+		if f == "" {
+			f = "<none>"
+		}
+		b.WriteString(f)
+		b.WriteString(" seq=")
+		b.WriteString(strconv.FormatUint(uint64(m.RelSeq(p)), 10))
+		if p.Flags.Has(trace.FlagACK) {
+			b.WriteString(" ack=")
+			b.WriteString(strconv.FormatUint(uint64(m.RelAck(p)), 10))
+		}
+		if n := p.Len(); n > 0 {
+			b.WriteString(" len=")
+			b.WriteString(strconv.Itoa(n))
+		}
+		b.WriteString(" win=")
+		b.WriteString(strconv.Itoa(int(p.Window)))
+		if p.MSS != 0 {
+			b.WriteString(" mss=")
+			b.WriteString(strconv.Itoa(int(p.MSS)))
+		}
+	case trace.ProtoUDP:
+		fmt.Fprintf(&b, "UDP %d→%d len=%d", p.Src.Port(), p.Dst.Port(), p.Len())
+	case trace.ProtoICMP:
+		fmt.Fprintf(&b, "ICMP type=%d code=%d", p.ICMPType, p.ICMPCode)
+	default:
+		fmt.Fprintf(&b, "%s len=%d", p.Proto, p.Len())
+	}
+	return b.String()
+}
+
+// FlightLabel is Label plus the markers that carry meaning without colour:
+// "DUP" for a copy, "RETX" for a retransmission, "LATE" for a packet that
+// was overtaken, "× reason" for a loss.
+func (m *Model) FlightLabel(fi int) string {
+	f := &m.Flights[fi]
+	s := m.Label(m.Packet(fi))
+	if f.Retrans {
+		s = "RETX " + s
+	}
+	if f.Dup {
+		s = "DUP " + s
+	}
+	if f.Late {
+		s += " LATE"
+	}
+	if f.Dropped {
+		s += " × " + f.Reason.String()
+	}
+	return s
+}
+
+// EventText is one line of the event list: time, where, what.
+func (m *Model) EventText(i int) string {
+	e := &m.Trace.Events[i]
+	t := FormatTime(e.At)
+	switch e.Kind {
+	case trace.KindSend:
+		return fmt.Sprintf("%s  %s → %s  send  %s", t, e.Node, e.Peer, m.Label(&e.Packet))
+	case trace.KindDeliver:
+		return fmt.Sprintf("%s  %s → %s  deliver  %s", t, e.Peer, e.Node, m.Label(&e.Packet))
+	case trace.KindDrop:
+		return fmt.Sprintf("%s  %s  × drop (%s)  %s", t, e.Node, e.Reason, m.Label(&e.Packet))
+	case trace.KindDuplicate:
+		return fmt.Sprintf("%s  %s → %s  duplicate of #%d  %s", t, e.Node, e.Peer, e.Packet.Orig, m.Label(&e.Packet))
+	case trace.KindEnqueue:
+		return fmt.Sprintf("%s  %s  queued for %s  %s", t, e.Node, e.Peer, m.Label(&e.Packet))
+	case trace.KindState:
+		return fmt.Sprintf("%s  %s  %s → %s", t, e.Node, stateName(e.From), stateName(e.To))
+	case trace.KindConnStat:
+		c := &e.Conn
+		return fmt.Sprintf("%s  %s  cwnd=%d in-flight=%d rto=%s", t, e.Node, c.Cwnd, c.InFlight, FormatTime(c.RTO))
+	case trace.KindTimerSet:
+		return fmt.Sprintf("%s  %s  %s timer set, fires at %s", t, e.Node, e.Timer, FormatTime(e.Deadline))
+	case trace.KindTimerCancel:
+		return fmt.Sprintf("%s  %s  %s timer cancelled", t, e.Node, e.Timer)
+	case trace.KindTimerFire:
+		return fmt.Sprintf("%s  %s  %s timer fired", t, e.Node, e.Timer)
+	case trace.KindApp:
+		s := fmt.Sprintf("%s  %s  %s()", t, e.Node, e.Op)
+		if e.N > 0 {
+			s += fmt.Sprintf(" %d bytes", e.N)
+		}
+		if e.Text != "" {
+			s += " " + strconv.Quote(shorten(e.Text, 24))
+		}
+		return s
+	case trace.KindNote:
+		return t + "  " + e.Text
+	}
+	return t + "  " + e.Kind.String()
+}
+
+func stateName(s trace.TCPState) string {
+	if s == trace.StateNone {
+		return "(none)"
+	}
+	return s.String()
+}
+
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// Field is one row of the packet inspector.
+type Field struct{ Name, Value string }
+
+// Inspect lists every header field of a flight's packet, then where and
+// when it flew.
+func (m *Model) Inspect(fi int) []Field {
+	f := &m.Flights[fi]
+	p := m.Packet(fi)
+	fs := []Field{
+		{"packet", "#" + strconv.FormatUint(p.ID, 10)},
+		{"link", f.Link + "  " + m.Nodes[f.From].Name + " → " + m.Nodes[f.To].Name},
+		{"sent", FormatTime(f.Start)},
+	}
+	switch {
+	case f.Dropped:
+		fs = append(fs, Field{"dropped", FormatTime(m.Trace.Events[f.EndEv].At) + "  × " + f.Reason.String()})
+	case f.EndEv >= 0:
+		fs = append(fs, Field{"delivered", FormatTime(f.End)})
+	}
+	if p.Orig != 0 {
+		fs = append(fs, Field{"copy of", "#" + strconv.FormatUint(p.Orig, 10)})
+	}
+	fs = append(fs,
+		Field{"proto", p.Proto.String()},
+		Field{"src", p.Src.String()},
+		Field{"dst", p.Dst.String()},
+		Field{"ttl", strconv.Itoa(int(p.TTL))},
+	)
+	switch p.Proto {
+	case trace.ProtoTCP:
+		fs = append(fs,
+			Field{"seq", fmt.Sprintf("%d (relative %d)", p.Seq, m.RelSeq(p))},
+			Field{"ack", fmt.Sprintf("%d (relative %d)", p.Ack, m.RelAck(p))},
+			Field{"flags", fmt.Sprintf("%s (0x%02x)", p.Flags, uint8(p.Flags))},
+			Field{"window", strconv.Itoa(int(p.Window))},
+		)
+		if p.MSS != 0 {
+			fs = append(fs, Field{"mss", strconv.Itoa(int(p.MSS))})
+		}
+	case trace.ProtoICMP:
+		fs = append(fs, Field{"type", strconv.Itoa(int(p.ICMPType))}, Field{"code", strconv.Itoa(int(p.ICMPCode))})
+		if p.Quote != 0 {
+			fs = append(fs, Field{"quotes", "#" + strconv.FormatUint(p.Quote, 10)})
+		}
+	}
+	fs = append(fs, Field{"length", strconv.Itoa(p.Len())})
+	if p.Len() > 0 {
+		fs = append(fs, Field{"text", strconv.Quote(shorten(string(p.Payload), 48))})
+	}
+	return fs
+}
+
+// HexLines renders up to max bytes of payload as a classic hex dump:
+// "0000  68 65 6c 6c 6f  hello".
+func HexLines(payload []byte, max int) []string {
+	var out []string
+	n := min(len(payload), max)
+	for off := 0; off < n; off += 16 {
+		row := payload[off:min(off+16, n)]
+		var b strings.Builder
+		fmt.Fprintf(&b, "%04x  ", off)
+		h := hex.EncodeToString(row)
+		for i := 0; i < 16; i++ {
+			if i < len(row) {
+				b.WriteString(h[2*i : 2*i+2])
+			} else {
+				b.WriteString("  ")
+			}
+			b.WriteByte(' ')
+		}
+		b.WriteByte(' ')
+		for _, c := range row {
+			if c < 0x20 || c > 0x7e {
+				c = '.'
+			}
+			b.WriteByte(c)
+		}
+		out = append(out, b.String())
+	}
+	if len(payload) > max {
+		out = append(out, fmt.Sprintf("… %d more bytes", len(payload)-max))
+	}
+	return out
+}
+
+// HostLines is the host panel's text for one connection.
+func HostLines(c *trace.ConnState) []string {
+	rel := func(v, base uint32) string { return strconv.FormatUint(uint64(v-base), 10) }
+	lines := []string{
+		fmt.Sprintf("%s  %s → %s", stateName(c.State), c.Local, c.Remote),
+	}
+	if c.State == trace.StateListen || c.State == trace.StateClosed {
+		return lines
+	}
+	srtt := "—"
+	if c.SRTT > 0 {
+		srtt = FormatTime(c.SRTT)
+	}
+	return append(lines,
+		fmt.Sprintf("SND.UNA=%s SND.NXT=%s RCV.NXT=%s", rel(c.SndUna, c.ISS), rel(c.SndNxt, c.ISS), rel(c.RcvNxt, c.IRS)),
+		fmt.Sprintf("SND.WND=%d RCV.WND=%d in-flight=%d", c.SndWnd, c.RcvWnd, c.InFlight),
+		fmt.Sprintf("cwnd=%d ssthresh=%d dupacks=%d", c.Cwnd, c.Ssthresh, c.DupAcks),
+		fmt.Sprintf("SRTT=%s RTTVAR=%s RTO=%s", srtt, FormatTime(c.RTTVAR), FormatTime(c.RTO)),
+	)
+}

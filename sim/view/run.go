@@ -1,0 +1,155 @@
+package view
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"io"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/hajimehoshi/ebiten/v2"
+	"github.com/hajimehoshi/ebiten/v2/inpututil"
+
+	"socketlab/sim/view/layout"
+)
+
+// ErrNoWindowSystem is returned by Run when there is no display to open a
+// window on (no X server, no DISPLAY): the CLI prints it as one line.
+var ErrNoWindowSystem = errors.New("no window system is available (set DISPLAY, or run under xvfb-run)")
+
+// Shot asks Run for one picture instead of a window session: the frame at
+// virtual time At, Width × Height pixels, encoded as PNG to W.
+type Shot struct {
+	At            time.Duration
+	Width, Height int
+	W             io.Writer
+}
+
+// Run opens the playground window (or takes the shot) and returns when the
+// window is closed, ctx is cancelled, or the shot is written.
+func Run(ctx context.Context, a *App, width, height int, shot *Shot) error {
+	ebiten.SetWindowTitle("socketlab — " + a.M.Trace.Header.Scenario)
+	ebiten.SetWindowSize(width, height)
+	ebiten.SetWindowResizingMode(ebiten.WindowResizingModeEnabled)
+	ebiten.SetTPS(TPS)
+	g := &game{ctx: ctx, a: a, shot: shot}
+	if shot != nil {
+		ebiten.SetWindowSize(min(shot.Width, 640), min(shot.Height, 400))
+	}
+	err := ebiten.RunGameWithOptions(g, &ebiten.RunGameOptions{InitUnfocused: shot != nil})
+	switch {
+	case err == nil:
+		return g.err
+	case errors.Is(err, errShotDone):
+		return nil
+	case strings.Contains(err.Error(), "no window system"):
+		return ErrNoWindowSystem
+	}
+	return err
+}
+
+var errShotDone = errors.New("shot done")
+
+type game struct {
+	ctx   context.Context
+	a     *App
+	shot  *Shot
+	err   error
+	keys  []ebiten.Key
+	input Input
+}
+
+// keyMap translates ebiten keys to the playground's.
+var keyMap = map[ebiten.Key]Key{
+	ebiten.KeySpace: KeySpace, ebiten.KeyArrowLeft: KeyLeft, ebiten.KeyArrowRight: KeyRight,
+	ebiten.KeyArrowUp: KeyUp, ebiten.KeyArrowDown: KeyDown, ebiten.KeyHome: KeyHome, ebiten.KeyEnd: KeyEnd,
+	ebiten.KeyR: KeyR, ebiten.KeyC: KeyC, ebiten.KeyH: KeyH, ebiten.KeyD: KeyD, ebiten.KeyL: KeyL,
+	ebiten.KeyU: KeyU, ebiten.KeyZ: KeyZ, ebiten.KeyY: KeyY, ebiten.KeyS: KeyS, ebiten.KeyN: KeyN,
+	ebiten.KeyP: KeyP, ebiten.KeyG: KeyG, ebiten.KeyEscape: KeyEscape, ebiten.KeyEqual: KeyPlus,
+	ebiten.KeyNumpadAdd: KeyPlus, ebiten.KeyMinus: KeyMinus, ebiten.KeyNumpadSubtract: KeyMinus, ebiten.KeyTab: KeyTab,
+}
+
+// readInput fills in from ebiten's state for this tick.
+func (g *game) readInput() *Input {
+	in := &g.input
+	in.Keys = in.Keys[:0]
+	g.keys = inpututil.AppendJustPressedKeys(g.keys[:0])
+	for _, k := range g.keys {
+		if mk, ok := keyMap[k]; ok {
+			in.Keys = append(in.Keys, mk)
+		}
+	}
+	in.Ctrl = ebiten.IsKeyPressed(ebiten.KeyControl) || ebiten.IsKeyPressed(ebiten.KeyMeta)
+	in.Shift = ebiten.IsKeyPressed(ebiten.KeyShift)
+	x, y := ebiten.CursorPosition()
+	in.Mouse = layout.Pt{X: float64(x), Y: float64(y)}
+	in.Pressed = inpututil.IsMouseButtonJustPressed(ebiten.MouseButtonLeft)
+	in.Released = inpututil.IsMouseButtonJustReleased(ebiten.MouseButtonLeft)
+	in.Down = ebiten.IsMouseButtonPressed(ebiten.MouseButtonLeft)
+	_, in.Wheel = ebiten.Wheel()
+	in.Width, in.Height = ebiten.WindowSize()
+	in.Dropped, in.DroppedName = nil, ""
+	if files := ebiten.DroppedFiles(); files != nil {
+		_ = fs.WalkDir(files, ".", func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || in.Dropped != nil {
+				return nil
+			}
+			if b, err := fs.ReadFile(files, path); err == nil {
+				in.Dropped, in.DroppedName = b, path
+			}
+			return nil
+		})
+	}
+	return in
+}
+
+func (g *game) Update() error {
+	if err := g.ctx.Err(); err != nil {
+		g.err = err
+		return ebiten.Termination
+	}
+	if g.shot != nil {
+		img, err := g.a.Render(g.shot.At, g.shot.Width, g.shot.Height)
+		if err == nil {
+			err = png.Encode(g.shot.W, img)
+		}
+		if err != nil {
+			return fmt.Errorf("screenshot: %w", err)
+		}
+		return errShotDone
+	}
+	return g.a.Update(*g.readInput())
+}
+
+func (g *game) Draw(screen *ebiten.Image) { g.a.Draw(screen) }
+
+func (g *game) Layout(w, h int) (int, int) { return w, h }
+
+// Render draws the frame at virtual time t on a fresh w×h image and reads
+// it back. It must run inside the game loop (ebiten cannot read pixels
+// before the game starts): from Update, or from tests run by a game.
+func (a *App) Render(t time.Duration, w, h int) (*image.RGBA, error) {
+	if w <= 0 || h <= 0 || w > 8192 || h > 8192 {
+		return nil, fmt.Errorf("size %dx%d out of range 1..8192", w, h)
+	}
+	a.SetTime(t)
+	a.w, a.h = w, h
+	img := ebiten.NewImage(w, h)
+	defer img.Deallocate()
+	a.Draw(img)
+	rgba := image.NewRGBA(image.Rect(0, 0, w, h))
+	img.ReadPixels(rgba.Pix)
+	return rgba, nil
+}
+
+// EncodePNG is png.Encode into a byte slice.
+func EncodePNG(img image.Image) ([]byte, error) {
+	var b bytes.Buffer
+	err := png.Encode(&b, img)
+	return b.Bytes(), err
+}

@@ -1,0 +1,87 @@
+package view
+
+import (
+	"errors"
+	"time"
+
+	"socketlab/sim/trace"
+	"socketlab/sim/view/fixture"
+)
+
+// Preset is one entry of the scenario picker.
+type Preset struct{ Name, Summary string }
+
+// WhatIf is a fault the user scripted on one packet of the current run:
+// "what if this packet were dropped / delayed / duplicated?".
+type WhatIf struct {
+	Packet uint64        // the trace packet ID
+	Action string        // "drop", "delay" or "duplicate"
+	Delay  time.Duration // for "delay": the extra one-way delay
+}
+
+// LinkOverride replaces the impairments of every direction of every link:
+// what the sliders set.
+type LinkOverride struct {
+	Delay, Jitter            time.Duration
+	Bandwidth                int64 // bits per second; 0 = unlimited
+	Loss, Duplicate, Reorder float64
+}
+
+// Request says what to run: a preset or a scenario document, with the
+// seed, the slider overrides and the what-ifs applied on top.
+type Request struct {
+	Preset  string // a preset name, used when Doc is nil
+	Doc     []byte // a scenario document (a file the user opened)
+	DocName string
+	Seed    uint64
+	HasSeed bool
+	Links   *LinkOverride
+	WhatIfs []WhatIf
+}
+
+// Clone returns a copy that shares nothing mutable with r.
+func (r Request) Clone() Request {
+	r.WhatIfs = append([]WhatIf(nil), r.WhatIfs...)
+	if r.Links != nil {
+		l := *r.Links
+		r.Links = &l
+	}
+	return r
+}
+
+// Source produces the traces the playground shows. The simulator is one
+// (simsource.go); fixtures are another, for tests.
+type Source interface {
+	Presets() []Preset
+	// Run produces the trace of req. The same request gives the same trace.
+	Run(req Request) (*trace.Trace, error)
+	// Encode returns req as a scenario document that Run accepts as Doc.
+	Encode(req Request) ([]byte, error)
+}
+
+// FixtureSource serves the hand-made traces of package fixture. It ignores
+// seeds, overrides and what-ifs (a recorded trace cannot be re-run), which
+// is what input tests want: they check the requests, not the traces.
+type FixtureSource struct{}
+
+// Presets lists the fixtures.
+func (FixtureSource) Presets() []Preset {
+	var ps []Preset
+	for _, n := range fixture.Names() {
+		ps = append(ps, Preset{n, fixture.Summary(n)})
+	}
+	return ps
+}
+
+// Run builds the named fixture.
+func (FixtureSource) Run(req Request) (*trace.Trace, error) {
+	if req.Doc != nil {
+		return nil, errors.New("fixtures cannot load scenario files")
+	}
+	return fixture.Build(req.Preset)
+}
+
+// Encode is not supported for fixtures.
+func (FixtureSource) Encode(Request) ([]byte, error) {
+	return nil, errors.New("fixtures cannot be saved as scenarios")
+}
