@@ -40,7 +40,7 @@ func (h *Host) Name() string { return h.name }
 func (h *Host) Addrs() []netip.Addr { return h.addrs }
 
 // Now returns the host's wall clock: Epoch plus virtual time.
-func (h *Host) Now() time.Time { return Epoch.Add(h.sim.now) }
+func (h *Host) Now() time.Time { return Epoch().Add(h.sim.now) }
 
 // After runs fn after d of virtual time (a program's sleep or timeout).
 func (h *Host) After(d time.Duration, fn func()) { h.sim.after(d, fn) }

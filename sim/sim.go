@@ -60,10 +60,10 @@ type appTimer struct {
 	gen uint32
 }
 
-// Epoch is the wall-clock time virtual time 0 corresponds to: programs that
-// print the time (the timestamp servers' ctime) read Epoch + Now(), so their
-// output is the same on every run.
-var Epoch = time.Date(2026, time.November, 21, 11, 10, 46, 0, time.UTC)
+// Epoch returns the wall-clock time virtual time 0 corresponds to:
+// programs that print the time (the timestamp servers' ctime) read
+// Epoch() + Now(), so their output is the same on every run.
+func Epoch() time.Time { return time.Date(2026, time.November, 21, 11, 10, 46, 0, time.UTC) }
 
 // New builds the simulation of sc; events go to sink (nil = trace.Discard).
 // sc is validated and copied: later changes to it do not affect the Sim.

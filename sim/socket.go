@@ -250,14 +250,15 @@ func (st *Stream) release() {
 	}
 }
 
-// Recv asks for up to max bytes (recv(max)). cb runs once with the data,
+// Recv asks for up to size bytes (recv(size)). cb runs once with the data,
 // with io.EOF when the peer has closed and everything was read, or with the
 // connection's error. The slice is valid only during cb.
-func (st *Stream) Recv(max int, cb func(data []byte, err error)) {
-	if cap(st.rbuf) < max {
-		st.rbuf = make([]byte, max)
+func (st *Stream) Recv(size int, cb func(data []byte, err error)) {
+	size = min(max(size, 1), 1<<20)
+	if cap(st.rbuf) < size {
+		st.rbuf = make([]byte, size)
 	}
-	st.rbuf = st.rbuf[:max]
+	st.rbuf = st.rbuf[:size]
 	st.recvCB = cb
 	st.h.sim.defer_(st, nil, nil, noteRecv)
 }
@@ -294,7 +295,7 @@ func (st *Stream) SendAll(p []byte, done func(error)) {
 	s := st.h.sim
 	s.app(st.h, trace.OpWrite, st.local, st.remote, len(p), p, "")
 	st.out, st.outDone = p, done
-	if st.err != nil || st.closed {
+	if st.err != nil || st.closed || st.gone {
 		st.out = nil
 		if st.err == nil {
 			st.err = ErrClosed
@@ -536,10 +537,10 @@ func (u *UDPConn) SendTo(p []byte, addr netip.AddrPort) {
 // Send sends one datagram on a connected socket.
 func (u *UDPConn) Send(p []byte) { u.SendTo(p, u.remote) }
 
-// RecvFrom waits for one datagram (recvfrom(max)); a longer one is
+// RecvFrom waits for one datagram (recvfrom(size)); a longer one is
 // truncated, as with a real socket. cb runs once.
-func (u *UDPConn) RecvFrom(max int, cb func(data []byte, from netip.AddrPort, err error)) {
-	u.recvCB, u.recvMax = cb, max
+func (u *UDPConn) RecvFrom(size int, cb func(data []byte, from netip.AddrPort, err error)) {
+	u.recvCB, u.recvMax = cb, max(size, 0)
 	u.h.sim.defer_(nil, nil, u, noteUDPRecv)
 }
 

@@ -307,3 +307,33 @@ func TestOutputError(t *testing.T) {
 	_, err := (&httpget.Client{}).Get(ctxT(t), failWriter{}, "127.0.0.1", port, "/")
 	wantPhase(t, err, httpget.PhaseOutput, core.ClassSocket, "write output: disk full")
 }
+
+// BenchmarkGet measures one whole textbook exchange on loopback: connect,
+// send, half-close, read to EOF — a new connection each time.
+func BenchmarkGet(b *testing.B) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			io.Copy(io.Discard, c) // until the client's FIN
+			io.WriteString(c, "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok")
+			c.Close()
+		}
+	}()
+	defer func() { l.Close(); <-done }()
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	cl := &httpget.Client{}
+	for b.Loop() {
+		if _, err := cl.Get(context.Background(), io.Discard, "127.0.0.1", port, "/"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

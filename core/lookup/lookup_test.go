@@ -299,3 +299,52 @@ func TestParseAddr(t *testing.T) {
 		t.Errorf("ParseAddr(mapped) = %v, %v", a, err)
 	}
 }
+
+func TestNameServer(t *testing.T) {
+	cl := &lookup.Client{Server: "127.0.0.1:5353"}
+	err := core.Wrap("connect", "x", &net.OpError{Op: "dial", Err: &net.DNSError{Err: "no such host", Name: "x", Server: "10.0.0.53:53"}})
+	var de *net.DNSError
+	if !errors.As(cl.NameServer(err), &de) || de.Server != "127.0.0.1:5353" {
+		t.Errorf("NameServer did not correct the server: %v", err)
+	}
+	if (&lookup.Client{}).NameServer(nil) != nil {
+		t.Error("NameServer(nil) != nil")
+	}
+}
+
+func BenchmarkForward(b *testing.B) {
+	srv, err := dnstest.NewServer(dnstest.Zone...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	for _, tcp := range []bool{false, true} {
+		name := "udp"
+		if tcp {
+			name = "tcp"
+		}
+		b.Run(name, func(b *testing.B) {
+			cl, _ := lookup.NewClient(srv.Addr, tcp)
+			for b.Loop() {
+				if _, err := cl.Forward(context.Background(), "web.example.test."); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkConfirm(b *testing.B) {
+	srv, err := dnstest.NewServer(dnstest.Zone...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	cl, _ := lookup.NewClient(srv.Addr, false)
+	addr := netip.MustParseAddr("192.0.2.10")
+	for b.Loop() {
+		if _, err := cl.Confirm(context.Background(), addr); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

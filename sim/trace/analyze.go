@@ -75,8 +75,8 @@ func seqLess(a, b uint32) bool { return int32(a-b) < 0 }
 // returns one Analysis per event, index for index.
 func Analyze(t *Trace) []Analysis {
 	out := make([]Analysis, len(t.Events))
-	origin := map[uint64]int{}   // packet ID -> index of its first Send
-	dropped := map[uint64]int{}  // packet ID -> index of its first Drop
+	origin := map[uint64]int{}  // packet ID -> index of its first Send
+	dropped := map[uint64]int{} // packet ID -> index of its first Drop
 	delivered := map[uint64]bool{}
 	owner := addrOwners(&t.Header)
 

@@ -264,7 +264,10 @@ func TestJSONLWriterIsASink(t *testing.T) {
 // lineWriter records each Write call, to check one call per line.
 type lineWriter struct{ writes []string }
 
-func (w *lineWriter) Write(p []byte) (int, error) { w.writes = append(w.writes, string(p)); return len(p), nil }
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.writes = append(w.writes, string(p))
+	return len(p), nil
+}
 
 func TestJSONLWriterOneWritePerLine(t *testing.T) {
 	lw := &lineWriter{}
@@ -325,8 +328,8 @@ const hdr = `{"version":1,"header":{"title":"t"}}` + "\n"
 func TestReadJSONLErrors(t *testing.T) {
 	tests := []struct {
 		name, in, want string
-		line          int
-		field         string
+		line           int
+		field          string
 	}{
 		{"empty", "", "trace: line 1: empty input: a trace starts with a header line", 1, ""},
 		{"no header", `{"at":0,"kind":"note"}` + "\n", `trace: line 1: field "at": unknown field`, 1, "at"},

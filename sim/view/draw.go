@@ -117,7 +117,6 @@ func (a *App) drawTop(dst *ebiten.Image, g *regions) {
 	if h.Title != "" {
 		title += " — " + h.Title
 	}
-	p.text(dst, title, 12, g.top.Y+th.Text*0.4, th.Text, th.Fg, text.AlignStart)
 	state := a.tr("paused", "暂停")
 	if a.Playing {
 		state = a.tr("playing", "播放中")
@@ -129,6 +128,15 @@ func (a *App) drawTop(dst *ebiten.Image, g *regions) {
 		right = fmt.Sprintf("%s %d   %s", a.tr("what-ifs", "假设"), n, right)
 	}
 	p.text(dst, right, g.top.W-12, g.top.Y+th.Text*0.4, th.Text, th.Dim, text.AlignEnd)
+	room := g.top.W - 36 - p.width(right, th.Text)
+	if p.width(title, th.Text) > room {
+		rs := []rune(title)
+		for len(rs) > 1 && p.width(string(rs)+"…", th.Text) > room {
+			rs = rs[:len(rs)-1]
+		}
+		title = string(rs) + "…"
+	}
+	p.text(dst, title, 12, g.top.Y+th.Text*0.4, th.Text, th.Fg, text.AlignStart)
 }
 
 // clip returns the part of dst inside r: drawing on it is cut at r's
@@ -218,9 +226,11 @@ func (a *App) drawTopology(dst *ebiten.Image, g *regions, s *layout.Snapshot) {
 		}
 		if badge := s.Hosts[i].Badge(); badge != "" {
 			w := p.width(badge, th.Small) + 10
-			b.rect(dst, q.X-w/2, q.Y-r-th.Small*1.7, w, th.Small*1.45, th.Grid)
+			// Keep the badge inside the view at the left and right edges.
+			bx := min(max(q.X, g.topo.X+w/2+2), g.topo.X+g.topo.W-w/2-2)
+			b.rect(dst, bx-w/2, q.Y-r-th.Small*1.7, w, th.Small*1.45, th.Grid)
 			b.flush(dst)
-			p.text(dst, badge, q.X, q.Y-r-th.Small*1.6, th.Small, th.Fg, text.AlignCenter)
+			p.text(dst, badge, bx, q.Y-r-th.Small*1.6, th.Small, th.Fg, text.AlignCenter)
 		}
 	}
 	if !many {
@@ -359,15 +369,15 @@ func (a *App) drawLadder(screen *ebiten.Image, g *regions) {
 		// Above the arrow's middle, where arrows of a busy ladder are
 		// furthest apart; a lost packet's label sits over its stub.
 		y := min(s.Y, e.Y) - th.Small*1.05
-		if y-lastY < th.Small*0.9 || y < top-th.Small*0.5 {
-			continue // would overlap the previous label
+		if y-lastY < th.Small*0.9 || y < g.ladder.Y+th.Small*1.6 {
+			continue // would overlap the previous label or the node names
 		}
 		lastY = y
 		c := th.Fg
 		if f.Dropped {
 			c = th.Drop
 		}
-		p.text(dst, a.Label(i), (l.ColX[f.From]+l.ColX[f.To])/2, y, th.Small*0.85, c, text.AlignCenter)
+		p.text(head, a.Label(i), (l.ColX[f.From]+l.ColX[f.To])/2, y, th.Small*0.85, c, text.AlignCenter)
 	}
 }
 
@@ -617,7 +627,7 @@ func (a *App) drawControls(dst *ebiten.Image, g *regions) {
 		t := sliderTrack(sr)
 		b.rect(dst, t.X, t.Y+t.H/2-2, t.W, 4, th.Grid)
 		kx := t.X + a.sliders[i]*t.W
-		b.rect(dst, kx-4, t.Y+2, 8, t.H-4, th.Fg)
+		b.rect(dst, kx-4, t.Y+1, 8, t.H-2, th.Fg)
 	}
 	b.flush(dst)
 	for _, bt := range g.buttons {
@@ -627,8 +637,7 @@ func (a *App) drawControls(dst *ebiten.Image, g *regions) {
 		p.text(dst, a.tr(sliderNames[i][0], sliderNames[i][1])+" "+a.sliderText(i), sr.X, sr.Y, th.Small*0.85, th.Fg, text.AlignStart)
 	}
 	if a.Status != "" {
-		bt := g.buttons[len(g.buttons)-1]
-		p.text(dst, a.Status, bt.r.X+bt.r.W+16, bt.r.Y+(bt.r.H-th.Small*1.3)/2, th.Small, th.Dim, text.AlignStart)
+		p.text(dst, a.Status, g.topo.X+10, g.topo.Y+g.topo.H-th.Small*1.5, th.Small, th.Fg, text.AlignStart)
 	}
 }
 

@@ -26,8 +26,33 @@ func (a *App) regions(w, h int) regions {
 	var g regions
 	g.row = row
 	topH := th.Text * 2
-	ctrlH := row*2 + th.Text*2 + 16
 	capH := th.Text*2.6 + 8
+	W0 := W - 24
+
+	// Buttons wrap onto as many rows as the width needs.
+	bh := th.Text * 1.5
+	x, by := 0.0, 0.0
+	for _, b := range []struct {
+		label string
+		key   Key
+		ctrl  bool
+	}{
+		{"|◀ R", KeyR, false}, {"◀ ←", KeyLeft, false}, {"▶ ‖ Space", KeySpace, false}, {"→ ▶", KeyRight, false},
+		{"− ↓", KeyDown, false}, {"+ ↑", KeyUp, false},
+		{a.tr("drop D", "丢弃 D"), KeyD, false}, {a.tr("delay L", "延迟 L"), KeyL, false}, {a.tr("dup U", "复制 U"), KeyU, false},
+		{a.tr("undo Z", "撤销 Z"), KeyZ, false}, {a.tr("redo Y", "重做 Y"), KeyY, false},
+		{a.tr("seed N", "种子 N"), KeyN, false}, {a.tr("scenario P", "场景 P"), KeyP, false},
+		{a.tr("save ^S", "保存 ^S"), KeyS, true}, {"EN/中 C", KeyC, false}, {a.tr("help H", "帮助 H"), KeyH, false},
+	} {
+		bw := estWidth(b.label, th.Small) + 16
+		if x > 0 && x+bw > W0 {
+			x, by = 0, by+bh+6
+		}
+		g.buttons = append(g.buttons, button{layout.Rect{X: x, Y: by, W: bw, H: bh}, b.label, b.key, b.ctrl})
+		x += bw + 6
+	}
+	buttonsH := by + bh
+	ctrlH := 6 + th.Text + 6 + buttonsH + 6 + row*1.9 + 4
 	g.top = layout.Rect{W: W, H: topH}
 	g.controls = layout.Rect{Y: H - ctrlH, W: W, H: ctrlH}
 	g.caption = layout.Rect{Y: H - ctrlH - capH, W: W, H: capH}
@@ -41,32 +66,19 @@ func (a *App) regions(w, h int) regions {
 	g.inspect = layout.Rect{X: sideX, Y: mainY + mainH*0.52, W: sideW, H: mainH * 0.26}
 	g.plot = layout.Rect{X: sideX, Y: mainY + mainH*0.78, W: sideW, H: mainH * 0.22}
 
-	// Controls: the scrubber across, then buttons, then sliders.
+	// Controls: the scrubber across, then the buttons, then the sliders
+	// (label above, track below).
 	c := g.controls
-	g.scrub = layout.Rect{X: c.X + 12, Y: c.Y + 6, W: c.W - 24, H: th.Text}
-	by := g.scrub.Y + g.scrub.H + 6
-	bh := th.Text * 1.5
-	x := c.X + 12
-	for _, b := range []struct {
-		label string
-		key   Key
-		ctrl  bool
-	}{
-		{"|◀ R", KeyR, false}, {"◀ ←", KeyLeft, false}, {"▶ ‖ Space", KeySpace, false}, {"→ ▶", KeyRight, false},
-		{"− ↓", KeyDown, false}, {"+ ↑", KeyUp, false},
-		{a.tr("drop D", "丢弃 D"), KeyD, false}, {a.tr("delay L", "延迟 L"), KeyL, false}, {a.tr("dup U", "复制 U"), KeyU, false},
-		{a.tr("undo Z", "撤销 Z"), KeyZ, false}, {a.tr("redo Y", "重做 Y"), KeyY, false},
-		{a.tr("seed N", "种子 N"), KeyN, false}, {a.tr("scenario P", "场景 P"), KeyP, false},
-		{a.tr("save ^S", "保存 ^S"), KeyS, true}, {"EN/中 C", KeyC, false}, {a.tr("help H", "帮助 H"), KeyH, false},
-	} {
-		bw := float64(len([]rune(b.label)))*th.Small*0.62 + 16
-		g.buttons = append(g.buttons, button{layout.Rect{X: x, Y: by, W: bw, H: bh}, b.label, b.key, b.ctrl})
-		x += bw + 6
+	g.scrub = layout.Rect{X: c.X + 12, Y: c.Y + 6, W: W0, H: th.Text}
+	top := g.scrub.Y + g.scrub.H + 6
+	for i := range g.buttons {
+		g.buttons[i].r.X += c.X + 12
+		g.buttons[i].r.Y += top
 	}
-	sy := by + bh + 6
-	sw := (c.W - 24) / nSliders
+	sy := top + buttonsH + 6
+	sw := W0 / nSliders
 	for i := range g.sliders {
-		g.sliders[i] = layout.Rect{X: c.X + 12 + float64(i)*sw, Y: sy, W: sw - 12, H: row}
+		g.sliders[i] = layout.Rect{X: c.X + 12 + float64(i)*sw, Y: sy, W: sw - 16, H: row * 1.9}
 	}
 	return g
 }
@@ -77,9 +89,23 @@ func (a *App) scrubber(g *regions) layout.Scrubber {
 	return layout.Scrubber{Area: g.scrub, End: a.M.Display(a.M.End)}
 }
 
-// sliderTrack is the draggable part of a slider: the right 55%.
+// sliderTrack is the draggable part of a slider: under its label.
 func sliderTrack(r layout.Rect) layout.Rect {
-	return layout.Rect{X: r.X + r.W*0.45, Y: r.Y, W: r.W * 0.55, H: r.H}
+	return layout.Rect{X: r.X, Y: r.Y + r.H*0.5, W: r.W, H: r.H * 0.5}
+}
+
+// estWidth estimates the width of a label before any font is loaded (the
+// regions are pure geometry): Latin about half an em, CJK a full em.
+func estWidth(s string, size float64) float64 {
+	w := 0.0
+	for _, r := range s {
+		if r < 0x2e80 {
+			w += 0.58
+		} else {
+			w += 1
+		}
+	}
+	return w * size
 }
 
 // pickerRows is the scenario picker overlay: one row per preset.
