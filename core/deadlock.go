@@ -267,7 +267,7 @@ func Deadlock(ctx context.Context, cfg DeadlockConfig) (*DeadlockResult, error) 
 		say("unblocked both sides with a deadline in the past and closed the connection")
 		return res, derr
 	}
-	say("done: each side sent and received %s, verified byte for byte, in %v", deadlockSize(cfg.Bytes), res.Elapsed.Round(time.Millisecond))
+	say("done: each side sent and received %s, verified byte for byte, in %v", deadlockSize(cfg.Bytes), deadlockRound(res.Elapsed))
 	return res, nil
 }
 
@@ -524,11 +524,17 @@ func (r *deadlockRun) watch(ctx context.Context, start time.Time, say func(strin
 	poll := min(max(r.cfg.Stall/50, time.Millisecond), 20*time.Millisecond)
 	tick := time.NewTicker(poll)
 	defer tick.Stop()
-	progress := func() (sum int64) {
-		for _, p := range r.peers {
-			sum += p.sent.Load() + p.recvd.Load()
+	// Progress counts what the applications moved and what sits in the
+	// kernel's queues: a Write that is still copying into the send queue
+	// has not returned its count yet, but the queue grows.
+	progress := func() (snap [2][4]int64) {
+		for i, p := range r.peers {
+			snap[i][0], snap[i][1] = p.sent.Load(), p.recvd.Load()
+			if out, in, ok := deadlockQueues(p.conn); ok {
+				snap[i][2], snap[i][3] = int64(out), int64(in)
+			}
 		}
-		return sum
+		return snap
 	}
 	type stageState struct{ sending, receiving bool }
 	var seen [2]stageState
@@ -573,7 +579,7 @@ func (r *deadlockRun) watch(ctx context.Context, start time.Time, say func(strin
 			if now.Sub(lastAt) < r.cfg.Stall {
 				continue
 			}
-			say("no byte moved for %v: %s", r.cfg.Stall, r.progressText())
+			say("no byte moved for %v", r.cfg.Stall)
 			for _, p := range r.peers {
 				snd, rcv := p.sending.Load(), p.receiving.Load()
 				switch {
@@ -600,6 +606,14 @@ func (r *deadlockRun) progressText() string {
 		parts = append(parts, fmt.Sprintf("%s sent %s, received %s", p.info.Name, deadlockSize(p.sent.Load()), deadlockSize(p.recvd.Load())))
 	}
 	return strings.Join(parts, "; ")
+}
+
+// deadlockRound keeps about three significant digits of a run's time.
+func deadlockRound(d time.Duration) time.Duration {
+	if d < 10*time.Millisecond {
+		return d.Round(10 * time.Microsecond)
+	}
+	return d.Round(time.Millisecond)
 }
 
 // deadlockSize formats a byte count for people: "512 B", "64.0 KiB".

@@ -15,7 +15,7 @@ func TestDeadlockWriteWriteStalls(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	const stall = 300 * time.Millisecond
+	const stall = 500 * time.Millisecond
 	var lines []string
 	start := time.Now()
 	res, err := Deadlock(ctx, DeadlockConfig{
@@ -36,7 +36,7 @@ func TestDeadlockWriteWriteStalls(t *testing.T) {
 	if !res.Stalled || de.Client.Blocked != "send" || de.Server.Blocked != "send" {
 		t.Fatalf("stalled=%v blocked client=%q server=%q, want both in send", res.Stalled, de.Client.Blocked, de.Server.Blocked)
 	}
-	want := "deadlock in write-write mode: both sides are blocked in send: each one's receive buffer is full because nobody reads (no progress for 300ms)"
+	want := "deadlock in write-write mode: both sides are blocked in send: each one's receive buffer is full because nobody reads (no progress for 500ms)"
 	if err.Error() != want {
 		t.Errorf("err = %q\nwant  %q", err, want)
 	}
@@ -57,7 +57,7 @@ func TestDeadlockWriteWriteStalls(t *testing.T) {
 		}
 	}
 	text := strings.Join(lines, "\n")
-	for _, s := range []string{"SO_SNDBUF=", "no byte moved for 300ms", "DEADLOCK: both sides are blocked in send", "unblocked both sides"} {
+	for _, s := range []string{"SO_SNDBUF=", "no byte moved for 500ms", "DEADLOCK: both sides are blocked in send", "unblocked both sides"} {
 		if !strings.Contains(text, s) {
 			t.Errorf("narration lacks %q:\n%s", s, text)
 		}
@@ -90,7 +90,7 @@ func TestDeadlockSmallBuffersStallEarlier(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	res, err := Deadlock(ctx, DeadlockConfig{Bytes: 4 << 20, SendBuf: 32 << 10, RecvBuf: 32 << 10, Stall: 200 * time.Millisecond})
+	res, err := Deadlock(ctx, DeadlockConfig{Bytes: 4 << 20, SendBuf: 32 << 10, RecvBuf: 32 << 10, Stall: 400 * time.Millisecond})
 	if !errors.Is(err, ErrDeadlock) {
 		t.Fatalf("err = %v, want a deadlock", err)
 	}

@@ -46,8 +46,10 @@
 // KindDrop with DropNoSocket (TCP answers with a RST, UDP with ICMP port
 // unreachable), DropNoRoute, DropTTL or DropQueueFull (a full listen queue
 // or UDP socket buffer), with Node = that host and no link. KindApp records
-// every socket call of a program; KindNote what a program prints. The tcp
-// package adds KindState, KindConnStat and the Timer kinds itself.
+// every socket call of a program; KindNote what a program prints; a
+// program's sleeps and timeouts (Host.After) are timer events with
+// trace.TimerApp. The tcp package adds KindState, KindConnStat and its own
+// timer events itself.
 //
 // Sizes: a packet's wire size (what MTU and bandwidth apply to) is its IP
 // packet: 20 (IPv4) or 40 (IPv6) bytes of IP header, 20 of TCP (+4 for the
@@ -136,7 +138,9 @@
 // A fault is checked where a packet enters a hop. Without "link" it looks at
 // a packet's first hop only (so a forwarded packet is counted once); with
 // "link" it looks at that link wherever the packet comes from. "the 3rd
-// datagram" is {"action": "drop", "proto": "udp", "nth": 3}.
+// datagram" is {"action": "drop", "proto": "udp", "nth": 3}. A copy made by
+// a link starts on the wire, so a fault can only name it on a later hop
+// (with "link").
 //
 // # Programs and the socket API
 //

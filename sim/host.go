@@ -42,8 +42,42 @@ func (h *Host) Addrs() []netip.Addr { return h.addrs }
 // Now returns the host's wall clock: Epoch plus virtual time.
 func (h *Host) Now() time.Time { return Epoch().Add(h.sim.now) }
 
-// After runs fn after d of virtual time (a program's sleep or timeout).
-func (h *Host) After(d time.Duration, fn func()) { h.sim.after(d, fn) }
+// After runs fn after d of virtual time: a program's sleep, think time or
+// timeout (settimeout). The trace shows it as an application timer
+// (KindTimerSet/Fire/Cancel with trace.TimerApp) on the host.
+func (h *Host) After(d time.Duration, fn func()) *Timer {
+	s := h.sim
+	t := &Timer{h: h}
+	t.idx, t.gen = s.after(d, func() {
+		s.ev = trace.Event{At: s.now, Kind: trace.KindTimerFire, Node: h.name, Timer: trace.TimerApp}
+		s.emit()
+		fn()
+	})
+	s.ev = trace.Event{At: s.now, Kind: trace.KindTimerSet, Node: h.name, Timer: trace.TimerApp, Deadline: s.now + d}
+	s.emit()
+	return t
+}
+
+// Timer is an application timer started with Host.After.
+type Timer struct {
+	h   *Host
+	idx int32
+	gen uint32
+}
+
+// Stop cancels the timer; it reports whether the timer was still pending.
+func (t *Timer) Stop() bool {
+	s := t.h.sim
+	at := &s.timers[t.idx]
+	if at.gen != t.gen || at.fn == nil {
+		return false
+	}
+	at.fn = nil
+	s.freeTm = append(s.freeTm, t.idx)
+	s.ev = trace.Event{At: s.now, Kind: trace.KindTimerCancel, Node: t.h.name, Timer: trace.TimerApp}
+	s.emit()
+	return true
+}
 
 func (h *Host) owns(a netip.Addr) bool {
 	for _, x := range h.addrs {

@@ -80,6 +80,15 @@ func newProgram(s *Sim, p Program) (program, error) {
 	return info.new(s.byName[p.Host], p, server), nil
 }
 
+// pause runs fn after d, or right away (no timer in the trace) for d == 0.
+func pause(h *Host, d Duration, fn func()) {
+	if d > 0 {
+		h.After(time.Duration(d), fn)
+	} else {
+		fn()
+	}
+}
+
 func ctime(h *Host) string { return h.Now().Format(time.ANSIC) }
 
 func (h *Host) log(format string, a ...any) { h.sim.note(h.name, fmt.Sprintf(format, a...)) }
@@ -133,11 +142,7 @@ func (sv *tsTCPServer) serve(c *Stream, done func()) {
 				sv.serve(c, done)
 			})
 		}
-		if sv.p.Work > 0 {
-			sv.h.After(time.Duration(sv.p.Work), reply)
-		} else {
-			reply()
-		}
+		pause(sv.h, sv.p.Work, reply)
 	})
 }
 
@@ -179,7 +184,7 @@ func (cl *tsTCPClient) send(c *Stream, msgs []string) {
 				c.Close()
 				return
 			}
-			cl.h.After(time.Duration(cl.p.Interval), func() { cl.send(c, msgs[1:]) })
+			pause(cl.h, cl.p.Interval, func() { cl.send(c, msgs[1:]) })
 		})
 	})
 }
@@ -212,12 +217,7 @@ func (sv *udpServer) loop() {
 		if sv.stamp {
 			reply = []byte("[" + ctime(sv.h) + "] " + string(data))
 		}
-		send := func() { sv.u.SendTo(reply, from); sv.loop() }
-		if sv.p.Work > 0 {
-			sv.h.After(time.Duration(sv.p.Work), send)
-		} else {
-			send()
-		}
+		pause(sv.h, sv.p.Work, func() { sv.u.SendTo(reply, from); sv.loop() })
 	})
 }
 
@@ -229,7 +229,6 @@ type udpClient struct {
 	server    netip.AddrPort
 	connected bool
 	u         *UDPConn
-	seq       int // which message is outstanding, to ignore stale timeouts
 }
 
 func (cl *udpClient) start() {
@@ -250,8 +249,6 @@ func (cl *udpClient) next(msgs []string) {
 		cl.u.Close()
 		return
 	}
-	cl.seq++
-	seq := cl.seq
 	if cl.connected {
 		cl.u.Send([]byte(msgs[0]))
 	} else {
@@ -261,18 +258,15 @@ func (cl *udpClient) next(msgs []string) {
 	if timeout == 0 {
 		timeout = time.Second
 	}
-	answered := false
+	var timer *Timer
 	cl.u.RecvFrom(8192, func([]byte, netip.AddrPort, error) {
-		answered = true
-		cl.h.After(time.Duration(cl.p.Interval), func() { cl.next(msgs[1:]) })
+		timer.Stop()
+		pause(cl.h, cl.p.Interval, func() { cl.next(msgs[1:]) })
 	})
-	cl.h.After(timeout, func() {
-		if answered || seq != cl.seq {
-			return
-		}
+	timer = cl.h.After(timeout, func() {
 		cl.u.CancelRecv()
 		cl.h.log("timed out after %v waiting for an answer to %q", timeout, msgs[0])
-		cl.h.After(time.Duration(cl.p.Interval), func() { cl.next(msgs[1:]) })
+		pause(cl.h, cl.p.Interval, func() { cl.next(msgs[1:]) })
 	})
 }
 
@@ -378,11 +372,7 @@ func (r *sinkConn) data(data []byte, err error) {
 			}
 		}
 		r.got += len(data)
-		if k.p.Work > 0 { // a slow reader: its window fills up
-			k.h.After(time.Duration(k.p.Work), r.readFn)
-		} else {
-			r.read()
-		}
+		pause(k.h, k.p.Work, r.readFn) // a slow reader (work > 0): its window fills up
 		return
 	}
 	c.Close()

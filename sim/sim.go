@@ -275,8 +275,9 @@ func (s *Sim) dispatch(ev event) {
 	}
 }
 
-// after runs fn at now+d (an application timer).
-func (s *Sim) after(d time.Duration, fn func()) {
+// after runs fn at now+d (an application timer) and returns the timer's
+// slot and generation, which Timer.Stop needs.
+func (s *Sim) after(d time.Duration, fn func()) (int32, uint32) {
 	var i int32
 	if n := len(s.freeTm); n > 0 {
 		i = s.freeTm[n-1]
@@ -288,6 +289,7 @@ func (s *Sim) after(d time.Duration, fn func()) {
 	s.gen++
 	s.timers[i] = appTimer{fn: fn, gen: s.gen}
 	s.q.push(s.now+d, evAppTimer, i, s.gen)
+	return i, s.gen
 }
 
 func (s *Sim) flushNotices() {

@@ -173,7 +173,7 @@ func impairedRun(t *testing.T, seed uint64, p LinkParams, n int) (sent, lost, du
 func TestImpairmentStatistics(t *testing.T) {
 	const n = 1000
 	var lost, dups, reordered, total int
-	for seed := uint64(1); seed <= 10; seed++ {
+	for seed := uint64(1); seed <= 5; seed++ {
 		_, l, _, _, _ := impairedRun(t, seed, LinkParams{Delay: Duration(10 * time.Millisecond), Loss: 0.1}, n)
 		lost += l
 		_, _, d, dl, _ := impairedRun(t, seed, LinkParams{Delay: Duration(10 * time.Millisecond), Duplicate: 0.2}, n)

@@ -20,6 +20,7 @@ var (
 	ErrClosed      = errors.New("use of closed socket")
 	ErrAddrInUse   = errors.New("address already in use")
 	ErrNoRoute     = errors.New("no route to host")
+	ErrNotHost     = errors.New("routers run no programs")
 )
 
 // Internal notices that run app callbacks from the notice loop instead of
@@ -364,6 +365,9 @@ func (h *Host) portInUse(p uint16) bool {
 func (h *Host) Dial(raddr netip.AddrPort, cb func(*Stream, error)) {
 	s := h.sim
 	src, ok := h.source(raddr.Addr())
+	if h.router {
+		ok = false
+	}
 	port := uint16(0)
 	if ok {
 		port = h.ephemeral(h.portInUse)
@@ -398,6 +402,9 @@ type Listener struct {
 // given backlog (0 = 5, the textbook's listen(5)).
 func (h *Host) Listen(port uint16, backlog int) (*Listener, error) {
 	s := h.sim
+	if h.router || len(h.addrs) == 0 {
+		return nil, ErrNotHost
+	}
 	if backlog <= 0 {
 		backlog = 5
 	}
@@ -487,6 +494,9 @@ const udpQueue = 64
 // (port 0 = an ephemeral port).
 func (h *Host) ListenUDP(port uint16) (*UDPConn, error) {
 	s := h.sim
+	if h.router || len(h.addrs) == 0 {
+		return nil, ErrNotHost
+	}
 	if port == 0 {
 		port = h.ephemeral(h.portInUse)
 	}

@@ -75,8 +75,14 @@ func runDeadlock(ctx context.Context, args []string, io stdio) error {
 	switch {
 	case errors.As(err, &de) && m.Stalls():
 		fmt.Fprintf(out, "\nresult: DEADLOCK after %.1fs — %s.\n", res.Elapsed.Seconds(), de.Explain())
+		if m == core.DeadlockReadRead {
+			fmt.Fprintln(out, "lesson: when both sides wait for the other to speak first, nothing ever happens: the protocol must")
+			fmt.Fprintln(out, "        say who talks first (in the textbook the client sends, the server answers).")
+			fmt.Fprintln(out, "fix:    let one side send first; a timeout (settimeout / SetDeadline) turns a silent hang into an error, as this demo does.")
+			return nil
+		}
 		fmt.Fprintf(out, "lesson: a protocol where both sides send before they read works while the data fits in the buffers\n"+
-			"(here it stalled after %s from the client and %s from the server) and hangs for good beyond that.\n",
+			"        (here it stalled after %s from the client and %s from the server) and hangs for good beyond that.\n",
 			sizeText(res.Client.Sent), sizeText(res.Server.Sent))
 		fmt.Fprintln(out, "fix:    send and receive at the same time (--mode fixed-concurrent), or receive after each send (--mode fixed-alternate);")
 		fmt.Fprintln(out, "        a timeout (settimeout / SetDeadline) turns a silent hang into an error, as this demo does.")

@@ -14,7 +14,7 @@ func TestDeadlockCLIWriteWrite(t *testing.T) {
 	for _, want := range []string{
 		"deadlock demo, mode write-write: a client and a server on one loopback TCP connection\n",
 		"] both sides: send 16.0 MiB (in 64.0 KiB pieces), and only then receive\n",
-		"] no byte moved for 300ms: ",
+		"] no byte moved for 300ms\n",
 		"] DEADLOCK: both sides are blocked in send: each one's receive buffer is full because nobody reads\n",
 		"\nresult: DEADLOCK after ",
 		"fix:    send and receive at the same time (--mode fixed-concurrent)",
@@ -31,7 +31,8 @@ func TestDeadlockCLIModes(t *testing.T) {
 		want string
 	}{
 		{[]string{"--mode", "read-read", "--bytes", "1M", "--stall", "200ms"},
-			"result: DEADLOCK after 0.2s — both sides are blocked in recv: each waits for the other to send first, and nobody does.\n"},
+			"result: DEADLOCK after 0.2s — both sides are blocked in recv: each waits for the other to send first, and nobody does.\n" +
+				"lesson: when both sides wait for the other to speak first, nothing ever happens: the protocol must\n"},
 		{[]string{"--mode", "fixed-concurrent", "--bytes", "8MiB"},
 			"result: no deadlock — 8.0 MiB went each way in "},
 		{[]string{"--mode", "fixed-alternate", "--bytes", "3000000", "--chunk", "4k"},

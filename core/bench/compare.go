@@ -165,7 +165,7 @@ func fmtRatio(x float64, unit string) string {
 	if x == 0 {
 		return "—"
 	}
-	return fmt.Sprintf("%.2f%s", x, unit)
+	return fmt.Sprintf("%.3f%s", x, unit)
 }
 
 // fmtTarget shows the target and whether it was met: "≥4× ok",

@@ -217,10 +217,15 @@ func (t *tracker) see(p []byte) {
 		return
 	}
 	t.head = append(t.head, p...)
+	// The head ends at the first blank line, CRLF or (leniently) bare LF,
+	// looked for only within maxHead bytes so that the verdict does not
+	// depend on how reads split the stream.
+	window := string(t.head[:min(len(t.head), maxHead)])
 	end, sep := -1, 0
-	if i := strings.Index(string(t.head), "\r\n\r\n"); i >= 0 {
+	if i := strings.Index(window, "\r\n\r\n"); i >= 0 {
 		end, sep = i, 4
-	} else if i := strings.Index(string(t.head), "\n\n"); i >= 0 {
+	}
+	if i := strings.Index(window, "\n\n"); i >= 0 && (end < 0 || i < end) {
 		end, sep = i, 2
 	}
 	switch {
@@ -228,7 +233,7 @@ func (t *tracker) see(p []byte) {
 		t.parseHead(string(t.head[:end]))
 		t.res.BodyBytes = int64(len(t.head) - end - sep)
 		t.inBody, t.head = true, nil
-	case len(t.head) > maxHead:
+	case len(t.head) >= maxHead:
 		t.inBody, t.head = true, nil // not HTTP as we know it: no check
 	}
 }

@@ -132,3 +132,12 @@ func FuzzHistogram(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkHistogramRecord(b *testing.B) {
+	var h Histogram
+	d := 137 * time.Microsecond
+	for b.Loop() {
+		h.Record(d)
+		d += 7
+	}
+}

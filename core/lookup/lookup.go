@@ -278,7 +278,8 @@ func (c *Client) HostByAddr(ctx context.Context, addr netip.Addr) (*HostEntry, e
 // FQDN is getfqdn(name): if name is empty, the host name. It looks up
 // the name's addresses, then the names of the first address, and returns
 // the first of those that contains a dot; failing that, name itself.
-// Look-up failures are not errors, as in Python: they give name.
+// Look-up failures are not errors, as in Python: they give name. Only a
+// cancelled or expired ctx, or a host name the system cannot report, is.
 func (c *Client) FQDN(ctx context.Context, name string) (string, error) {
 	if name == "" || name == "0.0.0.0" || name == "::" {
 		h, err := os.Hostname()

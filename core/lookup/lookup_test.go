@@ -348,3 +348,45 @@ func BenchmarkConfirm(b *testing.B) {
 		}
 	}
 }
+
+// FuzzNewClient checks the --server parser: no panic, one-line errors, and
+// an accepted server is a HOST:PORT that net.SplitHostPort reads back.
+func FuzzNewClient(f *testing.F) {
+	for _, s := range []string{"127.0.0.1", "127.0.0.1:53", "[::1]:5353", "::1", "[::1]", "a:b:c", ":", "[", "]:1", "h:0", "h:65536", "h:-1", "[fe80::1%eth0]:53"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := lookup.NewClient(s, false)
+		if err != nil {
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error spans lines: %q", err)
+			}
+			return
+		}
+		if s == "" {
+			return
+		}
+		host, _, err := net.SplitHostPort(c.Server)
+		if err != nil || host == "" {
+			t.Fatalf("NewClient(%q).Server = %q: %v", s, c.Server, err)
+		}
+	})
+}
+
+func FuzzParseAddr(f *testing.F) {
+	for _, s := range []string{"192.0.2.1", "::ffff:1.2.3.4", "fe80::1%lo", "", "1.2.3"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		a, err := lookup.ParseAddr(s)
+		if err != nil {
+			return
+		}
+		if a.Zone() != "" || a.Is4In6() {
+			t.Fatalf("ParseAddr(%q) = %v", s, a)
+		}
+		if b, err := lookup.ParseAddr(a.String()); err != nil || b != a {
+			t.Fatalf("%q → %v → %v, %v", s, a, b, err)
+		}
+	})
+}

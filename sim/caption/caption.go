@@ -16,6 +16,7 @@ package caption
 //go:generate go test -run TestZhRunesFile -update
 
 import (
+	"bytes"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -89,6 +90,10 @@ type Context struct {
 	// QuotedPort is, for an ICMP error, the destination port of the
 	// packet it quotes.
 	QuotedPort uint16
+	// Proto is, for an application event, the transport of its socket as
+	// the trace shows it (the first packet to or from the socket's
+	// address); ProtoNone when no packet uses it.
+	Proto trace.Proto
 }
 
 // Annotate walks t once and returns one Context per event, index for index.
@@ -118,10 +123,35 @@ func Annotate(t *trace.Trace) []Context {
 	pending := map[flowKey][]uint64{} // end to end: packets sent, not yet arrived or lost
 	packets := map[uint64]trace.Packet{}
 
+	// Which transport does a socket address carry? App events do not say.
+	protoOf := map[netip.AddrPort]trace.Proto{}
+	for i := range t.Events {
+		e := &t.Events[i]
+		if isPacketKind(e.Kind) && e.Packet.Proto != trace.ProtoICMP {
+			for _, a := range [2]netip.AddrPort{e.Packet.Src, e.Packet.Dst} {
+				if _, ok := protoOf[a]; !ok {
+					protoOf[a] = e.Packet.Proto
+				}
+			}
+		}
+	}
+
 	for i := range t.Events {
 		e := &t.Events[i]
 		c := &out[i]
 		c.Analysis = an[i]
+		if e.Kind == trace.KindApp {
+			c.Proto = protoOf[e.Socket]
+			if c.Proto == trace.ProtoNone && e.Socket.Addr().IsUnspecified() {
+				// A listener on 0.0.0.0: any packet to its port tells.
+				for a, p := range protoOf {
+					if a.Port() == e.Socket.Port() {
+						c.Proto = p
+						break
+					}
+				}
+			}
+		}
 		c.Node, c.Peer = who(e.Node), who(e.Peer)
 		c.Router = isRouter(e.Node)
 
@@ -143,6 +173,9 @@ func Annotate(t *trace.Trace) []Context {
 
 		p := &e.Packet
 		packets[p.ID] = *p
+		if c.Origin >= 0 && c.Origin < i {
+			c.HandshakeACK = out[c.Origin].HandshakeACK
+		}
 		sender := e.Node
 		if c.Origin >= 0 {
 			sender = t.Events[c.Origin].Node
@@ -320,6 +353,8 @@ func Key(e *trace.Event, c *Context) string {
 				return "deliver.fin"
 			case c.DupAck > 0:
 				return "deliver.dupack"
+			case c.HandshakeACK:
+				return "deliver.ack.handshake"
 			}
 			return "deliver.ack"
 		case trace.ProtoUDP:
@@ -385,8 +420,14 @@ func Key(e *trace.Event, c *Context) string {
 		switch {
 		case e.Op == trace.OpNone:
 			return "app"
-		case e.Op == trace.OpRead && e.N == 0 && e.Text == "":
+		case e.Op == trace.OpRead && e.N == 0 && e.Text == "" && c.Proto != trace.ProtoUDP:
 			return "app.read.eof"
+		}
+		if c.Proto == trace.ProtoUDP {
+			switch e.Op {
+			case trace.OpListen, trace.OpConnect, trace.OpRead, trace.OpWrite:
+				return "app." + e.Op.String() + ".udp"
+			}
 		}
 		return "app." + e.Op.String()
 	}
@@ -448,10 +489,14 @@ func For(e *trace.Event, ctx *Context, lang Lang) string {
 }
 
 // Ladder returns a caption function for trace.LadderOptions.Caption that
-// explains the events of t in lang.
+// explains the events of t in lang. Notes get no caption: the ladder
+// prints their text already.
 func Ladder(t *trace.Trace, lang Lang) func(i int, e *trace.Event) string {
 	ctx := Annotate(t)
 	return func(i int, e *trace.Event) string {
+		if e.Kind == trace.KindNote {
+			return "" // the ladder already shows the note's text
+		}
 		if i < 0 || i >= len(ctx) {
 			return For(e, nil, lang)
 		}
@@ -459,30 +504,34 @@ func Ladder(t *trace.Trace, lang Lang) func(i int, e *trace.Event) string {
 	}
 }
 
-// fill replaces {name} placeholders.
+// fill replaces {name} placeholders. A placeholder with no value (data
+// that is absent or binary) disappears with the space before it.
 func fill(tmpl string, e *trace.Event, c *Context, lang Lang) string {
-	var sb strings.Builder
+	b := make([]byte, 0, len(tmpl)+32)
 	for {
 		i := strings.IndexByte(tmpl, '{')
 		if i < 0 {
-			sb.WriteString(tmpl)
+			b = append(b, tmpl...)
 			break
 		}
 		j := strings.IndexByte(tmpl[i:], '}')
 		if j < 0 {
-			sb.WriteString(tmpl)
+			b = append(b, tmpl...)
 			break
 		}
-		sb.WriteString(tmpl[:i])
+		b = append(b, tmpl[:i]...)
 		name := tmpl[i+1 : i+j]
-		if v, ok := value(name, e, c, lang); ok {
-			sb.WriteString(v)
-		} else {
-			sb.WriteString(tmpl[i : i+j+1]) // left visible: a test catches it
+		switch v, ok := value(name, e, c, lang); {
+		case !ok:
+			b = append(b, tmpl[i:i+j+1]...) // left visible: a test catches it
+		case v == "":
+			b = bytes.TrimSuffix(b, []byte(" "))
+		default:
+			b = append(b, v...)
 		}
 		tmpl = tmpl[i+j+1:]
 	}
-	return sb.String()
+	return string(b)
 }
 
 func value(name string, e *trace.Event, c *Context, lang Lang) (string, bool) {
@@ -667,11 +716,21 @@ func duration(d time.Duration, lang Lang) string {
 }
 
 // quote shows data in a caption: at most 24 characters, control
-// characters escaped, in straight double quotes.
+// characters escaped, in straight double quotes; "" for no data or binary
+// data (fill then drops the placeholder together with the space before it).
 func quote(s string) string {
 	const max = 24
+	if s == "" || trace.Binary([]byte(s)) {
+		return ""
+	}
 	if utf8.RuneCountInString(s) > max {
-		s = string([]rune(s)[:max-1]) + "…"
+		i := 0
+		for k := 0; k < max-1; k++ {
+			_, size := utf8.DecodeRuneInString(s[i:])
+			i += size
+		}
+		q := strconv.Quote(s[:i])
+		return q[:len(q)-1] + `…"`
 	}
 	return strconv.Quote(s)
 }

@@ -149,6 +149,9 @@ func synthetic() []trace.Event {
 		ev = append(ev, trace.Event{Kind: trace.KindApp, Node: "client", Op: op, Socket: a, Remote: b, N: 3, Text: "abc"})
 	}
 	ev = append(ev, trace.Event{Kind: trace.KindApp, Node: "client", Op: trace.OpRead},
+		trace.Event{Kind: trace.KindApp, Node: "client", Op: trace.OpWrite, N: 8192},
+		trace.Event{Kind: trace.KindApp, Node: "client", Op: trace.OpWrite, N: 4, Text: "\x00\xff\x01\x02"},
+		trace.Event{Kind: trace.KindSend, Node: "client", Peer: "server", Packet: trace.Packet{ID: 9, Proto: trace.ProtoUDP, Src: a, Dst: b, Payload: []byte{0, 1, 2, 0xff}}},
 		trace.Event{Kind: trace.KindNote, Text: "a note"})
 	return ev
 }
@@ -172,6 +175,7 @@ func contexts() []Context {
 		func(c *Context) { c.Router, c.Node = true, Who{"r1", "router"} },
 		func(c *Context) { c.Hop, c.Node = true, Who{"r1", "router"} },
 		func(c *Context) { c.PrevDupAcks = 2 },
+		func(c *Context) { c.Proto = trace.ProtoUDP },
 	}
 	var out []Context
 	for _, f := range vary {
@@ -190,6 +194,8 @@ func check(t *testing.T, where string, s string, lang Lang) {
 		t.Errorf("%s: empty caption", where)
 	case strings.Contains(s, "%!"), strings.ContainsAny(s, "{}"):
 		t.Errorf("%s: formatting leftovers: %q", where, s)
+	case strings.Contains(s, `""`), strings.Contains(s, " ."), strings.Contains(s, " :"):
+		t.Errorf("%s: an empty placeholder left a mark: %q", where, s)
 	case strings.Contains(s, "  "), s != strings.TrimSpace(s):
 		t.Errorf("%s: stray spaces: %q", where, s)
 	}
@@ -370,8 +376,24 @@ func TestAnnotate(t *testing.T) {
 		}
 	}
 
+	// The transport of a socket call comes from the packets of its socket.
+	hs := tracetest.Handshake()
+	hc := Annotate(hs)
+	for i := range hs.Events {
+		if e := &hs.Events[i]; e.Kind == trace.KindApp && hc[i].Proto != trace.ProtoTCP {
+			t.Errorf("handshake %v on %v: proto %v", e.Op, e.Socket, hc[i].Proto)
+		}
+	}
 	udp := tracetest.UDP()
 	uc := Annotate(udp)
+	for i := range udp.Events {
+		if e := &udp.Events[i]; e.Kind == trace.KindApp && uc[i].Proto != trace.ProtoUDP {
+			t.Errorf("udp %v on %v: proto %v", e.Op, e.Socket, uc[i].Proto)
+		}
+	}
+	if got := For(&udp.Events[0], &uc[0], English); !strings.HasPrefix(got, "The server program binds 203.0.113.5:21567: from now on") {
+		t.Errorf("UDP bind: %s", got)
+	}
 	for i := range udp.Events {
 		e := &udp.Events[i]
 		if e.Kind != trace.KindDeliver || e.Node != "server" {
@@ -413,6 +435,7 @@ func TestWindowProbe(t *testing.T) {
 			seg(5, b, a, trace.FlagACK, 8, 4294967295, 0, ""),
 			{At: time.Second, Kind: trace.KindTimerFire, Node: "client", Timer: trace.TimerPersist},
 			seg(6, a, b, trace.FlagACK, 4294967295, 8, 1000, "e"),
+			seg(7, b, a, trace.FlagACK, 8, 4294967295, 0, ""),
 		}}
 	ctx := Annotate(tr)
 	if !ctx[4].ZeroWindow || Key(&tr.Events[4], &ctx[4]) != "send.zerowindow" {
@@ -420,6 +443,9 @@ func TestWindowProbe(t *testing.T) {
 	}
 	if !ctx[6].WindowProbe || ctx[6].Retransmission || ctx[6].RelSeq != 5 {
 		t.Errorf("probe: %+v", ctx[6].Analysis)
+	}
+	if ctx[7].DupAck != 0 || Key(&tr.Events[7], &ctx[7]) != "send.zerowindow" {
+		t.Errorf("the answer to a probe is no duplicate ACK: %+v", ctx[7].Analysis)
 	}
 	want := "The peer's window is 0, so the client may not send; every so often it sends a one-byte window probe to learn whether the window has opened."
 	if got := For(&tr.Events[6], &ctx[6], English); got != want {
@@ -471,6 +497,25 @@ func TestDuration(t *testing.T) {
 		if got := duration(d, Chinese); got != want[1] {
 			t.Errorf("duration(%v, zh) = %q, want %q", d, got, want[1])
 		}
+	}
+}
+
+func TestQuote(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                            "",
+		"hello":                       `"hello"`,
+		"a\nb":                        `"a\nb"`,
+		"\x00\x01\x02\xff":            "",
+		"三次握手":                        `"三次握手"`,
+		"abcdefghijklmnopqrstuvwxyz0": `"abcdefghijklmnopqrstuvw…"`,
+	} {
+		if got := quote(in); got != want {
+			t.Errorf("quote(%q) = %s, want %s", in, got, want)
+		}
+	}
+	e := trace.Event{Kind: trace.KindApp, Node: "client", Op: trace.OpWrite, N: 8192}
+	if got := For(&e, &Context{Node: Who{"client", "client"}}, English); got != "The program on the client writes 8192 bytes. send() returns as soon as they are in the send buffer, not when they arrive." {
+		t.Errorf("write without data: %s", got)
 	}
 }
 
@@ -581,4 +626,33 @@ func BenchmarkFor(b *testing.B) {
 			For(&tr.Events[i], &ctx[i], Chinese)
 		}
 	}
+}
+
+// FuzzCaptions: every event of any decodable trace gets a caption in both
+// languages without a panic or a formatting leftover.
+func FuzzCaptions(f *testing.F) {
+	for _, tr := range fixtures() {
+		for i := 0; i+6 <= len(tr.Events); i += 9 {
+			var buf bytes.Buffer
+			if err := trace.WriteJSONL(&buf, &trace.Trace{Header: tr.Header, Events: tr.Events[i : i+6]}); err != nil {
+				f.Fatal(err)
+			}
+			f.Add(buf.Bytes())
+		}
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		tr, err := trace.ReadJSONL(bytes.NewReader(in))
+		if err != nil {
+			return
+		}
+		ctx := Annotate(tr)
+		for i := range tr.Events {
+			for _, lang := range Langs {
+				s := For(&tr.Events[i], &ctx[i], lang)
+				if strings.Contains(s, "%!") || strings.ContainsAny(s, "{}") && !strings.ContainsAny(tr.Events[i].Text, "{}") {
+					t.Fatalf("event %d: %q", i, s)
+				}
+			}
+		}
+	})
 }

@@ -31,7 +31,8 @@ type Analysis struct {
 	// (or more) duplicate ACKs asked for (RFC 5681 §3.2).
 	FastRetransmit bool
 	// DupAck counts a pure ACK that repeats the previous ACK of its
-	// direction with the same window: 1 for the first duplicate, 2, 3, ...
+	// direction with the same, non-zero window: 1 for the first duplicate,
+	// 2, 3, ... (RFC 5681 §2; a zero window answers a probe instead).
 	DupAck int
 	// DupAckOf is the packet ID of the ACK being duplicated.
 	DupAckOf uint64
@@ -233,7 +234,9 @@ func analyzeSegment(e *Event, a *Analysis, flows map[flowKey]*flow, streams map[
 
 	if p.Flags.Has(FlagACK) && p.Flags&(FlagRST) == 0 {
 		pure := segLen == 0
-		if pure && f.haveAck && p.Ack == f.lastAck && p.Window == f.lastWin {
+		// A zero-window ACK repeating itself answers a window probe; like
+		// Wireshark, do not call it a duplicate ACK.
+		if pure && f.haveAck && p.Ack == f.lastAck && p.Window == f.lastWin && p.Window != 0 {
 			f.dupCount++
 			a.DupAck, a.DupAckOf = f.dupCount, f.dupOf
 		} else {

@@ -405,8 +405,8 @@ func (l *ladder) label(e *Event, a *Analysis, room int) string {
 		sb.WriteString(" [zero window]")
 	}
 	// The payload is the least important part: only when it fits.
-	if p.Proto != ProtoICMP && len(p.Payload) > 0 {
-		q := " " + quoteShort(string(p.Payload), 16)
+	if q := quoteShort(string(p.Payload), 16); p.Proto != ProtoICMP && q != "" {
+		q = " " + q
 		if StringWidth(sb.String())+StringWidth(q) <= room {
 			sb.WriteString(q)
 		}
@@ -503,10 +503,10 @@ func timerText(e *Event) string {
 
 func appText(e *Event) string {
 	data := func() string {
-		if e.Text == "" {
-			return strconv.Itoa(e.N)
+		if q := quoteShort(e.Text, 20); e.Text != "" && q != "" {
+			return strconv.Itoa(e.N) + " " + q
 		}
-		return strconv.Itoa(e.N) + " " + quoteShort(e.Text, 20)
+		return strconv.Itoa(e.N)
 	}
 	switch e.Op {
 	case OpListen:
@@ -536,12 +536,43 @@ func appText(e *Event) string {
 }
 
 // quoteShort quotes s for a label, escaping control characters and
-// shortening it to at most n runes.
+// shortening it to at most n characters; binary data (see Binary) is "".
 func quoteShort(s string, n int) string {
-	if utf8.RuneCountInString(s) > n {
-		s = string([]rune(s)[:n-1]) + "…"
+	if s == "" || Binary([]byte(s)) {
+		return ""
 	}
-	return `"` + payloadText([]byte(s)) + `"`
+	cut := false
+	i := 0
+	for k := 0; i < len(s) && k < n-1; k++ {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+	}
+	if i < len(s) && utf8.RuneCountInString(s) > n {
+		s, cut = s[:i], true
+	}
+	q := `"` + payloadText([]byte(s)) + `"`
+	if cut {
+		q = q[:len(q)-1] + `…"`
+	}
+	return q
+}
+
+// Binary reports whether data looks like binary rather than text: more
+// than a quarter of its first 64 bytes are control bytes or invalid UTF-8.
+// Labels and captions do not quote binary data.
+func Binary(data []byte) bool {
+	if len(data) > 64 {
+		data = data[:64]
+	}
+	bad := 0
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size == 1 || r < 0x20 && r != '\n' && r != '\r' && r != '\t' || r == 0x7f {
+			bad++
+		}
+		i += size
+	}
+	return bad*4 > len(data)
 }
 
 // ---- rendering ----
@@ -658,7 +689,7 @@ func (l *ladder) render() []string {
 		title = l.t.Header.Scenario
 	}
 	if title != "" {
-		out = append(out, fit(title, w))
+		out = append(out, wrap(title, w)...)
 	}
 	// Node names and addresses above their lifelines.
 	names, addrs := newCanvas(w), newCanvas(w)

@@ -150,6 +150,28 @@ func TestLadderWithoutHeader(t *testing.T) {
 	}
 }
 
+func TestBinary(t *testing.T) {
+	for in, want := range map[string]bool{
+		"": false, "hello\r\n": false, "三次握手": false, "\x00\x01ab": true,
+		"\xff\xfeabcdef": false, "\xff\xfe\xfdab": true, "[Sat Nov 21 00:00:00 2026] hello": false,
+	} {
+		if got := trace.Binary([]byte(in)); got != want {
+			t.Errorf("Binary(%q) = %v, want %v", in, got, want)
+		}
+	}
+	// A binary payload gets no quoted text on its arrow.
+	tr := tracetest.Handshake()
+	for i := range tr.Events {
+		if tr.Events[i].Packet.ID == 4 {
+			tr.Events[i].Packet.Payload = []byte{0, 1, 2, 3, 4}
+		}
+	}
+	out := ladder(t, tr, trace.LadderOptions{})
+	if !strings.Contains(out, "#4 PSH,ACK seq=1 ack=1 win=64240 len=5 ") || strings.Contains(out, `len=5 "`) {
+		t.Errorf("binary payload label:\n%s", out)
+	}
+}
+
 func TestStringWidth(t *testing.T) {
 	tests := []struct {
 		s    string
@@ -174,4 +196,31 @@ func BenchmarkWriteLadder(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// FuzzWriteLadder: any trace that decodes draws without panicking, within
+// the width, or fails with an error.
+func FuzzWriteLadder(f *testing.F) {
+	for _, tr := range fixtures() {
+		for i := 0; i+6 <= len(tr.Events); i += 9 {
+			var buf bytes.Buffer
+			if err := trace.WriteJSONL(&buf, &trace.Trace{Header: tr.Header, Events: tr.Events[i : i+6]}); err != nil {
+				f.Fatal(err)
+			}
+			f.Add(buf.Bytes(), uint8(0), false)
+		}
+	}
+	f.Fuzz(func(t *testing.T, in []byte, width uint8, routers bool) {
+		tr, err := trace.ReadJSONL(bytes.NewReader(in))
+		if err != nil {
+			return
+		}
+		opts := trace.LadderOptions{Width: int(width), Routers: routers, Timers: true, ConnStat: true, Queue: true,
+			Caption: func(i int, e *trace.Event) string { return e.Text }}
+		var buf bytes.Buffer
+		if err := trace.WriteLadder(&buf, tr, opts); err != nil {
+			return
+		}
+		checkWidth(t, buf.String(), opts.Width)
+	})
 }

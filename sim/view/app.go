@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"time"
 
+	"socketlab/sim/caption"
 	"socketlab/sim/trace"
 	"socketlab/sim/view/layout"
 )
@@ -78,6 +79,7 @@ type App struct {
 	labels []string // flight labels, computed on first use
 	events []string // event-list lines, computed on first use
 	seq    seqCache
+	capCtx []caption.Context // per event, from caption.Annotate
 	pt     *painter // drawing resources, made on the first Draw
 	ticks  []time.Duration
 }
@@ -116,6 +118,7 @@ func New(o Options) (*App, error) {
 // setTrace makes tr the current run and puts the cursor at time t.
 func (a *App) setTrace(tr *trace.Trace, t time.Duration) {
 	a.M = layout.NewModel(tr)
+	a.capCtx = caption.Annotate(tr)
 	a.Cur = a.M.At(t)
 	a.labels = make([]string, len(a.M.Flights))
 	a.events = make([]string, len(tr.Events))
@@ -170,8 +173,22 @@ func (a *App) EventLine(i int) string {
 	return a.events[i]
 }
 
-// Caption returns the caption of the current event in the App's language.
-func (a *App) Caption() string { return captionFor(a.M, a.Cur.Current(), a.Lang) }
+// Caption returns the caption of the current event in the App's language:
+// the shared catalogue's sentence, or the renderer's own short one for an
+// event the catalogue does not cover.
+func (a *App) Caption() string {
+	i := a.Cur.Current()
+	if i >= 0 && i < len(a.capCtx) {
+		lang := caption.English
+		if a.Lang == "zh" {
+			lang = caption.Chinese
+		}
+		if s := caption.For(&a.M.Trace.Events[i], &a.capCtx[i], lang); s != "" {
+			return s
+		}
+	}
+	return captionFor(a.M, i, a.Lang)
+}
 
 // Snapshot returns what is on screen at the cursor. The result is reused
 // by the next call.

@@ -232,12 +232,13 @@ func TestScrubberSetsTime(t *testing.T) {
 func TestCaptionLanguageToggle(t *testing.T) {
 	a, _ := newApp(t, "lost-syn")
 	press(a, KeyRight, KeyRight, KeyRight, KeyRight, KeyRight, KeyRight, KeyRight)
-	if got, want := a.Caption(), "SYN seq=0 win=65535 mss=1460 is lost (loss). The sender only learns of it when its timer runs out or ACKs repeat."; got != want {
+	// The shared catalogue (package caption) explains the drop.
+	if got, want := a.Caption(), "The SYN was lost on link l1: no SYN-ACK will come, so after RTO = 1 s the client sends the SYN again."; got != want {
 		t.Fatalf("caption %q, want %q", got, want)
 	}
 	press(a, KeyC)
-	if got, want := a.Caption(), "SYN seq=0 win=65535 mss=1460 丢失了（原因：链路随机丢包）。发送方只能靠超时或重复确认发现。"; got != want {
-		t.Fatalf("caption %q, want %q", got, want)
+	if got := a.Caption(); !strings.HasPrefix(got, "SYN 在链路 l1 上丢失") {
+		t.Fatalf("Chinese caption %q", got)
 	}
 	press(a, KeyC)
 	if a.Lang != "en" {
@@ -296,6 +297,18 @@ func TestPickerAndEventList(t *testing.T) {
 	click(a, layout.Pt{X: g.events.X + 30, Y: g.events.Y + g.row*1.4 + 3.5*g.row})
 	if a.Cur.N != top+4 {
 		t.Fatalf("event row click: %+v (top %d)", a.Cur, top)
+	}
+}
+
+// Before the first event, the renderer's own hint.
+func TestCaptionBeforeStart(t *testing.T) {
+	a, _ := newApp(t, "handshake")
+	if got, want := a.Caption(), "Press Space to play, → to step forward, ← to step back."; got != want {
+		t.Fatalf("caption %q, want %q", got, want)
+	}
+	press(a, KeyC)
+	if got, want := a.Caption(), "按空格键播放，→ 单步前进，← 单步后退。"; got != want {
+		t.Fatalf("caption %q, want %q", got, want)
 	}
 }
 

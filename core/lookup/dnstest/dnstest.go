@@ -36,6 +36,13 @@ type Server struct {
 // NewServer starts a server for records given in zone-file syntax, e.g.
 // "www.example.test. 60 IN A 192.0.2.10". Close it when done.
 func NewServer(records ...string) (*Server, error) {
+	return NewServerOn("127.0.0.1:0", records...)
+}
+
+// NewServerOn is NewServer on a chosen address, e.g. "127.0.0.1:5353" for
+// a classroom demonstration that students point --server at. Port 0 picks
+// a free port.
+func NewServerOn(addr string, records ...string) (*Server, error) {
 	s := &Server{records: map[string][]dns.RR{}}
 	for _, r := range records {
 		rr, err := dns.NewRR(r)
@@ -48,7 +55,7 @@ func NewServer(records ...string) (*Server, error) {
 		name := strings.ToLower(rr.Header().Name)
 		s.records[name] = append(s.records[name], rr)
 	}
-	pc, l, err := listenPair()
+	pc, l, err := listenPair(addr)
 	if err != nil {
 		return nil, err
 	}
@@ -61,12 +68,13 @@ func NewServer(records ...string) (*Server, error) {
 	return s, nil
 }
 
-// listenPair binds UDP on 127.0.0.1:0 and TCP on the same port. Another
-// program may hold that TCP port, so it tries a few times.
-func listenPair() (net.PacketConn, net.Listener, error) {
+// listenPair binds UDP on addr and TCP on the same port. With port 0
+// another program may hold the TCP port the kernel chose for UDP, so it
+// tries a few times.
+func listenPair(addr string) (net.PacketConn, net.Listener, error) {
 	var last error
 	for range 20 {
-		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		pc, err := net.ListenPacket("udp", addr)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -197,7 +205,7 @@ type Silent struct {
 
 // NewSilent starts a silent server. Close it when done.
 func NewSilent() (*Silent, error) {
-	pc, l, err := listenPair()
+	pc, l, err := listenPair("127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,98 @@
+package view
+
+import (
+	"bytes"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode"
+
+	"github.com/go-text/typesetting/font"
+	"github.com/hajimehoshi/ebiten/v2/text/v2"
+
+	"socketlab/assets/fonts"
+	"socketlab/sim/caption"
+)
+
+// drawnRunes returns every non-ASCII character of the string literals in
+// this package's sources (UI text, the fallback captions) and every
+// character the caption catalogue can produce: what the embedded font must
+// cover.
+func drawnRunes(t *testing.T) map[rune]string {
+	t.Helper()
+	need := map[rune]string{}
+	for _, r := range caption.Runes() {
+		need[r] = "caption.Runes"
+	}
+	for _, dir := range []string{".", "layout"} {
+		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			src, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			af, err := parser.ParseFile(token.NewFileSet(), f, src, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ast.Inspect(af, func(n ast.Node) bool {
+				if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+					s, err := strconv.Unquote(lit.Value)
+					if err != nil {
+						t.Fatalf("%s: %v", f, err)
+					}
+					for _, r := range s {
+						if r > unicode.MaxASCII {
+							need[r] = f
+						}
+					}
+				}
+				return true
+			})
+		}
+	}
+	return need
+}
+
+// The committed font subset covers every character the playground draws.
+// When this fails, run assets/fonts/subset.sh and commit its output.
+func TestFontCoversEverythingDrawn(t *testing.T) {
+	src, err := text.NewGoTextFaceSource(bytes.NewReader(fonts.CJK))
+	if err != nil {
+		t.Fatal(err)
+	}
+	face, ok := src.UnsafeInternal().(*font.Face)
+	if !ok {
+		t.Fatalf("ebiten's font internals changed: %T", src.UnsafeInternal())
+	}
+	need := drawnRunes(t)
+	for r := rune(0x20); r < 0x7f; r++ {
+		need[r] = "ASCII"
+	}
+	if len(need) < 300 {
+		t.Fatalf("only %d characters to check: the scan is broken", len(need))
+	}
+	for r, where := range need {
+		if _, ok := face.NominalGlyph(r); !ok {
+			t.Errorf("the embedded font has no glyph for %q (U+%04X, from %s): run assets/fonts/subset.sh", r, r, where)
+		}
+		if !strings.ContainsRune(fonts.Runes, r) {
+			t.Errorf("runes.txt lacks %q (from %s): run assets/fonts/subset.sh", r, where)
+		}
+	}
+	// A character outside the subset really is missing: the check can fail.
+	if _, ok := face.NominalGlyph('龘'); ok {
+		t.Errorf("the subset contains U+9F98: not a subset?")
+	}
+}
