@@ -9,7 +9,7 @@ BIN       := bin/socketlab
 DEB_PKGS  := xvfb xauth xfonts-base tshark socat netcat-openbsd
 FUZZTIME  ?= 10s
 
-.PHONY: all run build test test-unit test-race check deps bench fuzz clean
+.PHONY: all run build test test-unit test-wasm check deps bench fuzz clean
 
 all: build
 
@@ -29,6 +29,7 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	else echo "deps: all Debian packages present"; fi
 	@command -v python3 >/dev/null || { echo "deps: python3 is required for the interoperability tests" >&2; exit 1; }
+	@command -v node >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs; }
 	$(GO) mod download
 
 ## check: formatting, vet and package boundaries
@@ -41,8 +42,14 @@ check:
 	@if $(GO) list -deps ./core/... | grep -qE 'ebiten|syscall/js'; then echo "core must not import ebiten or syscall/js" >&2; exit 1; fi
 
 ## test: everything CI runs
-test: check
+test: check test-unit test-wasm
+
+test-unit:
 	$(GO) test -race -count=1 -timeout 20m ./...
+
+## test-wasm: the simulator's golden traces must be byte-identical under WebAssembly
+test-wasm:
+	GOOS=js GOARCH=wasm $(GO) test -count=1 -timeout 10m -exec "$$($(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" ./sim ./sim/trace
 
 ## bench: benchmarks with their baselines side by side
 bench: build

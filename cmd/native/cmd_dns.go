@@ -64,7 +64,7 @@ func (f resolverFlags) client(ctx context.Context, name string) (*lookup.Client,
 }
 
 // via names the resolver for a heading line.
-func via(cl *lookup.Client) string {
+func resolverName(cl *lookup.Client) string {
 	if cl.Server != "" {
 		return "DNS server " + cl.Server
 	}
@@ -163,7 +163,7 @@ func runDNS(ctx context.Context, args []string, io stdio) error {
 		if err != nil {
 			return withHint(err, *rf.timeout)
 		}
-		fmt.Fprintf(io.Out, "gethostbyaddr(%q) via %s\n", addr.String(), via(cl))
+		fmt.Fprintf(io.Out, "gethostbyaddr(%q) via %s\n", addr.String(), resolverName(cl))
 		printHostEntry(io, e)
 		return nil
 	}
@@ -173,7 +173,7 @@ func runDNS(ctx context.Context, args []string, io stdio) error {
 	if err != nil {
 		return withHint(err, *rf.timeout)
 	}
-	fmt.Fprintf(io.Out, "getaddrinfo(%q, None, 0, SOCK_STREAM) via %s\n", name, via(cl))
+	fmt.Fprintf(io.Out, "getaddrinfo(%q, None, 0, SOCK_STREAM) via %s\n", name, resolverName(cl))
 	fmt.Fprintf(io.Out, "canonical name: %s\n", h.Canonical)
 	for _, a := range h.Addrs {
 		fmt.Fprintf(io.Out, "  %-8s  SOCK_STREAM  proto 6  %s\n", lookup.Family(a), a)

@@ -43,6 +43,9 @@ func runGet(ctx context.Context, args []string, io stdio) error {
 		return usagef("get: --pause must not be negative")
 	}
 	target := *service
+	if wasFlagGiven(fs, "port") && wasFlagGiven(fs, "service") {
+		return usagef("get: give --port or --service, not both")
+	}
 	if *port != "" {
 		if !isPortNumber(*port) {
 			return usagef("get: --port %q: give a number from 0 to 65535 (or a name with --service)", *port)

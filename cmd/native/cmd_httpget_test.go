@@ -92,13 +92,14 @@ func TestGetCLIErrors(t *testing.T) {
 			fmt.Sprintf("socketlab: connect 127.0.0.1:%d: connection refused [socket.error]; is a server listening on that port?\n", refused)},
 		{[]string{"get", "--port", fmt.Sprint(truncPort), "127.0.0.1"}, 1,
 			fmt.Sprintf("socketlab: receive 127.0.0.1:%d: connection closed after 5 of 50 body bytes (Content-Length): unexpected EOF [socket.error]\n", truncPort)},
+		{[]string{"get", "--service", "http", "--port", "80", "h"}, 2, "socketlab: get: give --port or --service, not both\n"},
 		{[]string{"get"}, 2, "socketlab: get: give HOST and optionally PATH (see 'socketlab get --help')\n"},
 		{[]string{"get", "h", "index.html"}, 2, "socketlab: get: PATH \"index.html\" must start with /\n"},
 		{[]string{"get", "--port", "99999", "h"}, 2, "socketlab: get: --port \"99999\": give a number from 0 to 65535 (or a name with --service)\n"},
 		{[]string{"get", "--pause", "-1s", "h"}, 2, "socketlab: get: --pause must not be negative\n"},
 	} {
 		_, stderr, code := runCLI(t, context.Background(), "", c.args...)
-		if code != c.code || !startsWith(stderr, c.stderr) || strings.Count(stderr, "\n") != 1 {
+		if code != c.code || !strings.HasPrefix(stderr, c.stderr) || strings.Count(stderr, "\n") != 1 {
 			t.Errorf("%v: exit %d\nstderr %q\nwant   %q...", c.args, code, stderr, c.stderr)
 		}
 	}

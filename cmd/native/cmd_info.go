@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"time"
 
 	"socketlab/core/info"
@@ -30,6 +31,9 @@ func runInfo(ctx context.Context, args []string, io stdio) error {
 		return usagef("info: give one HOST to connect to (see 'socketlab info --help')")
 	}
 	target := *service
+	if wasFlagGiven(fs, "port") && wasFlagGiven(fs, "service") {
+		return usagef("info: give --port or --service, not both")
+	}
 	if *port != "" {
 		if !isPortNumber(*port) {
 			return usagef("info: --port %q: give a number from 0 to 65535 (or a name with --service)", *port)
@@ -44,6 +48,13 @@ func runInfo(ctx context.Context, args []string, io stdio) error {
 	client := &info.Client{Resolver: cl.Resolver}
 	_, err = client.Run(ctx, io.Out, pos[0], target)
 	return withHint(cl.NameServer(err), *rf.timeout)
+}
+
+// flagSet reports whether the flag name was given on the command line.
+func wasFlagGiven(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // isPortNumber reports whether s is a decimal port number.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -57,10 +58,11 @@ $`, addr.Port, addr.Port))
 			"socketlab: look up address nosuch.example.test.: lookup nosuch.example.test. on " + srv.Addr + ": no such host [socket.gaierror]; check the spelling"},
 		{[]string{"info", "--port", "http", "localhost"}, 2, "",
 			"socketlab: info: --port \"http\": give a number from 0 to 65535 (or a name with --service)\n"},
+		{[]string{"info", "--port", "80", "--service", "http", "localhost"}, 2, "", "socketlab: info: give --port or --service, not both\n"},
 		{[]string{"info"}, 2, "", "socketlab: info: give one HOST to connect to (see 'socketlab info --help')\n"},
 	} {
 		stdout, stderr, code := runCLI(t, context.Background(), "", c.args...)
-		if code != c.code || stdout != c.stdout || !startsWith(stderr, c.stderr) {
+		if code != c.code || stdout != c.stdout || !strings.HasPrefix(stderr, c.stderr) {
 			t.Errorf("%v: exit %d\nstdout %q\nwant   %q\nstderr %q\nwant   %q...", c.args, code, stdout, c.stdout, stderr, c.stderr)
 		}
 	}
@@ -79,5 +81,3 @@ func TestInfoCLIRefused(t *testing.T) {
 		t.Errorf("exit %d, stderr %q, want %q", code, stderr, want)
 	}
 }
-
-func startsWith(s, prefix string) bool { return len(s) >= len(prefix) && s[:len(prefix)] == prefix }

@@ -42,36 +42,49 @@ func runServices(ctx context.Context, args []string, io stdio) error {
 	case *builtIn:
 		tab = services.BuiltInTable()
 	}
+	// Check every argument before printing anything.
+	type query struct {
+		arg, key, proto string
+		port            int // -1 for a name
+	}
+	qs := make([]query, 0, len(pos))
+	for _, arg := range pos {
+		key, proto, _ := strings.Cut(arg, "/")
+		q := query{arg: arg, key: key, proto: proto, port: -1}
+		switch {
+		case key == "":
+			return usagef("services: %q: give a name or a port before the /", arg)
+		case key[0] >= '0' && key[0] <= '9':
+			port, err := strconv.Atoi(key)
+			if err != nil || port > 65535 {
+				return usagef("services: %q: a port is a number from 0 to 65535", arg)
+			}
+			q.port = port
+		}
+		qs = append(qs, q)
+	}
 	fmt.Fprintf(io.Out, "table: %s (%d services)\n", tab.Source, tab.Len())
 	if *list {
 		for _, s := range tab.All() {
 			fmt.Fprintln(io.Out, entryText(s))
 		}
 	}
-	for _, arg := range pos {
-		key, proto, _ := strings.Cut(arg, "/")
-		if key == "" {
-			return usagef("services: %q: give a name or a port before the /", arg)
-		}
-		if key[0] >= '0' && key[0] <= '9' {
-			port, err := strconv.Atoi(key)
-			if err != nil || port > 65535 {
-				return usagef("services: %q: a port is a number from 0 to 65535", arg)
-			}
-			s, ok := tab.FindPort(port, proto)
+	for _, q := range qs {
+		if q.port >= 0 {
+			s, ok := tab.FindPort(q.port, q.proto)
 			if !ok {
-				_, err := tab.ByPort(port, proto)
+				_, err := tab.ByPort(q.port, q.proto)
 				return hintedError{err, "see 'socketlab services --list'"}
 			}
-			fmt.Fprintf(io.Out, "getservbyport(%d%s) = '%s'   [%s]\n", port, protoArg(proto), s.Name, entryText(s))
+			fmt.Fprintf(io.Out, "getservbyport(%d%s) = '%s'   [%s]\n", q.port, protoArg(q.proto), s.Name, entryText(s))
 			continue
 		}
-		s, ok := tab.Find(key, proto)
+		s, ok := tab.Find(q.key, q.proto)
 		if !ok {
-			_, err := tab.ByName(key, proto)
+			_, err := tab.ByName(q.key, q.proto)
 			return hintedError{err, "see 'socketlab services --list'"}
 		}
-		fmt.Fprintf(io.Out, "getservbyname('%s'%s) = %d   [%s]\n", key, protoArg(proto), s.Port, entryText(s))
+		fmt.Fprintf(io.Out, "getservbyname('%s'%s) = %d   [%s]\n", q.key, protoArg(q.proto), s.Port, entryText(s))
 	}
 	return nil
 }

@@ -24,8 +24,8 @@ func init() {
 	})
 }
 
-// tool is one row of the textbook's attribute table.
-type tool struct {
+// toolboxTool is one row of the textbook's attribute table.
+type toolboxTool struct {
 	name, args, python, what string
 	run                      func(ctx context.Context, t toolEnv, args []string) error
 }
@@ -37,7 +37,7 @@ type toolEnv struct {
 	name, args string // the tool's name and synopsis, for usage errors
 }
 
-var tools = []tool{
+var toolboxTools = []toolboxTool{
 	{"hostname", "", "gethostname()", "this machine's host name", toolHostname},
 	{"fqdn", "[NAME]", "getfqdn([name])", "the fully qualified domain name", toolFQDN},
 	{"host", "NAME", "gethostbyname_ex(name)", "(name, aliases, IPv4 addresses)", toolHost},
@@ -77,10 +77,10 @@ func runToolbox(ctx context.Context, args []string, io stdio) error {
 		printTools(io.Out)
 		return nil
 	}
-	var t *tool
-	for i := range tools {
-		if tools[i].name == pos[0] {
-			t = &tools[i]
+	var t *toolboxTool
+	for i := range toolboxTools {
+		if toolboxTools[i].name == pos[0] {
+			t = &toolboxTools[i]
 		}
 	}
 	if t == nil {
@@ -98,14 +98,14 @@ func runToolbox(ctx context.Context, args []string, io stdio) error {
 func printTools(w interface{ Write([]byte) (int, error) }) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  TOOL ARGS\tPYTHON\tSHOWS")
-	for _, t := range tools {
+	for _, t := range toolboxTools {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\n", strings.TrimSpace(t.name+" "+t.args), t.python, t.what)
 	}
 	tw.Flush()
 }
 
 // wantArgs checks the number of a tool's arguments.
-func wantArgs(t toolEnv, args []string, min, max int) error {
+func toolArgs(t toolEnv, args []string, min, max int) error {
 	if len(args) < min || len(args) > max {
 		return usagef("toolbox %s: usage: socketlab toolbox %s", t.name, strings.TrimSpace(t.name+" "+t.args))
 	}
@@ -113,7 +113,7 @@ func wantArgs(t toolEnv, args []string, min, max int) error {
 }
 
 func toolHostname(_ context.Context, t toolEnv, args []string) error {
-	if err := wantArgs(t, args, 0, 0); err != nil {
+	if err := toolArgs(t, args, 0, 0); err != nil {
 		return err
 	}
 	h, err := os.Hostname()
@@ -125,7 +125,7 @@ func toolHostname(_ context.Context, t toolEnv, args []string) error {
 }
 
 func toolFQDN(ctx context.Context, t toolEnv, args []string) error {
-	if err := wantArgs(t, args, 0, 1); err != nil {
+	if err := toolArgs(t, args, 0, 1); err != nil {
 		return err
 	}
 	name := ""
@@ -144,20 +144,20 @@ func toolFQDN(ctx context.Context, t toolEnv, args []string) error {
 }
 
 func toolHost(ctx context.Context, t toolEnv, args []string) error {
-	if err := wantArgs(t, args, 1, 1); err != nil {
+	if err := toolArgs(t, args, 1, 1); err != nil {
 		return err
 	}
 	e, err := t.cl.HostByName(ctx, args[0])
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(t.io.Out, "gethostbyname_ex('%s') via %s\n", args[0], via(t.cl))
+	fmt.Fprintf(t.io.Out, "gethostbyname_ex('%s') via %s\n", args[0], resolverName(t.cl))
 	printHostEntry(t.io, e)
 	return nil
 }
 
 func toolAddr(ctx context.Context, t toolEnv, args []string) error {
-	if err := wantArgs(t, args, 1, 1); err != nil {
+	if err := toolArgs(t, args, 1, 1); err != nil {
 		return err
 	}
 	a, err := lookup.ParseAddr(args[0])
@@ -168,13 +168,13 @@ func toolAddr(ctx context.Context, t toolEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(t.io.Out, "gethostbyaddr('%s') via %s\n", a, via(t.cl))
+	fmt.Fprintf(t.io.Out, "gethostbyaddr('%s') via %s\n", a, resolverName(t.cl))
 	printHostEntry(t.io, e)
 	return nil
 }
 
 func toolProto(_ context.Context, t toolEnv, args []string) error {
-	if err := wantArgs(t, args, 1, 1); err != nil {
+	if err := toolArgs(t, args, 1, 1); err != nil {
 		return err
 	}
 	tab := services.DefaultProtocols()
@@ -203,14 +203,14 @@ func protoText(p services.Protocol) string {
 }
 
 func toolServ(ctx context.Context, t toolEnv, args []string) error {
-	if err := wantArgs(t, args, 1, 4); err != nil {
+	if err := toolArgs(t, args, 1, 4); err != nil {
 		return err
 	}
 	return runServices(ctx, args, t.io)
 }
 
 func toolOrder(_ context.Context, t toolEnv, args []string) error {
-	if err := wantArgs(t, args, 1, 1); err != nil {
+	if err := toolArgs(t, args, 1, 1); err != nil {
 		return err
 	}
 	v, err := strconv.ParseUint(args[0], 0, 32)
@@ -247,7 +247,7 @@ func toolOrder(_ context.Context, t toolEnv, args []string) error {
 }
 
 func toolAton(_ context.Context, t toolEnv, args []string) error {
-	if err := wantArgs(t, args, 1, 1); err != nil {
+	if err := toolArgs(t, args, 1, 1); err != nil {
 		return err
 	}
 	b, err := toolbox.InetAton(args[0])
@@ -262,7 +262,7 @@ func toolAton(_ context.Context, t toolEnv, args []string) error {
 }
 
 func toolNtoa(_ context.Context, t toolEnv, args []string) error {
-	if err := wantArgs(t, args, 1, 1); err != nil {
+	if err := toolArgs(t, args, 1, 1); err != nil {
 		return err
 	}
 	b, err := toolbox.ParseHex(args[0])
@@ -277,7 +277,7 @@ func toolNtoa(_ context.Context, t toolEnv, args []string) error {
 }
 
 func toolPton(_ context.Context, t toolEnv, args []string) error {
-	if err := wantArgs(t, args, 2, 2); err != nil {
+	if err := toolArgs(t, args, 2, 2); err != nil {
 		return err
 	}
 	f, err := toolbox.ParseFamily(args[0])
@@ -293,7 +293,7 @@ func toolPton(_ context.Context, t toolEnv, args []string) error {
 }
 
 func toolNtop(_ context.Context, t toolEnv, args []string) error {
-	if err := wantArgs(t, args, 2, 2); err != nil {
+	if err := toolArgs(t, args, 2, 2); err != nil {
 		return err
 	}
 	f, err := toolbox.ParseFamily(args[0])
@@ -313,7 +313,7 @@ func toolNtop(_ context.Context, t toolEnv, args []string) error {
 }
 
 func toolSocketPair(ctx context.Context, t toolEnv, args []string) error {
-	if err := wantArgs(t, args, 0, 1); err != nil {
+	if err := toolArgs(t, args, 0, 1); err != nil {
 		return err
 	}
 	msg := "hello through a socketpair"
@@ -337,7 +337,7 @@ func toolSocketPair(ctx context.Context, t toolEnv, args []string) error {
 	b.SetDeadline(deadline)
 	out := t.io.Out
 	fmt.Fprintln(out, "a, b = socketpair(AF_UNIX, SOCK_STREAM): two sockets already connected to each other")
-	fmt.Fprintf(out, "a is %s, address %s, peer %s\n", a.LocalAddr().Network(), unnamed(a.LocalAddr().String()), unnamed(a.RemoteAddr()))
+	fmt.Fprintf(out, "a is %s, address %s, peer %s\n", a.LocalAddr().Network(), unixAddrText(a.LocalAddr().String()), unixAddrText(a.RemoteAddr()))
 	n, err := a.Write([]byte(msg))
 	if err != nil {
 		return fmt.Errorf("socketpair: a.send: %w", err)
@@ -363,7 +363,7 @@ func toolSocketPair(ctx context.Context, t toolEnv, args []string) error {
 }
 
 // unnamed shows an empty Unix socket address as the kernel has it.
-func unnamed(a any) string {
+func unixAddrText(a any) string {
 	s := fmt.Sprint(a)
 	if s == "" || s == "@" || s == "<nil>" { // Go shows an unnamed Unix address as "@"
 		return "(unnamed)"
@@ -372,7 +372,7 @@ func unnamed(a any) string {
 }
 
 func toolTimeout(_ context.Context, t toolEnv, args []string) error {
-	if err := wantArgs(t, args, 0, 0); err != nil {
+	if err := toolArgs(t, args, 0, 0); err != nil {
 		return err
 	}
 	d := toolbox.DefaultTimeouts()
@@ -391,7 +391,7 @@ func toolTimeout(_ context.Context, t toolEnv, args []string) error {
 }
 
 func toolIPv6(_ context.Context, t toolEnv, args []string) error {
-	if err := wantArgs(t, args, 0, 0); err != nil {
+	if err := toolArgs(t, args, 0, 0); err != nil {
 		return err
 	}
 	ok, err := toolbox.HasIPv6()

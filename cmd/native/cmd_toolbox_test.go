@@ -90,7 +90,7 @@ func TestToolboxCLIErrors(t *testing.T) {
 		{[]string{"toolbox", "hostname", "extra"}, 2, "socketlab: toolbox hostname: usage: socketlab toolbox hostname\n"},
 	} {
 		_, stderr, code := runCLI(t, context.Background(), "", c.args...)
-		if code != c.code || !startsWith(stderr, c.stderr) || strings.Count(stderr, "\n") != 1 {
+		if code != c.code || !strings.HasPrefix(stderr, c.stderr) || strings.Count(stderr, "\n") != 1 {
 			t.Errorf("%v: exit %d\nstderr %q\nwant   %q", c.args, code, stderr, c.stderr)
 		}
 	}

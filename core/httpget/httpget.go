@@ -44,7 +44,8 @@ func Request(path, host string) string {
 	return "GET " + path + " HTTP/1.0\r\nHost: " + host + "\r\n\r\n"
 }
 
-// Client fetches with the textbook's steps. The zero value is ready to use.
+// Client fetches with the textbook's steps. The zero value is ready to use;
+// a Client is safe for concurrent use as long as its fields do not change.
 type Client struct {
 	// Dialer connects; nil means a zero net.Dialer.
 	Dialer *net.Dialer

@@ -24,7 +24,8 @@ const (
 	PhaseConnect    = "connect"
 )
 
-// Client runs the example. The zero value is ready to use.
+// Client runs the example. The zero value is ready to use; a Client is safe
+// for concurrent use as long as its fields do not change.
 type Client struct {
 	// Dialer connects; nil means a zero net.Dialer.
 	Dialer *net.Dialer

@@ -32,7 +32,8 @@ const (
 )
 
 // Client performs look-ups with one resolver. The zero value uses
-// net.DefaultResolver, i.e. the system's configuration.
+// net.DefaultResolver, i.e. the system's configuration. A Client is safe
+// for concurrent use.
 type Client struct {
 	// Resolver answers the queries; nil means net.DefaultResolver.
 	Resolver *net.Resolver

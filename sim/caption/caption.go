@@ -164,7 +164,12 @@ func Annotate(t *trace.Trace) []Context {
 		switch e.Kind {
 		case trace.KindTimerSet:
 			c.RTO = e.Deadline - e.At
-		case trace.KindTimerFire, trace.KindTimerCancel, trace.KindState, trace.KindConnStat:
+		case trace.KindTimerFire:
+			c.RTO = e.Conn.RTO
+			if next, ok := trace.RearmedAfter(t, i); ok {
+				c.RTO = next
+			}
+		case trace.KindTimerCancel, trace.KindState, trace.KindConnStat:
 			c.RTO = e.Conn.RTO
 		}
 		if !isPacketKind(e.Kind) {

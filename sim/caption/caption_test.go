@@ -656,3 +656,31 @@ func FuzzCaptions(f *testing.F) {
 		}
 	})
 }
+
+// TestBackoffFromRearm: a producer may report the connection at the timer
+// event before the back-off; the re-armed timer tells the real next RTO.
+func TestBackoffFromRearm(t *testing.T) {
+	tr := tracetest.Lossy()
+	fire := slices.IndexFunc(tr.Events, func(e trace.Event) bool { return e.Kind == trace.KindTimerFire })
+	tr.Events[fire].Conn.RTO = time.Second // as before the back-off
+	ctx := Annotate(tr)
+	if got := For(&tr.Events[fire], &ctx[fire], English); !strings.Contains(got, "doubles RTO to 2 s") {
+		t.Errorf("caption: %s", got)
+	}
+	var buf bytes.Buffer
+	if err := trace.WriteLadder(&buf, tr, trace.LadderOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "RTO fired (next RTO 2s)") {
+		t.Errorf("ladder:\n%s", buf.String())
+	}
+	// Without a re-arm the ladder claims nothing about the next RTO.
+	tr.Events = slices.Delete(tr.Events, fire+1, fire+3)
+	buf.Reset()
+	if err := trace.WriteLadder(&buf, tr, trace.LadderOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "○ RTO fired") || strings.Contains(buf.String(), "next RTO") {
+		t.Errorf("ladder without re-arm:\n%s", buf.String())
+	}
+}

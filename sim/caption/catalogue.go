@@ -285,8 +285,8 @@ var catalogue = []entry{
 	// ---- the application's socket calls ----
 	{"app", "The application on {node} calls {msg}.", "{node}上的应用程序调用 {msg}。"},
 	{"app.listen",
-		"The server program binds {local} and calls listen(): the socket now accepts connections (or, for UDP, datagrams).",
-		"服务器程序绑定 {local} 并调用 listen()：套接字开始接受连接（UDP 则开始接收数据报）。"},
+		"The server program binds {local} and calls listen(): the socket is now passive, and the kernel completes handshakes for it until accept() takes the connections.",
+		"服务器程序绑定 {local} 并调用 listen()：套接字变为被动套接字，内核替它完成三次握手，等 accept() 取走连接。"},
 	{"app.listen.udp",
 		"The server program binds {local}: from now on every datagram sent to that port lands in this UDP socket. No listen(), no accept(): there are no connections.",
 		"服务器程序绑定 {local}：从此发往这个端口的每个数据报都进入这个 UDP 套接字。不需要 listen() 和 accept()：UDP 没有连接。"},

@@ -142,6 +142,8 @@ type pair struct {
 	cfg   [2]Config
 	now   time.Duration
 	steps int
+	// maxSteps bounds the run (0 = unbounded): run returns false when it is reached.
+	maxSteps int
 	sink  trace.Sink
 }
 
@@ -189,6 +191,9 @@ func (p *pair) run(limit time.Duration) bool {
 		}
 		p.now = next
 		p.steps++
+		if p.maxSteps > 0 && p.steps >= p.maxSteps {
+			return false
+		}
 		if kind == 2 {
 			pk, _ := p.l.next()
 			e := p.ep[pk.to]

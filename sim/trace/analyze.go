@@ -1,6 +1,9 @@
 package trace
 
-import "net/netip"
+import (
+	"net/netip"
+	"time"
+)
 
 // Analysis is what a reader learns about one event from the rest of the
 // trace — the kind of knowledge Wireshark's TCP analysis adds to a capture
@@ -56,17 +59,16 @@ type Analysis struct {
 type flowKey struct{ src, dst netip.AddrPort }
 
 type flow struct {
-	stream    int
-	base      uint32
-	haveBase  bool
-	maxEnd    uint32 // highest sequence number sent + 1
-	haveMax   bool
-	lastAck   uint32
-	lastWin   uint16
-	lastAckID uint64
-	haveAck   bool
-	dupCount  int
-	dupOf     uint64
+	stream   int
+	base     uint32
+	haveBase bool
+	maxEnd   uint32 // highest sequence number sent + 1
+	haveMax  bool
+	lastAck  uint32
+	lastWin  uint16
+	haveAck  bool
+	dupCount int
+	dupOf    uint64
 }
 
 // seqLess reports a < b in sequence-number space (RFC 9293 §3.4).
@@ -242,8 +244,24 @@ func analyzeSegment(e *Event, a *Analysis, flows map[flowKey]*flow, streams map[
 		} else {
 			f.dupCount, f.dupOf = 0, p.ID
 		}
-		f.lastAck, f.lastWin, f.lastAckID, f.haveAck = p.Ack, p.Window, p.ID, true
+		f.lastAck, f.lastWin, f.haveAck = p.Ack, p.Window, true
 	}
+}
+
+// RearmedAfter returns how long the timer that fired at event i was
+// armed for again at the same instant (the backed-off RTO of RFC 6298
+// §5.5), and whether it was. Producers may emit the fire event with the
+// connection's variables from before or after the back-off; the re-arm
+// says what really happened.
+func RearmedAfter(t *Trace, i int) (time.Duration, bool) {
+	f := &t.Events[i]
+	for j := i + 1; j < len(t.Events) && t.Events[j].At == f.At; j++ {
+		e := &t.Events[j]
+		if e.Kind == KindTimerSet && e.Node == f.Node && e.Timer == f.Timer && e.Conn.Local == f.Conn.Local {
+			return e.Deadline - e.At, true
+		}
+	}
+	return 0, false
 }
 
 // addrOwners maps every address of the header to the node that has it.

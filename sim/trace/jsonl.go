@@ -26,6 +26,7 @@ type JSONLError struct {
 	Err   error
 }
 
+// Error reads "trace: line 7: field \"pkt.flags\": unknown flag \"SNY\" (…)".
 func (e *JSONLError) Error() string {
 	if e.Field == "" {
 		return fmt.Sprintf("trace: line %d: %v", e.Line, e.Err)
@@ -1021,7 +1022,8 @@ func (sc *scanner) addrPort() (netip.AddrPort, error) {
 	return a, nil
 }
 
-func unknownKey(string) error { return errors.New("unknown field") }
+// errUnknownField rejects a key the format does not define.
+var errUnknownField = errors.New("unknown field")
 
 func decodeHeaderLine(line []byte, h *Header) error {
 	sc := &scanner{s: line}
@@ -1041,7 +1043,7 @@ func decodeHeaderLine(line []byte, h *Header) error {
 			haveHeader = true
 			return decodeHeader(sc, h)
 		default:
-			return unknownKey(key)
+			return errUnknownField
 		}
 		return nil
 	})
@@ -1099,7 +1101,7 @@ func decodeHeader(sc *scanner, h *Header) error {
 					case "role":
 						n.Role, err = sc.string()
 					default:
-						return unknownKey(key)
+						return errUnknownField
 					}
 					return err
 				})
@@ -1122,7 +1124,7 @@ func decodeHeader(sc *scanner, h *Header) error {
 					case "ba":
 						err = decodeLinkParams(sc, &l.BA)
 					default:
-						return unknownKey(key)
+						return errUnknownField
 					}
 					return err
 				})
@@ -1130,7 +1132,7 @@ func decodeHeader(sc *scanner, h *Header) error {
 				return err
 			})
 		default:
-			return unknownKey(key)
+			return errUnknownField
 		}
 		return err
 	})
@@ -1161,7 +1163,7 @@ func decodeLinkParams(sc *scanner, p *LinkParams) error {
 			v, err = sc.int(strconv.IntSize)
 			p.MTU = int(v)
 		default:
-			return unknownKey(key)
+			return errUnknownField
 		}
 		return err
 	})
@@ -1224,7 +1226,7 @@ func decodeEventLine(line []byte, e *Event) error {
 		case "header":
 			return errors.New("a header may only be the first line")
 		default:
-			return unknownKey(key)
+			return errUnknownField
 		}
 		return err
 	})
@@ -1336,7 +1338,7 @@ func decodePacket(sc *scanner, p *Packet) error {
 		case "text":
 			_, err = sc.string() // for people; derived from payload
 		default:
-			return unknownKey(key)
+			return errUnknownField
 		}
 		return err
 	})
@@ -1394,7 +1396,7 @@ func decodeConn(sc *scanner, c *ConnState) error {
 		case "in_flight":
 			u32(&c.InFlight)
 		default:
-			return unknownKey(key)
+			return errUnknownField
 		}
 		return err
 	})

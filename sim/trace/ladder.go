@@ -305,7 +305,8 @@ func (l *ladder) build() {
 			}
 		case KindTimerFire:
 			if c >= 0 {
-				l.add(lrow{event: i, kind: rowNote, col: c, mark: symTimer, text: timerFired(e), arrow: -1})
+				next, ok := RearmedAfter(l.t, i)
+				l.add(lrow{event: i, kind: rowNote, col: c, mark: symTimer, text: timerFired(e, next, ok), arrow: -1})
 			}
 		case KindTimerSet, KindTimerCancel:
 			if l.opts.Timers && c >= 0 {
@@ -483,13 +484,13 @@ func timerName(k TimerKind) string {
 	return k.String() + " timer"
 }
 
-func timerFired(e *Event) string {
+func timerFired(e *Event, next time.Duration, rearmed bool) string {
 	if e.Timer == TimerTimeWait {
 		return "TIME-WAIT over (2·MSL)"
 	}
 	s := timerName(e.Timer) + " fired"
-	if e.Timer == TimerRetransmit && e.Conn.RTO != 0 {
-		s += " (next RTO " + e.Conn.RTO.String() + ")"
+	if e.Timer == TimerRetransmit && rearmed {
+		s += " (next RTO " + next.String() + ")"
 	}
 	return s
 }
@@ -644,6 +645,7 @@ func (c canvas) free(x int) bool {
 	return true
 }
 
+// String returns the line without trailing blanks.
 func (c canvas) String() string {
 	var sb strings.Builder
 	for _, r := range c {
@@ -673,12 +675,6 @@ func fit(s string, w int) string {
 		n += rw
 	}
 	return sb.String() + "…"
-}
-
-type outLine struct {
-	c     canvas
-	row   int // the row it belongs to
-	first bool
 }
 
 func (l *ladder) render() []string {
@@ -714,7 +710,7 @@ func (l *ladder) render() []string {
 	out = append(out, top.String())
 
 	// One or more lines per row.
-	var lines []outLine
+	var lines []canvas // each row's own line, then its caption lines
 	rowLine := make([]int, len(l.rows))
 	lastTime := time.Duration(-1)
 	for ri := range l.rows {
@@ -727,13 +723,13 @@ func (l *ladder) render() []string {
 		}
 		l.drawRow(c, r)
 		rowLine[ri] = len(lines)
-		lines = append(lines, outLine{c: c, row: ri, first: true})
+		lines = append(lines, c)
 		if r.caption != "" {
 			left, right := l.captionSpan()
 			for _, s := range wrap(r.caption, right-left) {
 				cc := l.lifelines()
 				cc.put(left, s)
-				lines = append(lines, outLine{c: cc, row: ri})
+				lines = append(lines, cc)
 			}
 		}
 	}
@@ -753,13 +749,13 @@ func (l *ladder) render() []string {
 		}
 		for li := s + 1; li < t; li++ {
 			x := x0 + (x1-x0)*(li-s)/(t-s)
-			if lines[li].c.free(x) {
-				lines[li].c[x] = sym
+			if lines[li].free(x) {
+				lines[li][x] = sym
 			}
 		}
 	}
 	for _, ln := range lines {
-		out = append(out, ln.c.String())
+		out = append(out, ln.String())
 	}
 	bottom := l.lifelines()
 	for i := range l.cols {
@@ -816,7 +812,7 @@ func (l *ladder) captionSpan() (int, int) {
 	return left, right
 }
 
-// noteSpan is where text about column i may go: right of the lifeline,
+// noteX is where text about column i starts: right of the lifeline,
 // except for the last of several columns, whose notes sit to its left.
 func (l *ladder) noteX(i int, text string) int {
 	if len(l.cols) > 1 && i == len(l.cols)-1 {
@@ -926,40 +922,55 @@ func abs(x int) int {
 
 // wrap breaks s into lines of at most w columns: at spaces between words,
 // and between any two CJK characters, never putting closing punctuation
-// (，。、) at the start of a line.
+// (，。、) at the start of a line — the character before it moves down too.
 func wrap(s string, w int) []string {
 	if w < 8 {
 		w = 8
 	}
 	var lines []string
-	var line strings.Builder
+	var line []string // tokens of the current line
 	lw := 0
 	flush := func() {
-		lines = append(lines, strings.TrimRight(line.String(), " "))
-		line.Reset()
-		lw = 0
+		for len(line) > 0 && line[len(line)-1] == " " {
+			line = line[:len(line)-1]
+		}
+		lines = append(lines, strings.Join(line, ""))
+		line, lw = line[:0], 0
 	}
 	for _, tok := range tokens(s) {
 		tw := StringWidth(tok)
 		if tok == " " {
 			if lw > 0 && lw+1 <= w {
-				line.WriteString(" ")
+				line = append(line, tok)
 				lw++
 			}
 			continue
 		}
-		if lw+tw > w && lw > 0 && !noLineStart(tok) {
+		if lw+tw > w && lw > 0 {
+			var carry []string
+			if noLineStart(tok) && len(line) > 1 && line[len(line)-1] != " " {
+				// Take the last character (or word) down with the punctuation.
+				carry = []string{line[len(line)-1]}
+				line = line[:len(line)-1]
+			}
 			flush()
+			for _, c := range carry {
+				line = append(line, c)
+				lw += StringWidth(c)
+			}
 		}
-		for tw > w { // a single overlong word: cut it
-			head := fit(tok, w)
-			head = strings.TrimSuffix(head, "…")
-			line.WriteString(head)
+		for lw+tw > w { // a single overlong word: cut it
+			head := strings.TrimSuffix(fit(tok, w-lw), "…")
+			if head == "" {
+				flush()
+				continue
+			}
+			line = append(line, head)
 			flush()
 			tok = tok[len(head):]
 			tw = StringWidth(tok)
 		}
-		line.WriteString(tok)
+		line = append(line, tok)
 		lw += tw
 	}
 	if lw > 0 || len(lines) == 0 {

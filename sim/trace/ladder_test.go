@@ -224,3 +224,21 @@ func FuzzWriteLadder(f *testing.F) {
 		checkWidth(t, buf.String(), opts.Width)
 	})
 }
+
+// TestLadderWrapPunctuation: closing punctuation never starts a line and
+// never pushes a line past the width (a fuzzer found the latter).
+func TestLadderWrapPunctuation(t *testing.T) {
+	tr := &trace.Trace{Header: trace.Header{Title: strings.Repeat("0", 47) + " !", Nodes: []trace.Node{{Name: "a"}}}}
+	out := ladder(t, tr, trace.LadderOptions{Width: 47})
+	checkWidth(t, out, 47)
+	if l := strings.Split(out, "\n"); l[0] != strings.Repeat("0", 47) || l[1] != "!" {
+		t.Errorf("title lines %q, %q", l[0], l[1])
+	}
+	tr.Header.Title = strings.Repeat("三", 23) + "。"
+	out = ladder(t, tr, trace.LadderOptions{Width: 46})
+	checkWidth(t, out, 46)
+	lines := strings.Split(out, "\n")
+	if lines[0] != strings.Repeat("三", 22) || lines[1] != "三。" {
+		t.Errorf("kinsoku: %q / %q", lines[0], lines[1])
+	}
+}

@@ -24,7 +24,7 @@ func newBatch() *batch {
 	img.Fill(color.White)
 	// The centre texel of a white 3×3 image: sampling never bleeds into a
 	// neighbour of the atlas.
-	return &batch{white: img.SubImage(image.Rect(1, 1, 2, 2)).(*ebiten.Image), opt: ebiten.DrawTrianglesOptions{AntiAlias: true}}
+	return &batch{white: img.SubImage(image.Rect(1, 1, 2, 2)).(*ebiten.Image), opt: ebiten.DrawTrianglesOptions{AntiAlias: false}}
 }
 
 func rgba(c color.RGBA) (r, g, b, a float32) {

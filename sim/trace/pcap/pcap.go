@@ -133,6 +133,22 @@ func Frame(buf gopacket.SerializeBuffer, e *trace.Event, known map[uint64]trace.
 // ipAndAbove builds the IP header and everything it carries.
 func ipAndAbove(p *trace.Packet, known map[uint64]trace.Packet) ([]gopacket.SerializableLayer, error) {
 	src, dst := p.Src.Addr(), p.Dst.Addr()
+	// IPv4 total length and IPv6 payload length are 16 bits: no more fits
+	// (the model has no fragmentation and no jumbograms). For UDP over
+	// IPv4 that is the textbook's limit of 65,507 bytes.
+	limit := 65535 - 8 // UDP and ICMP headers
+	if p.Proto == trace.ProtoTCP {
+		limit = 65535 - 20
+		if p.MSS != 0 {
+			limit -= 4
+		}
+	}
+	if src.Is4() {
+		limit -= 20
+	}
+	if len(p.Payload) > limit {
+		return nil, fmt.Errorf("packet #%d carries %d bytes, more than one IP packet can hold (%d)", p.ID, len(p.Payload), limit)
+	}
 	ttl := p.TTL
 	if ttl == 0 {
 		ttl = 64

@@ -218,6 +218,19 @@ func TestIPv6FramesDecode(t *testing.T) {
 	}
 }
 
+// TestLargestDatagram: 65,507 bytes is the most one UDP datagram over
+// IPv4 can carry, and the capture holds it in one frame.
+func TestLargestDatagram(t *testing.T) {
+	tr := &trace.Trace{Events: []trace.Event{{Kind: trace.KindSend, Node: "a", Peer: "b", Packet: trace.Packet{ID: 1,
+		Proto: trace.ProtoUDP, Src: mustAP("10.0.0.1", 1), Dst: mustAP("10.0.0.2", 2), Payload: make([]byte, 65507)}}}}
+	frames := decoded(t, write(t, tr))
+	ip := frames[0].Layer(layers.LayerTypeIPv4).(*layers.IPv4)
+	if ip.Length != 65535 || len(frames[0].Data()) != 14+65535 {
+		t.Fatalf("IP length %d, frame %d bytes", ip.Length, len(frames[0].Data()))
+	}
+	checkChecksums(t, 1, frames[0])
+}
+
 func TestICMPv6PortUnreachable(t *testing.T) {
 	c, s := "fd00::1", "fd00::2"
 	tr := &trace.Trace{Events: []trace.Event{
@@ -260,6 +273,9 @@ func TestWriteErrors(t *testing.T) {
 			"pcap: event 1 (packet #4 at 0s): packet has no source or destination address"},
 		{"no protocol", trace.Event{Kind: trace.KindSend, Packet: trace.Packet{ID: 5, Src: mustAP("10.0.0.1", 1), Dst: mustAP("10.0.0.2", 2)}},
 			"pcap: event 1 (packet #5 at 0s): protocol none has no wire format"},
+		{"too big", trace.Event{Kind: trace.KindSend, Packet: trace.Packet{ID: 7, Proto: trace.ProtoUDP,
+			Src: mustAP("10.0.0.1", 1), Dst: mustAP("10.0.0.2", 2), Payload: make([]byte, 65508)}},
+			"pcap: event 1 (packet #7 at 0s): packet #7 carries 65508 bytes, more than one IP packet can hold (65507)"},
 		{"unknown quote", trace.Event{Kind: trace.KindSend, Packet: trace.Packet{ID: 6, Proto: trace.ProtoICMP, ICMPType: 3, ICMPCode: 3, Quote: 99,
 			Src: mustAP("10.0.0.1", 0), Dst: mustAP("10.0.0.2", 0)}},
 			"pcap: event 1 (packet #6 at 0s): the ICMP message quotes packet #99, which the trace does not contain"},

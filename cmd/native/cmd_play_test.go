@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Without a display, play (and socketlab with no arguments, which runs
+// play) says so in one line and exits 1; nothing panics.
+func TestPlayWithoutWindowSystem(t *testing.T) {
+	t.Setenv("DISPLAY", "")
+	t.Setenv("WAYLAND_DISPLAY", "")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	want := "socketlab: no window system is available (set DISPLAY, or run under xvfb-run)\n"
+	for _, args := range [][]string{{"play", "--scenario", "lost-syn"}, nil} {
+		stdout, stderr, code := runCLI(t, ctx, "", args...)
+		if code != 1 || stderr != want || stdout != "" {
+			t.Errorf("socketlab %q: exit %d, stdout %q, stderr %q; want 1 and %q", args, code, stdout, stderr, want)
+		}
+	}
+}
+
+func TestPlayCommandLineMistakes(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte(`{"hosts": 3}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--lang", "fr"}, 2, `socketlab: play: --lang "fr": want en or zh` + "\n"},
+		{[]string{"--seed", "-1"}, 2, `socketlab: play: --seed "-1": want a non-negative integer` + "\n"},
+		{[]string{"--at", "soon"}, 2, `socketlab: play: --at "soon": want a duration such as 1.5s or 25ms` + "\n"},
+		{[]string{"--size", "12x"}, 2, `socketlab: play: --size "12x": want WxH, e.g. 1280x800 (each 200..8192)` + "\n"},
+		{[]string{"--size", "100x100"}, 2, `socketlab: play: --size "100x100": want WxH, e.g. 1280x800 (each 200..8192)` + "\n"},
+		{[]string{"extra"}, 2, `socketlab: play: unexpected argument "extra" (use --scenario)` + "\n"},
+		{[]string{"--scenario", ""}, 2, "socketlab: play: --scenario is empty; give a preset name or a JSON file\n"},
+		{[]string{"--scenario", filepath.Join(dir, "missing.json")}, 1, "socketlab: play: read scenario: open " + filepath.Join(dir, "missing.json") + ": no such file or directory\n"},
+		{[]string{"--no-such-flag"}, 2, "socketlab: play: flag provided but not defined: -no-such-flag (see 'socketlab play --help')\n"},
+	} {
+		_, stderr, code := runCLI(t, context.Background(), "", append([]string{"play"}, tc.args...)...)
+		if code != tc.code || !strings.HasSuffix(stderr, tc.want) {
+			t.Errorf("play %q: exit %d, stderr %q; want %d, %q", tc.args, code, stderr, tc.code, tc.want)
+		}
+	}
+	// An unknown name lists the presets.
+	_, stderr, code := runCLI(t, context.Background(), "", "play", "--scenario", "nope")
+	if code != 2 || !strings.HasPrefix(stderr, `socketlab: play: no preset or file "nope" (presets: handshake, `) {
+		t.Errorf("unknown preset: exit %d, stderr %q", code, stderr)
+	}
+	// A file that is not a valid scenario fails before any window opens.
+	_, stderr, code = runCLI(t, context.Background(), "", "play", "--scenario", bad)
+	if code != 1 || !strings.HasPrefix(stderr, "socketlab: play: ") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("bad scenario file: exit %d, stderr %q", code, stderr)
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	for s, want := range map[string][2]int{"1280x800": {1280, 800}, "640X400": {640, 400}, "8192x8192": {8192, 8192}} {
+		w, h, ok := parseSize(s)
+		if !ok || w != want[0] || h != want[1] {
+			t.Errorf("parseSize(%q) = %d, %d, %v", s, w, h, ok)
+		}
+	}
+	for _, s := range []string{"", "x", "1280", "1280x", "x800", "199x800", "1280x8193", "axb", "1280x800x3"} {
+		if _, _, ok := parseSize(s); ok {
+			t.Errorf("parseSize(%q) accepted", s)
+		}
+	}
+}

@@ -1,0 +1,85 @@
+package layout_test
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"socketlab/sim"
+	"socketlab/sim/trace"
+	"socketlab/sim/view/layout"
+)
+
+// long60s is the congestion preset stretched to a minute: three bulk
+// senders sharing a 1 Mbit/s bottleneck for 60 s of virtual time.
+func long60s(tb testing.TB) *trace.Trace {
+	tb.Helper()
+	sc, err := sim.LoadPreset("congestion")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sc.Duration = sim.Duration(60 * time.Second)
+	for i := range sc.Programs {
+		if sc.Programs[i].Bytes > 0 {
+			sc.Programs[i].Bytes = 2_500_000 // 3 × 2.5 MB at 1 Mbit/s ≈ 60 s
+		}
+	}
+	tr, err := sim.Run(sc)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return tr
+}
+
+// BenchmarkStepBackAnywhere60s jumps to a random instant of a 60-second
+// run, steps back one event and takes the snapshot the views draw: the
+// cost of "step back to any instant" (the goal is well under 100 ms).
+func BenchmarkStepBackAnywhere60s(b *testing.B) {
+	tr := long60s(b)
+	m := layout.NewModel(tr)
+	b.Logf("%d events, %d flights, end %v", len(tr.Events), len(m.Flights), m.End)
+	r := rand.New(rand.NewPCG(1, 2))
+	var s layout.Snapshot
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		c := m.At(time.Duration(r.Int64N(int64(m.End))))
+		m.Take(&s, m.Prev(c))
+	}
+}
+
+// BenchmarkIndex60s is the one-time cost of indexing a 60-second run
+// (after a re-simulation: a what-if, a slider, a new seed).
+func BenchmarkIndex60s(b *testing.B) {
+	tr := long60s(b)
+	b.ResetTimer()
+	for range b.N {
+		layout.NewModel(tr)
+	}
+}
+
+// Stepping back from every 997th event of the 60-second run and forward
+// again lands on the same snapshot.
+func TestStepBackLongRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulates 60 s of traffic")
+	}
+	tr := long60s(t)
+	m := layout.NewModel(tr)
+	if m.End < 50*time.Second {
+		t.Fatalf("the long run ends at %v", m.End)
+	}
+	var a, b layout.Snapshot
+	for n := 1; n < len(tr.Events); n += 997 {
+		c := layout.Cursor{T: tr.Events[n-1].At, N: n}
+		m.Take(&a, c)
+		back := m.Prev(c)
+		if m.Next(back) != c {
+			t.Fatalf("Next(Prev(%+v)) = %+v", c, m.Next(back))
+		}
+		m.Take(&b, m.Next(back))
+		if len(a.Flights) != len(b.Flights) || a.Cursor != b.Cursor {
+			t.Fatalf("snapshots differ at %+v", c)
+		}
+	}
+}
