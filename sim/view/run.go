@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hajimehoshi/ebiten/v2"
@@ -30,9 +31,39 @@ type Shot struct {
 	W             io.Writer
 }
 
+// ebiten runs one game per process: a second RunGame panics. runOnce
+// remembers the first outcome so that a second Run returns an error.
+var runOnce struct {
+	sync.Mutex
+	done bool
+	err  error
+}
+
 // Run opens the playground window (or takes the shot) and returns when the
-// window is closed, ctx is cancelled, or the shot is written.
+// window is closed, ctx is cancelled, or the shot is written. It can run
+// once per process (an ebiten limit); later calls return an error.
 func Run(ctx context.Context, a *App, width, height int, shot *Shot) error {
+	runOnce.Lock()
+	defer runOnce.Unlock()
+	if runOnce.done {
+		if errors.Is(runOnce.err, ErrNoWindowSystem) {
+			return ErrNoWindowSystem
+		}
+		return errors.New("the playground window can be opened once per process")
+	}
+	runOnce.done = true
+	runOnce.err = run(ctx, a, width, height, shot)
+	return runOnce.err
+}
+
+func run(ctx context.Context, a *App, width, height int, shot *Shot) (err error) {
+	defer func() {
+		// ebiten reports some start-up failures by panicking; the CLI
+		// promises one line and an exit status, never a stack trace.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("window: %v", r)
+		}
+	}()
 	ebiten.SetWindowTitle("socketlab — " + a.M.Trace.Header.Scenario)
 	ebiten.SetWindowSize(width, height)
 	ebiten.SetWindowResizingMode(ebiten.WindowResizingModeEnabled)
