@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"socketlab/sim"
+	"socketlab/sim/caption"
 	"socketlab/sim/trace"
 	"socketlab/sim/trace/pcap"
 )
@@ -21,7 +22,7 @@ func init() {
 	register(command{
 		name: "sim",
 		args: "--scenario NAME|FILE [--seed N] [--loss P] [--delay D] [--jitter D] [--dup P] [--reorder P] " +
-			"[--bandwidth BPS] [--until D] [--ladder] [--jsonl FILE] [--pcap FILE]",
+			"[--bandwidth BPS] [--until D] [--ladder [--lang en|zh] [--absolute] [--routers] [--timers]] [--jsonl FILE] [--pcap FILE]",
 		summary: "run the deterministic packet-flow simulator on a preset or scenario file and print a ladder, JSON lines, pcap or a summary",
 		run:     runSim,
 	})
@@ -41,6 +42,10 @@ func runSim(ctx context.Context, args []string, std stdio) error {
 	until := fs.Duration("until", 0, "simulate this much virtual time (default: the scenario's duration)")
 	ladder := fs.Bool("ladder", false, "draw the run as a ladder (sequence) diagram")
 	width := fs.Int("width", 0, "ladder width in columns (default 100)")
+	lang := fs.String("lang", "", "explain every ladder row in plain language: `en` or zh (简体中文)")
+	absolute := fs.Bool("absolute", false, "ladder: sequence numbers as on the wire instead of relative to the ISN")
+	routers := fs.Bool("routers", false, "ladder: give routers a column and draw every hop")
+	timers := fs.Bool("timers", false, "ladder: also show timers being armed and cancelled")
 	jsonl := fs.String("jsonl", "", "write every event as JSON lines to `FILE` (- = stdout)")
 	pcapFile := fs.String("pcap", "", "write the packets as a pcap capture to `FILE` for Wireshark/tshark")
 	if err := parseFlags(fs, args, std); err != nil {
@@ -137,7 +142,15 @@ func runSim(ctx context.Context, args []string, std stdio) error {
 		wrote = true
 	}
 	if *ladder {
-		if err := trace.WriteLadder(std.Out, tr, trace.LadderOptions{Width: *width}); err != nil {
+		opts := trace.LadderOptions{Width: *width, Absolute: *absolute, Routers: *routers, Timers: *timers}
+		if *lang != "" {
+			l, ok := caption.ParseLang(*lang)
+			if !ok {
+				return usagef("sim: --lang %q: want en or zh", *lang)
+			}
+			opts.Caption = caption.Ladder(tr, l)
+		}
+		if err := trace.WriteLadder(std.Out, tr, opts); err != nil {
 			return fmt.Errorf("sim: ladder: %v", err)
 		}
 		wrote = true
