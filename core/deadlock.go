@@ -233,7 +233,7 @@ func Deadlock(ctx context.Context, cfg DeadlockConfig) (*DeadlockResult, error) 
 	say("%s", deadlockPlan(cfg))
 
 	r.start()
-	stalled, err := r.watch(ctx, start, say)
+	stalled, err := r.watch(ctx, say)
 	res.Elapsed = time.Since(start)
 	res.Stalled = stalled
 	for i, p := range r.peers {
@@ -517,7 +517,7 @@ func (r *deadlockRun) unblock() error {
 
 // watch waits until both peers are done, fails, ctx ends, or no byte moved
 // for cfg.Stall; it narrates stage changes and progress.
-func (r *deadlockRun) watch(ctx context.Context, start time.Time, say func(string, ...any)) (stalled bool, err error) {
+func (r *deadlockRun) watch(ctx context.Context, say func(string, ...any)) (stalled bool, err error) {
 	done := make(chan struct{})
 	go func() { r.wg.Wait(); close(done) }()
 

@@ -73,8 +73,13 @@ func runLoadgen(ctx context.Context, args []string, io stdio) error {
 	}
 
 	how := "persistent connections"
-	if *newConn {
+	switch {
+	case *newConn && *conns == 1:
+		how = "client, a new connection per request"
+	case *newConn:
 		how = "clients, a new connection per request"
+	case *conns == 1:
+		how = "persistent connection"
 	}
 	fmt.Fprintf(io.Out, "loadgen: %d %s to %s, %q → %s replies, for %v or %d requests\n",
 		*conns, how, addr, *payload, *proto, *duration, *requests)

@@ -17,7 +17,7 @@ import (
 func init() {
 	register(command{
 		name:    "play",
-		args:    "[--scenario NAME|FILE] [--seed N] [--lang en|zh] [--projector] [--screenshot FILE --at T [--size WxH]]",
+		args:    "[--scenario NAME|FILE] [--seed N] [--lang en|zh] [--projector] [--select ID] [--whatif ACTION:ID] [--screenshot FILE --at T [--size WxH]]",
 		summary: "open the visual playground: topology, ladder diagram and captions on one time cursor",
 		run:     runPlay,
 	})
@@ -33,6 +33,14 @@ type playConfig struct {
 	w, h       int
 	savePath   string
 	scenarioIn string
+	sel        uint64
+	whatIfs    []whatIfArg
+}
+
+// whatIfArg is one --whatif ACTION:PACKET.
+type whatIfArg struct {
+	action string
+	packet uint64
 }
 
 func parsePlay(c command, args []string, io stdio) (*playConfig, error) {
@@ -45,13 +53,24 @@ func parsePlay(c command, args []string, io stdio) (*playConfig, error) {
 	at := fs.String("at", "0s", "with --screenshot: the virtual time to show, e.g. 1.5s or 25ms")
 	size := fs.String("size", "1280x800", "window or screenshot size WxH in pixels")
 	save := fs.String("save", "", "where Ctrl+S writes the scenario with its what-ifs (default: NAME-whatif.json)")
+	sel := fs.Uint64("select", 0, "select packet ID (as shown in the inspector) at start")
+	var whatIfs []whatIfArg
+	fs.Func("whatif", "ACTION:PACKET, e.g. drop:3 — apply a what-if (drop, delay, duplicate) at start; repeatable", func(v string) error {
+		act, id, ok := strings.Cut(v, ":")
+		n, err := strconv.ParseUint(id, 10, 64)
+		if !ok || err != nil || (act != "drop" && act != "delay" && act != "duplicate") {
+			return fmt.Errorf("want drop:ID, delay:ID or duplicate:ID")
+		}
+		whatIfs = append(whatIfs, whatIfArg{act, n})
+		return nil
+	})
 	if err := parseFlags(fs, args, io); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
 		return nil, usagef("play: unexpected argument %q (use --scenario)", fs.Arg(0))
 	}
-	cfg := &playConfig{lang: *lang, projector: *projector, shot: *shot, savePath: *save, scenarioIn: *scenario}
+	cfg := &playConfig{lang: *lang, projector: *projector, shot: *shot, savePath: *save, scenarioIn: *scenario, sel: *sel, whatIfs: whatIfs}
 	if cfg.lang != "en" && cfg.lang != "zh" {
 		return nil, usagef("play: --lang %q: want en or zh", *lang)
 	}
@@ -137,6 +156,18 @@ func runPlay(ctx context.Context, args []string, io stdio) error {
 	})
 	if err != nil {
 		return fmt.Errorf("play: %w", err)
+	}
+	for _, w := range cfg.whatIfs {
+		if !a.SelectPacket(w.packet) {
+			return fmt.Errorf("play: --whatif %s:%d: the run has no packet %d", w.action, w.packet, w.packet)
+		}
+		a.WhatIf(w.action)
+		if strings.HasPrefix(a.Status, "error: ") {
+			return fmt.Errorf("play: --whatif %s:%d: %s", w.action, w.packet, strings.TrimPrefix(a.Status, "error: "))
+		}
+	}
+	if cfg.sel != 0 && !a.SelectPacket(cfg.sel) {
+		return fmt.Errorf("play: --select %d: the run has no packet %d", cfg.sel, cfg.sel)
 	}
 	if cfg.shot == "" {
 		return view.Run(ctx, a, cfg.w, cfg.h, nil)

@@ -76,3 +76,40 @@ func TestParseSize(t *testing.T) {
 		}
 	}
 }
+
+// --select and --whatif name packets of the run; a packet the run does not
+// have is an error before any window opens.
+func TestPlayUnknownPacket(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--whatif", "drop:999"}, 1, "socketlab: play: --whatif drop:999: the run has no packet 999\n"},
+		{[]string{"--select", "999"}, 1, "socketlab: play: --select 999: the run has no packet 999\n"},
+		{[]string{"--whatif", "explode:4"}, 2, "socketlab: play: invalid value \"explode:4\" for flag -whatif: want drop:ID, delay:ID or duplicate:ID (see 'socketlab play --help')\n"},
+		{[]string{"--whatif", "drop:x"}, 2, "socketlab: play: invalid value \"drop:x\" for flag -whatif: want drop:ID, delay:ID or duplicate:ID (see 'socketlab play --help')\n"},
+	} {
+		// The flag package prints the usage first on a bad value; the last
+		// line is what the user reads.
+		_, stderr, code := runCLI(t, context.Background(), "", append([]string{"play"}, tc.args...)...)
+		if code != tc.code || !strings.HasSuffix(stderr, tc.want) {
+			t.Errorf("play %q: exit %d, stderr %q; want %d, %q", tc.args, code, stderr, tc.code, tc.want)
+		}
+	}
+}
+
+func FuzzParseSize(f *testing.F) {
+	for _, s := range []string{"1280x800", "x", "200X200", "8193x1", "-1x-1", "１２８０x８００"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		w, h, ok := parseSize(s)
+		if ok && (w < 200 || h < 200 || w > 8192 || h > 8192) {
+			t.Fatalf("parseSize(%q) = %d, %d accepted out of range", s, w, h)
+		}
+		if !ok && (w != 0 || h != 0) {
+			t.Fatalf("parseSize(%q) rejected but returned %d, %d", s, w, h)
+		}
+	})
+}

@@ -68,10 +68,10 @@ func BenchmarkServers(b *testing.B) {
 	servers := startAll(b, ctx, true)
 	opt := Options{
 		Scenarios: DefaultScenarios,
-		Duration:  2 * time.Second,
+		Duration:  1200 * time.Millisecond,
 		Warmup:    300 * time.Millisecond,
 		Requests:  5_000_000,
-		Rounds:    3,
+		Rounds:    5,
 	}
 	if s := os.Getenv("SOCKETLAB_BENCH_DURATION"); s != "" {
 		d, err := time.ParseDuration(s)
@@ -94,7 +94,7 @@ func BenchmarkServers(b *testing.B) {
 	}
 	b.StopTimer()
 	var out bytes.Buffer
-	out.WriteString("\nserver comparison on loopback (loadgen: \"hello\" → \"[ctime] hello\", median of 3 runs of " + opt.Duration.String() + "):\n")
+	fmt.Fprintf(&out, "\nserver comparison on loopback (loadgen: \"hello\" → \"[ctime] hello\", median of %d runs of %v):\n", opt.Rounds, opt.Duration)
 	rep.Format(&out)
 	os.Stdout.Write(out.Bytes())
 	for i, sc := range rep.Scenarios {

@@ -18,7 +18,7 @@ func TestDebugSeed(t *testing.T) {
 		t.Skip("set TCPSEED to replay a loopback seed")
 	}
 	seed, _ := strconv.ParseUint(s, 10, 64)
-	l, cfgA, cfgB, sendA, sendB := scenario(seed)
+	l, cfgA, cfgB, sendA, sendB, stallB := scenario(seed)
 	for i, cfg := range []*Config{&cfgA, &cfgB} {
 		cfg.Trace = trace.SinkFunc(func(e *trace.Event) {
 			if e.Kind == trace.KindState || e.Kind == trace.KindTimerFire {
@@ -27,6 +27,7 @@ func TestDebugSeed(t *testing.T) {
 		})
 	}
 	p := newPair(t, l, cfgA, cfgB, slices.Clone(sendA), slices.Clone(sendB))
+	p.ep[1].readAfter = stallB
 	for i := range 2 {
 		tr := p.cfg[i].Transmit
 		p.cfg[i].Transmit = func(now time.Duration, s Segment) {

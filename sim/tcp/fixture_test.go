@@ -214,3 +214,5 @@ func established(t *testing.T, cfg Config, wnd uint16) *fixture {
 	f.wantState(trace.StateEstablished)
 	return f
 }
+
+func mustAddrPort(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }

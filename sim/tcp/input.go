@@ -88,12 +88,16 @@ func (c *Conn) handleSynSent(now time.Duration, s Segment) {
 //	>0              0               not acceptable
 //	>0              >0              RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND
 //	                                or RCV.NXT =< SEG.SEQ+SEG.LEN-1 < RCV.NXT+RCV.WND
+//
+// with one deviation, shared with 4.4BSD and Linux: an empty segment exactly
+// at the right window edge (SEG.SEQ = RCV.NXT+RCV.WND) is acceptable too.
+// When a sender has filled the window and everything it sent was lost, its
+// ACKs carry exactly that sequence number; rejecting them would throw the
+// ACK information away and, if both directions are in that situation,
+// start an endless exchange of ACKs answering unacceptable ACKs.
 func acceptable(seq Seq, segLen int, rcvNxt Seq, wnd uint32) bool {
 	if segLen == 0 {
-		if wnd == 0 {
-			return seq == rcvNxt
-		}
-		return seq.InWindow(rcvNxt, wnd)
+		return uint32(seq-rcvNxt) <= wnd
 	}
 	if wnd == 0 {
 		return false

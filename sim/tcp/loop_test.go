@@ -92,15 +92,14 @@ func (l *link) peek() (time.Duration, bool) {
 // endpoint is one side's application: it writes its data, half-closes when
 // all is written, and reads everything.
 type endpoint struct {
-	c        *Conn
-	toSend   []byte
-	got      []byte
-	notices  []Notice
-	closed   bool
-	buf      []byte
-	eofSeen  bool
-	noRead   bool // the application does not read (a zero-window receiver)
-	closeAll bool // Close instead of CloseWrite once all is sent and EOF seen
+	c         *Conn
+	toSend    []byte
+	got       []byte
+	notices   []Notice
+	closed    bool
+	buf       []byte
+	eofSeen   bool
+	readAfter time.Duration // the application starts reading only then (zero-window stalls)
 }
 
 func (e *endpoint) pump(now time.Duration) {
@@ -121,7 +120,7 @@ func (e *endpoint) pump(now time.Duration) {
 			e.c.CloseWrite(now)
 		}
 	}
-	if e.noRead {
+	if now < e.readAfter {
 		return
 	}
 	for {
@@ -144,7 +143,7 @@ type pair struct {
 	steps int
 	// maxSteps bounds the run (0 = unbounded): run returns false when it is reached.
 	maxSteps int
-	sink  trace.Sink
+	sink     trace.Sink
 }
 
 func newPair(t testing.TB, l *link, cfgA, cfgB Config, sendA, sendB []byte) *pair {
@@ -183,6 +182,12 @@ func (p *pair) run(limit time.Duration) bool {
 				next, kind = at, i
 			}
 		}
+		for _, e := range p.ep {
+			// The application's delayed start of reading is an event too.
+			if e.c != nil && e.readAfter > p.now && (kind < 0 || e.readAfter < next) {
+				next, kind = e.readAfter, 3
+			}
+		}
 		if kind < 0 {
 			return true
 		}
@@ -207,7 +212,7 @@ func (p *pair) run(limit time.Duration) bool {
 					p.l.send(p.now, 1-pk.to, r)
 				}
 			}
-		} else {
+		} else if kind < 2 {
 			p.ep[kind].c.Poll(p.now)
 		}
 		for _, e := range p.ep {
@@ -217,7 +222,7 @@ func (p *pair) run(limit time.Duration) bool {
 }
 
 // scenario draws a random link and pair of configurations from seed.
-func scenario(seed uint64) (l *link, cfgA, cfgB Config, sendA, sendB []byte) {
+func scenario(seed uint64) (l *link, cfgA, cfgB Config, sendA, sendB []byte, stallB time.Duration) {
 	rng := rand.New(rand.NewPCG(seed, 0x50c))
 	l = &link{
 		rng:       rng,
@@ -247,7 +252,8 @@ func scenario(seed uint64) (l *link, cfgA, cfgB Config, sendA, sendB []byte) {
 	for i := range sendB {
 		sendB[i] = byte(rng.Uint32())
 	}
-	return l, cfgA, cfgB, sendA, sendB
+	stallB = []time.Duration{0, 0, 3 * time.Second, 40 * time.Second}[rng.IntN(4)]
+	return l, cfgA, cfgB, sendA, sendB, stallB
 }
 
 // TestLoopbackDeliversExactlyOnce wires two Conns through a lossy,
@@ -260,8 +266,10 @@ func TestLoopbackDeliversExactlyOnce(t *testing.T) {
 		seeds = 40
 	}
 	for seed := range uint64(seeds) {
-		l, cfgA, cfgB, sendA, sendB := scenario(seed)
-		p := newPair(t, l, cfgA, cfgB, slices.Clone(sendA), slices.Clone(sendB)).start()
+		l, cfgA, cfgB, sendA, sendB, stallB := scenario(seed)
+		p := newPair(t, l, cfgA, cfgB, slices.Clone(sendA), slices.Clone(sendB))
+		p.ep[1].readAfter = stallB
+		p.start()
 		if !p.run(2 * time.Hour) {
 			t.Fatalf("seed %d: still running after 2 h of virtual time (%d steps)", seed, p.steps)
 		}

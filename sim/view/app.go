@@ -80,7 +80,7 @@ type App struct {
 	events []string // event-list lines, computed on first use
 	seq    seqCache
 	capCtx []caption.Context // per event, from caption.Annotate
-	pt     *painter // drawing resources, made on the first Draw
+	pt     *painter          // drawing resources, made on the first Draw
 	ticks  []time.Duration
 }
 
@@ -129,13 +129,11 @@ func (a *App) setTrace(tr *trace.Trace, t time.Duration) {
 	if a.Node < 0 || a.Node >= len(a.M.Nodes) {
 		a.Node = a.defaultNode()
 	}
-	if a.Span == 0 || !a.spanSet() {
+	if a.Span == 0 { // a re-run keeps the zoom; a new scenario resets it
 		a.Span = a.M.DefaultSpan()
 	}
 	a.evFollow = true
 }
-
-func (a *App) spanSet() bool { return a.Span > 0 && a.Span <= 2*a.M.End+time.Second }
 
 // defaultNode picks the host whose sending is most interesting: the one
 // that sends the most payload bytes.
@@ -352,6 +350,17 @@ func (a *App) WhatIf(action string) {
 		a.Sel = -1
 		a.Status = fmt.Sprintf(a.tr("what if: %s packet #%d", "假如：%s 分组 #%d"), action, w.Packet)
 	}
+}
+
+// SelectPacket selects the first flight of packet id, as a click would.
+func (a *App) SelectPacket(id uint64) bool {
+	for i := range a.M.Flights {
+		if a.M.Flights[i].ID == id {
+			a.Sel = i
+			return true
+		}
+	}
+	return false
 }
 
 // Undo removes the last what-if.

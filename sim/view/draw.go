@@ -217,20 +217,30 @@ func (a *App) drawTopology(dst *ebiten.Image, g *regions, s *layout.Snapshot) {
 		b.cross(dst, q.X, q.Y, r*0.35, th.Line*2.5, th.Drop)
 	}
 	b.flush(dst)
-	// Texts on top of the shapes.
+	// Texts on top of the shapes. A column with room shows the address
+	// under the name and the state badge above the node.
+	roomy := topo.RowGap > 2*r+th.Small*4.4
 	for i, n := range m.Nodes {
 		q := topo.Pos[i]
 		p.text(dst, n.Name, q.X, q.Y+r+2, th.Small, th.Fg, text.AlignCenter)
-		if len(n.Addrs) > 0 && topo.RowGap > 2*r+th.Small*4.4 {
+		if len(n.Addrs) > 0 && roomy {
 			p.text(dst, n.Addrs[0].String(), q.X, q.Y+r+2+th.Small*1.25, th.Small*0.85, th.Dim, text.AlignCenter)
 		}
 		if badge := s.Hosts[i].Badge(); badge != "" {
 			w := p.width(badge, th.Small) + 10
-			// Keep the badge inside the view at the left and right edges.
+			// Above the node, kept inside the view; in a crowded column
+			// beside it, where the node below cannot cover it.
 			bx := min(max(q.X, g.topo.X+w/2+2), g.topo.X+g.topo.W-w/2-2)
-			b.rect(dst, bx-w/2, q.Y-r-th.Small*1.7, w, th.Small*1.45, th.Grid)
+			by := q.Y - r - th.Small*1.7
+			if !roomy {
+				by = q.Y - th.Small*0.72
+				if bx = q.X + r + 6 + w/2; q.X > g.topo.X+g.topo.W/2 {
+					bx = q.X - r - 6 - w/2
+				}
+			}
+			b.rect(dst, bx-w/2, by, w, th.Small*1.45, th.Grid)
 			b.flush(dst)
-			p.text(dst, badge, bx, q.Y-r-th.Small*1.6, th.Small, th.Fg, text.AlignCenter)
+			p.text(dst, badge, bx, by+th.Small*0.1, th.Small, th.Fg, text.AlignCenter)
 		}
 	}
 	if !many {
@@ -318,13 +328,19 @@ func (a *App) drawLadder(screen *ebiten.Image, g *regions) {
 	cy := l.Y(a.Cur.T)
 	b.line(dst, l.Area.X-8, cy, l.Area.X+l.Area.W, cy, th.Line, th.Cursor)
 	if a.Ghost != nil && a.ShowGhost {
-		gl := a.Ghost.LayoutLadder(l.Area, a.Cur.T, a.Span)
-		lo, hi := gl.Visible(a.Ghost)
+		// The previous branch, dashed, on this run's time axis: where the
+		// two runs part is where the arrows stop coinciding.
+		gm := a.Ghost
+		from, to := l.Window()
+		lo, hi := gm.FlightsBetween(from-gm.MaxFlight(), to)
 		for i := lo; i < hi; i++ {
-			f := &a.Ghost.Flights[i]
-			x0, y0, x1, y1, ok := clipArrow(&gl, f, a.Ghost.End)
+			f := &gm.Flights[i]
+			if f.From >= len(l.ColX) || f.To >= len(l.ColX) {
+				continue // a node this run does not have
+			}
+			s, e, _, ok := l.Arrow(f, gm.End)
 			if ok {
-				b.dashed(dst, x0, y0, x1, y1, th.Line, 5, th.Ghost)
+				b.dashed(dst, s.X, s.Y, e.X, e.Y, th.Line, 5, th.Ghost)
 			}
 		}
 	}
@@ -379,12 +395,6 @@ func (a *App) drawLadder(screen *ebiten.Image, g *regions) {
 		}
 		p.text(head, a.Label(i), (l.ColX[f.From]+l.ColX[f.To])/2, y, th.Small*0.85, c, text.AlignCenter)
 	}
-}
-
-// clipArrow returns a full arrow of a ghost flight.
-func clipArrow(l *layout.Ladder, f *layout.Flight, end time.Duration) (x0, y0, x1, y1 float64, ok bool) {
-	s, e, _, ok := l.Arrow(f, end)
-	return s.X, s.Y, e.X, e.Y, ok
 }
 
 // niceStep rounds d up to 1, 2 or 5 times a power of ten.
@@ -637,7 +647,8 @@ func (a *App) drawControls(dst *ebiten.Image, g *regions) {
 		p.text(dst, a.tr(sliderNames[i][0], sliderNames[i][1])+" "+a.sliderText(i), sr.X, sr.Y, th.Small*0.85, th.Fg, text.AlignStart)
 	}
 	if a.Status != "" {
-		p.text(dst, a.Status, g.topo.X+10, g.topo.Y+g.topo.H-th.Small*1.5, th.Small, th.Fg, text.AlignStart)
+		c := g.caption
+		p.text(dst, a.Status, c.X+c.W-12, c.Y+c.H-th.Small*1.35, th.Small*0.9, th.Dim, text.AlignEnd)
 	}
 }
 
@@ -657,8 +668,9 @@ func (a *App) drawPicker(dst *ebiten.Image, g *regions) {
 	}
 	b.flush(dst)
 	p.text(dst, a.tr("choose a scenario (click; Esc closes)", "选择场景（点击；Esc 关闭）"), rows[0].X, rows[0].Y-24, th.Small, th.Dim, text.AlignStart)
+	in := clip(dst, layout.Rect{X: rows[0].X, Y: rows[0].Y, W: rows[0].W, H: last.Y + last.H - rows[0].Y})
 	for i, r := range rows {
-		p.text(dst, a.presets[i].Name+"  —  "+a.presets[i].Summary, r.X+6, r.Y+2, th.Small, th.Fg, text.AlignStart)
+		p.text(in, a.presets[i].Name+"  —  "+a.presets[i].Summary, r.X+6, r.Y+2, th.Small, th.Fg, text.AlignStart)
 	}
 }
 

@@ -72,7 +72,7 @@ func run(ctx context.Context, a *App, width, height int, shot *Shot) (err error)
 	if shot != nil {
 		ebiten.SetWindowSize(min(shot.Width, 640), min(shot.Height, 400))
 	}
-	err := ebiten.RunGameWithOptions(g, &ebiten.RunGameOptions{InitUnfocused: shot != nil})
+	err = ebiten.RunGameWithOptions(g, &ebiten.RunGameOptions{InitUnfocused: shot != nil})
 	switch {
 	case err == nil:
 		return g.err
@@ -93,6 +93,7 @@ type game struct {
 	err   error
 	keys  []ebiten.Key
 	input Input
+	w, h  int // the screen size Layout last gave: what Draw paints on
 }
 
 // keyMap translates ebiten keys to the playground's.
@@ -123,7 +124,7 @@ func (g *game) readInput() *Input {
 	in.Released = inpututil.IsMouseButtonJustReleased(ebiten.MouseButtonLeft)
 	in.Down = ebiten.IsMouseButtonPressed(ebiten.MouseButtonLeft)
 	_, in.Wheel = ebiten.Wheel()
-	in.Width, in.Height = ebiten.WindowSize()
+	in.Width, in.Height = g.w, g.h // not WindowSize: in a browser the canvas decides
 	in.Dropped, in.DroppedName = nil, ""
 	if files := ebiten.DroppedFiles(); files != nil {
 		_ = fs.WalkDir(files, ".", func(path string, d fs.DirEntry, err error) error {
@@ -159,7 +160,10 @@ func (g *game) Update() error {
 
 func (g *game) Draw(screen *ebiten.Image) { g.a.Draw(screen) }
 
-func (g *game) Layout(w, h int) (int, int) { return w, h }
+func (g *game) Layout(w, h int) (int, int) {
+	g.w, g.h = w, h
+	return w, h
+}
 
 // Render draws the frame at virtual time t on a fresh w×h image and reads
 // it back. It must run inside the game loop (ebiten cannot read pixels

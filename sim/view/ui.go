@@ -5,10 +5,13 @@ import "socketlab/sim/view/layout"
 // regions is the screen's division into views; a pure function of the
 // screen size and theme, shared by drawing and hit testing.
 type regions struct {
-	top, topo, ladder, events, host, inspect, plot, caption, controls, scrub layout.Rect
-	buttons                                                                 []button
-	sliders                                                                 [nSliders]layout.Rect
-	row                                                                     float64 // text row height
+	top, caption, controls      layout.Rect // bars across the screen
+	topo, ladder                layout.Rect // the left column
+	events, host, inspect, plot layout.Rect // the right column
+	scrub                       layout.Rect // the timeline inside controls
+	buttons                     []button
+	sliders                     [nSliders]layout.Rect
+	row                         float64 // text row height
 }
 
 // button is a clickable control; its key is what pressing it does.
@@ -26,7 +29,7 @@ func (a *App) regions(w, h int) regions {
 	var g regions
 	g.row = row
 	topH := th.Text * 2
-	capH := th.Text*2.6 + 8
+	capH := th.Text*3 + 8
 	W0 := W - 24
 
 	// Buttons wrap onto as many rows as the width needs.
@@ -111,9 +114,9 @@ func estWidth(s string, size float64) float64 {
 // pickerRows is the scenario picker overlay: one row per preset.
 func (a *App) pickerRows(g *regions) []layout.Rect {
 	rows := make([]layout.Rect, len(a.presets))
-	w := g.topo.W * 0.9
+	x, w := g.top.W*0.04, g.top.W*0.92
 	for i := range rows {
-		rows[i] = layout.Rect{X: g.topo.X + g.topo.W*0.05, Y: g.topo.Y + 30 + float64(i)*g.row*1.3, W: w, H: g.row * 1.3}
+		rows[i] = layout.Rect{X: x, Y: g.topo.Y + 30 + float64(i)*g.row*1.3, W: w, H: g.row * 1.3}
 	}
 	return rows
 }
@@ -257,4 +260,3 @@ func (a *App) seqSeries() *layout.SeqSeries {
 	}
 	return &a.seq.s
 }
-

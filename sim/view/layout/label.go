@@ -102,17 +102,18 @@ func (m *Model) Label(p *trace.Packet) string {
 	return b.String()
 }
 
-// FlightLabel is Label plus the markers that carry meaning without colour:
-// "DUP" for a copy, "RETX" for a retransmission, "LATE" for a packet that
-// was overtaken, "× reason" for a loss.
+// FlightLabel is the packet's ID (as in the inspector, the text ladder and
+// a what-if) and Label, plus the markers that carry meaning without
+// colour: "DUP" for a copy, "RETX" for a retransmission, "LATE" for a
+// packet that was overtaken, "× reason" for a loss.
 func (m *Model) FlightLabel(fi int) string {
 	f := &m.Flights[fi]
-	s := m.Label(m.Packet(fi))
+	s := "#" + strconv.FormatUint(f.ID, 10) + " " + m.Label(m.Packet(fi))
 	if f.Retrans {
-		s = "RETX " + s
+		s += " RETX"
 	}
 	if f.Dup {
-		s = "DUP " + s
+		s += " DUP"
 	}
 	if f.Late {
 		s += " LATE"

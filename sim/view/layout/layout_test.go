@@ -35,11 +35,11 @@ func TestFlightsOfHandshake(t *testing.T) {
 		got = append(got, fmt.Sprintf("%s→%s %v-%v %s", m.Nodes[f.From].Name, m.Nodes[f.To].Name, f.Start, f.End, m.FlightLabel(i)))
 	}
 	want := []string{
-		"client→server 0s-10ms SYN seq=0 win=65535 mss=1460",
-		"server→client 10ms-20ms SYN,ACK seq=0 ack=1 win=65535 mss=1460",
-		"client→server 20ms-30ms ACK seq=1 ack=1 win=65535",
-		"client→server 20ms-30ms PSH,ACK seq=1 ack=1 len=5 win=65535",
-		"server→client 30ms-40ms ACK seq=1 ack=6 win=65535",
+		"client→server 0s-10ms #1 SYN seq=0 win=65535 mss=1460",
+		"server→client 10ms-20ms #2 SYN,ACK seq=0 ack=1 win=65535 mss=1460",
+		"client→server 20ms-30ms #3 ACK seq=1 ack=1 win=65535",
+		"client→server 20ms-30ms #4 PSH,ACK seq=1 ack=1 len=5 win=65535",
+		"server→client 30ms-40ms #5 ACK seq=1 ack=6 win=65535",
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("flights:\n%q\nwant\n%q", got, want)
@@ -119,7 +119,7 @@ func TestDroppedPacketStopsMidLink(t *testing.T) {
 			t.Errorf("Real(Display(%v)) = %v", d, got)
 		}
 	}
-	if got := m.FlightLabel(0); got != "SYN seq=0 win=65535 mss=1460 × loss" {
+	if got := m.FlightLabel(0); got != "#1 SYN seq=0 win=65535 mss=1460 × loss" {
 		t.Errorf("label = %q", got)
 	}
 }
@@ -135,10 +135,10 @@ func TestReorderAndDuplicate(t *testing.T) {
 			dup = append(dup, m.FlightLabel(i))
 		}
 	}
-	if want := []string{"PSH,ACK seq=5 ack=1 len=4 win=65535 LATE"}; !slices.Equal(late, want) {
+	if want := []string{"#5 PSH,ACK seq=5 ack=1 len=4 win=65535 LATE"}; !slices.Equal(late, want) {
 		t.Errorf("late flights %q, want %q", late, want)
 	}
-	if want := []string{"DUP PSH,ACK seq=9 ack=1 len=4 win=65535"}; !slices.Equal(dup, want) {
+	if want := []string{"#9 PSH,ACK seq=9 ack=1 len=4 win=65535 DUP"}; !slices.Equal(dup, want) {
 		t.Errorf("duplicate flights %q, want %q", dup, want)
 	}
 	// Reordering is visible as crossing arrows on the ladder.
@@ -146,9 +146,9 @@ func TestReorderAndDuplicate(t *testing.T) {
 	var second, third int = -1, -1
 	for i := range m.Flights {
 		switch m.FlightLabel(i) {
-		case "PSH,ACK seq=5 ack=1 len=4 win=65535 LATE":
+		case "#5 PSH,ACK seq=5 ack=1 len=4 win=65535 LATE":
 			second = i
-		case "PSH,ACK seq=9 ack=1 len=4 win=65535":
+		case "#6 PSH,ACK seq=9 ack=1 len=4 win=65535":
 			third = i
 		}
 	}
@@ -164,7 +164,7 @@ func TestRetransmissionFlagged(t *testing.T) {
 	if m.Flights[0].Retrans || !m.Flights[1].Retrans {
 		t.Fatalf("retrans flags: first %v second %v, want false true", m.Flights[0].Retrans, m.Flights[1].Retrans)
 	}
-	if got := m.FlightLabel(1); got != "RETX SYN seq=0 win=65535 mss=1460" {
+	if got := m.FlightLabel(1); got != "#2 SYN seq=0 win=65535 mss=1460 RETX" {
 		t.Errorf("label = %q", got)
 	}
 }
