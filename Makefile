@@ -9,13 +9,14 @@ BIN       := bin/socketlab
 DEB_PKGS  := xvfb xauth xfonts-base tshark socat netcat-openbsd
 FUZZTIME  ?= 10s
 
-.PHONY: all run build test test-unit test-wasm check deps bench fuzz clean
+.PHONY: all run build test test-unit test-draw test-wasm check deps bench fuzz clean
 
 all: build
 
-## run: start the main job (the playground; without a display the demo servers)
+## run: start the main job: the playground, or without a display the demo servers
 run: build
-	./$(BIN)
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then ./$(BIN) play; \
+	else echo "no display: starting the textbook demo servers instead (the playground needs a window; try xvfb-run or ssh -X)"; ./$(BIN) demo; fi
 
 ## build: the native binary in bin/socketlab
 build:
@@ -40,16 +41,23 @@ check:
 	@bad=$$($(GO) list -deps $$($(GO) list ./sim/... | grep -vE '/view|/pcap') | grep -E '^(net|syscall/js)$$|ebiten|socketlab/core' | sort -u); \
 	if [ -n "$$bad" ]; then echo "the simulator must stay pure; it depends on: $$bad" >&2; exit 1; fi
 	@if $(GO) list -deps ./core/... | grep -qE 'ebiten|syscall/js'; then echo "core must not import ebiten or syscall/js" >&2; exit 1; fi
+	@if $(GO) list -deps ./sim/view/layout | grep -q ebiten; then echo "sim/view/layout must not import ebiten (it is tested without a display)" >&2; exit 1; fi
+	@if GOOS=js GOARCH=wasm $(GO) list -deps ./cmd/wasm | grep -q 'socketlab/core'; then echo "cmd/wasm must not import core" >&2; exit 1; fi
 
 ## test: everything CI runs
-test: check test-unit test-wasm
+test: deps check test-unit test-draw test-wasm
 
 test-unit:
-	$(GO) test -race -count=1 -timeout 20m ./...
+	$(GO) test -race -count=1 -timeout 20m $$($(GO) list ./... | grep -v /drawtest)
+
+## test-draw: drawing tests compare real frames with golden PNGs under a real X server (Xvfb + Mesa)
+test-draw:
+	xvfb-run -a -s '-screen 0 1280x800x24' $(GO) test -race -count=1 -timeout 10m ./sim/view/drawtest/
 
 ## test-wasm: the simulator's golden traces must be byte-identical under WebAssembly
 test-wasm:
-	GOOS=js GOARCH=wasm $(GO) test -count=1 -timeout 10m -exec "$$($(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" ./sim ./sim/trace
+	GOOS=js GOARCH=wasm $(GO) test -count=1 -timeout 10m -exec "$$($(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" ./sim ./sim/trace ./sim/caption
+	GOOS=js GOARCH=wasm $(GO) build -o /dev/null ./cmd/wasm
 
 ## bench: benchmarks with their baselines side by side
 bench: build

@@ -73,9 +73,10 @@ func StartBare(ctx context.Context) (*Server, error) {
 	}
 	stamp := core.AppendStamp(nil, time.Now(), nil)
 	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		conns = map[net.Conn]struct{}{}
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		conns  = map[net.Conn]struct{}{}
+		closed bool // set by stop: a connection accepted after it is closed at once
 	)
 	wg.Go(func() {
 		for {
@@ -84,6 +85,11 @@ func StartBare(ctx context.Context) (*Server, error) {
 				return
 			}
 			mu.Lock()
+			if closed {
+				mu.Unlock()
+				c.Close()
+				return
+			}
 			conns[c] = struct{}{}
 			mu.Unlock()
 			wg.Go(func() {
@@ -112,6 +118,7 @@ func StartBare(ctx context.Context) (*Server, error) {
 	return &Server{Name: "bare", Addr: l.Addr().String(), stop: func() error {
 		l.Close()
 		mu.Lock()
+		closed = true
 		for c := range conns {
 			c.Close()
 		}

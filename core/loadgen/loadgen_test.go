@@ -32,6 +32,7 @@ func startServer(t *testing.T, handle func(c net.Conn)) *testServer {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	conns := map[net.Conn]bool{}
+	closed := false
 	wg.Go(func() {
 		for {
 			c, err := l.Accept()
@@ -40,6 +41,11 @@ func startServer(t *testing.T, handle func(c net.Conn)) *testServer {
 			}
 			s.accepted.Add(1)
 			mu.Lock()
+			if closed { // accepted while the test ended: nobody would close it
+				mu.Unlock()
+				c.Close()
+				return
+			}
 			conns[c] = true
 			mu.Unlock()
 			wg.Go(func() {
@@ -51,6 +57,7 @@ func startServer(t *testing.T, handle func(c net.Conn)) *testServer {
 	t.Cleanup(func() {
 		l.Close()
 		mu.Lock()
+		closed = true
 		for c := range conns {
 			c.Close()
 		}

@@ -11,8 +11,9 @@ import (
 	"socketlab/sim/trace"
 )
 
-// Sequence numbers near 2^32, so that every test crosses the wrap.
-const (
+// Sequence numbers near 2^32, so that every test crosses the wrap. They are
+// variables so that iss+5000 wraps as it does on the wire.
+var (
 	iss     Seq = 0xFFFFFF00 // ours
 	peerISS Seq = 0xFFFFFFF0 // the peer's
 )

@@ -108,8 +108,8 @@ func TestSynRetransmitAndRFC6298Rule57(t *testing.T) {
 	f.handle(Segment{Seq: peerISS, Ack: iss + 1, Flags: trace.FlagSYN | trace.FlagACK, Window: 65535, MSS: 1460})
 	f.want("ACK", ack(iss+1, peerISS+1, 65535))
 	s := f.c.Snapshot()
-	// Karn: no sample from a retransmitted SYN; (5.7) RTO := 3 s? No: it is
-	// already 4 s after two back-offs, and 5.7 only raises an RTO below 3 s.
+	// Karn: no sample from a retransmitted SYN. After two back-offs the RTO
+	// is 4 s, and RFC 6298 (5.7) only raises an RTO below 3 s.
 	if s.SRTT != 0 || s.RTO != 4*time.Second {
 		t.Fatalf("SRTT %v RTO %v, want 0 and 4 s", s.SRTT, s.RTO)
 	}
