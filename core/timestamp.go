@@ -108,8 +108,9 @@ func (s *TimestampServer) handle(c net.Conn) error {
 	idle := idleTimeout(s.IdleTimeout)
 	buf := make([]byte, stampLen+size)
 	var st stamper
+	var idl idler
 	for {
-		if !s.srv.setReadDeadline(c, time.Now(), idle) {
+		if !idl.rearm(&s.srv, c, idle) {
 			return errShuttingDown
 		}
 		n, err := c.Read(buf[stampLen:])

@@ -157,9 +157,8 @@ type run struct {
 	errs   atomic.Int64
 	conns  atomic.Int64
 
-	mu      sync.Mutex
-	res     Result
-	lastErr error
+	mu  sync.Mutex
+	res Result
 }
 
 // aLongTimeAgo wakes a blocked Read or Write at once.
@@ -224,21 +223,18 @@ func (c *conn) close() {
 	c.Conn.Close()
 }
 
-// dial connects; the connection is woken with a past deadline when the
-// run's context ends.
+// dial connects, bounded by ctx.
 func (r *run) dial(ctx context.Context) (*conn, error) {
 	nc, err := r.cfg.Dialer.DialContext(ctx, r.cfg.Network, r.cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("connect: %w", err)
 	}
 	r.conns.Add(1)
-	c := &conn{Conn: nc}
-	if r.ctx != nil {
-		c.watch(r.ctx)
-	}
-	return c, nil
+	return &conn{Conn: nc}, nil
 }
 
+// watch wakes the connection with a past deadline when ctx ends, so that
+// no Read or Write outlives the run.
 func (c *conn) watch(ctx context.Context) {
 	c.stop = context.AfterFunc(ctx, func() { c.SetDeadline(aLongTimeAgo) })
 }
@@ -310,6 +306,7 @@ func (r *run) roundTrip(c **conn, req, buf []byte) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
+		nc.watch(r.ctx)
 		*c = nc
 	}
 	if _, err := (*c).Write(req); err != nil {

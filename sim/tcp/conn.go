@@ -94,7 +94,9 @@ type Conn struct {
 
 	timers [numTimers]timer
 
-	ev       trace.Event     // reused for every emitted event: no allocation per event
+	discarded bool // the last segment given to Handle was discarded (Discarded)
+
+	ev       trace.Event     // reused for every emitted event (see event)
 	lastStat trace.ConnState // what the last State/ConnStat event carried
 }
 
@@ -152,6 +154,7 @@ func newConn(cfg Config) *Conn {
 		// advertised window)" — 65535 without window scaling.
 		ssthresh: 65535,
 	}
+	c.ev.Node = cfg.Node
 	c.setPeerMSS(0) // until the peer's SYN says otherwise
 	return c
 }
@@ -262,6 +265,15 @@ func (c *Conn) rcvWnd() uint32 {
 	}
 	return 0
 }
+
+// Discarded reports whether the segment of the last Handle call was thrown
+// away without effect on the connection beyond, possibly, an answer: not
+// acceptable (out of window, an old duplicate), a RST or SYN that only drew
+// a challenge ACK, an ACK for something never sent, or any segment for a
+// CLOSED connection. A host may record such a segment as
+// trace.DropBadState. Segments whose text is held out of order or that are
+// partly new are not discarded.
+func (c *Conn) Discarded() bool { return c.discarded }
 
 // Buffered returns how many received bytes Read can return now.
 func (c *Conn) Buffered() int { return c.rcvLen }
@@ -411,9 +423,10 @@ func (c *Conn) setState(now time.Duration, to trace.TCPState) {
 	}
 	c.state = to
 	if c.cfg.Trace != nil {
-		c.ev = trace.Event{At: now, Kind: trace.KindState, Node: c.cfg.Node, From: from, To: to, Conn: c.Snapshot()}
-		c.lastStat = c.ev.Conn
-		c.cfg.Trace.Emit(&c.ev)
+		e := c.event(now, trace.KindState)
+		e.From, e.To = from, to
+		c.lastStat = e.Conn
+		c.cfg.Trace.Emit(e)
 	}
 	if to == trace.StateClosed {
 		c.notify(now, NoticeClosed)
@@ -431,8 +444,20 @@ func (c *Conn) flushStat(now time.Duration) {
 		return
 	}
 	c.lastStat = s
-	c.ev = trace.Event{At: now, Kind: trace.KindConnStat, Node: c.cfg.Node, Conn: s}
-	c.cfg.Trace.Emit(&c.ev)
+	c.cfg.Trace.Emit(c.event(now, trace.KindConnStat))
+}
+
+// event fills the Conn's reusable event with the fields every event of a
+// connection carries and clears the kind-specific ones. Reusing one Event
+// (instead of a fresh composite literal) keeps emitting allocation-free and
+// cheap: the fields a Conn never sets stay zero from newConn on.
+func (c *Conn) event(now time.Duration, k trace.Kind) *trace.Event {
+	e := &c.ev
+	e.At, e.Kind = now, k
+	e.From, e.To = trace.StateNone, trace.StateNone
+	e.Timer, e.Deadline = trace.TimerNone, 0
+	e.Conn = c.Snapshot()
+	return e
 }
 
 func (c *Conn) notify(now time.Duration, n Notice) {

@@ -10,11 +10,13 @@ import (
 // ARRIVES", step by step. s.Payload is only read (and referenced while held
 // out of order), never modified. In CLOSED the answer is ResetFor(s).
 func (c *Conn) Handle(now time.Duration, s Segment) {
+	c.discarded = false
 	switch c.state {
 	case trace.StateNone, trace.StateClosed, trace.StateListen:
 		// §3.10.7.1: "all data in the incoming segment is discarded. An
 		// incoming segment containing a RST is discarded. An incoming segment
 		// not containing a RST causes a RST to be sent in response."
+		c.discarded = true
 		if r, ok := ResetFor(s); ok {
 			c.transmit(now, r)
 		}
@@ -38,6 +40,7 @@ func (c *Conn) handleSynSent(now time.Duration, s Segment) {
 			if s.Flags&trace.FlagRST == 0 {
 				c.transmit(now, Segment{Seq: s.Ack, Flags: trace.FlagRST})
 			}
+			c.discarded = true
 			return
 		}
 		ackOK = true
@@ -47,11 +50,14 @@ func (c *Conn) handleSynSent(now time.Duration, s Segment) {
 		if ackOK {
 			c.notify(now, NoticeReset)
 			c.setState(now, trace.StateClosed)
+		} else {
+			c.discarded = true
 		}
 		return
 	}
 	// Fourth, the SYN bit.
 	if s.Flags&trace.FlagSYN == 0 {
+		c.discarded = true
 		return
 	}
 	c.irs = s.Seq
@@ -114,6 +120,7 @@ func (c *Conn) handleSynchronized(now time.Duration, s Segment) {
 			// The peer resent its SYN: our SYN,ACK was lost. Resend it
 			// rather than the bare ACK the acceptability test would give.
 			c.sendSyn(now)
+			c.discarded = true
 			return
 		}
 		// Simultaneous open, Figure 8 line 5: the peer's SYN,ACK completes
@@ -130,6 +137,7 @@ func (c *Conn) handleSynchronized(now time.Duration, s Segment) {
 		// it, and restart the 2 MSL timeout."
 		c.ackNow = true
 		c.arm(now, tmTimeWait, 2*c.cfg.MSL)
+		c.discarded = true
 		return
 	}
 
@@ -141,6 +149,7 @@ func (c *Conn) handleSynchronized(now time.Duration, s Segment) {
 		if s.Flags&trace.FlagRST == 0 {
 			c.ackNow = true
 		}
+		c.discarded = true
 		return
 	}
 
@@ -149,6 +158,7 @@ func (c *Conn) handleSynchronized(now time.Duration, s Segment) {
 	if s.Flags&trace.FlagRST != 0 {
 		if s.Seq != c.rcvNxt {
 			c.ackNow = true
+			c.discarded = true
 			return
 		}
 		switch c.state {
@@ -166,16 +176,19 @@ func (c *Conn) handleSynchronized(now time.Duration, s Segment) {
 	// (RFC 5961 §4.2 as adopted by RFC 9293).
 	if s.Flags&trace.FlagSYN != 0 {
 		c.ackNow = true
+		c.discarded = true
 		return
 	}
 
 	// Fifth, check the ACK field.
 	if s.Flags&trace.FlagACK == 0 {
+		c.discarded = true
 		return
 	}
 	if c.state == trace.StateSynReceived {
 		if !(c.sndUna.LessThan(s.Ack) && s.Ack.LessEq(c.sndNxt)) {
 			c.transmit(now, Segment{Seq: s.Ack, Flags: trace.FlagRST})
+			c.discarded = true
 			return
 		}
 		c.sndWnd = uint32(s.Window)
@@ -185,6 +198,7 @@ func (c *Conn) handleSynchronized(now time.Duration, s Segment) {
 		c.ackOfNewData(now, s.Ack, true)
 		c.established(now)
 	} else if !c.processAck(now, s) {
+		c.discarded = true
 		return
 	}
 	switch c.state {

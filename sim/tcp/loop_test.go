@@ -102,11 +102,15 @@ type endpoint struct {
 	readAfter time.Duration // the application starts reading only then (zero-window stalls)
 }
 
-func (e *endpoint) pump(now time.Duration) {
+func (e *endpoint) pump(now time.Duration, onCall func()) {
 	if e.c == nil {
 		return
 	}
+	if onCall == nil {
+		onCall = func() {}
+	}
 	for len(e.toSend) > 0 {
+		onCall()
 		n := e.c.Write(now, e.toSend)
 		if n == 0 {
 			break
@@ -117,6 +121,7 @@ func (e *endpoint) pump(now time.Duration) {
 		switch e.c.State() {
 		case trace.StateEstablished, trace.StateCloseWait:
 			e.closed = true
+			onCall()
 			e.c.CloseWrite(now)
 		}
 	}
@@ -124,6 +129,7 @@ func (e *endpoint) pump(now time.Duration) {
 		return
 	}
 	for {
+		onCall()
 		n := e.c.Read(now, e.buf)
 		if n == 0 {
 			break
@@ -141,6 +147,8 @@ type pair struct {
 	cfg   [2]Config
 	now   time.Duration
 	steps int
+	// onCall, if set, runs before every call into a Conn.
+	onCall func()
 	// maxSteps bounds the run (0 = unbounded): run returns false when it is reached.
 	maxSteps int
 	sink     trace.Sink
@@ -160,8 +168,15 @@ func newPair(t testing.TB, l *link, cfgA, cfgB Config, sendA, sendB []byte) *pai
 	return p
 }
 
+func (p *pair) call() {
+	if p.onCall != nil {
+		p.onCall()
+	}
+}
+
 // start dials from a at time 0.
 func (p *pair) start() *pair {
+	p.call()
 	p.ep[0].c = Dial(0, p.cfg[0])
 	return p
 }
@@ -204,8 +219,10 @@ func (p *pair) run(limit time.Duration) bool {
 			e := p.ep[pk.to]
 			switch {
 			case e.c != nil:
+				p.call()
 				e.c.Handle(p.now, pk.seg)
 			case pk.seg.Flags&trace.FlagSYN != 0 && pk.seg.Flags&trace.FlagACK == 0:
+				p.call()
 				e.c = Accept(p.now, p.cfg[pk.to], pk.seg)
 			default:
 				if r, ok := ResetFor(pk.seg); ok {
@@ -213,10 +230,11 @@ func (p *pair) run(limit time.Duration) bool {
 				}
 			}
 		} else if kind < 2 {
+			p.call()
 			p.ep[kind].c.Poll(p.now)
 		}
 		for _, e := range p.ep {
-			e.pump(p.now)
+			e.pump(p.now, p.onCall)
 		}
 	}
 }

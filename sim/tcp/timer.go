@@ -77,9 +77,9 @@ func (c *Conn) emitTimer(now time.Duration, k trace.Kind, i int) {
 	if c.cfg.Trace == nil {
 		return
 	}
-	c.ev = trace.Event{At: now, Kind: k, Node: c.cfg.Node, Conn: c.Snapshot(),
-		Timer: timerKinds[i], Deadline: c.timers[i].deadline}
-	c.cfg.Trace.Emit(&c.ev)
+	e := c.event(now, k)
+	e.Timer, e.Deadline = timerKinds[i], c.timers[i].deadline
+	c.cfg.Trace.Emit(e)
 }
 
 // NextTimeout returns the earliest armed timer's deadline; false when no
