@@ -2,8 +2,10 @@ package tcp
 
 import (
 	"bytes"
+	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -289,9 +291,13 @@ func TestLoopbackDeliversExactlyOnce(t *testing.T) {
 		p.ep[1].readAfter = stallB
 		p.start()
 		if !p.run(2 * time.Hour) {
+			replay(t, seed)
 			t.Fatalf("seed %d: still running after 2 h of virtual time (%d steps)", seed, p.steps)
 		}
 		a, b := p.ep[0], p.ep[1]
+		if !bytes.Equal(b.got, sendA) || !bytes.Equal(a.got, sendB) {
+			replay(t, seed)
+		}
 		if b.c == nil {
 			t.Fatalf("seed %d: never accepted", seed)
 		}
@@ -324,4 +330,33 @@ func firstDiff(a, b []byte) int {
 		}
 	}
 	return min(len(a), len(b))
+}
+
+// replay runs a loopback seed again and logs its last segments, state
+// changes and timer expiries, for the diagnosis of a failure.
+func replay(t *testing.T, seed uint64) {
+	l, cfgA, cfgB, sendA, sendB, stallB := scenario(seed)
+	var lines []string
+	logf := func(format string, args ...any) {
+		lines = append(lines, fmt.Sprintf(format, args...))
+	}
+	for i, cfg := range []*Config{&cfgA, &cfgB} {
+		cfg.Trace = trace.SinkFunc(func(e *trace.Event) {
+			if e.Kind == trace.KindState || e.Kind == trace.KindTimerFire {
+				logf("%v %s %v %v>%v %v", e.At, "ab"[i:i+1], e.Kind, e.From, e.To, e.Timer)
+			}
+		})
+	}
+	p := newPair(t, l, cfgA, cfgB, sendA, sendB)
+	p.ep[1].readAfter = stallB
+	for i := range 2 {
+		tr := p.cfg[i].Transmit
+		p.cfg[i].Transmit = func(now time.Duration, s Segment) {
+			logf("%v %s sends %s", now, "ab"[i:i+1], segString(s))
+			tr(now, s)
+		}
+	}
+	p.maxSteps = 100_000
+	p.start().run(2 * time.Hour)
+	t.Logf("seed %d replay, last events of %d:\n%s", seed, len(lines), strings.Join(lines[max(0, len(lines)-200):], "\n"))
 }

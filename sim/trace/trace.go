@@ -366,7 +366,7 @@ type Event struct {
 	Op     AppOp          // App
 	Socket netip.AddrPort // App: the local address of the socket
 	Remote netip.AddrPort // App: the peer (connect, accept, sendto, recvfrom)
-	N      int            // App: bytes written/read
+	N      int            // App: bytes written/read; for listen, the backlog
 	Text   string         // App: the data as text (may be shortened); Note, Error: the message
 }
 

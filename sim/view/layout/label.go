@@ -151,6 +151,12 @@ func (m *Model) EventText(i int) string {
 	case trace.KindTimerFire:
 		return fmt.Sprintf("%s  %s  %s timer fired", t, e.Node, e.Timer)
 	case trace.KindApp:
+		if e.Op == trace.OpListen { // N is the backlog here, not a byte count
+			if e.N > 0 {
+				return fmt.Sprintf("%s  %s  listen(%s, backlog %d)", t, e.Node, e.Socket, e.N)
+			}
+			return fmt.Sprintf("%s  %s  listen(%s)", t, e.Node, e.Socket)
+		}
 		s := fmt.Sprintf("%s  %s  %s()", t, e.Node, e.Op)
 		if e.N > 0 {
 			s += fmt.Sprintf(" %d bytes", e.N)

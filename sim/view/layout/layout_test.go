@@ -407,7 +407,7 @@ func TestEventText(t *testing.T) {
 		got = append(got, m.EventText(i))
 	}
 	want := []string{
-		"0 s  server  listen()",
+		"0 s  server  listen(10.0.0.2:8080)",
 		"0 s  server  CLOSED → LISTEN",
 		"0 s  client  connect()",
 		"0 s  client  CLOSED → SYN-SENT",
