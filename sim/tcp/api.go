@@ -29,11 +29,22 @@
 //   - out-of-order segments held and reassembled, duplicates ACKed but never
 //     delivered twice;
 //   - RST processing of §3.10.7 including the RFC 5961 challenge ACK that
-//     RFC 9293 adopts for an in-window RST whose sequence is not RCV.NXT.
+//     RFC 9293 adopts for an in-window RST or SYN whose sequence is not
+//     RCV.NXT; Close with unread data resets (RFC 1122 §4.2.2.13).
+//
+// Two details follow 4.4BSD and Linux rather than the letter of RFC 9293,
+// because the letter can make two endpoints exchange ACKs for ever after
+// heavy loss: an empty segment exactly at the right edge of the receive
+// window is acceptable, and a bare ACK carries the highest sequence number
+// sent so far (not the rewound SND.NXT of a go-back-N retransmission).
+// A FIN needs one octet of the peer's window, like data; a zero window holds
+// it back and the persist timer probes with it.
 //
 // Not modelled: window scaling, SACK, timestamps, urgent data, keep-alive,
-// Nagle's algorithm (every Write is sent as if TCP_NODELAY were set) and the
-// FIN-WAIT-2 timeout of orphaned sockets.
+// Nagle's algorithm (every Write is sent as if TCP_NODELAY were set), the
+// FIN-WAIT-2 timeout of orphaned sockets, data on a SYN without ACK (not
+// ACKed, so the peer sends it again; data on a SYN,ACK is accepted) and
+// reopening a connection from TIME-WAIT.
 package tcp
 
 import (
@@ -175,8 +186,10 @@ type Config struct {
 	// RFC 5681 §3.1 initial window (2, 3 or 4 segments depending on SMSS).
 	InitialCwnd int
 
-	// Transmit is called for every segment the connection sends, in order.
-	// It must not modify s.Payload. It must not call back into the Conn.
+	// Transmit is called for every segment the connection sends, in order
+	// (already during Dial and Accept). It must not modify s.Payload, which
+	// may share its array with later segments, and must not call back into
+	// the Conn.
 	Transmit func(now time.Duration, s Segment)
 	// Notify reports notices; may be nil. It must not call back into the Conn.
 	Notify func(now time.Duration, n Notice)

@@ -331,8 +331,9 @@ func (c *Conn) Write(now time.Duration, p []byte) int {
 
 // Read copies in-order received data into p and returns the count; 0 means
 // nothing is buffered (end of stream if PeerClosed). Reading opens the
-// receive window; a window update is sent once it can grow by
-// min(RcvBuf/2, MSS) (RFC 9293 §3.8.6.2.2, receiver SWS avoidance).
+// receive window: the right edge moves once it can grow by
+// min(RcvBuf/2, MSS) (RFC 9293 §3.8.6.2.2, receiver SWS avoidance), and a
+// bare window update is sent when the peer may be waiting for it.
 func (c *Conn) Read(now time.Duration, p []byte) int {
 	if c.readClosed || c.rcvLen == 0 || len(p) == 0 {
 		return 0
@@ -344,12 +345,28 @@ func (c *Conn) Read(now time.Duration, p []byte) int {
 	c.rcvLen -= n
 	switch c.state {
 	case trace.StateEstablished, trace.StateFinWait1, trace.StateFinWait2:
-		if c.advertise() > c.rcvWnd() {
-			c.ackNow = true // window update
+		if c.windowUpdateDue() {
+			c.ackNow = true
 		}
 	}
 	c.finish(now)
 	return n
+}
+
+// windowUpdateDue decides whether reading should send a bare window update.
+// The right edge may move once the SWS rule allows it (advertise), but an
+// update of its own is only worth a segment when the peer may be held up:
+// the window it knows is below the SWS threshold (closed or nearly so), or
+// the edge moves by at least two segments or half the buffer (the rule of
+// 4.4BSD's tcp_output). Otherwise the next ACK carries the new window.
+func (c *Conn) windowUpdateDue() bool {
+	cur, next := c.rcvWnd(), c.advertise()
+	if next <= cur {
+		return false
+	}
+	sws := uint32(min(c.cfg.RcvBuf/2, c.sndMSS))
+	grow := next - cur
+	return cur < sws || grow >= 2*uint32(c.sndMSS) || grow >= uint32(c.cfg.RcvBuf/2)
 }
 
 // CloseWrite half-closes the connection, like shutdown(SHUT_WR): a FIN
