@@ -59,9 +59,17 @@ test-wasm:
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -timeout 10m -exec "$$($(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" ./sim ./sim/trace ./sim/caption
 	GOOS=js GOARCH=wasm $(GO) build -o /dev/null ./cmd/wasm
 
-## bench: benchmarks with their baselines side by side
+## bench: benchmarks with their baselines side by side (about 3 minutes)
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./...
+	@echo "== real servers on loopback: Go vs Python ThreadingTCPServer vs a bare Go loop"
+	$(GO) test -run '^$$' -bench BenchmarkServers -benchtime 1x ./core/bench/
+	@echo "== the simulator: trace events per second, allocations per step"
+	$(GO) test -run '^$$' -bench . -benchmem ./sim ./sim/tcp
+	@echo "== the renderer: frame time with 100 / 2,000 / 10,000 packets in flight (Xvfb + Mesa llvmpipe), step back in a 60 s run"
+	xvfb-run -a -s '-screen 0 1280x800x24' $(GO) test -run '^$$' -bench Frame -benchmem ./sim/view/drawtest/
+	$(GO) test -run '^$$' -bench 60s -benchmem ./sim/view/layout/
+	@echo "== exporters and look-ups"
+	$(GO) test -run '^$$' -bench . -benchmem ./core ./core/services ./core/toolbox ./core/loadgen ./sim/trace/... ./sim/caption
 
 ## fuzz: a short bounded run of every fuzz target
 fuzz:
