@@ -266,6 +266,18 @@ func TestDrawAllocationsDoNotGrowWithPackets(t *testing.T) {
 	}
 }
 
+// BenchmarkReadback is the baseline to subtract from BenchmarkFrame*: the
+// frame benchmarks read a pixel back to wait for the GPU, which copies the
+// whole 1280×800 target to memory — work a window never does.
+func BenchmarkReadback(b *testing.B) {
+	needDisplay(b)
+	img := ebiten.NewImage(1280, 800)
+	for range b.N {
+		img.Clear()
+		_ = img.At(0, 0)
+	}
+}
+
 func BenchmarkFrame100(b *testing.B)   { benchDraw(b, 100) }
 func BenchmarkFrame2000(b *testing.B)  { benchDraw(b, 2000) }
 func BenchmarkFrame10000(b *testing.B) { benchDraw(b, 10000) }
