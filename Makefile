@@ -5,8 +5,8 @@
 GO        ?= go
 BIN       := bin/socketlab
 # Debian packages the tests use: a real X server for window tests, tshark to
-# decode exported pcap files, socat and nc for interoperability tests.
-DEB_PKGS  := xvfb xauth xfonts-base tshark socat netcat-openbsd
+# decode exported pcap files, nc (netcat-openbsd) for interoperability tests.
+DEB_PKGS  := xvfb xauth xfonts-base tshark netcat-openbsd
 FUZZTIME  ?= 10s
 
 .PHONY: all run build test test-unit test-draw test-wasm check deps bench fuzz clean

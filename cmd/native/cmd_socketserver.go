@@ -24,22 +24,9 @@ func init() {
 }
 
 func runSocketServerServer(ctx context.Context, args []string, io stdio) error {
-	c := commands["socketserver-server"]
-	fs := newFlags(c, io)
-	f := addStreamServerFlags(fs)
-	if err := parseFlags(fs, args, io); err != nil {
-		return err
-	}
-	if err := f.check(fs); err != nil {
-		return err
-	}
-	srv := &core.LineTimestampServer{
-		Iterative:   *f.iterative,
-		MaxConns:    *f.maxConns,
-		IdleTimeout: *f.idle,
-		Logf:        lineLogger(io.Err),
-	}
-	return srv.ListenAndServe(ctx, "tcp", *f.addr)
+	return serveStream(ctx, "socketserver-server", args, io, func(f streamServerFlags, logf func(string, ...any)) streamListener {
+		return &core.LineTimestampServer{Iterative: *f.iterative, MaxConns: *f.maxConns, IdleTimeout: *f.idle, Logf: logf}
+	})
 }
 
 func runSocketServerClient(ctx context.Context, args []string, io stdio) error {

@@ -67,8 +67,21 @@ func (f streamServerFlags) check(fs *flag.FlagSet) error {
 }
 
 func runTCPServer(ctx context.Context, args []string, io stdio) error {
-	c := commands["tcp-server"]
-	fs := newFlags(c, io)
+	return serveStream(ctx, "tcp-server", args, io, func(f streamServerFlags, logf func(string, ...any)) streamListener {
+		return &core.TimestampServer{Iterative: *f.iterative, MaxConns: *f.maxConns, IdleTimeout: *f.idle, Logf: logf}
+	})
+}
+
+// streamListener is what tcp-server and socketserver-server run.
+type streamListener interface {
+	ListenAndServe(ctx context.Context, network, addr string) error
+}
+
+// serveStream parses the flags the stream servers share and runs the
+// server that build makes from them until ctx is cancelled.
+func serveStream(ctx context.Context, name string, args []string, io stdio,
+	build func(f streamServerFlags, logf func(string, ...any)) streamListener) error {
+	fs := newFlags(commands[name], io)
 	f := addStreamServerFlags(fs)
 	if err := parseFlags(fs, args, io); err != nil {
 		return err
@@ -76,13 +89,7 @@ func runTCPServer(ctx context.Context, args []string, io stdio) error {
 	if err := f.check(fs); err != nil {
 		return err
 	}
-	srv := &core.TimestampServer{
-		Iterative:   *f.iterative,
-		MaxConns:    *f.maxConns,
-		IdleTimeout: *f.idle,
-		Logf:        lineLogger(io.Err),
-	}
-	return srv.ListenAndServe(ctx, "tcp", *f.addr)
+	return build(f, lineLogger(io.Err)).ListenAndServe(ctx, "tcp", *f.addr)
 }
 
 func runTCPClient(ctx context.Context, args []string, io stdio) error {
