@@ -41,9 +41,9 @@ func runSocketServerClient(ctx context.Context, args []string, io stdio) error {
 		return err
 	}
 	client := core.LineTimestampClient{Timeout: *timeout}
-	return chat(ctx, io, func(ctx context.Context, line []byte) ([]byte, error) {
+	return withHint(chat(ctx, io, func(ctx context.Context, line []byte) ([]byte, error) {
 		reply, err := client.Exchange(ctx, "tcp", addr, line)
 		// The textbook prints data.strip(): the reply without its "\r\n".
 		return bytes.TrimSpace(reply), err
-	})
+	}), *timeout)
 }

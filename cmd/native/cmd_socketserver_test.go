@@ -31,7 +31,7 @@ func TestSocketServerCLI(t *testing.T) {
 func TestSocketServerClientCLIErrors(t *testing.T) {
 	refused := freeAddr(t)
 	_, stderr, code := runCLI(t, context.Background(), "x\n", "socketserver-client", refused)
-	if want := "socketlab: connect " + refused + ": connection refused [socket.error]\n"; code != 1 || stderr != want {
+	if want := "socketlab: connect " + refused + ": connection refused [socket.error]; is a server listening on that port?\n"; code != 1 || stderr != want {
 		t.Fatalf("exit %d, stderr %q, want %q", code, stderr, want)
 	}
 	_, stderr, code = runCLI(t, context.Background(), "", "socketserver-client", "--timeout", "fast", "127.0.0.1:1")

@@ -106,12 +106,12 @@ func runTCPClient(ctx context.Context, args []string, io stdio) error {
 	client := core.TimestampClient{Timeout: *timeout}
 	conn, err := client.Dial(ctx, "tcp", addr)
 	if err != nil {
-		return err
+		return withHint(err, *timeout)
 	}
 	defer conn.Close()
-	return chat(ctx, io, func(ctx context.Context, line []byte) ([]byte, error) {
+	return withHint(chat(ctx, io, func(ctx context.Context, line []byte) ([]byte, error) {
 		return conn.Exchange(ctx, line)
-	})
+	}), *timeout)
 }
 
 // addrArg returns the single HOST:PORT argument, or a usage error.

@@ -165,7 +165,7 @@ func TestTCPClientCLIErrors(t *testing.T) {
 		stderr string
 	}{
 		{"refused", []string{"tcp-client", refused}, 1,
-			"socketlab: connect " + refused + ": connection refused [socket.error]\n"},
+			"socketlab: connect " + refused + ": connection refused [socket.error]; is a server listening on that port?\n"},
 		{"no port", []string{"tcp-client", "localhost"}, 2,
 			`socketlab: tcp-client: parse address "localhost": missing port; write HOST:PORT, e.g. localhost:21567 [socket.gaierror]` + "\n"},
 		{"IPv6 without brackets", []string{"tcp-client", "::1:21567"}, 2,

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 
 	"socketlab/core"
 )
@@ -91,10 +92,14 @@ func runUDPClient(ctx context.Context, args []string, io stdio) error {
 	client := core.UDPClient{Timeout: *timeout, BufSize: 65536}
 	conn, err := client.Dial(ctx, "udp", addr)
 	if err != nil {
-		return err
+		return withHint(err, *timeout)
 	}
 	defer conn.Close()
-	return chat(ctx, io, func(ctx context.Context, line []byte) ([]byte, error) {
+	err = chat(ctx, io, func(ctx context.Context, line []byte) ([]byte, error) {
 		return conn.Exchange(ctx, line)
 	})
+	if ce := (*core.Error)(nil); errors.As(err, &ce) && ce.Class == core.ClassTimeout {
+		return err // it already says what silence means for UDP
+	}
+	return withHint(err, *timeout)
 }
