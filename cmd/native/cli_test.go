@@ -3,14 +3,50 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	// runBinary re-executes the test binary as socketlab itself: for what
+	// can happen once per process (ebiten opens one window per process)
+	// and for exit statuses.
+	if args, ok := os.LookupEnv("SOCKETLAB_TEST_ARGS"); ok {
+		os.Args = append([]string{"socketlab"}, strings.Fields(args)...)
+		main()
+		return
+	}
+	goleak.VerifyTestMain(m)
+}
+
+// runBinary runs socketlab with args in a child process with extra
+// environment variables and returns its stderr and exit status.
+func runBinary(t *testing.T, env []string, args ...string) (stderr string, code int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0])
+	cmd.Env = append(append(os.Environ(), "SOCKETLAB_TEST_ARGS="+strings.Join(args, " ")), env...)
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	default:
+		t.Fatalf("run socketlab %q: %v", args, err)
+	}
+	return errb.String(), code
+}
 
 // runCLI runs socketlab in-process with the given stdin and returns what it
 // printed and the exit status report() would give.

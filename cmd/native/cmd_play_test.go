@@ -25,6 +25,19 @@ func TestPlayWithoutWindowSystem(t *testing.T) {
 	}
 }
 
+// A DISPLAY that names no X server gets one line saying what to check.
+func TestPlayWithUnreachableDisplay(t *testing.T) {
+	const display = ":987" // no X server listens there: no socket file
+	if _, err := os.Stat("/tmp/.X11-unix/X987"); err == nil {
+		t.Fatal("an X server owns display :987; this test needs it free")
+	}
+	stderr, code := runBinary(t, []string{"DISPLAY=" + display, "WAYLAND_DISPLAY="}, "play", "--scenario", "handshake")
+	want := `socketlab: cannot open the X display ":987": is an X server running there? (or run under xvfb-run)` + "\n"
+	if code != 1 || stderr != want {
+		t.Fatalf("exit %d, stderr %q; want 1, %q", code, stderr, want)
+	}
+}
+
 func TestPlayCommandLineMistakes(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.json")

@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"io"
 	"io/fs"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -80,6 +81,10 @@ func run(ctx context.Context, a *App, width, height int, shot *Shot) (err error)
 		return nil
 	case strings.Contains(err.Error(), "no window system"):
 		return ErrNoWindowSystem
+	case strings.Contains(err.Error(), "failed to open display"):
+		// DISPLAY names an X server that is not there (an ssh session
+		// without -X, a stopped Xvfb): say what to check, not glfw's words.
+		return fmt.Errorf("cannot open the X display %q: is an X server running there? (or run under xvfb-run)", os.Getenv("DISPLAY"))
 	}
 	return err
 }
