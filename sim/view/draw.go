@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -378,15 +379,23 @@ func (a *App) drawLadder(screen *ebiten.Image, g *regions) {
 	if len(labels) > 80 {
 		return // too dense to read: the inspector names any arrow clicked
 	}
+	// Above the arrow's middle, where arrows of a busy ladder are furthest
+	// apart; a lost packet's label sits over its stub.
+	labelY := func(i int) float64 {
+		s, e, _, _ := l.Arrow(&m.Flights[i], a.Cur.T)
+		return min(s.Y, e.Y) - th.Small*1.05
+	}
+	// The selected packet's label always shows; its neighbours yield.
+	selY := math.Inf(-1)
+	if a.Sel >= 0 && slices.Contains(labels, a.Sel) {
+		selY = labelY(a.Sel)
+	}
 	lastY := math.Inf(-1)
 	for _, i := range labels {
 		f := &m.Flights[i]
-		s, e, _, _ := l.Arrow(f, a.Cur.T)
-		// Above the arrow's middle, where arrows of a busy ladder are
-		// furthest apart; a lost packet's label sits over its stub.
-		y := min(s.Y, e.Y) - th.Small*1.05
-		if y-lastY < th.Small*0.9 || y < g.ladder.Y+th.Small*1.6 {
-			continue // would overlap the previous label or the node names
+		y := labelY(i)
+		if i != a.Sel && (y-lastY < th.Small*0.9 || math.Abs(y-selY) < th.Small*0.9 || y < g.ladder.Y+th.Small*1.6) {
+			continue // would overlap the previous or the selected label, or the node names
 		}
 		lastY = y
 		c := th.Fg
