@@ -505,33 +505,23 @@ func checkFault(c *checker, p string, f Fault, hosts, links map[string]bool) {
 	}
 }
 
-// parseFlags reads "SYN,ACK" (any order, case-insensitive).
+// parseFlags reads "SYN,ACK" (any order, case-insensitive, spaces allowed).
+// The names are trace.TCPFlags' own, so the two can never disagree.
 func parseFlags(s string) (trace.TCPFlags, error) {
 	var f trace.TCPFlags
 	if s == "" {
 		return 0, nil
 	}
+next:
 	for _, name := range strings.Split(s, ",") {
-		switch strings.ToUpper(strings.TrimSpace(name)) {
-		case "FIN":
-			f |= trace.FlagFIN
-		case "SYN":
-			f |= trace.FlagSYN
-		case "RST":
-			f |= trace.FlagRST
-		case "PSH":
-			f |= trace.FlagPSH
-		case "ACK":
-			f |= trace.FlagACK
-		case "URG":
-			f |= trace.FlagURG
-		case "ECE":
-			f |= trace.FlagECE
-		case "CWR":
-			f |= trace.FlagCWR
-		default:
-			return 0, fmt.Errorf("%q is not a TCP flag (SYN, ACK, FIN, RST, PSH, URG, ECE, CWR)", name)
+		want := strings.ToUpper(strings.TrimSpace(name))
+		for bit := trace.FlagFIN; bit != 0; bit <<= 1 {
+			if bit.String() == want {
+				f |= bit
+				continue next
+			}
 		}
+		return 0, fmt.Errorf("%q is not a TCP flag (SYN, ACK, FIN, RST, PSH, URG, ECE, CWR)", name)
 	}
 	return f, nil
 }
