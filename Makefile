@@ -8,6 +8,11 @@ BIN       := bin/socketlab
 # decode exported pcap files, nc (netcat-openbsd) for interoperability tests.
 DEB_PKGS  := xvfb xauth xfonts-base tshark netcat-openbsd
 FUZZTIME  ?= 10s
+# Module pins: go.mod stays tidy (make check runs `go mod tidy -diff`), so a
+# module the code does not import is not kept. ebiten must stay at exactly
+# v2.10.4, and pion/webrtc/v4, when the WebRTC bridge imports it again, must
+# be added at exactly v4.2.20 (`go get github.com/pion/webrtc/v4@v4.2.20`):
+# the module proxy this project builds with refuses newer versions of both.
 
 .PHONY: all run build test test-unit test-draw test-wasm check deps bench fuzz clean
 
@@ -33,8 +38,9 @@ deps:
 	@command -v node >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs; }
 	$(GO) mod download
 
-## check: formatting, vet and package boundaries
+## check: formatting, vet, a tidy go.mod and package boundaries
 check:
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy (ebiten stays v2.10.4)" >&2; exit 1; }
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change: $$out" >&2; exit 1; fi
 	$(GO) vet ./...
