@@ -38,7 +38,7 @@ deps:
 	@command -v node >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs; }
 	$(GO) mod download
 
-## check: formatting, vet, a tidy go.mod and package boundaries
+## check: formatting, vet, a tidy go.mod, package boundaries and the simulator's purity
 check:
 	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy (ebiten stays v2.10.4)" >&2; exit 1; }
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -49,6 +49,9 @@ check:
 	@if $(GO) list -deps ./core/... | grep -qE 'ebiten|syscall/js'; then echo "core must not import ebiten or syscall/js" >&2; exit 1; fi
 	@if $(GO) list -deps ./sim/view/layout | grep -q ebiten; then echo "sim/view/layout must not import ebiten (it is tested without a display)" >&2; exit 1; fi
 	@if GOOS=js GOARCH=wasm $(GO) list -deps ./cmd/wasm | grep -q 'socketlab/core'; then echo "cmd/wasm must not import core" >&2; exit 1; fi
+	@if { $(GO) list -deps ./cmd/native; GOOS=js GOARCH=wasm $(GO) list -deps ./cmd/wasm; } | grep -q 'socketlab/sim/view/fixture'; then echo "the binaries must not link the test fixtures (sim/view/fixture): only tests may import them" >&2; exit 1; fi
+	@# beyond imports: no wall clock, no global rand, no go statements in the simulator (sim/purity_test.go)
+	$(GO) test -count=1 -run '^TestSimPurity' ./sim/
 
 ## test: everything CI runs
 test: deps check test-unit test-draw test-wasm

@@ -1,11 +1,9 @@
 package view
 
 import (
-	"errors"
 	"time"
 
 	"socketlab/sim/trace"
-	"socketlab/sim/view/fixture"
 )
 
 // Preset is one entry of the scenario picker.
@@ -49,39 +47,13 @@ func (r Request) Clone() Request {
 	return r
 }
 
-// Source produces the traces the playground shows. The simulator is one
-// (simsource.go); fixtures are another, for tests.
+// Source produces the traces the playground shows. The simulator is the
+// one the product uses (simsource.go); the tests add sources that serve
+// the hand-made traces of package fixture, which the binaries never link.
 type Source interface {
 	Presets() []Preset
 	// Run produces the trace of req. The same request gives the same trace.
 	Run(req Request) (*trace.Trace, error)
 	// Encode returns req as a scenario document that Run accepts as Doc.
 	Encode(req Request) ([]byte, error)
-}
-
-// FixtureSource serves the hand-made traces of package fixture. It ignores
-// seeds, overrides and what-ifs (a recorded trace cannot be re-run), which
-// is what input tests want: they check the requests, not the traces.
-type FixtureSource struct{}
-
-// Presets lists the fixtures.
-func (FixtureSource) Presets() []Preset {
-	var ps []Preset
-	for _, n := range fixture.Names() {
-		ps = append(ps, Preset{n, fixture.Summary(n)})
-	}
-	return ps
-}
-
-// Run builds the named fixture.
-func (FixtureSource) Run(req Request) (*trace.Trace, error) {
-	if req.Doc != nil {
-		return nil, errors.New("fixtures cannot load scenario files")
-	}
-	return fixture.Build(req.Preset)
-}
-
-// Encode is not supported for fixtures.
-func (FixtureSource) Encode(Request) ([]byte, error) {
-	return nil, errors.New("fixtures cannot be saved as scenarios")
 }

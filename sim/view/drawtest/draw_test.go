@@ -35,7 +35,7 @@ const (
 
 func newApp(t testing.TB, preset, lang string, projector bool) *view.App {
 	t.Helper()
-	return newAppFrom(t, view.FixtureSource{}, preset, lang, projector)
+	return newAppFrom(t, fixtureSource{}, preset, lang, projector)
 }
 
 func newAppFrom(t testing.TB, src view.Source, preset, lang string, projector bool) *view.App {
@@ -76,7 +76,7 @@ func TestGoldenFrames(t *testing.T) {
 		{"sim-congestion-zh-1500ms", "congestion", "zh", 1500 * ms, false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var src view.Source = view.FixtureSource{}
+			var src view.Source = fixtureSource{}
 			if tc.sim {
 				src = view.SimSource{}
 			}

@@ -1,0 +1,33 @@
+package drawtest
+
+import (
+	"errors"
+
+	"socketlab/sim/trace"
+	"socketlab/sim/view"
+	"socketlab/sim/view/fixture"
+)
+
+// fixtureSource serves the hand-made traces of package fixture to the
+// renderer. Package view's tests have the same source (FixtureSource in
+// a test file): the product binaries must not link the fixtures.
+type fixtureSource struct{}
+
+func (fixtureSource) Presets() []view.Preset {
+	var ps []view.Preset
+	for _, n := range fixture.Names() {
+		ps = append(ps, view.Preset{Name: n, Summary: fixture.Summary(n)})
+	}
+	return ps
+}
+
+func (fixtureSource) Run(req view.Request) (*trace.Trace, error) {
+	if req.Doc != nil {
+		return nil, errors.New("fixtures cannot load scenario files")
+	}
+	return fixture.Build(req.Preset)
+}
+
+func (fixtureSource) Encode(view.Request) ([]byte, error) {
+	return nil, errors.New("fixtures cannot be saved as scenarios")
+}
