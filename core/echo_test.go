@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"net"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -75,8 +74,10 @@ func TestUDPEchoServerSurvivesBadDatagrams(t *testing.T) {
 	// The injected failure makes that certain, so a short timeout is no race.
 	flaky.writeFails.Store(1)
 	lost := dialUDP(t, ctx, UDPClient{Timeout: 100 * time.Millisecond}, addr)
-	if _, err := lost.Exchange(ctx, []byte("lost")); err == nil || !strings.Contains(err.Error(), "no reply within 100ms") {
-		t.Fatalf("got %v, want a timeout", err)
+	_, err = lost.Exchange(ctx, []byte("lost"))
+	var ce *Error
+	if want := "receive " + addr + ": no reply within 100ms (UDP cannot tell a lost datagram from a silent server): i/o timeout [socket.timeout]"; !errors.As(err, &ce) || !ce.Timeout() || err.Error() != want {
+		t.Fatalf("got %v, want %s", err, want)
 	}
 	log.waitFor(t, ctx, "reply "+lost.LocalAddr().String()+": injected failure [socket.error]; serving on")
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -20,6 +21,10 @@ const (
 	// DefaultIdleTimeout closes a connection that sends nothing for this
 	// long when IdleTimeout is 0.
 	DefaultIdleTimeout = 2 * time.Minute
+	// DefaultWriteTimeout closes a connection whose reply cannot be
+	// written for this long — the client sends but does not read, or has
+	// vanished — when WriteTimeout is 0.
+	DefaultWriteTimeout = 30 * time.Second
 	// shutdownGrace bounds how long ListenAndServe waits for connections
 	// to finish after its context is cancelled before it closes them.
 	shutdownGrace = 5 * time.Second
@@ -30,9 +35,16 @@ const (
 var errShuttingDown = errors.New("server shutting down")
 
 // aLongTimeAgo is a deadline in the past: setting it makes blocked reads
-// return at once, which is how Shutdown wakes handlers without losing a
-// reply that is being written.
+// (or writes) return at once, which is how Shutdown wakes handlers waiting
+// for a request without losing a reply that is being written.
 var aLongTimeAgo = time.Unix(1, 0)
+
+// writeError marks an error of writing a reply, so that the log can tell
+// a client that does not read from one that does not send.
+type writeError struct{ err error }
+
+func (e writeError) Error() string { return e.err.Error() }
+func (e writeError) Unwrap() error { return e.err }
 
 // streamServer is the accept loop, connection tracking and shutdown that
 // TimestampServer and LineTimestampServer share.
@@ -55,9 +67,33 @@ type streamConfig struct {
 	maxConns  int
 	logf      func(format string, args ...any)
 	// handle serves one connection and says why it ended (nil, io.EOF, a
-	// timeout, ...). It must not close c.
-	handle func(c net.Conn) error
-	idle   time.Duration
+	// timeout, a writeError, ...). It must not close c. It reports
+	// StateActive and StateIdle itself; run reports StateNew and
+	// StateClosed.
+	handle func(c net.Conn, cfg *streamConfig) error
+	idle   time.Duration // read timeout; <= 0 means none
+	write  time.Duration // write timeout; <= 0 means none
+	// connState is the ConnState hook, nil if unset: every call site
+	// checks, so an unset hook costs one comparison.
+	connState func(net.Conn, ConnState)
+}
+
+func (cfg *streamConfig) setState(c net.Conn, st ConnState) {
+	if cfg.connState != nil {
+		cfg.connState(c, st)
+	}
+}
+
+// timeoutOr turns a configured timeout into the one in force: 0 means
+// def, negative means none (0).
+func timeoutOr(d, def time.Duration) time.Duration {
+	switch {
+	case d == 0:
+		return def
+	case d < 0:
+		return 0
+	}
+	return d
 }
 
 func (s *streamServer) logf(cfg *streamConfig, format string, args ...any) {
@@ -168,10 +204,12 @@ func (s *streamServer) run(c net.Conn, cfg *streamConfig) {
 	}
 	peer := peerName(c)
 	s.logf(cfg, "...connected from %s", peer)
-	err := cfg.handle(c)
+	cfg.setState(c, StateNew)
+	err := cfg.handle(c, cfg)
 	c.Close()
 	s.active.Add(-1)
-	s.logf(cfg, "...closed %s: %s", peer, s.endReason(err, cfg.idle))
+	s.logf(cfg, "...closed %s: %s", peer, s.endReason(err, cfg))
+	cfg.setState(c, StateClosed)
 
 	s.mu.Lock()
 	delete(s.conns, c)
@@ -196,7 +234,8 @@ func peerName(c net.Conn) string {
 }
 
 // endReason says in a few words why a connection ended.
-func (s *streamServer) endReason(err error, idle time.Duration) string {
+func (s *streamServer) endReason(err error, cfg *streamConfig) string {
+	var we writeError
 	switch {
 	case err == nil:
 		return "answered"
@@ -206,10 +245,14 @@ func (s *streamServer) endReason(err error, idle time.Duration) string {
 		return "client closed the connection"
 	case errors.Is(err, os.ErrDeadlineExceeded) && s.closing.Load():
 		return "server shutting down"
+	case errors.Is(err, os.ErrDeadlineExceeded) && errors.As(err, &we):
+		return "write timed out after " + cfg.write.String() + ": the client is not reading"
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return "idle for " + idle.String()
+		return "idle for " + cfg.idle.String()
 	case errors.Is(err, net.ErrClosed) && s.closing.Load():
 		return "server closed"
+	case errors.Is(err, errLineTooLong):
+		return err.Error()
 	}
 	return Wrap("serve", "", err).Error()
 }
@@ -226,22 +269,34 @@ func (s *streamServer) setReadDeadline(c net.Conn, now time.Time, idle time.Dura
 	return !s.closing.Load()
 }
 
-// idler re-arms a connection's idle deadline lazily. Setting a deadline on
-// every chunk costs a few percent of a request/reply loop (it reprograms
-// the runtime's timer), so the deadline is set idle/8 further than needed
-// and pushed out only once that slack is used up: a silent client is
-// closed after between idle and idle·9/8 of silence.
-type idler struct{ deadline time.Time }
+// idler re-arms a connection's idle (read) and write deadlines lazily.
+// Setting a deadline on every chunk costs a few percent of a request/reply
+// loop (it reprograms the runtime's timer), so a deadline is set 1/8
+// further than needed and pushed out only once that slack is used up: a
+// silent client is closed after between idle and idle·9/8 of silence, and
+// a reply that cannot be written fails after between WriteTimeout and
+// WriteTimeout·9/8.
+type idler struct{ read, write time.Time }
 
+// rearm readies c for a read; false means the server is shutting down.
 func (d *idler) rearm(s *streamServer, c net.Conn, idle time.Duration) bool {
 	if idle > 0 {
 		now := time.Now()
-		if d.deadline.Sub(now) < idle {
-			d.deadline = now.Add(idle + idle/8)
-			c.SetReadDeadline(d.deadline)
+		if d.read.Sub(now) < idle {
+			d.read = now.Add(idle + idle/8)
+			c.SetReadDeadline(d.read)
 		}
 	}
 	return !s.closing.Load()
+}
+
+// rearmWrite readies c for a write at now, which must be the real clock.
+// It does not look at shutdown: a reply that is being sent is finished.
+func (d *idler) rearmWrite(c net.Conn, now time.Time, timeout time.Duration) {
+	if timeout > 0 && d.write.Sub(now) < timeout {
+		d.write = now.Add(timeout + timeout/8)
+		c.SetWriteDeadline(d.write)
+	}
 }
 
 // beginClose marks the server as closing and closes its listeners.
@@ -263,8 +318,9 @@ func (s *streamServer) beginClose() []net.Conn {
 }
 
 // shutdown stops accepting, wakes every handler blocked in a read (a
-// reply already being written is still sent) and waits for them to
-// leave or for ctx to end, in which case it closes what is left.
+// reply already being written is still sent, within its write timeout)
+// and waits for them to leave or for ctx to end, in which case it cuts
+// what is left, blocked writes included.
 func (s *streamServer) shutdown(ctx context.Context) error {
 	for _, c := range s.beginClose() {
 		c.SetReadDeadline(aLongTimeAgo)
@@ -288,9 +344,14 @@ func (s *streamServer) shutdown(ctx context.Context) error {
 	}
 }
 
-// close closes the listeners and every connection at once.
+// close closes the listeners and every connection at once. A handler
+// blocked in Write — a client that does not read — returns at once: the
+// past write deadline wakes it even before the close evicts it, and it
+// may re-arm its deadline but cannot write to a closed connection.
 func (s *streamServer) close() error {
 	for _, c := range s.beginClose() {
+		c.SetWriteDeadline(aLongTimeAgo)
+		c.SetReadDeadline(aLongTimeAgo)
 		c.Close()
 	}
 	return nil
@@ -311,6 +372,9 @@ func listenAndServe(ctx context.Context, network, addr, what string,
 	return serveUntil(ctx, func() error { return serve(l) }, shutdown, logf)
 }
 
+// serveUntil runs serve until it returns or ctx is done; then it calls
+// shutdown with shutdownGrace to finish and returns nil if the server
+// stopped cleanly. An early return of serve is returned as is.
 func serveUntil(ctx context.Context, serve func() error, shutdown func(context.Context) error, logf func(string, ...any)) error {
 	errc := make(chan error, 1)
 	go func() { errc <- serve() }()
@@ -325,11 +389,24 @@ func serveUntil(ctx context.Context, serve func() error, shutdown func(context.C
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	err := shutdown(sctx)
 	cancel()
-	if serr := <-errc; !errors.Is(serr, ErrServerClosed) && serr != nil {
+	if serr := <-errc; serr != nil && !stoppedCleanly(serr) {
 		return serr
 	}
 	if err != nil {
 		return Wrap("shut down", "", err)
 	}
 	return nil
+}
+
+// stoppedCleanly reports whether a Serve error after Shutdown only says
+// that the server was shut down: a closed-server error or, from a server
+// that leaves its listener to the caller, the listener closed under it.
+func stoppedCleanly(err error) bool {
+	return serverClosed(err) || errors.Is(err, net.ErrClosed)
+}
+
+// serverClosed reports whether err is ErrServerClosed or net/http's
+// ErrServerClosed: Serve's answer to Shutdown or Close, not a failure.
+func serverClosed(err error) bool {
+	return errors.Is(err, ErrServerClosed) || errors.Is(err, http.ErrServerClosed)
 }

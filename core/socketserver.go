@@ -29,17 +29,30 @@ type LineTimestampServer struct {
 	Iterative bool
 	// MaxConns bounds the connections served at once; see TimestampServer.
 	MaxConns int
-	// IdleTimeout bounds the wait for the line (0 means DefaultIdleTimeout;
-	// negative means never).
+	// IdleTimeout bounds the wait for the whole line, counted from the
+	// accept (0 means DefaultIdleTimeout; negative means never): a client
+	// that trickles a byte at a time is cut off as one that sends nothing.
 	IdleTimeout time.Duration
+	// WriteTimeout bounds writing the reply (0 means DefaultWriteTimeout;
+	// negative means never), so that a client that does not read cannot
+	// hold its connection slot; see TimestampServer.WriteTimeout.
+	WriteTimeout time.Duration
 	// MaxLine is the longest line accepted, in bytes (0 means
-	// DefaultMaxLine). A longer line closes the connection without reply.
+	// DefaultMaxLine). A longer line closes the connection without reply;
+	// no more than MaxLine bytes of it are read or kept.
 	MaxLine int
 	// Now is the clock for the stamp (nil means time.Now).
 	Now func() time.Time
 	// Logf, if set, receives one line per connection and per problem. It
 	// may be called from several goroutines at once.
 	Logf func(format string, args ...any)
+	// ConnState, if set, is called as each connection changes state, on
+	// the connection's goroutine and in order: StateNew before the first
+	// read, StateActive when the first bytes of the line arrive (or, for
+	// a client that half-closes without sending anything, before its
+	// empty reply), StateClosed after the close. There is no StateIdle:
+	// the connection closes after its one reply. Unset, it costs nothing.
+	ConnState func(c net.Conn, state ConnState)
 
 	srv streamServer
 }
@@ -57,7 +70,9 @@ func (s *LineTimestampServer) Serve(l net.Listener) error {
 		maxConns:  s.MaxConns,
 		logf:      s.Logf,
 		handle:    s.handle,
-		idle:      idleTimeout(s.IdleTimeout),
+		idle:      timeoutOr(s.IdleTimeout, DefaultIdleTimeout),
+		write:     timeoutOr(s.WriteTimeout, DefaultWriteTimeout),
+		connState: s.ConnState,
 	})
 }
 
@@ -69,14 +84,14 @@ func (s *LineTimestampServer) ListenAndServe(ctx context.Context, network, addr 
 }
 
 // Shutdown stops accepting, ends connections still waiting for their line
-// and waits for the others to finish or for ctx to end; see
+// and waits for the others to finish their reply or for ctx to end; see
 // TimestampServer.Shutdown.
 func (s *LineTimestampServer) Shutdown(ctx context.Context) error { return s.srv.shutdown(ctx) }
 
 // Close closes the listeners and all connections immediately.
 func (s *LineTimestampServer) Close() error { return s.srv.close() }
 
-func (s *LineTimestampServer) handle(c net.Conn) error {
+func (s *LineTimestampServer) handle(c net.Conn, cfg *streamConfig) error {
 	now := s.Now
 	if now == nil {
 		now = time.Now
@@ -85,26 +100,61 @@ func (s *LineTimestampServer) handle(c net.Conn) error {
 	if maxLine <= 0 {
 		maxLine = DefaultMaxLine
 	}
-	if !s.srv.setReadDeadline(c, time.Now(), idleTimeout(s.IdleTimeout)) {
+	if !s.srv.setReadDeadline(c, time.Now(), cfg.idle) {
 		return errShuttingDown
 	}
+	var r io.Reader = c
+	var ar *activeReader
+	if cfg.connState != nil {
+		ar = &activeReader{c: c, cfg: cfg}
+		r = ar
+	}
 	br := readerPool.Get().(*bufio.Reader)
-	br.Reset(c)
+	br.Reset(r)
 	defer func() { br.Reset(nil); readerPool.Put(br) }()
 
 	line, err := readLineMax(br, maxLine)
 	if err != nil && !errors.Is(err, io.EOF) {
 		return err
 	}
+	if ar != nil {
+		ar.activate() // nothing came before EOF: the empty line is answered too
+	}
 	// One write, like socketserver's unbuffered wfile.write.
 	reply := AppendStamp(make([]byte, 0, stampLen+len(line)), now(), line)
+	if cfg.write > 0 {
+		c.SetWriteDeadline(time.Now().Add(cfg.write))
+	}
 	if _, err := c.Write(reply); err != nil {
-		return err
+		return writeError{err}
 	}
 	if tc, ok := c.(interface{ CloseWrite() error }); ok {
 		tc.CloseWrite() // socketserver's shutdown(SHUT_WR) before close
 	}
 	return nil
+}
+
+// activeReader reports StateActive when the first bytes of a request
+// arrive; it is used only when a ConnState hook is set.
+type activeReader struct {
+	c     net.Conn
+	cfg   *streamConfig
+	fired bool
+}
+
+func (r *activeReader) Read(p []byte) (int, error) {
+	n, err := r.c.Read(p)
+	if n > 0 {
+		r.activate()
+	}
+	return n, err
+}
+
+func (r *activeReader) activate() {
+	if !r.fired {
+		r.fired = true
+		r.cfg.setState(r.c, StateActive)
+	}
 }
 
 // readLineMax is Python's readline(): bytes up to and including "\n", or

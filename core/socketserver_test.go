@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -28,7 +29,7 @@ func rawLine(t *testing.T, addr, data string, halfClose bool) string {
 		c.(*net.TCPConn).CloseWrite()
 	}
 	got, err := io.ReadAll(c)
-	if err != nil && !strings.Contains(err.Error(), "reset") {
+	if err != nil && !errors.Is(err, syscall.ECONNRESET) {
 		t.Fatal(err)
 	}
 	return string(got)

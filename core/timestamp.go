@@ -38,6 +38,15 @@ type TimestampServer struct {
 	// (0 means DefaultIdleTimeout; negative means never). It also bounds a
 	// client that connects and never sends.
 	IdleTimeout time.Duration
+	// WriteTimeout closes a connection whose reply cannot be written for
+	// this long (0 means DefaultWriteTimeout; negative means never): a
+	// client that sends but never reads fills the socket buffers, and
+	// without this bound it would hold its handler — and its MaxConns slot
+	// — forever. The deadline is re-armed lazily (see IdleTimeout): a
+	// write fails after between WriteTimeout and WriteTimeout·9/8 without
+	// progress. The log then says "write timed out after …: the client is
+	// not reading".
+	WriteTimeout time.Duration
 	// ReadSize is how many bytes one read takes (0 means BufSize, the
 	// textbook's recv(1024)). Each read is answered with one reply.
 	ReadSize int
@@ -47,6 +56,15 @@ type TimestampServer struct {
 	// Logf, if set, receives one line per connection and per problem. It
 	// may be called from several goroutines at once.
 	Logf func(format string, args ...any)
+	// ConnState, if set, is called with c and its new state as each
+	// connection passes through the states of ConnState: StateNew before
+	// the first read, StateActive when a read returned a chunk (before it
+	// is answered), StateIdle when the reply has been written, StateClosed
+	// after the connection was closed. It is called on the connection's
+	// own goroutine, so calls for one connection come in order and the
+	// connection waits while the hook runs; calls for different
+	// connections may run at once. Unset, it costs nothing.
+	ConnState func(c net.Conn, state ConnState)
 
 	srv streamServer
 }
@@ -57,15 +75,10 @@ func (s *TimestampServer) config() streamConfig {
 		maxConns:  s.MaxConns,
 		logf:      s.Logf,
 		handle:    s.handle,
-		idle:      idleTimeout(s.IdleTimeout),
+		idle:      timeoutOr(s.IdleTimeout, DefaultIdleTimeout),
+		write:     timeoutOr(s.WriteTimeout, DefaultWriteTimeout),
+		connState: s.ConnState,
 	}
-}
-
-func idleTimeout(d time.Duration) time.Duration {
-	if d == 0 {
-		return DefaultIdleTimeout
-	}
-	return d
 }
 
 // Serve accepts connections on l and answers them until Shutdown or Close,
@@ -85,9 +98,11 @@ func (s *TimestampServer) ListenAndServe(ctx context.Context, network, addr stri
 }
 
 // Shutdown stops accepting and ends every connection at its next read:
-// a chunk already received is still answered. It waits for the handlers
-// to return or for ctx to end; in the latter case it closes the remaining
-// connections and returns ctx's error. Serve then returns ErrServerClosed.
+// a chunk already received is still answered (within WriteTimeout). It
+// waits for the handlers to return or for ctx to end; in the latter case
+// it closes the remaining connections — a handler blocked writing to a
+// client that does not read returns at once — and returns ctx's error.
+// Serve then returns ErrServerClosed.
 func (s *TimestampServer) Shutdown(ctx context.Context) error { return s.srv.shutdown(ctx) }
 
 // Close closes the listeners and all connections immediately.
@@ -96,29 +111,39 @@ func (s *TimestampServer) Close() error { return s.srv.close() }
 // handle is the hot path: read a chunk straight behind a reserved stamp
 // prefix, write the prefix in front, send both with one write. Nothing is
 // allocated per chunk, and the stamp is formatted at most once a second.
-func (s *TimestampServer) handle(c net.Conn) error {
+func (s *TimestampServer) handle(c net.Conn, cfg *streamConfig) error {
 	size := s.ReadSize
 	if size <= 0 {
 		size = BufSize
 	}
-	now := s.Now
-	if now == nil {
+	now, realClock := s.Now, s.Now == nil
+	if realClock {
 		now = time.Now
 	}
-	idle := idleTimeout(s.IdleTimeout)
 	buf := make([]byte, stampLen+size)
 	var st stamper
 	var idl idler
 	for {
-		if !idl.rearm(&s.srv, c, idle) {
+		if !idl.rearm(&s.srv, c, cfg.idle) {
 			return errShuttingDown
 		}
 		n, err := c.Read(buf[stampLen:])
 		if n > 0 {
-			reply := st.frame(buf, n, now())
-			if _, werr := c.Write(reply); werr != nil {
-				return werr
+			cfg.setState(c, StateActive)
+			t := now()
+			reply := st.frame(buf, n, t)
+			if cfg.write > 0 {
+				// Deadlines need the real clock; the stamp's time is it
+				// unless Now was injected, which saves a clock read.
+				if !realClock {
+					t = time.Now()
+				}
+				idl.rearmWrite(c, t, cfg.write)
 			}
+			if _, werr := c.Write(reply); werr != nil {
+				return writeError{werr}
+			}
+			cfg.setState(c, StateIdle)
 		}
 		if err != nil {
 			return err

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -270,7 +271,7 @@ func TestTimestampClientTimeoutAndClose(t *testing.T) {
 	srvSide := <-accepted
 	srvSide.Close()
 	_, err = tc.Exchange(ctx, []byte("again"))
-	if err == nil || !errors.Is(err, io.EOF) && !strings.Contains(err.Error(), "reset") {
+	if err == nil || !errors.Is(err, io.EOF) && !errors.Is(err, syscall.ECONNRESET) {
 		t.Fatalf("after the server closed: %v, want EOF or reset", err)
 	}
 }

@@ -76,6 +76,7 @@ type packetServer struct {
 	mu      sync.Mutex
 	pcs     map[net.PacketConn]struct{}
 	drained chan struct{}
+	done    chan struct{} // closed when shutting down; wakes the error back-off
 	closing atomic.Bool
 
 	datagrams atomic.Int64 // datagrams answered, for tests
@@ -97,10 +98,9 @@ func (s *packetServer) serve(pc net.PacketConn, logf func(string, ...any), in []
 		pc.Close()
 		return ErrServerClosed
 	}
-	if s.pcs == nil {
-		s.pcs = make(map[net.PacketConn]struct{})
-	}
+	s.init()
 	s.pcs[pc] = struct{}{}
+	done := s.done
 	s.mu.Unlock()
 	defer func() {
 		pc.Close()
@@ -126,7 +126,12 @@ func (s *packetServer) serve(pc net.PacketConn, logf func(string, ...any), in []
 			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
 			s.logf(logf, "%v; serving on in %v", Wrap("receive", pc.LocalAddr().String(), err), backoff)
 			t := time.NewTimer(backoff)
-			<-t.C
+			select {
+			case <-t.C:
+			case <-done: // Shutdown must not wait out the back-off
+				t.Stop()
+				return ErrServerClosed
+			}
 			continue
 		}
 		backoff = 0
@@ -138,9 +143,26 @@ func (s *packetServer) serve(pc net.PacketConn, logf func(string, ...any), in []
 	}
 }
 
+// init makes the maps and channels; s.mu must be held.
+func (s *packetServer) init() {
+	if s.done == nil {
+		s.done = make(chan struct{})
+		s.pcs = make(map[net.PacketConn]struct{})
+	}
+}
+
+// beginClose marks the server as closing and wakes a back-off sleep;
+// s.mu must be held.
+func (s *packetServer) beginClose() {
+	s.init()
+	if !s.closing.Swap(true) {
+		close(s.done)
+	}
+}
+
 func (s *packetServer) shutdown(ctx context.Context) error {
 	s.mu.Lock()
-	s.closing.Store(true)
+	s.beginClose()
 	if len(s.pcs) == 0 {
 		s.mu.Unlock()
 		return nil
@@ -166,7 +188,7 @@ func (s *packetServer) shutdown(ctx context.Context) error {
 func (s *packetServer) close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.closing.Store(true)
+	s.beginClose()
 	for pc := range s.pcs {
 		pc.Close()
 	}

@@ -115,8 +115,11 @@ func ListenUnix(ctx context.Context, path string) (*net.UnixListener, error) {
 
 // ListenAndServeUnix listens on the Unix socket at path (removing a stale
 // one), logs the address through logf (which may be nil), runs srv on it
-// until ctx is done, then shuts srv down gracefully (waiting up to 5 s)
-// and returns nil. The socket file is removed when it returns.
+// until ctx is done, then shuts srv down gracefully — the same grace as
+// the servers' ListenAndServe, a few seconds — and returns nil. A server
+// that stops by itself after Shutdown or Close (ErrServerClosed, or
+// net/http's ErrServerClosed for an *http.Server) also gives nil. The
+// socket file is removed when it returns.
 func ListenAndServeUnix(ctx context.Context, path string, srv StreamServer, logf func(string, ...any)) error {
 	if logf == nil {
 		logf = func(string, ...any) {}
@@ -136,28 +139,15 @@ func ListenAndServeUnix(ctx context.Context, path string, srv StreamServer, logf
 	// the deferred Close covers a server that does not.
 	defer l.Close()
 	logf("listening on unix %s", path)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(l) }()
-	select {
-	case err := <-errc:
-		if errors.Is(err, ErrServerClosed) {
-			return nil
-		}
+	err = serveUntil(ctx, func() error { return srv.Serve(l) }, func(sctx context.Context) error {
+		err := srv.Shutdown(sctx)
+		l.Close() // stop accepting even if Shutdown did not close it
 		return err
-	case <-ctx.Done():
+	}, logf)
+	if serverClosed(err) {
+		return nil
 	}
-	logf("shutting down: %v", context.Cause(ctx))
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	serr := srv.Shutdown(sctx)
-	cancel()
-	l.Close() // stop accepting even if Shutdown did not close it
-	if err := <-errc; err != nil && !errors.Is(err, ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
-		return err
-	}
-	if serr != nil {
-		return Wrap("shut down", path, serr)
-	}
-	return nil
+	return err
 }
 
 // DialUnix connects to the Unix stream socket at path with d (nil means a

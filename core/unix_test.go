@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -102,7 +103,7 @@ func TestUnixStaleSocketIsReplaced(t *testing.T) {
 	crashed.Close()
 
 	ctx := context.Background()
-	if _, err := net.Listen("unix", path); err == nil || !strings.Contains(err.Error(), "address already in use") {
+	if _, err := net.Listen("unix", path); !errors.Is(err, syscall.EADDRINUSE) {
 		t.Fatalf("plain listen on a stale socket: err = %v, want address already in use", err)
 	}
 	removed, err := RemoveStaleSocket(ctx, path)
