@@ -73,7 +73,8 @@ test-wasm:
 ## bench: benchmarks with their baselines side by side (about 3 minutes)
 bench: build
 	@echo "== real servers on loopback: Go vs Python ThreadingTCPServer vs a bare Go loop"
-	$(GO) test -run '^$$' -bench BenchmarkServers -benchtime 1x ./core/bench/
+	@# one b.N is one round (every server in every scenario for 1.2 s, about 11 s); the table keeps each pair's median of 5 rounds
+	$(GO) test -run '^$$' -bench BenchmarkServers -benchtime 5x ./core/bench/
 	@echo "== the simulator: trace events per second, allocations per step"
 	$(GO) test -run '^$$' -bench . -benchmem ./sim ./sim/tcp
 	@echo "== the renderer: frame time with 100 / 2,000 / 10,000 packets in flight (Xvfb + Mesa llvmpipe), step back in a 60 s run"

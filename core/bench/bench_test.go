@@ -3,7 +3,9 @@ package bench
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -57,12 +59,20 @@ func startAll(tb testing.TB, ctx context.Context, children bool) []*Server {
 	return servers
 }
 
+// benchOutput gets BenchmarkServers' table.
+var benchOutput io.Writer = os.Stdout
+
 // BenchmarkServers prints the side-by-side table: the Go timestamp server,
 // Python's ThreadingTCPServer and the bare Go loop, with 8 and 64
 // persistent connections and with a new connection per request. It is a
 // measurement, not an assertion: the targets are printed, not enforced.
-// About 60 s; SOCKETLAB_BENCH_DURATION (a Go duration) changes the length
-// of each run.
+//
+// One iteration (one b.N) is one round: every server in every scenario
+// for 1.2 s, servers interleaved, about 11 s; the table keeps each pair's
+// median round, so -benchtime 5x gives the median of 5 rounds (what make
+// bench runs, about 60 s) and ns/op is the time of a round. A time-based
+// -benchtime also works: -benchtime 30s measures about 3 rounds.
+// SOCKETLAB_BENCH_DURATION (a Go duration) changes the length of each run.
 func BenchmarkServers(b *testing.B) {
 	ctx := context.Background()
 	servers := startAll(b, ctx, true)
@@ -71,7 +81,6 @@ func BenchmarkServers(b *testing.B) {
 		Duration:  1200 * time.Millisecond,
 		Warmup:    300 * time.Millisecond,
 		Requests:  5_000_000,
-		Rounds:    5,
 	}
 	if s := os.Getenv("SOCKETLAB_BENCH_DURATION"); s != "" {
 		d, err := time.ParseDuration(s)
@@ -79,29 +88,58 @@ func BenchmarkServers(b *testing.B) {
 			b.Fatalf("SOCKETLAB_BENCH_DURATION=%q: want a duration up to 1m, such as 2s", s)
 		}
 		opt.Duration = d
+		opt.Warmup = min(opt.Warmup, d/4)
 	}
-	b.ResetTimer()
-	var rep *Report
-	// The comparison is the measurement: it runs once, whatever b.N is.
-	for i := 0; b.Loop(); i++ {
-		if i > 0 {
-			continue
-		}
-		var err error
-		if rep, err = Compare(ctx, servers, opt); err != nil {
+	c := NewComparison(servers, opt)
+	if err := c.Warmup(ctx); err != nil { // before b.Loop: not timed
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if err := c.Round(ctx); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.StopTimer()
+	if c.Rounds() != b.N {
+		b.Fatalf("%d rounds measured for b.N = %d", c.Rounds(), b.N)
+	}
+	rep := c.Report()
 	var out bytes.Buffer
-	fmt.Fprintf(&out, "\nserver comparison on loopback (loadgen: \"hello\" → \"[ctime] hello\", median of %d runs of %v):\n", opt.Rounds, opt.Duration)
+	fmt.Fprintf(&out, "\nserver comparison on loopback (loadgen: \"hello\" → \"[ctime] hello\", median of %d runs of %v):\n", rep.Options.Rounds, opt.Duration)
 	rep.Format(&out)
-	os.Stdout.Write(out.Bytes())
+	benchOutput.Write(out.Bytes())
 	for i, sc := range rep.Scenarios {
 		unit := strings.NewReplacer(" ", "-", "/", "-", "(", "", ")", "").Replace(sc.Name)
 		b.ReportMetric(rep.Result(i, "go").Rate(), "go-req/s-"+unit)
 		b.ReportMetric(rep.Ratio(i, "go", "python"), "go/python-"+unit)
 		b.ReportMetric(rep.Ratio(i, "go", "bare"), "go/bare-"+unit)
+	}
+}
+
+// BenchmarkServers does b.N rounds, not a fixed amount of work:
+// -benchtime 3x gives the median of 3 rounds.
+func TestBenchmarkServersHonoursN(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the three servers and runs the benchmark")
+	}
+	bt := flag.Lookup("test.benchtime")
+	old := bt.Value.String()
+	if err := bt.Value.Set("3x"); err != nil {
+		t.Fatal(err)
+	}
+	defer bt.Value.Set(old)
+	t.Setenv("SOCKETLAB_BENCH_DURATION", "20ms")
+	var out bytes.Buffer
+	benchOutput = &out
+	defer func() { benchOutput = os.Stdout }()
+	res := testing.Benchmark(BenchmarkServers)
+	if res.N != 3 {
+		t.Fatalf("b.N = %d with -benchtime 3x; output:\n%s", res.N, out.String())
+	}
+	if want := "median of 3 runs of 20ms"; !strings.Contains(out.String(), want) {
+		t.Errorf("the table does not say %q:\n%s", want, out.String())
+	}
+	if res.Extra["go-req/s-64-conns"] <= 0 || res.Extra["go/python-new-conn-req-8-clients"] <= 0 {
+		t.Errorf("metrics missing: %v", res.Extra)
 	}
 }
 

@@ -37,7 +37,7 @@ type Options struct {
 	Duration  time.Duration // per measured run
 	Warmup    time.Duration // one unmeasured run per pair before the first round
 	Requests  int           // per run; the run ends at whichever bound comes first
-	Rounds    int
+	Rounds    int           // for Compare; a Comparison counts its own
 	// Logf, if set, gets one line per finished run.
 	Logf func(format string, args ...any)
 }
@@ -47,46 +47,98 @@ type Report struct {
 	Scenarios []Scenario
 	Servers   []string
 	Results   [][]*loadgen.Result // [scenario][server]
-	Options   Options
+	Options   Options             // Rounds is the number of rounds measured
 }
 
-// Compare runs every scenario against every server.
+// Compare runs opt.Rounds rounds (at least one) of every scenario against
+// every server, after the warm-up.
 func Compare(ctx context.Context, servers []*Server, opt Options) (*Report, error) {
-	if opt.Rounds <= 0 {
-		opt.Rounds = 1
+	c := NewComparison(servers, opt)
+	if err := c.Warmup(ctx); err != nil {
+		return nil, err
 	}
+	for range max(opt.Rounds, 1) {
+		if err := c.Round(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return c.Report(), nil
+}
+
+// Comparison is a comparison measured one round at a time: what
+// BenchmarkServers does once per b.N.
+type Comparison struct {
+	servers []*Server
+	opt     Options
+	runs    [][][]*loadgen.Result // [scenario][server][round]
+}
+
+// NewComparison prepares a comparison of servers; opt.Rounds is ignored.
+func NewComparison(servers []*Server, opt Options) *Comparison {
+	c := &Comparison{servers: servers, opt: opt}
+	for range opt.Scenarios {
+		c.runs = append(c.runs, make([][]*loadgen.Result, len(servers)))
+	}
+	return c
+}
+
+// Warmup runs every (scenario, server) pair once for opt.Warmup, unmeasured.
+func (c *Comparison) Warmup(ctx context.Context) error {
+	if c.opt.Warmup <= 0 {
+		return nil
+	}
+	for _, sc := range c.opt.Scenarios {
+		for _, s := range c.servers {
+			if _, err := loadgen.Run(ctx, loadConfig(s.Addr, sc, c.opt.Warmup, c.opt.Requests)); err != nil {
+				return fmt.Errorf("%s, %s server, warm-up: %w", sc.Name, s.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// Round measures every server in every scenario once, servers interleaved.
+func (c *Comparison) Round(ctx context.Context) error {
+	for i, sc := range c.opt.Scenarios {
+		for j, s := range c.servers {
+			res, err := loadgen.Run(ctx, loadConfig(s.Addr, sc, c.opt.Duration, c.opt.Requests))
+			if err != nil {
+				return fmt.Errorf("%s, %s server: %w", sc.Name, s.Name, err)
+			}
+			if c.opt.Logf != nil {
+				c.opt.Logf("%-26s %-7s %s", sc.Name, s.Name, res)
+			}
+			c.runs[i][j] = append(c.runs[i][j], res)
+		}
+	}
+	return nil
+}
+
+// Rounds returns the number of rounds measured so far.
+func (c *Comparison) Rounds() int {
+	if len(c.runs) == 0 || len(c.runs[0]) == 0 {
+		return 0
+	}
+	return len(c.runs[0][0])
+}
+
+// Report keeps, for each pair, the round with the median req/s. It needs
+// at least one round.
+func (c *Comparison) Report() *Report {
+	opt := c.opt
+	opt.Rounds = c.Rounds()
 	rep := &Report{Scenarios: opt.Scenarios, Options: opt}
-	for _, s := range servers {
+	for _, s := range c.servers {
 		rep.Servers = append(rep.Servers, s.Name)
 	}
-	for _, sc := range opt.Scenarios {
-		runs := make([][]*loadgen.Result, len(servers))
-		if opt.Warmup > 0 {
-			for _, s := range servers {
-				if _, err := loadgen.Run(ctx, loadConfig(s.Addr, sc, opt.Warmup, opt.Requests)); err != nil {
-					return nil, fmt.Errorf("%s, %s server, warm-up: %w", sc.Name, s.Name, err)
-				}
-			}
-		}
-		for range opt.Rounds {
-			for i, s := range servers {
-				res, err := loadgen.Run(ctx, loadConfig(s.Addr, sc, opt.Duration, opt.Requests))
-				if err != nil {
-					return nil, fmt.Errorf("%s, %s server: %w", sc.Name, s.Name, err)
-				}
-				if opt.Logf != nil {
-					opt.Logf("%-26s %-7s %s", sc.Name, s.Name, res)
-				}
-				runs[i] = append(runs[i], res)
-			}
-		}
-		row := make([]*loadgen.Result, len(servers))
-		for i, rs := range runs {
-			row[i] = median(rs)
+	for _, byServer := range c.runs {
+		row := make([]*loadgen.Result, len(byServer))
+		for j, rs := range byServer {
+			row[j] = median(rs)
 		}
 		rep.Results = append(rep.Results, row)
 	}
-	return rep, nil
+	return rep
 }
 
 // median returns the result with the median rate (the lower middle one
