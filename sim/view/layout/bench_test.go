@@ -83,3 +83,26 @@ func TestStepBackLongRun(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkAppend60s streams the 60-second run into a Model the way a
+// live source does, one event per Append, and reports events per second
+// (the goal is at least 1 M/s).
+func BenchmarkAppend60s(b *testing.B) { benchAppend(b, 1) }
+
+// BenchmarkAppendBatch60s appends the same run in batches of 1,000 events,
+// what the playground hands over per frame when a source is fast.
+func BenchmarkAppendBatch60s(b *testing.B) { benchAppend(b, 1000) }
+
+func benchAppend(b *testing.B, batch int) {
+	tr := long60s(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		m := layout.NewStream(tr.Header)
+		for k := 0; k < len(tr.Events); k += batch {
+			m.Append(tr.Events[k:min(k+batch, len(tr.Events))]...)
+		}
+	}
+	b.ReportMetric(float64(b.N)*float64(len(tr.Events))/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(0, "ns/op")
+}

@@ -1,7 +1,6 @@
 package layout
 
 import (
-	"slices"
 	"sort"
 	"time"
 )
@@ -18,32 +17,101 @@ type Gap struct {
 // model's Linger.
 const gapShownFrac = 2
 
-// findGaps squeezes every idle stretch longer than four drop lingers
-// (about a dozen flight times).
-func (m *Model) findGaps() {
-	type iv struct{ a, b time.Duration }
-	ivs := make([]iv, 0, len(m.Flights)+len(m.Queues)+len(m.times))
-	for i := range m.Flights {
-		f := &m.Flights[i]
+// The gaps are found by one sweep over the intervals of the run in start
+// order — each flight from its Start to where its arrow ends, each queued
+// packet's wait, each event's instant — opening a gap wherever an interval
+// starts more than four drop lingers (about a dozen flight times) after
+// everything before it has ended.
+//
+// Every interval starts at the time of the event that creates it, so the
+// intervals arrive in start order as events are appended, and the sweep
+// goes on where it stopped. It stops at an interval whose end is not known
+// yet (a packet still on the wire or in a queue): that one reaches at
+// least to the run's current end, so nothing after it can open a gap
+// before it ends.
+
+type ivKind uint8
+
+const (
+	ivPoint  ivKind = iota // an event's instant
+	ivFlight               // Model.Flights[idx]
+	ivQueue                // Model.Queues[idx]
+)
+
+type interval struct {
+	kind ivKind
+	idx  int
+	at   time.Duration // for ivPoint
+}
+
+// gapSweep is the sweep's position: the intervals not swept yet, and what
+// the swept ones add up to.
+type gapSweep struct {
+	pending []interval
+	head    int  // pending[head:] are not swept
+	started bool // the first interval has been swept (it never opens a gap)
+	opened  bool // pending[head]'s start has been swept, its end not yet
+	reach   time.Duration
+	removed time.Duration // display time the gaps so far removed
+}
+
+func (g *gapSweep) push(iv interval) { g.pending = append(g.pending, iv) }
+
+// span returns where iv starts and ends, and false while its end is open.
+func (m *Model) span(iv interval) (a, b time.Duration, ok bool) {
+	switch iv.kind {
+	case ivFlight:
+		f := &m.Flights[iv.idx]
 		// A lost packet's arrow points at where it would have arrived.
-		ivs = append(ivs, iv{f.Start, max(f.End, f.Arrive)})
+		return f.Start, max(f.End, f.Arrive), f.EndEv >= 0
+	case ivQueue:
+		q := &m.Queues[iv.idx]
+		return q.From, q.Until, !q.waiting
 	}
-	for _, q := range m.Queues {
-		ivs = append(ivs, iv{q.From, q.Until})
-	}
-	for _, t := range m.times {
-		ivs = append(ivs, iv{t, t})
-	}
-	slices.SortFunc(ivs, func(x, y iv) int { return int(min(max(x.a-y.a, -1), 1)) })
+	return iv.at, iv.at, true
+}
+
+// run sweeps on until the first interval whose end is still open.
+func (g *gapSweep) run(m *Model) {
 	threshold, shown := 4*m.Linger, m.gapShown()
-	var removed time.Duration
-	var reach time.Duration
-	for k, v := range ivs {
-		if k > 0 && v.a-reach > threshold {
-			m.gaps = append(m.gaps, Gap{Start: reach, End: v.a, before: removed})
-			removed += v.a - reach - shown
+	for ; g.head < len(g.pending); g.head++ {
+		a, b, ok := m.span(g.pending[g.head])
+		if !g.opened { // its start is known even while its end is not
+			if g.started && a-g.reach > threshold {
+				m.gaps = append(m.gaps, Gap{Start: g.reach, End: a, before: g.removed})
+				g.removed += a - g.reach - shown
+			}
+			g.started, g.opened = true, true
 		}
-		reach = max(reach, v.b)
+		if !ok {
+			break
+		}
+		g.reach = max(g.reach, b)
+		g.opened = false
+	}
+	if g.head >= 1024 && 2*g.head >= len(g.pending) { // drop what is swept
+		g.pending = g.pending[:copy(g.pending, g.pending[g.head:])]
+		g.head = 0
+	}
+}
+
+// resweep finds the gaps again from the first event: Linger, and so the
+// threshold, changed. It happens only while the first flights that decide
+// Linger are still arriving.
+func (m *Model) resweep() {
+	m.gaps = m.gaps[:0]
+	g := &m.sweep
+	*g = gapSweep{pending: g.pending[:0]}
+	qi := 0
+	for i, t := range m.times {
+		if fi := m.evFlight[i]; fi >= 0 && m.Flights[fi].Ev == i {
+			g.push(interval{kind: ivFlight, idx: int(fi)})
+		}
+		if qi < len(m.Queues) && m.Queues[qi].Ev == i {
+			g.push(interval{kind: ivQueue, idx: qi})
+			qi++
+		}
+		g.push(interval{kind: ivPoint, at: t})
 	}
 }
 

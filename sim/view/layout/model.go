@@ -71,6 +71,7 @@ type Queued struct {
 	Link        string
 	From, Until time.Duration // Until: its Send (or drop); the trace end if neither
 	ID          uint64
+	waiting     bool // neither sent nor dropped yet: Until follows the end
 }
 
 type flowKey struct{ src, dst netip.AddrPort }
@@ -87,9 +88,18 @@ type connTrack struct {
 	evs           []int // State/ConnStat/Timer* events that carry Conn, in order
 }
 
-// Model is an index over one trace. Build it once per trace; every query is
-// then a binary search plus work proportional to what is on screen, which is
-// what lets the cursor jump back to any instant of a long run at once.
+// Model is an index over a run's events. It grows by Append as a source
+// delivers events — a live run that may never end, or a finished
+// simulation, which is merely a stream that is already complete — and
+// every query is then a binary search plus work proportional to what is on
+// screen, which is what lets the cursor jump back to any instant of a long
+// run at once.
+//
+// Append costs amortised O(1) per event plus O(packets in flight) per
+// call: nothing already indexed is indexed again. A Model is not safe for
+// concurrent use: the view appends and draws on one goroutine, and sources
+// on other goroutines hand their events over through a channel or a
+// thread-safe sink.
 type Model struct {
 	Trace   *trace.Trace
 	Nodes   []trace.Node // the header's nodes, then any node only named by events
@@ -107,132 +117,306 @@ type Model struct {
 	conns     []connTrack
 	nodeConns [][]int // node -> indices into conns
 	gaps      []Gap
+
+	// Indexing state carried from one Append to the next.
+	open       map[flightKey]int // flights on the wire: no Deliver or Drop yet
+	openQ      map[flightKey]int // queued packets not yet sent or dropped
+	seenID     map[uint64]bool
+	sentEnd    map[flowKey]uint32 // highest sequence end sent per flow
+	connIdx    map[connKey]int
+	inDir      map[dirKey][]overtake // per link direction: flights on the wire, oldest first
+	orphans    []int                 // flights whose key a later Send reused: they never end
+	orphanQ    []int                 // the same for queued packets
+	maxClosed  time.Duration         // the longest flight that has ended
+	lingerDone bool                  // Linger is final: its sample flights have all ended
+	lingerDirt bool                  // a sample flight started or ended since Linger was computed
+	sweep      gapSweep
 }
 
-// NewModel indexes tr. It never fails: events it cannot place (a Deliver
+type connKey struct {
+	node          int
+	local, remote netip.AddrPort
+}
+
+type dirKey struct {
+	link     string
+	from, to int
+}
+
+// overtake remembers, for a flight still on the wire, the earliest time a
+// flight sent after it on the same link direction arrived: if it arrives
+// later than that, it was overtaken (drawn as crossing arrows).
+type overtake struct {
+	fi int
+	by time.Duration // -1: not overtaken (yet)
+}
+
+// lingerSample is how many of the first flights decide Linger.
+const lingerSample = 1024
+
+// NewModel indexes the finished run tr; the Model keeps tr and appends to
+// it if Append is called. It never fails: events it cannot place (a Deliver
 // without a Send, a node missing from the header) are still listed and
 // counted, just not animated.
 func NewModel(tr *trace.Trace) *Model {
-	m := &Model{Trace: tr, nodeIdx: map[string]int{}, isn: map[flowKey]uint32{}}
+	m := newModel(tr)
+	m.index(0)
+	return m
+}
+
+// NewStream returns an empty Model for a run described by h, to be filled
+// by Append as its events arrive.
+func NewStream(h trace.Header) *Model {
+	return newModel(&trace.Trace{Header: h})
+}
+
+func newModel(tr *trace.Trace) *Model {
+	m := &Model{Trace: tr, nodeIdx: map[string]int{}, isn: map[flowKey]uint32{},
+		open: map[flightKey]int{}, openQ: map[flightKey]int{}, seenID: map[uint64]bool{},
+		sentEnd: map[flowKey]uint32{}, connIdx: map[connKey]int{}, inDir: map[dirKey][]overtake{}}
 	for _, n := range tr.Header.Nodes {
 		m.node(n.Name, n)
 	}
-	m.times = make([]time.Duration, len(tr.Events))
-	m.evFlight = make([]int32, len(tr.Events))
-	open := map[flightKey]int{}
-	openQ := map[flightKey]int{}
-	seenID := map[uint64]bool{}
-	sentEnd := map[flowKey]uint32{} // highest sequence end sent per flow
-	connIdx := map[[3]any]int{}
-	for i := range tr.Events {
-		e := &tr.Events[i]
-		m.times[i] = e.At
-		m.evFlight[i] = -1
-		m.End = max(m.End, e.At)
-		key := flightKey{e.Packet.ID, e.Link}
-		switch e.Kind {
-		case trace.KindSend, trace.KindDuplicate:
-			f := Flight{Ev: i, EndEv: -1, ID: e.Packet.ID, Link: e.Link, From: m.nodeNamed(e.Node), To: m.nodeNamed(e.Peer),
-				Start: e.At, Arrive: e.Arrive, Dup: e.Kind == trace.KindDuplicate}
-			if q, ok := openQ[key]; ok {
-				m.Queues[q].Until = e.At
-				delete(openQ, key)
-			}
-			if e.Kind == trace.KindSend && !seenID[e.Packet.ID] && e.Packet.Proto == trace.ProtoTCP {
-				fk := flowKey{e.Packet.Src, e.Packet.Dst}
-				p := &e.Packet
-				if p.Flags.Has(trace.FlagSYN) {
-					if _, ok := m.isn[fk]; !ok {
-						m.isn[fk] = p.Seq
-					}
-				}
-				if n := p.SegLen(); n > 0 {
-					end, ok := sentEnd[fk]
-					if ok && seqLess(p.Seq, end) {
-						f.Retrans = true
-					}
-					if !ok || seqLess(end, p.Seq+n) {
-						sentEnd[fk] = p.Seq + n
-					}
-				}
-				if _, ok := m.isn[fk]; !ok {
-					m.isn[fk] = p.Seq - 1 // joined mid-stream: count from the first byte seen
-				}
-			}
-			seenID[e.Packet.ID] = true
-			m.Flights = append(m.Flights, f)
-			open[key] = len(m.Flights) - 1
-			m.evFlight[i] = int32(len(m.Flights) - 1)
-		case trace.KindDeliver:
-			if fi, ok := open[key]; ok {
-				f := &m.Flights[fi]
-				f.End, f.EndEv = e.At, i
-				delete(open, key)
-				m.evFlight[i] = int32(fi)
-			}
-		case trace.KindDrop:
-			if fi, ok := open[key]; ok {
-				f := &m.Flights[fi]
-				f.Dropped, f.Reason, f.EndEv = true, e.Reason, i
-				f.DropFrac, f.End = 0.5, max(e.At, f.Start)
-				if f.Arrive > f.Start {
-					span := f.Arrive - f.Start
-					if e.At > f.Start && e.At < f.Arrive {
-						f.DropFrac = min(max(float64(e.At-f.Start)/float64(span), 0.1), 0.9)
-					}
-					f.End = f.Start + time.Duration(f.DropFrac*float64(span))
-				}
-				delete(open, key)
-				m.evFlight[i] = int32(fi)
-				break
-			}
-			if q, ok := openQ[key]; ok {
-				m.Queues[q].Until = e.At
-				delete(openQ, key)
-			}
-			peer := -1
-			if e.Peer != "" {
-				peer = m.nodeNamed(e.Peer)
-			}
-			m.Marks = append(m.Marks, Mark{Ev: i, At: e.At, Node: m.nodeNamed(e.Node), Peer: peer, Reason: e.Reason, ID: e.Packet.ID})
-		case trace.KindEnqueue:
-			m.Queues = append(m.Queues, Queued{Ev: i, Node: m.nodeNamed(e.Node), Peer: m.nodeNamed(e.Peer), Link: e.Link, From: e.At, Until: -1, ID: e.Packet.ID})
-			openQ[key] = len(m.Queues) - 1
-		case trace.KindState, trace.KindConnStat, trace.KindTimerSet, trace.KindTimerCancel, trace.KindTimerFire:
-			if e.Conn.State == trace.StateNone && e.Kind != trace.KindState {
-				break // a timer event without connection variables
-			}
-			n := m.nodeNamed(e.Node)
-			k := [3]any{n, e.Conn.Local, e.Conn.Remote}
-			ci, ok := connIdx[k]
-			if !ok {
-				ci = len(m.conns)
-				connIdx[k] = ci
-				m.conns = append(m.conns, connTrack{node: n, local: e.Conn.Local, remote: e.Conn.Remote})
-			}
-			m.conns[ci].evs = append(m.conns[ci].evs, i)
-		}
-	}
-	for i := range m.Flights {
-		f := &m.Flights[i]
-		if f.EndEv < 0 { // still on the wire when the trace ends
-			f.End = max(f.Arrive, m.End)
-		}
-		m.maxFlight = max(m.maxFlight, f.End-f.Start)
-	}
-	for i := range m.Queues {
-		if m.Queues[i].Until < 0 {
-			m.Queues[i].Until = m.End
-		}
-	}
-	m.markLate()
-	m.nodeConns = make([][]int, len(m.Nodes))
-	for ci, c := range m.conns {
-		m.nodeConns[c.node] = append(m.nodeConns[c.node], ci)
-	}
 	m.Linger = m.lingerTime()
-	m.findGaps()
 	return m
+}
+
+// Append adds events that happened after those already in the model, in
+// the order they happened; it copies them. An event stamped earlier than
+// the one before it (real sources on several goroutines can race by a few
+// microseconds) is placed at that earlier event's time on the cursor.
+func (m *Model) Append(evs ...trace.Event) {
+	if len(evs) == 0 {
+		return
+	}
+	from := len(m.Trace.Events)
+	m.Trace.Events = append(m.Trace.Events, evs...)
+	m.index(from)
+}
+
+// Len returns the number of events in the model.
+func (m *Model) Len() int { return len(m.times) }
+
+// index indexes the events from the given index on, then brings every
+// derived value (open flights' ends, Linger, gaps) up to date.
+func (m *Model) index(from int) {
+	evs := m.Trace.Events
+	m.times = slices.Grow(m.times, len(evs)-from)
+	m.evFlight = slices.Grow(m.evFlight, len(evs)-from)
+	for i := from; i < len(evs); i++ {
+		m.add(i, &evs[i])
+	}
+	m.settle()
+}
+
+// add indexes event i.
+func (m *Model) add(i int, e *trace.Event) {
+	t := e.At
+	if n := len(m.times); n > 0 {
+		t = max(t, m.times[n-1])
+	}
+	m.times = append(m.times, t)
+	m.evFlight = append(m.evFlight, -1)
+	m.End = max(m.End, e.At)
+	key := flightKey{e.Packet.ID, e.Link}
+	switch e.Kind {
+	case trace.KindSend, trace.KindDuplicate:
+		f := Flight{Ev: i, EndEv: -1, ID: e.Packet.ID, Link: e.Link, From: m.nodeNamed(e.Node), To: m.nodeNamed(e.Peer),
+			Start: e.At, Arrive: e.Arrive, Dup: e.Kind == trace.KindDuplicate}
+		m.unqueue(key, e.At)
+		if e.Kind == trace.KindSend && !m.seenID[e.Packet.ID] && e.Packet.Proto == trace.ProtoTCP {
+			f.Retrans = m.trackSeq(&e.Packet)
+		}
+		m.seenID[e.Packet.ID] = true
+		fi := len(m.Flights)
+		m.Flights = append(m.Flights, f)
+		if old, ok := m.open[key]; ok { // the same packet sent twice on one link
+			m.orphan(old)
+		}
+		m.open[key] = fi
+		m.lingerDirt = m.lingerDirt || fi < lingerSample
+		d := dirKey{f.Link, f.From, f.To}
+		m.inDir[d] = append(m.inDir[d], overtake{fi, -1})
+		m.evFlight[i] = int32(fi)
+		m.sweep.push(interval{kind: ivFlight, idx: fi})
+	case trace.KindDeliver:
+		if fi, ok := m.open[key]; ok {
+			f := &m.Flights[fi]
+			f.End, f.EndEv = e.At, i
+			m.evFlight[i] = int32(fi)
+			m.closeFlight(key, fi, true)
+		}
+	case trace.KindDrop:
+		if fi, ok := m.open[key]; ok {
+			f := &m.Flights[fi]
+			f.Dropped, f.Reason, f.EndEv = true, e.Reason, i
+			f.DropFrac, f.End = 0.5, max(e.At, f.Start)
+			if f.Arrive > f.Start {
+				span := f.Arrive - f.Start
+				if e.At > f.Start && e.At < f.Arrive {
+					f.DropFrac = min(max(float64(e.At-f.Start)/float64(span), 0.1), 0.9)
+				}
+				f.End = f.Start + time.Duration(f.DropFrac*float64(span))
+			}
+			m.evFlight[i] = int32(fi)
+			m.closeFlight(key, fi, false)
+			break
+		}
+		m.unqueue(key, e.At)
+		peer := -1
+		if e.Peer != "" {
+			peer = m.nodeNamed(e.Peer)
+		}
+		m.Marks = append(m.Marks, Mark{Ev: i, At: e.At, Node: m.nodeNamed(e.Node), Peer: peer, Reason: e.Reason, ID: e.Packet.ID})
+	case trace.KindEnqueue:
+		m.Queues = append(m.Queues, Queued{Ev: i, Node: m.nodeNamed(e.Node), Peer: m.nodeNamed(e.Peer), Link: e.Link, From: e.At, Until: -1, ID: e.Packet.ID, waiting: true})
+		if old, ok := m.openQ[key]; ok {
+			m.orphanQ = append(m.orphanQ, old)
+		}
+		m.openQ[key] = len(m.Queues) - 1
+		m.sweep.push(interval{kind: ivQueue, idx: len(m.Queues) - 1})
+	case trace.KindState, trace.KindConnStat, trace.KindTimerSet, trace.KindTimerCancel, trace.KindTimerFire:
+		if e.Conn.State == trace.StateNone && e.Kind != trace.KindState {
+			break // a timer event without connection variables
+		}
+		n := m.nodeNamed(e.Node)
+		k := connKey{n, e.Conn.Local, e.Conn.Remote}
+		ci, ok := m.connIdx[k]
+		if !ok {
+			ci = len(m.conns)
+			m.connIdx[k] = ci
+			m.conns = append(m.conns, connTrack{node: n, local: e.Conn.Local, remote: e.Conn.Remote})
+			for len(m.nodeConns) <= n {
+				m.nodeConns = append(m.nodeConns, nil)
+			}
+			m.nodeConns[n] = append(m.nodeConns[n], ci)
+		}
+		m.conns[ci].evs = append(m.conns[ci].evs, i)
+	}
+	m.sweep.push(interval{kind: ivPoint, at: t})
+}
+
+// trackSeq records the ISN and the highest sequence sent of p's flow and
+// reports whether p re-sends sequence space sent before.
+func (m *Model) trackSeq(p *trace.Packet) (retrans bool) {
+	fk := flowKey{p.Src, p.Dst}
+	if p.Flags.Has(trace.FlagSYN) {
+		if _, ok := m.isn[fk]; !ok {
+			m.isn[fk] = p.Seq
+		}
+	}
+	if n := p.SegLen(); n > 0 {
+		end, ok := m.sentEnd[fk]
+		if ok && seqLess(p.Seq, end) {
+			retrans = true
+		}
+		if !ok || seqLess(end, p.Seq+n) {
+			m.sentEnd[fk] = p.Seq + n
+		}
+	}
+	if _, ok := m.isn[fk]; !ok {
+		m.isn[fk] = p.Seq - 1 // joined mid-stream: count from the first byte seen
+	}
+	return retrans
+}
+
+// unqueue ends the wait of the packet queued under key, if any, at t.
+func (m *Model) unqueue(key flightKey, t time.Duration) {
+	if q, ok := m.openQ[key]; ok {
+		m.Queues[q].Until, m.Queues[q].waiting = t, false
+		delete(m.openQ, key)
+	}
+}
+
+// orphan gives up on flight fi: a later flight took its key, so no Deliver
+// or Drop will ever be matched to it. Like a packet still on the wire when
+// the run ends, it is drawn to the end.
+func (m *Model) orphan(fi int) {
+	m.orphans = append(m.orphans, fi)
+	f := &m.Flights[fi]
+	d := dirKey{f.Link, f.From, f.To}
+	m.inDir[d] = slices.DeleteFunc(m.inDir[d], func(o overtake) bool { return o.fi == fi })
+}
+
+// closeFlight takes flight fi off the wire. A delivered flight that
+// arrives after one sent later on its link direction is marked Late, and
+// it marks the flights sent before it that are still travelling.
+func (m *Model) closeFlight(key flightKey, fi int, delivered bool) {
+	delete(m.open, key)
+	m.lingerDirt = m.lingerDirt || fi < lingerSample
+	f := &m.Flights[fi]
+	m.maxClosed = max(m.maxClosed, f.End-f.Start)
+	d := dirKey{f.Link, f.From, f.To}
+	q := m.inDir[d]
+	for k := range q {
+		if q[k].fi == fi {
+			if delivered && q[k].by >= 0 && q[k].by < f.End {
+				f.Late = true
+			}
+			q = slices.Delete(q, k, k+1)
+			break
+		}
+		if delivered && (q[k].by < 0 || f.End < q[k].by) {
+			q[k].by = f.End // an older flight is still travelling: f overtook it
+		}
+	}
+	if len(q) == 0 {
+		delete(m.inDir, d)
+	} else {
+		m.inDir[d] = q
+	}
+}
+
+// settle brings the values that depend on the run's current end up to
+// date: where the flights still on the wire and the queued packets are
+// drawn to, the longest flight, Linger and the squeezed gaps.
+func (m *Model) settle() {
+	m.maxFlight = m.maxClosed
+	reach := func(fi int) { // still on the wire: drawn to the end
+		f := &m.Flights[fi]
+		f.End = max(f.Arrive, m.End)
+		m.maxFlight = max(m.maxFlight, f.End-f.Start)
+		m.lingerDirt = m.lingerDirt || fi < lingerSample && f.Arrive < m.End
+	}
+	for _, fi := range m.open {
+		reach(fi)
+	}
+	for _, fi := range m.orphans {
+		reach(fi)
+	}
+	for _, q := range m.openQ {
+		m.Queues[q].Until = m.End
+	}
+	for _, q := range m.orphanQ {
+		m.Queues[q].Until = m.End
+	}
+	for len(m.nodeConns) < len(m.Nodes) {
+		m.nodeConns = append(m.nodeConns, nil)
+	}
+	if !m.lingerDone && m.lingerDirt {
+		m.lingerDirt = false
+		if l := m.lingerTime(); l != m.Linger {
+			m.Linger = l
+			m.resweep() // the gap threshold follows Linger
+		}
+		m.lingerDone = len(m.Flights) >= lingerSample && m.sampleEnded()
+	}
+	m.sweep.run(m)
+}
+
+// sampleEnded reports whether every flight that decides Linger has ended.
+func (m *Model) sampleEnded() bool {
+	for _, fi := range m.open {
+		if fi < lingerSample {
+			return false
+		}
+	}
+	for _, fi := range m.orphans {
+		if fi < lingerSample {
+			return false
+		}
+	}
+	return true
 }
 
 // seqLess is sequence-number comparison with wraparound (RFC 9293 §3.4).
@@ -255,40 +439,11 @@ func (m *Model) NodeIndex(name string) (int, bool) {
 	return i, ok
 }
 
-// markLate flags the flights that were overtaken on their link direction:
-// reordering drawn as crossing arrows.
-func (m *Model) markLate() {
-	type dir struct {
-		link     string
-		from, to int
-	}
-	groups := map[dir][]int{}
-	for i := range m.Flights {
-		f := &m.Flights[i]
-		if f.Dropped || f.EndEv < 0 {
-			continue
-		}
-		d := dir{f.Link, f.From, f.To}
-		groups[d] = append(groups[d], i)
-	}
-	for _, g := range groups {
-		// g is in Start order; a flight is late if a later one ends first.
-		minEnd := time.Duration(1<<63 - 1)
-		for k := len(g) - 1; k >= 0; k-- {
-			f := &m.Flights[g[k]]
-			if minEnd < f.End {
-				f.Late = true
-			}
-			minEnd = min(minEnd, f.End)
-		}
-	}
-}
-
 func (m *Model) lingerTime() time.Duration {
 	if len(m.Flights) == 0 {
 		return 10 * time.Millisecond
 	}
-	d := make([]time.Duration, 0, min(len(m.Flights), 1024))
+	d := make([]time.Duration, 0, min(len(m.Flights), lingerSample))
 	for i := 0; i < len(m.Flights) && len(d) < cap(d); i++ {
 		d = append(d, m.Flights[i].End-m.Flights[i].Start)
 	}
