@@ -181,7 +181,7 @@ func (a *App) Caption() string {
 		if a.Lang == "zh" {
 			lang = caption.Chinese
 		}
-		if s := caption.For(&a.M.Trace.Events[i], &a.capCtx[i], lang); s != "" {
+		if s := caption.For(a.M.Event(i), &a.capCtx[i], lang); s != "" {
 			return s
 		}
 	}
@@ -221,7 +221,7 @@ func (a *App) Update(in Input) error {
 		dt := time.Duration(a.Speed * float64(a.rate()) / TPS)
 		a.Cur = a.M.Advance(a.Cur, max(dt, 1))
 		a.evFollow = true
-		if a.Cur.N >= len(a.M.Trace.Events) && a.Cur.T >= a.M.End {
+		if a.Cur.N >= a.M.Len() && a.Cur.T >= a.M.End {
 			a.Playing = false
 		}
 	}
@@ -231,7 +231,7 @@ func (a *App) Update(in Input) error {
 func (a *App) key(k Key, ctrl, shift bool) {
 	switch k {
 	case KeySpace:
-		if !a.Playing && a.Cur.N >= len(a.M.Trace.Events) {
+		if !a.Playing && a.Cur.N >= a.M.Len() {
 			a.Cur = layout.Cursor{} // play again from the start
 		}
 		a.Playing = !a.Playing
@@ -285,9 +285,9 @@ func (a *App) key(k Key, ctrl, shift bool) {
 			a.Save()
 		}
 	case KeyN:
-		s := a.M.Trace.Header.Seed + 1
+		s := a.M.Header.Seed + 1
 		if shift {
-			s = a.M.Trace.Header.Seed - 1
+			s = a.M.Header.Seed - 1
 		}
 		a.SetSeed(s)
 	case KeyPlus:
@@ -479,7 +479,7 @@ const (
 
 func (a *App) slidersFromHeader() {
 	var p trace.LinkParams
-	if ls := a.M.Trace.Header.Links; len(ls) > 0 {
+	if ls := a.M.Header.Links; len(ls) > 0 {
 		p = ls[0].AB
 	}
 	a.sliders[sLoss] = p.Loss / maxLoss

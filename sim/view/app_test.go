@@ -74,7 +74,7 @@ func TestSpacePlaysAndPauses(t *testing.T) {
 	a.SetSpeed(MaxSpeed)
 	press(a, KeySpace)
 	tick(a, 1000)
-	if a.Playing || a.Cur.N != len(a.M.Trace.Events) || a.Cur.T != a.M.End {
+	if a.Playing || a.Cur.N != a.M.Len() || a.Cur.T != a.M.End {
 		t.Fatalf("at the end: playing=%v cursor %+v, end %v", a.Playing, a.Cur, a.M.End)
 	}
 	// Space at the end replays from the start.
@@ -110,7 +110,7 @@ func TestStepForwardAndBack(t *testing.T) {
 		t.Fatalf("stepping back past the start: %+v", a.Cur)
 	}
 	press(a, KeyEnd)
-	if a.Cur.N != len(a.M.Trace.Events) {
+	if a.Cur.N != a.M.Len() {
 		t.Fatalf("End: %+v", a.Cur)
 	}
 	press(a, KeyR)
@@ -219,7 +219,7 @@ func TestScrubberSetsTime(t *testing.T) {
 	}
 	// Dragging to the right end reaches the end.
 	_ = a.Update(Input{Mouse: layout.Pt{X: g.scrub.X + g.scrub.W + 50, Y: 0}, Down: true, Width: 1280, Height: 800})
-	if a.Cur.T != a.M.End || a.Cur.N != len(a.M.Trace.Events) {
+	if a.Cur.T != a.M.End || a.Cur.N != a.M.Len() {
 		t.Fatalf("drag past the end: %+v", a.Cur)
 	}
 	_ = a.Update(Input{Released: true, Width: 1280, Height: 800})
@@ -288,7 +288,7 @@ func TestPickerAndEventList(t *testing.T) {
 	g := a.regions(1280, 800)
 	rows := a.pickerRows(&g)
 	click(a, layout.Pt{X: rows[2].X + 5, Y: rows[2].Y + 5})
-	if r := src.reqs[len(src.reqs)-1]; r.Preset != "reorder" || a.Picker || a.M.Trace.Header.Scenario != "reorder" {
+	if r := src.reqs[len(src.reqs)-1]; r.Preset != "reorder" || a.Picker || a.M.Header.Scenario != "reorder" {
 		t.Fatalf("picked %+v, picker open %v", r, a.Picker)
 	}
 	// Click the fourth row of the event list: the cursor jumps there.
@@ -346,7 +346,7 @@ func TestWhatIfWithSimulator(t *testing.T) {
 		t.Fatal("no data segment in the handshake preset")
 	}
 	id := a.M.Flights[fi].ID
-	seed := a.M.Trace.Header.Seed
+	seed := a.M.Header.Seed
 	a.SetTime(a.M.Flights[fi].Start)
 	a.Sel = fi
 	press(a, KeyD)
@@ -354,13 +354,13 @@ func TestWhatIfWithSimulator(t *testing.T) {
 		t.Fatalf("what-if failed: %q", a.Status)
 	}
 	var dropped bool
-	for _, e := range a.M.Trace.Events {
-		if e.Kind == trace.KindDrop && e.Packet.ID == id && e.Reason == trace.DropScripted {
+	for i := range a.M.Len() {
+		if e := a.M.Event(i); e.Kind == trace.KindDrop && e.Packet.ID == id && e.Reason == trace.DropScripted {
 			dropped = true
 		}
 	}
-	if !dropped || a.M.Trace.Header.Seed != seed {
-		t.Fatalf("packet #%d not dropped as scripted (seed %d→%d)", id, seed, a.M.Trace.Header.Seed)
+	if !dropped || a.M.Header.Seed != seed {
+		t.Fatalf("packet #%d not dropped as scripted (seed %d→%d)", id, seed, a.M.Header.Seed)
 	}
 	_ = a.Update(Input{Keys: []Key{KeyS}, Ctrl: true, Width: 1280, Height: 800})
 	sc, err := sim.ParseScenario(saved)
@@ -375,8 +375,8 @@ func TestWhatIfWithSimulator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(tr.Events, a.M.Trace.Events) {
-		t.Fatalf("reloaded scenario gives another trace (%d vs %d events)", len(tr.Events), len(a.M.Trace.Events))
+	if !reflect.DeepEqual(tr.Events, a.M.Events()) {
+		t.Fatalf("reloaded scenario gives another trace (%d vs %d events)", len(tr.Events), a.M.Len())
 	}
 }
 
@@ -389,7 +389,7 @@ func TestBadRequests(t *testing.T) {
 	}
 	a, _ := newApp(t, "handshake")
 	a.openDoc("x.json", []byte("{"))
-	if !strings.HasPrefix(a.Status, "error: ") || a.M.Trace.Header.Scenario != "handshake" {
-		t.Errorf("bad dropped file: status %q, scenario %q", a.Status, a.M.Trace.Header.Scenario)
+	if !strings.HasPrefix(a.Status, "error: ") || a.M.Header.Scenario != "handshake" {
+		t.Errorf("bad dropped file: status %q, scenario %q", a.Status, a.M.Header.Scenario)
 	}
 }

@@ -11,13 +11,13 @@ import (
 // or Chinese ("zh"). It is the renderer's own short catalogue; the shared
 // caption package replaces it where it has a richer text.
 func captionFor(m *layout.Model, ev int, lang string) string {
-	if ev < 0 || ev >= len(m.Trace.Events) {
+	if ev < 0 || ev >= m.Len() {
 		if lang == "zh" {
 			return "按空格键播放，→ 单步前进，← 单步后退。"
 		}
 		return "Press Space to play, → to step forward, ← to step back."
 	}
-	e := &m.Trace.Events[ev]
+	e := m.Event(ev)
 	zh := lang == "zh"
 	p := &e.Packet
 	what := m.Label(p)

@@ -113,7 +113,7 @@ func (a *App) Draw(dst *ebiten.Image) {
 
 func (a *App) drawTop(dst *ebiten.Image, g *regions) {
 	p, th := a.pt, a.Theme
-	h := &a.M.Trace.Header
+	h := &a.M.Header
 	title := h.Scenario
 	if h.Title != "" {
 		title += " — " + h.Title
@@ -152,7 +152,7 @@ func (a *App) drawTopology(dst *ebiten.Image, g *regions, s *layout.Snapshot) {
 	p, th, m, b := a.pt, a.Theme, a.M, a.pt.b
 	topo := a.topoGeom(g)
 	p.text(dst, a.tr("topology", "拓扑"), g.topo.X+10, g.topo.Y+4, th.Small, th.Dim, text.AlignStart)
-	for _, l := range m.Trace.Header.Links {
+	for _, l := range m.Header.Links {
 		i, ok1 := m.NodeIndex(l.A)
 		j, ok2 := m.NodeIndex(l.B)
 		if ok1 && ok2 {
@@ -427,9 +427,9 @@ func (a *App) drawEvents(dst *ebiten.Image, g *regions) {
 	p, th := a.pt, a.Theme
 	r := g.events
 	n, top := a.eventRows(g)
-	p.text(dst, fmt.Sprintf(a.tr("events %d/%d", "事件 %d/%d"), a.Cur.N, len(a.M.Trace.Events)), r.X+10, r.Y+4, th.Small, th.Dim, text.AlignStart)
+	p.text(dst, fmt.Sprintf(a.tr("events %d/%d", "事件 %d/%d"), a.Cur.N, a.M.Len()), r.X+10, r.Y+4, th.Small, th.Dim, text.AlignStart)
 	cur := a.Cur.Current()
-	for k := 0; k < n && top+k < len(a.M.Trace.Events); k++ {
+	for k := 0; k < n && top+k < a.M.Len(); k++ {
 		i := top + k
 		y := r.Y + g.row*1.4 + float64(k)*g.row
 		c := th.Dim
@@ -627,9 +627,9 @@ func (a *App) drawControls(dst *ebiten.Image, g *regions) {
 	r := g.scrub
 	b.rect(dst, r.X, r.Y+r.H/2-2, r.W, 4, th.Grid)
 	// Every event is a tick: where things happen is visible at a glance.
-	step := max(len(a.M.Trace.Events)/int(max(r.W, 1)), 1)
-	for i := 0; i < len(a.M.Trace.Events); i += step {
-		x := sc.X(a.M.Display(a.M.Trace.Events[i].At))
+	step := max(a.M.Len()/int(max(r.W, 1)), 1)
+	for i := 0; i < a.M.Len(); i += step {
+		x := sc.X(a.M.Display(a.M.Event(i).At))
 		b.rect(dst, x, r.Y+r.H/2-5, 1, 10, th.Dim)
 	}
 	cx := sc.X(a.M.Display(a.Cur.T))
@@ -671,7 +671,7 @@ func (a *App) drawPicker(dst *ebiten.Image, g *regions) {
 	b.rect(dst, rows[0].X-8, rows[0].Y-30, rows[0].W+16, last.Y+last.H-rows[0].Y+38, th.Panel)
 	b.frame(dst, rows[0].X-8, rows[0].Y-30, rows[0].W+16, last.Y+last.H-rows[0].Y+38, 2, th.Fg)
 	for i, r := range rows {
-		if a.presets[i].Name == a.M.Trace.Header.Scenario {
+		if a.presets[i].Name == a.M.Header.Scenario {
 			b.rect(dst, r.X, r.Y, r.W, r.H, th.Grid)
 		}
 	}

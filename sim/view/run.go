@@ -65,7 +65,7 @@ func run(ctx context.Context, a *App, width, height int, shot *Shot) (err error)
 			err = fmt.Errorf("window: %v", r)
 		}
 	}()
-	ebiten.SetWindowTitle("socketlab — " + a.M.Trace.Header.Scenario)
+	ebiten.SetWindowTitle("socketlab — " + a.M.Header.Scenario)
 	ebiten.SetWindowSize(width, height)
 	ebiten.SetWindowResizingMode(ebiten.WindowResizingModeEnabled)
 	ebiten.SetTPS(TPS)

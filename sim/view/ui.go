@@ -145,7 +145,7 @@ func (a *App) eventRows(g *regions) (n, top int) {
 			a.evTop = max(cur-n/2, 0)
 		}
 	}
-	a.evTop = min(max(a.evTop, 0), max(len(a.M.Trace.Events)-n, 0))
+	a.evTop = min(max(a.evTop, 0), max(a.M.Len()-n, 0))
 	return n, a.evTop
 }
 
@@ -236,10 +236,10 @@ func (a *App) mouse(in Input) {
 	case g.events.Contains(p):
 		n, top := a.eventRows(&g)
 		k := int((p.Y - g.events.Y - g.row*1.4) / g.row)
-		if k >= 0 && k < n && top+k < len(a.M.Trace.Events) {
+		if k >= 0 && k < n && top+k < a.M.Len() {
 			ev := top + k
 			a.Playing = false
-			a.Cur = layout.Cursor{T: a.M.Trace.Events[ev].At, N: ev + 1}
+			a.Cur = layout.Cursor{T: a.M.Event(ev).At, N: ev + 1}
 			if fi, ok := a.M.FlightOf(ev); ok {
 				a.Sel = fi
 			}

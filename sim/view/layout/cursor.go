@@ -108,7 +108,7 @@ func (m *Model) Take(s *Snapshot, c Cursor) {
 			if k < 0 {
 				continue
 			}
-			h.Conns = append(h.Conns, m.Trace.Events[evs[k]].Conn)
+			h.Conns = append(h.Conns, m.Event(evs[k]).Conn)
 			if evs[k] > h.latest {
 				h.latest, h.Latest = evs[k], len(h.Conns)-1
 			}

@@ -126,7 +126,7 @@ func (m *Model) FlightLabel(fi int) string {
 
 // EventText is one line of the event list: time, where, what.
 func (m *Model) EventText(i int) string {
-	e := &m.Trace.Events[i]
+	e := m.Event(i)
 	t := FormatTime(e.At)
 	switch e.Kind {
 	case trace.KindSend:
@@ -201,7 +201,7 @@ func (m *Model) Inspect(fi int) []Field {
 	}
 	switch {
 	case f.Dropped:
-		fs = append(fs, Field{"dropped", FormatTime(m.Trace.Events[f.EndEv].At) + "  × " + f.Reason.String()})
+		fs = append(fs, Field{"dropped", FormatTime(m.Event(f.EndEv).At) + "  × " + f.Reason.String()})
 	case f.EndEv >= 0:
 		fs = append(fs, Field{"delivered", FormatTime(f.End)})
 	}

@@ -226,8 +226,8 @@ func TestCursorSteps(t *testing.T) {
 		t.Fatalf("first step: %+v", c)
 	}
 	all := m.At(m.End)
-	if all.N != len(m.Trace.Events) {
-		t.Fatalf("At(End).N = %d, want %d", all.N, len(m.Trace.Events))
+	if all.N != m.Len() {
+		t.Fatalf("At(End).N = %d, want %d", all.N, m.Len())
 	}
 	if m.Next(all) != all {
 		t.Errorf("Next at the end moved")
@@ -235,7 +235,7 @@ func TestCursorSteps(t *testing.T) {
 	if got := m.Prev(layout.Cursor{N: 1}); got != (layout.Cursor{}) {
 		t.Errorf("Prev to the start = %+v", got)
 	}
-	if got := m.At(10 * ms); got.T != 10*ms || m.Trace.Events[got.N-1].At != 10*ms || m.Trace.Events[got.N].At <= 10*ms {
+	if got := m.At(10 * ms); got.T != 10*ms || m.Event(got.N-1).At != 10*ms || m.Event(got.N).At <= 10*ms {
 		t.Errorf("At(10ms) = %+v", got)
 	}
 	if got := m.Advance(layout.Cursor{T: 0, N: 3}, 0); got.N != 6 {
@@ -249,7 +249,7 @@ func TestStepBackThenForwardIsIdentical(t *testing.T) {
 	for _, name := range fixture.Names() {
 		m := model(t, name)
 		c := layout.Cursor{}
-		for range m.Trace.Events {
+		for range m.Len() {
 			c = m.Next(c)
 			var before, after layout.Snapshot
 			m.Take(&before, c)
@@ -403,7 +403,7 @@ func TestInspect(t *testing.T) {
 func TestEventText(t *testing.T) {
 	m := model(t, "lost-syn")
 	var got []string
-	for i := range m.Trace.Events {
+	for i := range m.Len() {
 		got = append(got, m.EventText(i))
 	}
 	want := []string{

@@ -101,7 +101,7 @@ type connTrack struct {
 // on other goroutines hand their events over through a channel or a
 // thread-safe sink.
 type Model struct {
-	Trace   *trace.Trace
+	Header  trace.Header
 	Nodes   []trace.Node // the header's nodes, then any node only named by events
 	Flights []Flight     // ordered by Start (event order)
 	Marks   []Mark
@@ -109,6 +109,7 @@ type Model struct {
 	End     time.Duration // the time of the last event
 	Linger  time.Duration // how long a drop's ✕ stays on screen
 
+	log       eventLog
 	nodeIdx   map[string]int
 	times     []time.Duration // event times, for binary search
 	evFlight  []int32         // event index -> flight index, -1
@@ -154,12 +155,14 @@ type overtake struct {
 // lingerSample is how many of the first flights decide Linger.
 const lingerSample = 1024
 
-// NewModel indexes the finished run tr; the Model keeps tr and appends to
-// it if Append is called. It never fails: events it cannot place (a Deliver
+// NewModel indexes the finished run tr. The Model shares tr's events
+// without copying them: tr must not change afterwards (Append never
+// writes into it). It never fails: events it cannot place (a Deliver
 // without a Send, a node missing from the header) are still listed and
 // counted, just not animated.
 func NewModel(tr *trace.Trace) *Model {
-	m := newModel(tr)
+	m := NewStream(tr.Header)
+	m.log.wrap(tr.Events)
 	m.index(0)
 	return m
 }
@@ -167,14 +170,10 @@ func NewModel(tr *trace.Trace) *Model {
 // NewStream returns an empty Model for a run described by h, to be filled
 // by Append as its events arrive.
 func NewStream(h trace.Header) *Model {
-	return newModel(&trace.Trace{Header: h})
-}
-
-func newModel(tr *trace.Trace) *Model {
-	m := &Model{Trace: tr, nodeIdx: map[string]int{}, isn: map[flowKey]uint32{},
+	m := &Model{Header: h, nodeIdx: map[string]int{}, isn: map[flowKey]uint32{},
 		open: map[flightKey]int{}, openQ: map[flightKey]int{}, seenID: map[uint64]bool{},
 		sentEnd: map[flowKey]uint32{}, connIdx: map[connKey]int{}, inDir: map[dirKey][]overtake{}}
-	for _, n := range tr.Header.Nodes {
+	for _, n := range h.Nodes {
 		m.node(n.Name, n)
 	}
 	m.Linger = m.lingerTime()
@@ -189,22 +188,36 @@ func (m *Model) Append(evs ...trace.Event) {
 	if len(evs) == 0 {
 		return
 	}
-	from := len(m.Trace.Events)
-	m.Trace.Events = append(m.Trace.Events, evs...)
+	from := m.log.n
+	m.log.append(evs)
 	m.index(from)
 }
 
 // Len returns the number of events in the model.
-func (m *Model) Len() int { return len(m.times) }
+func (m *Model) Len() int { return m.log.n }
+
+// Event returns event i (0 ≤ i < Len). It stays valid and unchanged while
+// events are appended.
+func (m *Model) Event(i int) *trace.Event { return m.log.at(i) }
+
+// Events returns a copy of all the events, in order: a finished run to
+// save or export.
+func (m *Model) Events() []trace.Event {
+	out := make([]trace.Event, 0, m.log.n)
+	for _, c := range m.log.chunks {
+		out = append(out, c...)
+	}
+	return out
+}
 
 // index indexes the events from the given index on, then brings every
 // derived value (open flights' ends, Linger, gaps) up to date.
 func (m *Model) index(from int) {
-	evs := m.Trace.Events
-	m.times = slices.Grow(m.times, len(evs)-from)
-	m.evFlight = slices.Grow(m.evFlight, len(evs)-from)
-	for i := from; i < len(evs); i++ {
-		m.add(i, &evs[i])
+	n := m.log.n
+	m.times = slices.Grow(m.times, n-from)
+	m.evFlight = slices.Grow(m.evFlight, n-from)
+	for i := from; i < n; i++ {
+		m.add(i, m.log.at(i))
 	}
 	m.settle()
 }
@@ -461,7 +474,7 @@ func (m *Model) FlightOf(ev int) (int, bool) {
 }
 
 // Packet returns the packet a flight carries.
-func (m *Model) Packet(fi int) *trace.Packet { return &m.Trace.Events[m.Flights[fi].Ev].Packet }
+func (m *Model) Packet(fi int) *trace.Packet { return &m.log.at(m.Flights[fi].Ev).Packet }
 
 // ISN returns the initial sequence number seen for the flow src→dst.
 func (m *Model) ISN(src, dst netip.AddrPort) (uint32, bool) {

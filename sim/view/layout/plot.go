@@ -50,7 +50,7 @@ func (m *Model) SeqPlot(node int) SeqSeries {
 	}
 	for _, ci := range m.nodeConns[node] {
 		for _, ev := range m.conns[ci].evs {
-			e := &m.Trace.Events[ev]
+			e := m.Event(ev)
 			c := &e.Conn
 			if c.Cwnd == 0 || c.State < trace.StateEstablished {
 				continue

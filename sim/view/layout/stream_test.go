@@ -21,7 +21,8 @@ import (
 
 // referenceModel is the one-pass indexer the streaming Model replaced.
 func referenceModel(tr *trace.Trace) *Model {
-	m := &Model{Trace: tr, nodeIdx: map[string]int{}, isn: map[flowKey]uint32{}}
+	m := &Model{Header: tr.Header, nodeIdx: map[string]int{}, isn: map[flowKey]uint32{}}
+	m.log.wrap(tr.Events)
 	for _, n := range tr.Header.Nodes {
 		m.node(n.Name, n)
 	}
@@ -200,6 +201,7 @@ func refFindGaps(m *Model) {
 
 // indexed is what a Model knows, for comparison.
 type indexed struct {
+	Events    []trace.Event
 	Nodes     []trace.Node
 	Flights   []Flight
 	Marks     []Mark
@@ -229,7 +231,7 @@ func indexOf(m *Model) indexed {
 			nc[i] = nil
 		}
 	}
-	return indexed{nilIfEmpty(m.Nodes), nilIfEmpty(m.Flights), nilIfEmpty(m.Marks), nilIfEmpty(qs), m.End, m.Linger,
+	return indexed{nilIfEmpty(m.Events()), nilIfEmpty(m.Nodes), nilIfEmpty(m.Flights), nilIfEmpty(m.Marks), nilIfEmpty(qs), m.End, m.Linger,
 		nilIfEmpty(m.times), nilIfEmpty(m.evFlight), m.maxFlight, m.isn, nilIfEmpty(m.conns), nilIfEmpty(nc),
 		nilIfEmpty(slices.Clone(m.gaps))}
 }
@@ -466,5 +468,38 @@ func TestAppendOutOfOrderTime(t *testing.T) {
 	}
 	if m.End != 40*time.Microsecond || m.Len() != 4 {
 		t.Fatalf("End %v, Len %d", m.End, m.Len())
+	}
+}
+
+// The event log never writes into a wrapped trace, and an event's address
+// stays the same however many events follow it.
+func TestEventLogChunks(t *testing.T) {
+	orig := make([]trace.Event, chunkSize+10, chunkSize+100) // spare capacity a careless append would use
+	for i := range orig {
+		orig[i].N = i
+	}
+	var l eventLog
+	l.wrap(orig)
+	first, tail := l.at(0), l.at(chunkSize+9)
+	more := make([]trace.Event, 3*chunkSize)
+	for i := range more {
+		more[i].N = len(orig) + i
+	}
+	for k := 0; k < len(more); k += 1000 {
+		l.append(more[k:min(k+1000, len(more))])
+	}
+	if spare := orig[:cap(orig)][len(orig)]; spare.N != 0 {
+		t.Fatalf("append wrote into the wrapped trace's spare capacity: %+v", spare)
+	}
+	if l.n != len(orig)+len(more) || first != l.at(0) || first != &orig[0] {
+		t.Fatalf("n %d; the first event moved", l.n)
+	}
+	if tail.N != chunkSize+9 {
+		t.Fatalf("a pointer taken before appending now reads %d", tail.N)
+	}
+	for i := range l.n {
+		if l.at(i).N != i {
+			t.Fatalf("event %d reads %d", i, l.at(i).N)
+		}
 	}
 }
