@@ -23,20 +23,24 @@ run: build
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then ./$(BIN) play; \
 	else echo "no display: starting the textbook demo servers instead (the playground needs a window; try xvfb-run or ssh -X)"; ./$(BIN) demo; fi
 
-## build: the native binary in bin/socketlab
+## build: the native binary in bin/socketlab. No cgo, but not static: ebiten's
+## purego links the C library (libc, libdl, libpthread) dynamically to dlopen X11
+## and OpenGL when the window opens.
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/native
 
-## deps: install the Debian packages the tests need (only those missing)
+## deps: install the Debian packages the tests need (only those missing), and nodejs if node is missing
 deps:
 	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-		echo "installing:$$missing"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
-	else echo "deps: all Debian packages present"; fi
+	command -v node >/dev/null || missing="$$missing nodejs"; \
+	if [ -z "$$missing" ]; then echo "deps: all Debian packages present"; \
+	elif [ "$$(id -u)" != 0 ]; then echo "make deps: missing Debian packages:$$missing; apt-get needs root: run sudo make deps" >&2; exit 1; \
+	else echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; fi
 	@command -v python3 >/dev/null || { echo "deps: python3 is required for the interoperability tests" >&2; exit 1; }
-	@command -v node >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs; }
-	$(GO) mod download
+	@# under sudo the module download is left to the user's own make test: root-owned files in their module cache would break it
+	@if [ "$$(id -u)" = 0 ] && [ -n "$$SUDO_USER" ]; then echo "deps: Go modules are downloaded by make test as $$SUDO_USER"; \
+	else echo "$(GO) mod download"; $(GO) mod download; fi
 
 ## check: formatting, vet, a tidy go.mod, package boundaries and the simulator's purity
 check:
