@@ -6,8 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"sort"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // stdio is the terminal a subcommand talks to; tests pass buffers.
@@ -17,22 +18,32 @@ type stdio struct {
 	Err io.Writer
 }
 
-// command is one socketlab subcommand. Files named cmd_*.go register theirs
-// in init, so that each capability owns its own file.
+// command is one socketlab subcommand, a value in the manner of cmd/go:
+// its name, usage line and summary, and parse, which defines its flags
+// and reads a command line into the action to run. Every command is
+// listed once, in the commands slice of main.go.
 type command struct {
 	name    string // what the user types
 	args    string // the synopsis after the name, e.g. "[flags] HOST:PORT"
 	summary string // one line for the command list
-	run     func(ctx context.Context, args []string, io stdio) error
+	// parse checks args and returns what the command will do. It prints
+	// nothing but --help and touches neither the network nor the file
+	// system, so that any command line can be checked (and fuzzed)
+	// without effects; the returned action does the work.
+	parse func(c *command, args []string, io stdio) (action, error)
 }
 
-var commands = map[string]command{}
+// action is a checked command line, ready to run until ctx ends.
+type action func(ctx context.Context) error
 
-func register(c command) {
-	if _, dup := commands[c.name]; dup {
-		panic("socketlab: command registered twice: " + c.name)
+// lookupCommand returns the command called name, or nil.
+func lookupCommand(name string) *command {
+	for _, c := range commands {
+		if c.name == name {
+			return c
+		}
 	}
-	commands[c.name] = c
+	return nil
 }
 
 // usageError is a mistake in the command line: exit status 2.
@@ -46,31 +57,38 @@ func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(forma
 // errHelpShown means usage was printed on request: exit status 0.
 var errHelpShown = errors.New("help shown")
 
-// run dispatches to a subcommand. With no arguments it prints the overview.
+// run dispatches to a subcommand. With no arguments it opens the
+// playground, or, without a display, prints the overview.
 func run(ctx context.Context, args []string, io stdio) error {
 	if len(args) == 0 {
-		if c, ok := commands["play"]; ok {
-			return c.run(ctx, nil, io)
-		}
-		printOverview(io.Out)
-		return nil
+		return runDefault(ctx, io)
 	}
 	name := args[0]
 	switch name {
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 {
-			if c, ok := commands[args[1]]; ok {
-				return c.run(ctx, []string{"--help"}, io)
+			if c := lookupCommand(args[1]); c != nil {
+				return runCommand(ctx, c, []string{"--help"}, io)
 			}
+			return usagef("help: unknown command %q; run 'socketlab help' for the list", args[1])
 		}
 		printOverview(io.Out)
 		return nil
 	}
-	c, ok := commands[name]
-	if !ok {
+	c := lookupCommand(name)
+	if c == nil {
 		return usagef("unknown command %q; run 'socketlab help' for the list", name)
 	}
-	return c.run(ctx, args[1:], io)
+	return runCommand(ctx, c, args[1:], io)
+}
+
+// runCommand parses args for c and runs the action.
+func runCommand(ctx context.Context, c *command, args []string, io stdio) error {
+	act, err := c.parse(c, args, io)
+	if err != nil {
+		return err
+	}
+	return act(ctx)
 }
 
 func printOverview(w io.Writer) {
@@ -78,29 +96,26 @@ func printOverview(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Usage: socketlab COMMAND [flags] [args]   (socketlab COMMAND --help for details)")
 	fmt.Fprintln(w)
-	names := make([]string, 0, len(commands))
 	width := 0
-	for n := range commands {
-		names = append(names, n)
-		width = max(width, len(n))
+	for _, c := range commands {
+		width = max(width, len(c.name))
 	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-*s  %s\n", width, n, commands[n].summary)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, c.name, c.summary)
 	}
 }
 
-// newFlags returns a flag set whose --help prints the synopsis, the summary
-// and the flags to io.Out, and whose errors go to io.Err.
-func newFlags(c command, io stdio) *flag.FlagSet {
+// newFlags returns the flag set of c; its Usage prints the synopsis, the
+// summary and the flags to the flag set's output (stdout for --help).
+func newFlags(c *command) *flag.FlagSet {
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
-	fs.SetOutput(io.Err)
+	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
 		w := fs.Output()
 		fmt.Fprintf(w, "Usage: socketlab %s %s\n\n%s\n", c.name, c.args, c.summary)
-		var any bool
-		fs.VisitAll(func(*flag.Flag) { any = true })
-		if any {
+		var hasFlags bool
+		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+		if hasFlags {
 			fmt.Fprintln(w, "\nFlags:")
 			fs.PrintDefaults()
 		}
@@ -108,24 +123,144 @@ func newFlags(c command, io stdio) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args; --help prints usage to stdout and returns
-// errHelpShown, a bad flag returns a usageError (the flag package has
-// already printed what was wrong).
-func parseFlags(fs *flag.FlagSet, args []string, io stdio) error {
-	for _, a := range args {
+// How parseArgs treats what is not a flag.
+type argMode int
+
+const (
+	// flagsAnywhere: flags may come before, between and after the
+	// positional arguments ("dns NAME --server X").
+	flagsAnywhere argMode = iota
+	// flagsFirst: the first positional argument ends the flags; it and
+	// everything after it are positional ("toolbox order -1").
+	flagsFirst
+	// ownFlagsOnly: flags of fs are taken wherever they are; any other
+	// flag is passed on as a positional argument, for a subcommand's own
+	// parser ("toolbox serv --builtin 22/tcp --timeout 1s").
+	ownFlagsOnly
+)
+
+// parseArgs parses the flags of fs in args, which may come before or
+// after the positional arguments, and returns the positional arguments.
+// After "--" every argument is positional, and so is one that looks like
+// a negative number ("-1/tcp"): no flag name starts with a digit.
+// -h/--help prints the usage to io.Out and returns errHelpShown. A mistake
+// is a usageError of one line naming the flag and the problem; the flag
+// package's own messages and usage dump are not used.
+func parseArgs(fs *flag.FlagSet, args []string, std stdio) ([]string, error) {
+	return scanArgs(fs, args, std, flagsAnywhere)
+}
+
+func scanArgs(fs *flag.FlagSet, args []string, std stdio, mode argMode) ([]string, error) {
+	var pos []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
 		if a == "--" {
-			break
+			if mode == ownFlagsOnly {
+				return append(pos, args[i:]...), nil
+			}
+			return append(pos, args[i+1:]...), nil
 		}
-		if a == "-h" || a == "-help" || a == "--help" {
-			fs.SetOutput(io.Out)
-			fs.Usage()
-			return errHelpShown
+		if !looksLikeFlag(a) {
+			if mode == flagsFirst {
+				return append(pos, args[i:]...), nil
+			}
+			pos = append(pos, a)
+			continue
+		}
+		s := strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-")
+		if s == "" || s[0] == '-' || s[0] == '=' {
+			return nil, flagError(fs, "bad flag syntax %s", shown(a))
+		}
+		name, value, hasValue := strings.Cut(s, "=")
+		f := fs.Lookup(name)
+		if f == nil {
+			if name == "h" || name == "help" {
+				fs.SetOutput(std.Out)
+				fs.Usage()
+				fs.SetOutput(io.Discard)
+				return nil, errHelpShown
+			}
+			if mode == ownFlagsOnly {
+				pos = append(pos, a)
+				continue
+			}
+			return nil, flagError(fs, "unknown flag %s", shown(dashed(name)))
+		}
+		if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && bf.IsBoolFlag() {
+			if !hasValue {
+				value = "true"
+			}
+		} else if !hasValue {
+			if i+1 == len(args) {
+				return nil, flagError(fs, "%s needs a value", dashed(name))
+			}
+			i++
+			value = args[i]
+		}
+		if err := fs.Set(name, value); err != nil {
+			return nil, flagError(fs, "%s %s: %s", dashed(name), shown(value), badValue(f, err))
 		}
 	}
-	if err := fs.Parse(args); err != nil {
-		return usageError{fmt.Sprintf("%s: %v (see 'socketlab %s --help')", fs.Name(), firstLine(err.Error()), fs.Name())}
+	return pos, nil
+}
+
+// looksLikeFlag reports whether a is a flag: "-x", "--name", "--name=v";
+// not "-", and not a negative number such as "-1" or "-1/tcp".
+func looksLikeFlag(a string) bool {
+	if len(a) < 2 || a[0] != '-' {
+		return false
 	}
-	return nil
+	c := a[1]
+	return !(c >= '0' && c <= '9' || c == '.')
+}
+
+// dashed writes a flag name as the README does: -x, --name.
+func dashed(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
+}
+
+// shown quotes s unless it is plain printable text without spaces, so
+// that an error stays one readable line whatever was typed.
+func shown(s string) string {
+	if s == "" {
+		return `""`
+	}
+	for _, r := range s {
+		if r <= ' ' || r > '~' || r == '"' || r == '\'' || r == '\\' {
+			return strconv.Quote(s)
+		}
+	}
+	return s
+}
+
+// flagError is a one-line usage error that names the command and points
+// to its --help.
+func flagError(fs *flag.FlagSet, format string, a ...any) error {
+	return usagef("%s: %s (see 'socketlab %s --help')", fs.Name(), fmt.Sprintf(format, a...), fs.Name())
+}
+
+// badValue says what a flag wants instead of the value it was given.
+func badValue(f *flag.Flag, err error) string {
+	var re rangeError
+	if errors.As(err, &re) {
+		return re.msg
+	}
+	if g, ok := f.Value.(flag.Getter); ok {
+		switch g.Get().(type) {
+		case bool:
+			return "want true or false"
+		case int, int64, uint, uint64:
+			return "want a whole number"
+		case float64:
+			return "want a number"
+		case time.Duration:
+			return "want a duration such as 10s or 250ms"
+		}
+	}
+	return firstLine(err.Error())
 }
 
 func firstLine(s string) string {
@@ -142,7 +277,7 @@ func report(err error, w io.Writer) int {
 	case errors.Is(err, context.Canceled):
 		return 130 // interrupted, like a shell reports SIGINT
 	case errors.As(err, &ue):
-		fmt.Fprintln(w, "socketlab:", ue.msg)
+		fmt.Fprintln(w, "socketlab:", firstLine(ue.msg))
 		return 2
 	default:
 		fmt.Fprintln(w, "socketlab:", firstLine(err.Error()))

@@ -75,21 +75,28 @@ func TestHelpListsEveryCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit status = %d, want 0", code)
 	}
-	for name, c := range commands {
-		if !strings.Contains(stdout, name) || !strings.Contains(stdout, c.summary) {
-			t.Errorf("help does not list %q with its summary", name)
+	for _, c := range commands {
+		if !strings.Contains(stdout, "  "+c.name+" ") || !strings.Contains(stdout, c.summary) {
+			t.Errorf("help does not list %q with its summary", c.name)
 		}
 	}
 }
 
 func TestEveryCommandHasHelp(t *testing.T) {
-	for name, c := range commands {
-		stdout, stderr, code := runCLI(t, context.Background(), "", name, "--help")
-		if code != 0 {
-			t.Errorf("%s --help: exit status %d, stderr %q", name, code, stderr)
+	for _, c := range commands {
+		for _, help := range []string{"--help", "-h", "-help"} {
+			stdout, stderr, code := runCLI(t, context.Background(), "", c.name, help)
+			if code != 0 || stderr != "" {
+				t.Errorf("%s %s: exit status %d, stderr %q", c.name, help, code, stderr)
+			}
+			if !strings.HasPrefix(stdout, "Usage: socketlab "+c.name+" ") || !strings.Contains(stdout, c.summary) {
+				t.Errorf("%s %s printed %q", c.name, help, stdout)
+			}
 		}
-		if !strings.HasPrefix(stdout, "Usage: socketlab "+name) || !strings.Contains(stdout, c.summary) {
-			t.Errorf("%s --help printed %q", name, stdout)
+		// help COMMAND is COMMAND --help.
+		stdout, _, code := runCLI(t, context.Background(), "", "help", c.name)
+		if code != 0 || !strings.HasPrefix(stdout, "Usage: socketlab "+c.name+" ") {
+			t.Errorf("help %s: exit %d, stdout %q", c.name, code, stdout)
 		}
 	}
 }

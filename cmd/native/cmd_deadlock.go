@@ -11,33 +11,32 @@ import (
 	"socketlab/core"
 )
 
-func init() {
-	register(command{
-		name:    "deadlock",
-		args:    "[--mode write-write|read-read|fixed-concurrent|fixed-alternate] [--bytes 32MiB] [--stall 2s]",
-		summary: "act out the textbook's deadlock over loopback TCP: both sides send (or both receive) and nobody reads — and the fixes",
-		run:     runDeadlock,
-	})
+var deadlockCmd = &command{
+	name:    "deadlock",
+	args:    "[--mode write-write|read-read|fixed-concurrent|fixed-alternate] [--bytes 32MiB] [--stall 2s]",
+	summary: "act out the textbook's deadlock over loopback TCP: both sides send (or both receive) and nobody reads — and the fixes",
+	parse:   parseDeadlock,
 }
 
-func runDeadlock(ctx context.Context, args []string, io stdio) error {
-	c := commands["deadlock"]
-	fs := newFlags(c, io)
+func parseDeadlock(c *command, args []string, std stdio) (action, error) {
+	fs := newFlags(c)
 	mode := fs.String("mode", "write-write", "`MODE`: write-write (both send first), read-read (both receive first), fixed-concurrent (send and receive at once), fixed-alternate (receive after each send)")
-	bytesFlag := fs.String("bytes", "32MiB", "how much each side sends (`SIZE`: bytes, or with K, M, G / KiB, MiB, GiB)")
-	chunk := fs.String("chunk", "64KiB", "`SIZE` of one send/recv call, and of one message in fixed-alternate")
-	stall := fs.Duration("stall", core.DefaultDeadlockStall, "call it a deadlock when no byte moves for this `duration`")
-	sndbuf := fs.String("sndbuf", "0", "set SO_SNDBUF to this `SIZE` on both sockets (0: the kernel's autotuning)")
-	rcvbuf := fs.String("rcvbuf", "0", "set SO_RCVBUF to this `SIZE` on both sockets (0: the kernel's autotuning)")
-	if err := parseFlags(fs, args, io); err != nil {
-		return err
+	bytesFlag := fs.String("bytes", "32MiB", "how much each side sends (`SIZE`: bytes, or with K, M, G / KiB, MiB, GiB; 1 to 4GiB)")
+	chunk := fs.String("chunk", "64KiB", "`SIZE` of one send/recv call, and of one message in fixed-alternate (1 to 16MiB)")
+	stall := durationFlag(fs, "stall", core.DefaultDeadlockStall, time.Millisecond, 10*time.Minute, "",
+		"call it a deadlock when no byte moves for this `duration`")
+	sndbuf := fs.String("sndbuf", "0", "set SO_SNDBUF to this `SIZE` on both sockets (0: the kernel's autotuning; at most 64MiB)")
+	rcvbuf := fs.String("rcvbuf", "0", "set SO_RCVBUF to this `SIZE` on both sockets (0: the kernel's autotuning; at most 64MiB)")
+	pos, err := parseArgs(fs, args, std)
+	if err != nil {
+		return nil, err
 	}
-	if fs.NArg() > 0 {
-		return usagef("deadlock: unexpected argument %q; see 'socketlab deadlock --help'", fs.Arg(0))
+	if len(pos) > 0 {
+		return nil, usagef("deadlock: unexpected argument %s; see 'socketlab deadlock --help'", strconv.Quote(pos[0]))
 	}
 	m, err := core.ParseDeadlockMode(*mode)
 	if err != nil {
-		return usagef("deadlock: --mode: %v", err)
+		return nil, usagef("deadlock: --mode: %v", err)
 	}
 	cfg := core.DeadlockConfig{Mode: m, Stall: *stall}
 	sizes := []struct {
@@ -54,17 +53,17 @@ func runDeadlock(ctx context.Context, args []string, io stdio) error {
 	for _, sz := range sizes {
 		n, err := parseByteSize(sz.s)
 		if err != nil {
-			return usagef("deadlock: %s: %v", sz.name, err)
+			return nil, usagef("deadlock: %s: %v", sz.name, err)
 		}
 		if n < sz.min || n > sz.max {
-			return usagef("deadlock: %s %s is out of range %d to %d bytes", sz.name, sz.s, sz.min, sz.max)
+			return nil, usagef("deadlock: %s %s is out of range %d to %d bytes", sz.name, shown(sz.s), sz.min, sz.max)
 		}
 		sz.dst(n)
 	}
-	if *stall <= 0 {
-		return usagef("deadlock: --stall must be positive, not %v", *stall)
-	}
+	return func(ctx context.Context) error { return deadlock(ctx, std, m, cfg) }, nil
+}
 
+func deadlock(ctx context.Context, io stdio, m core.DeadlockMode, cfg core.DeadlockConfig) error {
 	out := io.Out
 	fmt.Fprintf(out, "deadlock demo, mode %s: a client and a server on one loopback TCP connection\n", m)
 	cfg.Narrate = func(at time.Duration, line string) {

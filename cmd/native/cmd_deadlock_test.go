@@ -57,7 +57,7 @@ func TestDeadlockCLIUsageErrors(t *testing.T) {
 		{[]string{"--mode", "both"}, `socketlab: deadlock: --mode: unknown deadlock mode "both"; want one of write-write, read-read, fixed-concurrent, fixed-alternate` + "\n"},
 		{[]string{"--bytes", "12Q"}, `socketlab: deadlock: --bytes: invalid size "12Q": write a number of bytes, optionally followed by K, M or G (or KiB, MiB, GiB), e.g. 32MiB` + "\n"},
 		{[]string{"--bytes", "0"}, "socketlab: deadlock: --bytes 0 is out of range 1 to 4294967296 bytes\n"},
-		{[]string{"--stall", "0s"}, "socketlab: deadlock: --stall must be positive, not 0s\n"},
+		{[]string{"--stall", "0s"}, "socketlab: deadlock: --stall 0s: out of range 1ms to 10m (see 'socketlab deadlock --help')\n"},
 		{[]string{"extra"}, `socketlab: deadlock: unexpected argument "extra"; see 'socketlab deadlock --help'` + "\n"},
 	} {
 		_, stderr, code := runCLI(t, context.Background(), "", append([]string{"deadlock"}, tc.args...)...)

@@ -2,72 +2,88 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"strconv"
-	"sync"
+	"strings"
 
 	"socketlab/core"
 )
 
-func init() {
-	register(command{
-		name:    "demo",
-		args:    "[--host 127.0.0.1]",
-		summary: "start every textbook demo server at once (TCP and UDP timestamp, SocketServer variant, UDP echo) until Ctrl-C",
-		run:     runDemo,
-	})
+var demoCmd = &command{
+	name:    "demo",
+	args:    "[--host 127.0.0.1]",
+	summary: "start every textbook demo server at once (TCP and UDP timestamp, SocketServer variant, UDP echo) until Ctrl-C",
+	parse:   parseDemo,
 }
 
 // demoServer is one of the servers `socketlab demo` starts.
 type demoServer struct {
-	what    string
-	network string
-	port    int
-	serve   func(ctx context.Context, network, addr string) error
+	what, log string // for the banner, for the log
+	network   string
+	port      int
+	stream    func(logf func(string, ...any)) streamService
+	packet    func(logf func(string, ...any)) packetService
 }
 
 // demoServers are the textbook's servers on the textbook's ports: 21567 for
 // tsTserv.py and tsUserv.py (TCP and UDP may share a number), 51423 for the
 // UDP echo server of the error-handling notes.
-func demoServers(logf func(string, ...any)) []demoServer {
-	return []demoServer{
-		{"TCP timestamp server", "tcp", 21567, (&core.TimestampServer{Logf: logf}).ListenAndServe},
-		{"UDP timestamp server", "udp", 21567, (&core.UDPTimestampServer{Logf: logf}).ListenAndServe},
-		{"SocketServer timestamp server", "tcp", 21568, (&core.LineTimestampServer{Logf: logf}).ListenAndServe},
-		{"UDP echo server", "udp", 51423, (&core.UDPEchoServer{Logf: logf}).ListenAndServe},
-	}
+var demoServers = []demoServer{
+	{what: "TCP timestamp server", log: "tcp timestamp server", network: "tcp", port: 21567,
+		stream: func(logf func(string, ...any)) streamService { return &core.TimestampServer{Logf: logf} }},
+	{what: "UDP timestamp server", log: "udp timestamp server", network: "udp", port: 21567,
+		packet: func(logf func(string, ...any)) packetService { return &core.UDPTimestampServer{Logf: logf} }},
+	{what: "SocketServer timestamp server", log: "socketserver timestamp server", network: "tcp", port: 21568,
+		stream: func(logf func(string, ...any)) streamService { return &core.LineTimestampServer{Logf: logf} }},
+	{what: "UDP echo server", log: "udp echo server", network: "udp", port: 51423,
+		packet: func(logf func(string, ...any)) packetService { return &core.UDPEchoServer{Logf: logf} }},
 }
 
-func runDemo(ctx context.Context, args []string, io stdio) error {
-	c := commands["demo"]
-	fs := newFlags(c, io)
-	host := fs.String("host", "127.0.0.1", "`ADDRESS` to listen on (::1 for IPv6 loopback, empty for every interface)")
-	if err := parseFlags(fs, args, io); err != nil {
-		return err
+func parseDemo(c *command, args []string, std stdio) (action, error) {
+	fs := newFlags(c)
+	host := fs.String("host", "127.0.0.1", "`ADDRESS` to listen on: loopback by default; ::1 for IPv6 loopback, \"\" (empty) for every interface (the LAN)")
+	pos, err := parseArgs(fs, args, std)
+	if err != nil {
+		return nil, err
 	}
-	if fs.NArg() > 0 {
-		return usagef("demo: unexpected argument %q", fs.Arg(0))
+	if len(pos) > 0 {
+		return nil, usagef("demo: unexpected argument %s; the address is given with --host", strconv.Quote(pos[0]))
 	}
-	logf := lineLogger(io.Err)
-	servers := demoServers(logf)
-	fmt.Fprintln(io.Out, "socketlab demo servers (Ctrl-C stops them):")
-	for _, s := range servers {
-		fmt.Fprintf(io.Out, "  %-30s %s/%s\n", s.what, s.network, net.JoinHostPort(*host, strconv.Itoa(s.port)))
+	if strings.HasPrefix(*host, "[") && strings.HasSuffix(*host, "]") {
+		*host = (*host)[1 : len(*host)-1]
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	errs := make([]error, len(servers))
-	var wg sync.WaitGroup
-	for i, s := range servers {
-		wg.Go(func() {
-			errs[i] = s.serve(ctx, s.network, net.JoinHostPort(*host, strconv.Itoa(s.port)))
-			if errs[i] != nil {
-				cancel() // one failed (port in use?): stop the others too
+	if err := core.CheckHostPort(net.JoinHostPort(*host, "21567")); err != nil {
+		return nil, usagef("demo: --host %s is not a host name or address", shown(*host))
+	}
+	return func(ctx context.Context) error { return runDemo(ctx, std, *host) }, nil
+}
+
+// runDemo binds every server's socket first; only when all four are bound
+// does it print the banner and serve. A name that does not resolve or a
+// port already taken is one line and exit status 1, before any banner.
+func runDemo(ctx context.Context, std stdio, host string) error {
+	logf := lineLogger(std.Err)
+	binds := make([]func() (socket, error), len(demoServers))
+	for i, d := range demoServers {
+		addr := net.JoinHostPort(host, strconv.Itoa(d.port))
+		binds[i] = func() (socket, error) {
+			if d.stream != nil {
+				return listenStream(ctx, d.log, addr, d.stream(logf))
 			}
-		})
+			return listenPacket(ctx, d.log, addr, d.packet(logf))
+		}
 	}
-	wg.Wait()
-	return errors.Join(errs...)
+	socks, err := bindAll(binds...)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	fmt.Fprintln(std.Out, "socketlab demo servers (Ctrl-C stops them):")
+	for i, d := range demoServers {
+		fmt.Fprintf(std.Out, "  %-30s %s/%s\n", d.what, d.network, socks[i].addr)
+	}
+	if isLoopback(socks[0].addr) {
+		fmt.Fprintln(std.Out, `(loopback only; --host "" opens them to the LAN)`)
+	}
+	return serveAll(ctx, logf, socks)
 }

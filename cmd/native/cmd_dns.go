@@ -6,26 +6,29 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"strings"
+	"syscall"
 	"time"
 
 	"socketlab/core"
+	"socketlab/core/httpget"
+	"socketlab/core/info"
 	"socketlab/core/lookup"
 )
 
-func init() {
-	register(command{
-		name:    "dns",
-		args:    "[--server HOST:PORT] [--tcp] [--timeout 5s] NAME | -x ADDR",
-		summary: "look up a name like getaddrinfo (A and AAAA), or an address like gethostbyaddr (-x)",
-		run:     runDNS,
-	})
-	register(command{
-		name:    "fcrdns",
-		args:    "[--server HOST:PORT] [--tcp] [--timeout 5s] ADDR",
-		summary: "forward-confirmed reverse DNS: does the name of ADDR resolve back to ADDR?",
-		run:     runFCrDNS,
-	})
+var dnsCmd = &command{
+	name:    "dns",
+	args:    "[--server HOST:PORT] [--tcp] [--timeout 5s] NAME | -x ADDR",
+	summary: "look up a name like getaddrinfo (A and AAAA), or an address like gethostbyaddr (-x)",
+	parse:   parseDNS,
+}
+
+var fcrdnsCmd = &command{
+	name:    "fcrdns",
+	args:    "[--server HOST:PORT] [--tcp] [--timeout 5s] ADDR",
+	summary: "forward-confirmed reverse DNS: does the name of ADDR resolve back to ADDR?",
+	parse:   parseFCrDNS,
 }
 
 // resolverFlags are the flags of every command that looks names up.
@@ -39,28 +42,28 @@ func addResolverFlags(fs *flag.FlagSet, timeout time.Duration) resolverFlags {
 	return resolverFlags{
 		server:  fs.String("server", "", "ask the DNS server at `HOST:PORT` (like dig @server) instead of the system's resolver; /etc/hosts is still read first"),
 		tcp:     fs.Bool("tcp", false, "send DNS queries over TCP instead of UDP (needs --server)"),
-		timeout: fs.Duration("timeout", timeout, "give up after this `duration` (0: never)"),
+		timeout: timeoutFlag(fs, timeout, "give up after this `duration`"),
 	}
 }
 
-// client returns the look-up client the flags ask for, and ctx bounded by
-// --timeout.
-func (f resolverFlags) client(ctx context.Context, name string) (*lookup.Client, context.Context, context.CancelFunc, error) {
+// check validates the flags; it makes the client without any I/O.
+func (f resolverFlags) check(name string) (*lookup.Client, error) {
 	if *f.tcp && *f.server == "" {
-		return nil, nil, nil, usagef("%s: --tcp needs --server (the system resolver chooses its own transport)", name)
-	}
-	if *f.timeout < 0 {
-		return nil, nil, nil, usagef("%s: --timeout must not be negative", name)
+		return nil, usagef("%s: --tcp needs --server (the system resolver chooses its own transport)", name)
 	}
 	cl, err := lookup.NewClient(*f.server, *f.tcp)
 	if err != nil {
-		return nil, nil, nil, usagef("%s: --server: %v", name, err)
+		return nil, usagef("%s: --server: %v", name, err)
 	}
-	cancel := context.CancelFunc(func() {})
+	return cl, nil
+}
+
+// bound returns ctx bounded by --timeout.
+func (f resolverFlags) bound(ctx context.Context) (context.Context, context.CancelFunc) {
 	if *f.timeout > 0 {
-		ctx, cancel = context.WithTimeout(ctx, *f.timeout)
+		return context.WithTimeout(ctx, *f.timeout)
 	}
-	return cl, ctx, cancel, nil
+	return ctx, func() {}
 }
 
 // via names the resolver for a heading line.
@@ -71,29 +74,22 @@ func resolverName(cl *lookup.Client) string {
 	return "the system resolver"
 }
 
-// parseInterspersed parses flags that may come before or after the
-// positional arguments ("dns NAME --server X" as well as "dns --server X
-// NAME"), which the flag package alone does not allow. After "--" every
-// argument is positional.
-func parseInterspersed(fs *flag.FlagSet, args []string, io stdio) ([]string, error) {
-	var tail []string
-	for i, a := range args {
-		if a == "--" {
-			args, tail = args[:i], args[i+1:]
-			break
-		}
+// checkHostName reports, as a usage error, a HOST argument that is
+// neither an IP address nor a syntactically possible host name, so that
+// junk never reaches a resolver.
+func checkHostName(cmd, what, s string) error {
+	if _, err := netip.ParseAddr(s); err == nil {
+		return nil
 	}
-	var pos []string
-	for {
-		if err := parseFlags(fs, args, io); err != nil {
-			return nil, err
-		}
-		if fs.NArg() == 0 {
-			return append(pos, tail...), nil
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
+	ok := s != "" && len(s) <= 253
+	for i := 0; ok && i < len(s); i++ {
+		c := s[i]
+		ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_'
 	}
+	if !ok || strings.Contains(s, "..") || s[0] == '.' {
+		return usagef("%s: %s is not a %s (letters, digits, '-', '.'; or an IP address)", cmd, shown(s), what)
+	}
+	return nil
 }
 
 // hintedError is a failure with advice on what to do, kept on one line.
@@ -105,27 +101,41 @@ type hintedError struct {
 func (e hintedError) Error() string { return e.err.Error() + "; " + e.hint }
 func (e hintedError) Unwrap() error { return e.err }
 
-// withHint adds the usual advice for a socket error of our commands.
-func withHint(err error, timeout time.Duration) error {
+// withHint adds the usual advice for a socket error of the command whose
+// flags are fs. A hint names only flags that command has.
+func withHint(err error, fs *flag.FlagSet) error {
 	var ce *core.Error
 	if err == nil || !errors.As(err, &ce) {
 		return err
+	}
+	has := func(name string) bool { return fs.Lookup(name) != nil }
+	timeout, _ := flagDuration(fs, "timeout")
+	raise := ""
+	if has("timeout") {
+		raise = ", or raise --timeout"
 	}
 	var de *net.DNSError
 	isDNS := errors.As(err, &de)
 	var hint string
 	switch {
+	case ce.Phase == httpget.PhaseLookupPort || ce.Phase == info.PhaseLookupPort:
+		// A service name the table does not know: a command-line mistake.
+		return usageError{hintedError{err, "give a port number, or a service name from 'socketlab services --list'"}.Error()}
+	case ce.Class == core.ClassTimeout && isDNS && has("server"):
+		hint = fmt.Sprintf("no answer within %v: is the DNS server running? check --server%s", timeout, raise)
 	case ce.Class == core.ClassTimeout && isDNS:
-		hint = fmt.Sprintf("no answer within %v: is the DNS server running? check --server, or raise --timeout", timeout)
+		hint = fmt.Sprintf("the resolver gave no answer within %v: check the name and the network%s", timeout, raise)
+	case ce.Class == core.ClassTimeout && timeout > 0:
+		hint = fmt.Sprintf("nothing within %v: check the host and port%s", timeout, raise)
 	case ce.Class == core.ClassTimeout:
-		hint = fmt.Sprintf("nothing within %v: check the host and port, or raise --timeout", timeout)
+		hint = "nothing in time: check the host and port"
 	case isDNS && de.IsNotFound && ce.Class == core.ClassHost:
 		hint = "the address has no name (no PTR record)"
-	case isDNS && de.IsNotFound:
+	case isDNS && de.IsNotFound && has("server"):
 		hint = "check the spelling of the name, or ask another server with --server"
-	case ce.Phase == "look up port":
-		hint = "give a port number, or a service name from 'socketlab services --list'"
-	case strings.Contains(err.Error(), "connection refused"):
+	case isDNS && de.IsNotFound:
+		hint = "check the spelling of the name"
+	case errors.Is(err, syscall.ECONNREFUSED):
 		hint = "is a server listening on that port?"
 	default:
 		return err
@@ -133,52 +143,59 @@ func withHint(err error, timeout time.Duration) error {
 	return hintedError{err, hint}
 }
 
-func runDNS(ctx context.Context, args []string, io stdio) error {
-	c := commands["dns"]
-	fs := newFlags(c, io)
+func parseDNS(c *command, args []string, std stdio) (action, error) {
+	fs := newFlags(c)
 	rf := addResolverFlags(fs, 5*time.Second)
 	reverse := fs.String("x", "", "reverse look-up: the names of `ADDR` (gethostbyaddr)")
-	pos, err := parseInterspersed(fs, args, io)
+	pos, err := parseArgs(fs, args, std)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	switch {
-	case *reverse != "" && len(pos) > 0:
-		return usagef("dns: give either a NAME or -x ADDR, not both")
-	case *reverse == "" && len(pos) != 1:
-		return usagef("dns: give one NAME to look up, or -x ADDR (see 'socketlab dns --help')")
+	case wasFlagGiven(fs, "x") && len(pos) > 0:
+		return nil, usagef("dns: give either a NAME or -x ADDR, not both")
+	case !wasFlagGiven(fs, "x") && len(pos) != 1:
+		return nil, usagef("dns: give one NAME to look up, or -x ADDR (see 'socketlab dns --help')")
 	}
-	cl, ctx, cancel, err := rf.client(ctx, "dns")
+	cl, err := rf.check("dns")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer cancel()
-
-	if *reverse != "" {
+	if wasFlagGiven(fs, "x") {
 		addr, err := lookup.ParseAddr(*reverse)
 		if err != nil {
-			return usagef("dns -x: %v", err)
+			return nil, usagef("dns -x: %v", err)
 		}
-		e, err := cl.HostByAddr(ctx, addr)
-		if err != nil {
-			return withHint(err, *rf.timeout)
-		}
-		fmt.Fprintf(io.Out, "gethostbyaddr(%q) via %s\n", addr.String(), resolverName(cl))
-		printHostEntry(io, e)
-		return nil
+		return func(ctx context.Context) error {
+			ctx, cancel := rf.bound(ctx)
+			defer cancel()
+			e, err := cl.HostByAddr(ctx, addr)
+			if err != nil {
+				return withHint(err, fs)
+			}
+			fmt.Fprintf(std.Out, "gethostbyaddr(%q) via %s\n", addr.String(), resolverName(cl))
+			printHostEntry(std, e)
+			return nil
+		}, nil
 	}
-
 	name := pos[0]
-	h, err := cl.Forward(ctx, name)
-	if err != nil {
-		return withHint(err, *rf.timeout)
+	if err := checkHostName("dns", "host name", strings.TrimSuffix(name, ".")); err != nil {
+		return nil, err
 	}
-	fmt.Fprintf(io.Out, "getaddrinfo(%q, None, 0, SOCK_STREAM) via %s\n", name, resolverName(cl))
-	fmt.Fprintf(io.Out, "canonical name: %s\n", h.Canonical)
-	for _, a := range h.Addrs {
-		fmt.Fprintf(io.Out, "  %-8s  SOCK_STREAM  proto 6  %s\n", lookup.Family(a), a)
-	}
-	return nil
+	return func(ctx context.Context) error {
+		ctx, cancel := rf.bound(ctx)
+		defer cancel()
+		h, err := cl.Forward(ctx, name)
+		if err != nil {
+			return withHint(err, fs)
+		}
+		fmt.Fprintf(std.Out, "getaddrinfo(%q, None, 0, SOCK_STREAM) via %s\n", name, resolverName(cl))
+		fmt.Fprintf(std.Out, "canonical name: %s\n", h.Canonical)
+		for _, a := range h.Addrs {
+			fmt.Fprintf(std.Out, "  %-8s  SOCK_STREAM  proto 6  %s\n", lookup.Family(a), a)
+		}
+		return nil
+	}, nil
 }
 
 func printHostEntry(io stdio, e *lookup.HostEntry) {
@@ -193,29 +210,35 @@ func printHostEntry(io stdio, e *lookup.HostEntry) {
 	fmt.Fprintf(io.Out, "  name:      %s\n  aliases:   %s\n  addresses: %s\n", e.Name, aliases, strings.Join(addrs, " "))
 }
 
-func runFCrDNS(ctx context.Context, args []string, io stdio) error {
-	c := commands["fcrdns"]
-	fs := newFlags(c, io)
+func parseFCrDNS(c *command, args []string, std stdio) (action, error) {
+	fs := newFlags(c)
 	rf := addResolverFlags(fs, 5*time.Second)
-	pos, err := parseInterspersed(fs, args, io)
+	pos, err := parseArgs(fs, args, std)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(pos) != 1 {
-		return usagef("fcrdns: give one IP address to check (see 'socketlab fcrdns --help')")
+		return nil, usagef("fcrdns: give one IP address to check (see 'socketlab fcrdns --help')")
 	}
 	addr, err := lookup.ParseAddr(pos[0])
 	if err != nil {
-		return usagef("fcrdns: %v", err)
+		return nil, usagef("fcrdns: %v", err)
 	}
-	cl, ctx, cancel, err := rf.client(ctx, "fcrdns")
+	cl, err := rf.check("fcrdns")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer cancel()
+	return func(ctx context.Context) error {
+		ctx, cancel := rf.bound(ctx)
+		defer cancel()
+		return fcrdns(ctx, std, cl, addr, fs)
+	}, nil
+}
+
+func fcrdns(ctx context.Context, io stdio, cl *lookup.Client, addr netip.Addr, fs *flag.FlagSet) error {
 	r, err := cl.Confirm(ctx, addr)
 	if err != nil {
-		return withHint(err, *rf.timeout)
+		return withHint(err, fs)
 	}
 	names := strings.Join(r.Names, " ")
 	if r.Outcome == lookup.NoPTR {

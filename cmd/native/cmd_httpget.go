@@ -2,65 +2,65 @@ package main
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"time"
 
 	"socketlab/core/httpget"
 )
 
-func init() {
-	register(command{
-		name:    "get",
-		args:    "[--port N | --service http] [--host-header] [--pause 10s] [-v] HOST [PATH]",
-		summary: "the textbook's HTTP/1.0 GET client: send, half-close (shutdown(1)), print the response; errors name the phase",
-		run:     runGet,
-	})
+var getCmd = &command{
+	name:    "get",
+	args:    "[--port N | --service http] [--host-header] [--pause 10s] [-v] HOST [PATH]",
+	summary: "the textbook's HTTP/1.0 GET client: send, half-close (shutdown(1)), print the response; errors name the phase",
+	parse:   parseGet,
 }
 
-func runGet(ctx context.Context, args []string, io stdio) error {
-	c := commands["get"]
-	fs := newFlags(c, io)
+func parseGet(c *command, args []string, std stdio) (action, error) {
+	fs := newFlags(c)
 	service := fs.String("service", "http", "connect to the port of this service `NAME` (getservbyname over tcp)")
 	port := fs.String("port", "", "connect to port `N` instead of a service's port")
 	hostHeader := fs.Bool("host-header", false, "add a Host header (the textbook's request has none; name-based virtual hosts need it)")
-	pause := fs.Duration("pause", 0, "wait this `duration` between connect and send, like the textbook's sleep(10): stop the server meanwhile and see which phase fails")
+	pause := durationFlag(fs, "pause", 0, 0, time.Hour, "",
+		"wait this `duration` between connect and send, like the textbook's sleep(10): stop the server meanwhile and see which phase fails")
 	verbose := fs.Bool("v", false, "print each step (connected, sent, shut down, received) to stderr")
 	rf := addResolverFlags(fs, 30*time.Second)
-	pos, err := parseInterspersed(fs, args, io)
+	pos, err := parseArgs(fs, args, std)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(pos) < 1 || len(pos) > 2 {
-		return usagef("get: give HOST and optionally PATH (see 'socketlab get --help')")
+		return nil, usagef("get: give HOST and optionally PATH (see 'socketlab get --help')")
+	}
+	if err := checkHostName("get", "host name", pos[0]); err != nil {
+		return nil, err
 	}
 	path := "/"
 	if len(pos) == 2 {
 		path = pos[1]
 	}
 	if path == "" || path[0] != '/' {
-		return usagef("get: PATH %q must start with /", path)
+		return nil, usagef("get: PATH %s must start with /", strconv.Quote(path))
 	}
-	if *pause < 0 {
-		return usagef("get: --pause must not be negative")
+	if strings.ContainsAny(path, " \t\r\n") || len(path) > 4096 {
+		return nil, usagef("get: PATH %s: at most 4096 bytes without spaces or line breaks (write %%20 for a space)", shown(path))
 	}
-	target := *service
-	if wasFlagGiven(fs, "port") && wasFlagGiven(fs, "service") {
-		return usagef("get: give --port or --service, not both")
-	}
-	if *port != "" {
-		if !isPortNumber(*port) {
-			return usagef("get: --port %q: give a number from 0 to 65535 (or a name with --service)", *port)
-		}
-		target = *port
-	}
-	cl, ctx, cancel, err := rf.client(ctx, "get")
+	target, err := portTarget(fs, *service, *port)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer cancel()
-	client := &httpget.Client{Resolver: cl.Resolver, HostHeader: *hostHeader, Pause: *pause}
-	if *verbose {
-		client.Log = io.Err
+	cl, err := rf.check("get")
+	if err != nil {
+		return nil, err
 	}
-	_, err = client.Get(ctx, io.Out, pos[0], target, path)
-	return withHint(cl.NameServer(err), *rf.timeout)
+	return func(ctx context.Context) error {
+		ctx, cancel := rf.bound(ctx)
+		defer cancel()
+		client := &httpget.Client{Resolver: cl.Resolver, HostHeader: *hostHeader, Pause: *pause}
+		if *verbose {
+			client.Log = std.Err
+		}
+		_, err := client.Get(ctx, std.Out, pos[0], target, path)
+		return withHint(cl.NameServer(err), fs)
+	}, nil
 }

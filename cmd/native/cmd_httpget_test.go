@@ -84,7 +84,7 @@ func TestGetCLIErrors(t *testing.T) {
 		code   int
 		stderr string
 	}{
-		{[]string{"get", "--service", "nosuchservice", "127.0.0.1"}, 1,
+		{[]string{"get", "--service", "nosuchservice", "127.0.0.1"}, 2,
 			"socketlab: look up port nosuchservice: service \"nosuchservice\"/tcp not found in "},
 		{[]string{"get", "--server", srv.Addr, "nosuch.example.test."}, 1,
 			"socketlab: look up address nosuch.example.test.: lookup nosuch.example.test. on " + srv.Addr + ": no such host [socket.gaierror]; check the spelling of the name"},
@@ -96,7 +96,7 @@ func TestGetCLIErrors(t *testing.T) {
 		{[]string{"get"}, 2, "socketlab: get: give HOST and optionally PATH (see 'socketlab get --help')\n"},
 		{[]string{"get", "h", "index.html"}, 2, "socketlab: get: PATH \"index.html\" must start with /\n"},
 		{[]string{"get", "--port", "99999", "h"}, 2, "socketlab: get: --port \"99999\": give a number from 0 to 65535 (or a name with --service)\n"},
-		{[]string{"get", "--pause", "-1s", "h"}, 2, "socketlab: get: --pause must not be negative\n"},
+		{[]string{"get", "--pause", "-1s", "h"}, 2, "socketlab: get: --pause -1s: out of range 0s to 1h (see 'socketlab get --help')\n"},
 	} {
 		_, stderr, code := runCLI(t, context.Background(), "", c.args...)
 		if code != c.code || !strings.HasPrefix(stderr, c.stderr) || strings.Count(stderr, "\n") != 1 {

@@ -3,58 +3,79 @@ package main
 import (
 	"context"
 	"flag"
+	"strconv"
 	"time"
 
 	"socketlab/core/info"
 )
 
-func init() {
-	register(command{
-		name:    "info",
-		args:    "[--service http | --port N] [--server HOST:PORT] [--timeout 10s] HOST",
-		summary: "the information example: connect to HOST by name, print getsockname and getpeername",
-		run:     runInfo,
-	})
+var infoCmd = &command{
+	name:    "info",
+	args:    "[--service http | --port N] [--server HOST:PORT] [--timeout 10s] HOST",
+	summary: "the information example: connect to HOST by name, print getsockname and getpeername",
+	parse:   parseInfo,
 }
 
-func runInfo(ctx context.Context, args []string, io stdio) error {
-	c := commands["info"]
-	fs := newFlags(c, io)
+func parseInfo(c *command, args []string, std stdio) (action, error) {
+	fs := newFlags(c)
 	service := fs.String("service", "http", "connect to the port of this service `NAME`, looked up over tcp")
 	port := fs.String("port", "", "connect to port `N` instead of a service's port")
 	rf := addResolverFlags(fs, 10*time.Second)
-	pos, err := parseInterspersed(fs, args, io)
+	pos, err := parseArgs(fs, args, std)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(pos) != 1 {
-		return usagef("info: give one HOST to connect to (see 'socketlab info --help')")
+		return nil, usagef("info: give one HOST to connect to (see 'socketlab info --help')")
 	}
-	target := *service
-	if wasFlagGiven(fs, "port") && wasFlagGiven(fs, "service") {
-		return usagef("info: give --port or --service, not both")
+	if err := checkHostName("info", "host name", pos[0]); err != nil {
+		return nil, err
 	}
-	if *port != "" {
-		if !isPortNumber(*port) {
-			return usagef("info: --port %q: give a number from 0 to 65535 (or a name with --service)", *port)
-		}
-		target = *port
-	}
-	cl, ctx, cancel, err := rf.client(ctx, "info")
+	target, err := portTarget(fs, *service, *port)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer cancel()
-	client := &info.Client{Resolver: cl.Resolver}
-	_, err = client.Run(ctx, io.Out, pos[0], target)
-	return withHint(cl.NameServer(err), *rf.timeout)
+	cl, err := rf.check("info")
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) error {
+		ctx, cancel := rf.bound(ctx)
+		defer cancel()
+		client := &info.Client{Resolver: cl.Resolver}
+		_, err := client.Run(ctx, std.Out, pos[0], target)
+		return withHint(cl.NameServer(err), fs)
+	}, nil
 }
 
-// flagSet reports whether the flag name was given on the command line.
-func wasFlagGiven(fs *flag.FlagSet, name string) bool {
-	set := false
-	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
-	return set
+// portTarget is the port --port or --service asks for.
+func portTarget(fs *flag.FlagSet, service, port string) (string, error) {
+	if wasFlagGiven(fs, "port") && wasFlagGiven(fs, "service") {
+		return "", usagef("%s: give --port or --service, not both", fs.Name())
+	}
+	if wasFlagGiven(fs, "port") {
+		if !isPortNumber(port) {
+			return "", usagef("%s: --port %s: give a number from 0 to 65535 (or a name with --service)", fs.Name(), strconv.Quote(port))
+		}
+		return port, nil
+	}
+	if !isServiceName(service) {
+		return "", usagef("%s: --service %s: a service name is letters, digits and '-', such as http (or give --port N)", fs.Name(), shown(service))
+	}
+	return service, nil
+}
+
+// isServiceName reports whether s could name a service in /etc/services.
+func isServiceName(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '+') {
+			return false
+		}
+	}
+	return true
 }
 
 // isPortNumber reports whether s is a decimal port number.

@@ -50,7 +50,7 @@ $`, addr.Port, addr.Port))
 		code           int
 		stdout, stderr string
 	}{
-		{[]string{"info", "--service", "nosuchservice", "127.0.0.1"}, 1,
+		{[]string{"info", "--service", "nosuchservice", "127.0.0.1"}, 2,
 			"Creating socket... done.\nLooking up port number... failed.\n",
 			"socketlab: look up port nosuchservice: service \"nosuchservice\"/tcp not found in "},
 		{[]string{"info", "--server", srv.Addr, "--port", "80", "nosuch.example.test."}, 1,

@@ -11,46 +11,37 @@ import (
 	"socketlab/core/loadgen"
 )
 
-func init() {
-	register(command{
-		name:    "loadgen",
-		args:    "HOST:PORT [--conns 8] [--requests N] [--duration 5s] [--new-conn] [--proto timestamp|echo|any]",
-		summary: "load a request/reply server (the timestamp servers by default): req/s and latency p50/p99, bounded in count and time",
-		run:     runLoadgen,
-	})
+var loadgenCmd = &command{
+	name:    "loadgen",
+	args:    "HOST:PORT [--conns 8] [--requests N] [--duration 5s] [--new-conn] [--proto timestamp|echo|any]",
+	summary: "load a request/reply server (the timestamp servers by default): req/s and latency p50/p99, bounded in count and time",
+	parse:   parseLoadgen,
 }
 
-func runLoadgen(ctx context.Context, args []string, io stdio) error {
-	c := commands["loadgen"]
-	fs := newFlags(c, io)
-	conns := fs.Int("conns", loadgen.DefaultConns, "`N` clients at once, each on its own persistent connection (or, with --new-conn, opening one per request)")
-	requests := fs.Int("requests", 100_000, "stop after `N` requests in all")
-	duration := fs.Duration("duration", loadgen.DefaultDuration, "stop after this `duration` (whichever bound comes first)")
+func parseLoadgen(c *command, args []string, std stdio) (action, error) {
+	fs := newFlags(c)
+	conns := intFlag(fs, "conns", loadgen.DefaultConns, 1, 10_000, "`N` clients at once, each on its own persistent connection (or, with --new-conn, opening one per request)")
+	requests := intFlag(fs, "requests", 100_000, 1, 100_000_000, "stop after `N` requests in all")
+	duration := durationFlag(fs, "duration", loadgen.DefaultDuration, time.Millisecond, time.Hour, "", "stop after this `duration` (whichever bound comes first)")
 	newConn := fs.Bool("new-conn", false, "open a new connection for every request (latency then includes the connect)")
 	rst := fs.Bool("rst", false, "with --new-conn: close with RST (SO_LINGER 0) so the client's ports skip TIME_WAIT")
 	payload := fs.String("payload", "hello", "the request `TEXT`, sent without a newline")
 	proto := fs.String("proto", "timestamp", "what a reply is: timestamp ('[ctime] ' + request, checked), echo (the request, checked) or any (whatever one read returns)")
-	pos, err := parseInterspersed(fs, args, io)
+	pos, err := parseArgs(fs, args, std)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	switch {
 	case len(pos) != 1:
-		return usagef("loadgen: want one HOST:PORT, e.g. socketlab loadgen 127.0.0.1:21567 --conns 64")
-	case *conns < 1 || *conns > 10_000:
-		return usagef("loadgen: --conns must be 1 to 10000, not %d", *conns)
-	case *requests < 1:
-		return usagef("loadgen: --requests must be at least 1, not %d", *requests)
-	case *duration <= 0 || *duration > time.Hour:
-		return usagef("loadgen: --duration must be positive and at most 1h, not %v", *duration)
+		return nil, usagef("loadgen: want one HOST:PORT, e.g. socketlab loadgen 127.0.0.1:21567 --conns 64")
 	case *payload == "" || len(*payload) > core.BufSize:
-		return usagef("loadgen: --payload must be 1 to %d bytes (one recv of the textbook server)", core.BufSize)
+		return nil, usagef("loadgen: --payload must be 1 to %d bytes (one recv of the textbook server)", core.BufSize)
 	case *rst && !*newConn:
-		return usagef("loadgen: --rst only applies with --new-conn")
+		return nil, usagef("loadgen: --rst only applies with --new-conn")
 	}
 	addr := pos[0]
 	if err := core.CheckHostPort(addr); err != nil {
-		return usagef("loadgen: %v", err)
+		return nil, usagef("loadgen: %v", err)
 	}
 	cfg := loadgen.Config{
 		Addr:     addr,
@@ -69,25 +60,29 @@ func runLoadgen(ctx context.Context, args []string, io stdio) error {
 		cfg.ReplyLen, cfg.Check = len(*payload), loadgen.CheckEcho
 	case "any":
 	default:
-		return usagef("loadgen: --proto must be timestamp, echo or any, not %q", *proto)
+		return nil, usagef("loadgen: --proto must be timestamp, echo or any, not %q", *proto)
 	}
-
-	how := "persistent connections"
-	switch {
-	case *newConn && *conns == 1:
-		how = "client, a new connection per request"
-	case *newConn:
-		how = "clients, a new connection per request"
-	case *conns == 1:
-		how = "persistent connection"
-	}
-	fmt.Fprintf(io.Out, "loadgen: %d %s to %s, %q → %s replies, for %v or %d requests\n",
-		*conns, how, addr, *payload, *proto, *duration, *requests)
-	res, err := loadgen.Run(ctx, cfg)
-	if res != nil {
-		printLoadResult(io, res)
-	}
-	return err
+	return func(ctx context.Context) error {
+		if err := checkPortName(ctx, fs, "tcp", addr, ""); err != nil {
+			return err
+		}
+		how := "persistent connections"
+		switch {
+		case *newConn && *conns == 1:
+			how = "client, a new connection per request"
+		case *newConn:
+			how = "clients, a new connection per request"
+		case *conns == 1:
+			how = "persistent connection"
+		}
+		fmt.Fprintf(std.Out, "loadgen: %d %s to %s, %q → %s replies, for %v or %d requests\n",
+			*conns, how, addr, *payload, *proto, *duration, *requests)
+		res, err := loadgen.Run(ctx, cfg)
+		if res != nil {
+			printLoadResult(std, res)
+		}
+		return err
+	}, nil
 }
 
 func printLoadResult(io stdio, res *loadgen.Result) {

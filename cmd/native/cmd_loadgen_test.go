@@ -77,8 +77,8 @@ func TestLoadgenCLIFailures(t *testing.T) {
 	}{
 		{nil, "socketlab: loadgen: want one HOST:PORT, e.g. socketlab loadgen 127.0.0.1:21567 --conns 64\n"},
 		{[]string{"localhost"}, "socketlab: loadgen: parse address \"localhost\": missing port; write HOST:PORT, e.g. localhost:21567 [socket.gaierror]\n"},
-		{[]string{addr, "--conns", "0"}, "socketlab: loadgen: --conns must be 1 to 10000, not 0\n"},
-		{[]string{addr, "--duration", "-1s"}, "socketlab: loadgen: --duration must be positive and at most 1h, not -1s\n"},
+		{[]string{addr, "--conns", "0"}, "socketlab: loadgen: --conns 0: out of range 1 to 10000 (see 'socketlab loadgen --help')\n"},
+		{[]string{addr, "--duration", "-1s"}, "socketlab: loadgen: --duration -1s: out of range 1ms to 1h (see 'socketlab loadgen --help')\n"},
 		{[]string{addr, "--rst"}, "socketlab: loadgen: --rst only applies with --new-conn\n"},
 		{[]string{addr, "--proto", "http"}, "socketlab: loadgen: --proto must be timestamp, echo or any, not \"http\"\n"},
 	} {

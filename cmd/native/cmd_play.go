@@ -5,8 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image/jpeg"
+	"image/png"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -14,13 +17,11 @@ import (
 	"socketlab/sim/view"
 )
 
-func init() {
-	register(command{
-		name:    "play",
-		args:    "[--scenario NAME|FILE] [--seed N] [--lang en|zh] [--projector] [--select ID] [--whatif ACTION:ID] [--screenshot FILE --at T [--size WxH]]",
-		summary: "open the visual playground: topology, ladder diagram and captions on one time cursor",
-		run:     runPlay,
-	})
+var playCmd = &command{
+	name:    "play",
+	args:    "[--scenario NAME|FILE] [--seed N] [--lang en|zh] [--projector] [--select ID] [--whatif ACTION:ID] [--screenshot FILE.png|FILE.jpg --at T [--size WxH]]",
+	summary: "open the visual playground: topology, ladder diagram and captions on one time cursor",
+	parse:   parsePlay,
 }
 
 // playConfig is the parsed command line of play.
@@ -43,52 +44,72 @@ type whatIfArg struct {
 	packet uint64
 }
 
-func parsePlay(c command, args []string, io stdio) (*playConfig, error) {
-	fs := newFlags(c, io)
-	scenario := fs.String("scenario", "handshake", "a preset name (see the picker, key P) or a scenario JSON file")
-	seed := fs.String("seed", "", "the random seed (default: the scenario's own)")
-	lang := fs.String("lang", "en", "caption language: en or zh")
+// maxWhatIfs bounds --whatif: each one re-simulates the run.
+const maxWhatIfs = 100
+
+func parsePlay(c *command, args []string, std stdio) (action, error) {
+	cfg, err := parsePlayConfig(c, args, std)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) error { return runPlay(ctx, std, cfg) }, nil
+}
+
+func parsePlayConfig(c *command, args []string, std stdio) (*playConfig, error) {
+	fs := newFlags(c)
+	scenario := fs.String("scenario", "handshake", "a preset `name` (see the picker, key P) or a scenario JSON file")
+	seed := fs.String("seed", "", "the random `seed` (default: the scenario's own)")
+	lang := fs.String("lang", "en", "caption `language`: en or zh")
 	projector := fs.Bool("projector", false, "classroom mode: large type, high contrast, thick lines")
-	shot := fs.String("screenshot", "", "write the frame at --at to this PNG file and exit")
-	at := fs.String("at", "0s", "with --screenshot: the virtual time to show, e.g. 1.5s or 25ms")
-	size := fs.String("size", "1280x800", "window or screenshot size WxH in pixels")
-	save := fs.String("save", "", "where Ctrl+S writes the scenario with its what-ifs (default: NAME-whatif.json)")
-	sel := fs.Uint64("select", 0, "select packet ID (as shown in the inspector) at start")
+	shot := fs.String("screenshot", "", "write the frame at --at to this `FILE` (.png, or .jpg/.jpeg) and exit")
+	at := durationFlag(fs, "at", 0, 0, 24*time.Hour, "", "with --screenshot: the virtual `time` to show, e.g. 1.5s or 25ms; at most the run's end")
+	size := fs.String("size", "1280x800", "window or screenshot size `WxH` in pixels")
+	save := fs.String("save", "", "where Ctrl+S writes the scenario with its what-ifs (`FILE`; default: NAME-whatif.json)")
+	sel := fs.Uint64("select", 0, "select packet `ID` (as shown in the inspector) at start")
 	var whatIfs []whatIfArg
-	fs.Func("whatif", "ACTION:PACKET, e.g. drop:3 — apply a what-if (drop, delay, duplicate) at start; repeatable", func(v string) error {
+	fs.Func("whatif", "`ACTION:PACKET`, e.g. drop:3 — apply a what-if (drop, delay, duplicate) at start; repeatable", func(v string) error {
 		act, id, ok := strings.Cut(v, ":")
 		n, err := strconv.ParseUint(id, 10, 64)
 		if !ok || err != nil || (act != "drop" && act != "delay" && act != "duplicate") {
 			return fmt.Errorf("want drop:ID, delay:ID or duplicate:ID")
 		}
+		if len(whatIfs) == maxWhatIfs {
+			return fmt.Errorf("at most %d what-ifs", maxWhatIfs)
+		}
 		whatIfs = append(whatIfs, whatIfArg{act, n})
 		return nil
 	})
-	if err := parseFlags(fs, args, io); err != nil {
+	pos, err := parseArgs(fs, args, std)
+	if err != nil {
 		return nil, err
 	}
-	if fs.NArg() > 0 {
-		return nil, usagef("play: unexpected argument %q (use --scenario)", fs.Arg(0))
+	if len(pos) > 0 {
+		return nil, usagef("play: unexpected argument %s (use --scenario)", strconv.Quote(pos[0]))
 	}
-	cfg := &playConfig{lang: *lang, projector: *projector, shot: *shot, savePath: *save, scenarioIn: *scenario, sel: *sel, whatIfs: whatIfs}
+	cfg := &playConfig{lang: *lang, projector: *projector, shot: *shot, savePath: *save, scenarioIn: *scenario, sel: *sel, whatIfs: whatIfs, at: *at}
 	if cfg.lang != "en" && cfg.lang != "zh" {
-		return nil, usagef("play: --lang %q: want en or zh", *lang)
+		return nil, usagef("play: --lang %s: want en or zh", strconv.Quote(*lang))
 	}
 	if *seed != "" {
 		n, err := strconv.ParseUint(*seed, 10, 64)
 		if err != nil {
-			return nil, usagef("play: --seed %q: want a non-negative integer", *seed)
+			return nil, usagef("play: --seed %s: want a non-negative integer", strconv.Quote(*seed))
 		}
 		cfg.req.Seed, cfg.req.HasSeed = n, true
 	}
-	d, err := time.ParseDuration(*at)
-	if err != nil || d < 0 {
-		return nil, usagef("play: --at %q: want a duration such as 1.5s or 25ms", *at)
+	if wasFlagGiven(fs, "at") && *shot == "" {
+		return nil, usagef("play: --at applies to --screenshot (the window starts at 0 and has a timeline)")
 	}
-	cfg.at = d
+	if *shot != "" {
+		switch strings.ToLower(filepath.Ext(*shot)) {
+		case ".png", ".jpg", ".jpeg":
+		default:
+			return nil, usagef("play: --screenshot %s: name a .png or .jpg file", shown(*shot))
+		}
+	}
 	w, h, ok := parseSize(*size)
 	if !ok {
-		return nil, usagef("play: --size %q: want WxH, e.g. 1280x800 (each 200..8192)", *size)
+		return nil, usagef("play: --size %s: want WxH, e.g. 1280x800 (each 200..8192)", strconv.Quote(*size))
 	}
 	cfg.w, cfg.h = w, h
 	if *scenario == "" {
@@ -96,15 +117,6 @@ func parsePlay(c command, args []string, io stdio) (*playConfig, error) {
 	}
 	if isPreset(*scenario) {
 		cfg.req.Preset = *scenario
-	} else {
-		doc, err := os.ReadFile(*scenario)
-		if err != nil {
-			if errors.Is(err, os.ErrNotExist) && !strings.ContainsAny(*scenario, "./\\") {
-				return nil, usagef("play: no preset or file %q (presets: %s)", *scenario, playPresetNames())
-			}
-			return nil, fmt.Errorf("play: read scenario: %w", err)
-		}
-		cfg.req.Doc, cfg.req.DocName = doc, filepath.Base(*scenario)
 	}
 	return cfg, nil
 }
@@ -139,11 +151,16 @@ func parseSize(s string) (w, h int, ok bool) {
 	return w, h, true
 }
 
-func runPlay(ctx context.Context, args []string, io stdio) error {
-	c := commands["play"]
-	cfg, err := parsePlay(c, args, io)
-	if err != nil {
-		return err
+func runPlay(ctx context.Context, std stdio, cfg *playConfig) error {
+	if cfg.req.Preset == "" {
+		doc, err := os.ReadFile(cfg.scenarioIn)
+		if errors.Is(err, os.ErrNotExist) && !strings.ContainsAny(cfg.scenarioIn, "./\\") {
+			return usagef("play: no preset or file %s (presets: %s)", strconv.Quote(cfg.scenarioIn), playPresetNames())
+		}
+		if err != nil {
+			return fmt.Errorf("play: read scenario: %w", err)
+		}
+		cfg.req.Doc, cfg.req.DocName = doc, filepath.Base(cfg.scenarioIn)
 	}
 	name := strings.TrimSuffix(filepath.Base(cfg.scenarioIn), ".json")
 	savePath := cfg.savePath
@@ -172,13 +189,61 @@ func runPlay(ctx context.Context, args []string, io stdio) error {
 	if cfg.shot == "" {
 		return view.Run(ctx, a, cfg.w, cfg.h, nil)
 	}
+	if cfg.at > a.M.End {
+		return usagef("play: --at %v is past the end of the run: %s ends at %v", durationText(cfg.at), name, a.M.End)
+	}
 	var png bytes.Buffer
 	if err := view.Run(ctx, a, cfg.w, cfg.h, &view.Shot{At: cfg.at, Width: cfg.w, Height: cfg.h, W: &png}); err != nil {
 		return err
 	}
-	if err := os.WriteFile(cfg.shot, png.Bytes(), 0o644); err != nil {
+	out := png.Bytes()
+	if ext := strings.ToLower(filepath.Ext(cfg.shot)); ext == ".jpg" || ext == ".jpeg" {
+		if out, err = pngToJPEG(out); err != nil {
+			return fmt.Errorf("play: %w", err)
+		}
+	}
+	if err := os.WriteFile(cfg.shot, out, 0o644); err != nil {
 		return fmt.Errorf("play: %w", err)
 	}
-	fmt.Fprintf(io.Out, "wrote %s (%dx%d, %s at %s)\n", cfg.shot, cfg.w, cfg.h, name, cfg.at)
+	fmt.Fprintf(std.Out, "wrote %s (%dx%d, %s at %s)\n", cfg.shot, cfg.w, cfg.h, name, cfg.at)
+	return nil
+}
+
+// pngToJPEG re-encodes a PNG picture as JPEG.
+func pngToJPEG(b []byte) ([]byte, error) {
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("screenshot: %w", err)
+	}
+	var out bytes.Buffer
+	if err := jpeg.Encode(&out, img, &jpeg.Options{Quality: 92}); err != nil {
+		return nil, fmt.Errorf("screenshot: %w", err)
+	}
+	return out.Bytes(), nil
+}
+
+// haveDisplay reports whether a window could open: on Linux and the BSDs
+// only with an X or Wayland display.
+func haveDisplay() bool {
+	switch runtime.GOOS {
+	case "darwin", "windows", "ios", "android", "js":
+		return true
+	}
+	return os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != ""
+}
+
+// runDefault is socketlab without arguments: the playground window, or,
+// with no display to open it on, the list of commands and what to do.
+func runDefault(ctx context.Context, std stdio) error {
+	if haveDisplay() {
+		err := runCommand(ctx, playCmd, nil, std)
+		if !errors.Is(err, view.ErrNoWindowSystem) {
+			return err
+		}
+	}
+	printOverview(std.Out)
+	fmt.Fprintln(std.Out)
+	fmt.Fprintln(std.Out, "There is no display here for the playground window (socketlab play): set DISPLAY, or run it under xvfb-run.")
+	fmt.Fprintln(std.Out, "Every other command works without one; try 'socketlab demo' or 'socketlab sim --scenario handshake --ladder'.")
 	return nil
 }

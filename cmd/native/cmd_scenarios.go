@@ -7,44 +7,46 @@ import (
 	"socketlab/sim"
 )
 
-func init() {
-	register(command{
-		name:    "scenarios",
-		args:    "[NAME]",
-		summary: "list the simulator's built-in scenarios; with NAME, print that scenario's JSON (a template for your own)",
-		run:     runScenarios,
-	})
+var scenariosCmd = &command{
+	name:    "scenarios",
+	args:    "[NAME]",
+	summary: "list the simulator's built-in scenarios; with NAME, print that scenario's JSON (a template for your own)",
+	parse:   parseScenarios,
 }
 
-func runScenarios(_ context.Context, args []string, std stdio) error {
-	c := commands["scenarios"]
-	fs := newFlags(c, std)
-	if err := parseFlags(fs, args, std); err != nil {
-		return err
+func parseScenarios(c *command, args []string, std stdio) (action, error) {
+	fs := newFlags(c)
+	pos, err := parseArgs(fs, args, std)
+	if err != nil {
+		return nil, err
 	}
-	switch fs.NArg() {
+	switch len(pos) {
 	case 0:
-		width := 0
-		for _, p := range sim.Presets() {
-			width = max(width, len(p.Name))
-		}
-		for _, p := range sim.Presets() {
-			fmt.Fprintf(std.Out, "%-*s  %s\n", width, p.Name, p.Summary)
-		}
-		fmt.Fprintln(std.Out, "\nRun one with 'socketlab sim --scenario NAME --ladder'; 'socketlab scenarios NAME' prints its JSON.")
-		return nil
+		return func(context.Context) error {
+			width := 0
+			for _, p := range sim.Presets() {
+				width = max(width, len(p.Name))
+			}
+			for _, p := range sim.Presets() {
+				fmt.Fprintf(std.Out, "%-*s  %s\n", width, p.Name, p.Summary)
+			}
+			fmt.Fprintln(std.Out, "\nRun one with 'socketlab sim --scenario NAME --ladder'; 'socketlab scenarios NAME' prints its JSON.")
+			return nil
+		}, nil
 	case 1:
-		sc, err := sim.LoadPreset(fs.Arg(0))
+		sc, err := sim.LoadPreset(pos[0])
 		if err != nil {
-			return usagef("scenarios: %v", err)
+			return nil, usagef("scenarios: %v", err)
 		}
-		b, err := sc.Encode()
-		if err != nil {
+		return func(context.Context) error {
+			b, err := sc.Encode()
+			if err != nil {
+				return err
+			}
+			_, err = std.Out.Write(b)
 			return err
-		}
-		_, err = std.Out.Write(b)
-		return err
+		}, nil
 	default:
-		return usagef("scenarios: want at most one scenario name, got %d arguments", fs.NArg())
+		return nil, usagef("scenarios: want at most one scenario name, got %d arguments", len(pos))
 	}
 }

@@ -3,68 +3,113 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 
 	"socketlab/core/services"
 )
 
-func init() {
-	register(command{
-		name:    "services",
-		args:    "[--file PATH] [--list] NAME[/PROTO] | PORT[/PROTO] ...",
-		summary: "getservbyname / getservbyport: a service's port, or a port's service (/etc/services or a built-in table)",
-		run:     runServices,
-	})
+var servicesCmd = &command{
+	name:    "services",
+	args:    "[--file PATH] [--list] NAME[/PROTO] | PORT[/PROTO] ...",
+	summary: "getservbyname / getservbyport: a service's port, or a port's service (/etc/services or a built-in table)",
+	parse:   parseServices,
 }
 
-func runServices(ctx context.Context, args []string, io stdio) error {
-	c := commands["services"]
-	fs := newFlags(c, io)
+// servicesQuery is one NAME[/PROTO] or PORT[/PROTO] argument.
+type servicesQuery struct {
+	arg, key, proto string
+	port            int // -1 for a name
+}
+
+func parseServices(c *command, args []string, std stdio) (action, error) {
+	fs := newFlags(c)
 	file := fs.String("file", "", "read the service table from `PATH` (default "+services.ServicesFile+", or the built-in table if it is missing)")
 	builtIn := fs.Bool("builtin", false, "use the built-in table even if "+services.ServicesFile+" exists")
 	list := fs.Bool("list", false, "print every entry of the table")
-	pos, err := parseInterspersed(fs, args, io)
+	pos, err := parseArgs(fs, args, std)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if len(pos) == 0 && !*list {
-		return usagef("services: give a service like http/tcp or a port like 80/tcp, or --list")
-	}
-	tab := services.Default()
 	switch {
-	case *file != "" && *builtIn:
-		return usagef("services: give --file or --builtin, not both")
-	case *file != "":
-		if tab, err = services.Load(*file); err != nil {
-			return fmt.Errorf("services: %w", err)
-		}
-	case *builtIn:
-		tab = services.BuiltInTable()
+	case len(pos) == 0 && !*list:
+		return nil, usagef("services: give a service like http/tcp or a port like 80/tcp, or --list")
+	case wasFlagGiven(fs, "file") && *builtIn:
+		return nil, usagef("services: give --file or --builtin, not both")
+	case wasFlagGiven(fs, "file") && *file == "":
+		return nil, usagef("services: --file is empty; give the path of a services file")
 	}
 	// Check every argument before printing anything.
-	type query struct {
-		arg, key, proto string
-		port            int // -1 for a name
-	}
-	qs := make([]query, 0, len(pos))
+	qs := make([]servicesQuery, 0, len(pos))
 	for _, arg := range pos {
-		key, proto, _ := strings.Cut(arg, "/")
-		q := query{arg: arg, key: key, proto: proto, port: -1}
-		switch {
-		case key == "":
-			return usagef("services: %q: give a name or a port before the /", arg)
-		case key[0] >= '0' && key[0] <= '9':
-			port, err := strconv.Atoi(key)
-			if err != nil || port > 65535 {
-				return usagef("services: %q: a port is a number from 0 to 65535", arg)
-			}
-			q.port = port
+		q, err := parseServicesQuery(arg)
+		if err != nil {
+			return nil, err
 		}
 		qs = append(qs, q)
 	}
+	return func(ctx context.Context) error {
+		tab, err := servicesTable(*file, *builtIn)
+		if err != nil {
+			return err
+		}
+		return lookUpServices(std, tab, *list, qs)
+	}, nil
+}
+
+// parseServicesQuery checks one argument: NAME, NAME/PROTO, PORT or PORT/PROTO.
+func parseServicesQuery(arg string) (servicesQuery, error) {
+	key, proto, _ := strings.Cut(arg, "/")
+	q := servicesQuery{arg: arg, key: key, proto: proto, port: -1}
+	switch {
+	case key == "":
+		return q, usagef("services: %q: give a name or a port before the /", arg)
+	case strings.Contains(proto, "/"):
+		return q, usagef("services: %q: want NAME/PROTO or PORT/PROTO with one /, e.g. http/tcp", arg)
+	case strings.Contains(arg, "/") && !isServiceName(proto):
+		return q, usagef("services: %q: the protocol after the / is a name such as tcp or udp", arg)
+	case key[0] == '-' || key[0] == '+' || key[0] >= '0' && key[0] <= '9':
+		port, err := strconv.Atoi(key)
+		if err != nil || port < 0 || port > 65535 {
+			return q, usagef("services: %q: a port is a number from 0 to 65535", arg)
+		}
+		q.port = port
+	case !isServiceName(key):
+		return q, usagef("services: %q: a service name is letters, digits and '-', such as http", arg)
+	}
+	return q, nil
+}
+
+// servicesTable loads the table the flags ask for. A file that holds no
+// service entry at all is refused: it is not a services file.
+func servicesTable(file string, builtIn bool) (*services.Table, error) {
+	switch {
+	case builtIn:
+		return services.BuiltInTable(), nil
+	case file == "":
+		return services.Default(), nil
+	}
+	st, err := os.Stat(file)
+	if err != nil {
+		return nil, fmt.Errorf("services: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("services: --file %s is not a regular file", file)
+	}
+	tab, err := services.Load(file)
+	if err != nil {
+		return nil, fmt.Errorf("services: %w", err)
+	}
+	if tab.Len() == 0 {
+		return nil, fmt.Errorf("services: --file %s has no service entries (lines like \"http 80/tcp www\"): is it a services file?", file)
+	}
+	return tab, nil
+}
+
+func lookUpServices(io stdio, tab *services.Table, list bool, qs []servicesQuery) error {
 	fmt.Fprintf(io.Out, "table: %s (%d services)\n", tab.Source, tab.Len())
-	if *list {
+	if list {
 		for _, s := range tab.All() {
 			fmt.Fprintln(io.Out, entryText(s))
 		}

@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,98 +18,115 @@ import (
 	"socketlab/sim/trace/pcap"
 )
 
-func init() {
-	register(command{
-		name: "sim",
-		args: "--scenario NAME|FILE [--seed N] [--loss P] [--delay D] [--jitter D] [--dup P] [--reorder P] " +
-			"[--bandwidth BPS] [--until D] [--ladder [--lang en|zh] [--absolute] [--routers] [--timers]] [--jsonl FILE] [--pcap FILE]",
-		summary: "run the deterministic packet-flow simulator on a preset or scenario file and print a ladder, JSON lines, pcap or a summary",
-		run:     runSim,
-	})
+var simCmd = &command{
+	name: "sim",
+	args: "--scenario NAME|FILE [--seed N] [--loss P] [--delay D] [--jitter D] [--dup P] [--reorder P] " +
+		"[--bandwidth BPS] [--until D] [--ladder [--lang en|zh] [--absolute] [--routers] [--timers] [--width N]] [--jsonl FILE] [--pcap FILE]",
+	summary: "run the deterministic packet-flow simulator on a preset or scenario file and print a ladder, JSON lines, pcap or a summary",
+	parse:   parseSim,
 }
 
-func runSim(ctx context.Context, args []string, std stdio) error {
-	c := commands["sim"]
-	fs := newFlags(c, std)
+// simConfig is a checked sim command line.
+type simConfig struct {
+	scenario        string
+	override        sim.Override
+	until           time.Duration // 0: the scenario's duration
+	ladder          bool
+	ladderOpts      trace.LadderOptions
+	lang            caption.Lang
+	hasLang         bool
+	jsonl, pcapFile string
+}
+
+func parseSim(c *command, args []string, std stdio) (action, error) {
+	fs := newFlags(c)
 	name := fs.String("scenario", "", "a built-in scenario `NAME` (see 'socketlab scenarios') or a scenario JSON file")
 	seed := fs.Uint64("seed", 0, "seed for every random draw (default: the scenario's)")
-	loss := fs.Float64("loss", 0, "loss `probability` on every link direction, 0-1")
-	delay := fs.Duration("delay", 0, "one-way propagation delay of every link direction")
-	jitter := fs.Duration("jitter", 0, "extra random delay in [0, D) on every link direction")
-	dup := fs.Float64("dup", 0, "duplication `probability` on every link direction, 0-1")
-	reorder := fs.Float64("reorder", 0, "`probability` that a packet is held back (by the scenario's reorder_by, else one link delay)")
-	bandwidth := fs.Int64("bandwidth", 0, "bandwidth of every link direction in bits per second (`BPS`; 0 = unlimited)")
-	until := fs.Duration("until", 0, "simulate this much virtual time (default: the scenario's duration)")
+	loss := probabilityFlag(fs, "loss", "loss `probability` on every link direction")
+	delay := durationFlag(fs, "delay", 0, 0, 10*time.Second, "", "one-way propagation `delay` of every link direction")
+	jitter := durationFlag(fs, "jitter", 0, 0, 10*time.Second, "", "extra random delay in [0, `D`) on every link direction")
+	dup := probabilityFlag(fs, "dup", "duplication `probability` on every link direction")
+	reorder := probabilityFlag(fs, "reorder", "`probability` that a packet is held back (by the scenario's reorder_by, else one link delay)")
+	bandwidth := int64Flag(fs, "bandwidth", 0, 0, 100_000_000_000, "bandwidth of every link direction in bits per second (`BPS`; 0 = unlimited)")
+	until := durationFlag(fs, "until", 0, time.Millisecond, 24*time.Hour, "", "simulate this much virtual time (`duration`; default: the scenario's)")
 	ladder := fs.Bool("ladder", false, "draw the run as a ladder (sequence) diagram")
-	width := fs.Int("width", 0, "ladder width in columns (default 100)")
+	width := intFlag(fs, "width", 100, 40, 1000, "ladder width in `columns`")
 	lang := fs.String("lang", "", "explain every ladder row in plain language: `en` or zh (简体中文)")
 	absolute := fs.Bool("absolute", false, "ladder: sequence numbers as on the wire instead of relative to the ISN")
 	routers := fs.Bool("routers", false, "ladder: give routers a column and draw every hop")
 	timers := fs.Bool("timers", false, "ladder: also show timers being armed and cancelled")
 	jsonl := fs.String("jsonl", "", "write every event as JSON lines to `FILE` (- = stdout)")
 	pcapFile := fs.String("pcap", "", "write the packets as a pcap capture to `FILE` for Wireshark/tshark")
-	if err := parseFlags(fs, args, std); err != nil {
-		return err
+	pos, err := parseArgs(fs, args, std)
+	if err != nil {
+		return nil, err
 	}
-	if fs.NArg() > 0 {
-		return usagef("sim: unexpected argument %q; the scenario is given with --scenario", fs.Arg(0))
+	if len(pos) > 0 {
+		return nil, usagef("sim: unexpected argument %s; the scenario is given with --scenario", strconv.Quote(pos[0]))
 	}
 	if *name == "" {
-		return usagef("sim: --scenario is required (one of: %s; or a JSON file)", presetNames())
+		return nil, usagef("sim: --scenario is required (one of: %s; or a JSON file)", presetNames())
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	sc, err := loadScenario(*name)
+	if !*ladder {
+		for _, f := range []string{"lang", "width", "absolute", "routers", "timers"} {
+			if wasFlagGiven(fs, f) {
+				return nil, usagef("sim: --%s applies to --ladder; add --ladder (the summary has no captions)", f)
+			}
+		}
+	}
+	if *jsonl == "-" && *pcapFile == "-" {
+		return nil, usagef("sim: --jsonl - and --pcap - cannot both write to stdout")
+	}
+	cfg := &simConfig{scenario: *name, ladder: *ladder, jsonl: *jsonl, pcapFile: *pcapFile,
+		ladderOpts: trace.LadderOptions{Width: *width, Absolute: *absolute, Routers: *routers, Timers: *timers}}
+	if *lang != "" {
+		l, ok := caption.ParseLang(*lang)
+		if !ok {
+			return nil, usagef("sim: --lang %s: want en or zh", strconv.Quote(*lang))
+		}
+		cfg.lang, cfg.hasLang = l, true
+	}
+	o := &cfg.override
+	if wasFlagGiven(fs, "loss") {
+		o.Loss = loss
+	}
+	if wasFlagGiven(fs, "dup") {
+		o.Duplicate = dup
+	}
+	if wasFlagGiven(fs, "reorder") {
+		o.Reorder = reorder
+	}
+	if wasFlagGiven(fs, "delay") {
+		d := sim.Duration(*delay)
+		o.Delay = &d
+	}
+	if wasFlagGiven(fs, "jitter") {
+		d := sim.Duration(*jitter)
+		o.Jitter = &d
+	}
+	if wasFlagGiven(fs, "bandwidth") {
+		o.Bandwidth = bandwidth
+	}
+	if wasFlagGiven(fs, "seed") {
+		o.Seed = seed
+	}
+	if wasFlagGiven(fs, "until") {
+		cfg.until = *until
+	}
+	return func(ctx context.Context) error { return runSim(ctx, std, cfg) }, nil
+}
+
+func runSim(ctx context.Context, std stdio, cfg *simConfig) error {
+	sc, err := loadScenario(cfg.scenario)
 	if err != nil {
 		return err
 	}
-	var o sim.Override
-	for _, p := range []struct {
-		flag string
-		v    *float64
-		dst  **float64
-	}{{"loss", loss, &o.Loss}, {"dup", dup, &o.Duplicate}, {"reorder", reorder, &o.Reorder}} {
-		if set[p.flag] {
-			if !(*p.v >= 0 && *p.v <= 1) {
-				return usagef("sim: --%s %v is out of range [0, 1]", p.flag, *p.v)
-			}
-			*p.dst = p.v
-		}
-	}
-	for _, p := range []struct {
-		flag string
-		v    *time.Duration
-		dst  **sim.Duration
-	}{{"delay", delay, &o.Delay}, {"jitter", jitter, &o.Jitter}} {
-		if set[p.flag] {
-			if *p.v < 0 || *p.v > 10*time.Second {
-				return usagef("sim: --%s %v is out of range [0s, 10s]", p.flag, *p.v)
-			}
-			d := sim.Duration(*p.v)
-			*p.dst = &d
-		}
-	}
-	if set["bandwidth"] {
-		if *bandwidth < 0 {
-			return usagef("sim: --bandwidth %d must be 0 (unlimited) or a positive number of bits per second", *bandwidth)
-		}
-		o.Bandwidth = bandwidth
-	}
-	if set["seed"] {
-		o.Seed = seed
-	}
-	if err := sc.Override(o); err != nil {
+	if err := sc.Override(cfg.override); err != nil {
 		return fmt.Errorf("sim: %v", err)
 	}
 	end := time.Duration(sc.Duration)
-	if set["until"] {
-		if *until <= 0 || *until > 24*time.Hour {
-			return usagef("sim: --until %v must be more than 0 and at most 24h", *until)
-		}
-		end = *until
-	}
-	if *width < 0 {
-		return usagef("sim: --width must be positive")
+	if cfg.until > 0 {
+		end = cfg.until
 	}
 
 	tr := &trace.Trace{}
@@ -129,26 +146,22 @@ func runSim(ctx context.Context, args []string, std stdio) error {
 	}
 
 	wrote := false
-	if *jsonl != "" {
-		if err := writeOut(*jsonl, std.Out, func(w io.Writer) error { return trace.WriteJSONL(w, tr) }); err != nil {
+	if cfg.jsonl != "" {
+		if err := writeOut(cfg.jsonl, std.Out, func(w io.Writer) error { return trace.WriteJSONL(w, tr) }); err != nil {
 			return err
 		}
 		wrote = true
 	}
-	if *pcapFile != "" {
-		if err := writeOut(*pcapFile, std.Out, func(w io.Writer) error { return pcap.Write(w, tr) }); err != nil {
+	if cfg.pcapFile != "" {
+		if err := writeOut(cfg.pcapFile, std.Out, func(w io.Writer) error { return pcap.Write(w, tr) }); err != nil {
 			return err
 		}
 		wrote = true
 	}
-	if *ladder {
-		opts := trace.LadderOptions{Width: *width, Absolute: *absolute, Routers: *routers, Timers: *timers}
-		if *lang != "" {
-			l, ok := caption.ParseLang(*lang)
-			if !ok {
-				return usagef("sim: --lang %q: want en or zh", *lang)
-			}
-			opts.Caption = caption.Ladder(tr, l)
+	if cfg.ladder {
+		opts := cfg.ladderOpts
+		if cfg.hasLang {
+			opts.Caption = caption.Ladder(tr, cfg.lang)
 		}
 		if err := trace.WriteLadder(std.Out, tr, opts); err != nil {
 			return fmt.Errorf("sim: ladder: %v", err)

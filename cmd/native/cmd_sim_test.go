@@ -113,10 +113,10 @@ func TestSimUsageErrors(t *testing.T) {
 	}{
 		{[]string{"sim"}, "socketlab: sim: --scenario is required (one of: handshake, transfer, "},
 		{[]string{"sim", "--scenario", "nope"}, `socketlab: sim: no built-in scenario or file named "nope" (scenarios: handshake, `},
-		{[]string{"sim", "--scenario", "handshake", "--loss", "1.5"}, "socketlab: sim: --loss 1.5 is out of range [0, 1]\n"},
-		{[]string{"sim", "--scenario", "handshake", "--delay", "-1ms"}, "socketlab: sim: --delay -1ms is out of range [0s, 10s]\n"},
-		{[]string{"sim", "--scenario", "handshake", "--bandwidth", "-5"}, "socketlab: sim: --bandwidth -5 must be 0 (unlimited) or a positive number of bits per second\n"},
-		{[]string{"sim", "--scenario", "handshake", "--until", "0s"}, "socketlab: sim: --until 0s must be more than 0 and at most 24h\n"},
+		{[]string{"sim", "--scenario", "handshake", "--loss", "1.5"}, "socketlab: sim: --loss 1.5: out of range 0 to 1 (see 'socketlab sim --help')\n"},
+		{[]string{"sim", "--scenario", "handshake", "--delay", "-1ms"}, "socketlab: sim: --delay -1ms: out of range 0s to 10s (see 'socketlab sim --help')\n"},
+		{[]string{"sim", "--scenario", "handshake", "--bandwidth", "-5"}, "socketlab: sim: --bandwidth -5: out of range 0 to 100000000000 (see 'socketlab sim --help')\n"},
+		{[]string{"sim", "--scenario", "handshake", "--until", "0s"}, "socketlab: sim: --until 0s: out of range 1ms to 24h (see 'socketlab sim --help')\n"},
 		{[]string{"sim", "--scenario", "handshake", "extra"}, `socketlab: sim: unexpected argument "extra"; the scenario is given with --scenario` + "\n"},
 		{[]string{"scenarios", "a", "b"}, "socketlab: scenarios: want at most one scenario name, got 2 arguments\n"},
 	} {

@@ -3,47 +3,132 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
 	"time"
 
 	"socketlab/core"
 )
 
-func init() {
-	register(command{
-		name:    "socketserver-server",
-		args:    "[--addr :21567] [--iterative] [--max-conns N] [--idle 30s]",
-		summary: "the textbook's SocketServer timestamp server (tsTservSS.py): one line per connection, '[ctime] line', close",
-		run:     runSocketServerServer,
-	})
-	register(command{
-		name:    "socketserver-client",
-		args:    "[--timeout 10s] HOST:PORT",
-		summary: "the textbook's SocketServer client (tsTclntSS.py): a new connection for every input line",
-		run:     runSocketServerClient,
-	})
+var socketServerServerCmd = &command{
+	name:    "socketserver-server",
+	args:    "[--addr 127.0.0.1:21567] [--iterative] [--max-conns N] [--idle 30s]",
+	summary: "the textbook's SocketServer timestamp server (tsTservSS.py): one line per connection, '[ctime] line', close",
+	parse:   parseSocketServerServer,
 }
 
-func runSocketServerServer(ctx context.Context, args []string, io stdio) error {
-	return serveStream(ctx, "socketserver-server", args, io, func(f streamServerFlags, logf func(string, ...any)) streamListener {
+var socketServerClientCmd = &command{
+	name:    "socketserver-client",
+	args:    "[--timeout 10s] HOST:PORT",
+	summary: "the textbook's SocketServer client (tsTclntSS.py): a new connection for every input line",
+	parse:   parseSocketServerClient,
+}
+
+func parseSocketServerServer(c *command, args []string, std stdio) (action, error) {
+	return parseStreamServer(c, args, std, "socketserver timestamp server", func(f streamServerFlags, logf func(string, ...any)) streamService {
 		return &core.LineTimestampServer{Iterative: *f.iterative, MaxConns: *f.maxConns, IdleTimeout: *f.idle, Logf: logf}
 	})
 }
 
-func runSocketServerClient(ctx context.Context, args []string, io stdio) error {
-	c := commands["socketserver-client"]
-	fs := newFlags(c, io)
-	timeout := fs.Duration("timeout", 10*time.Second, "give up on a connect or a reply after this `duration` (0: never)")
-	if err := parseFlags(fs, args, io); err != nil {
-		return err
-	}
-	addr, err := addrArg(fs)
+func parseSocketServerClient(c *command, args []string, std stdio) (action, error) {
+	fs := newFlags(c)
+	timeout := timeoutFlag(fs, 10*time.Second, "give up on a connect or a reply after this `duration`")
+	pos, err := parseArgs(fs, args, std)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	client := core.LineTimestampClient{Timeout: *timeout}
-	return withHint(chat(ctx, io, func(ctx context.Context, line []byte) ([]byte, error) {
-		reply, err := client.Exchange(ctx, "tcp", addr, line)
-		// The textbook prints data.strip(): the reply without its "\r\n".
-		return bytes.TrimSpace(reply), err
-	}), *timeout)
+	addr, err := addrArg(fs, pos)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) error {
+		if err := checkPortName(ctx, fs, "tcp", addr, ""); err != nil {
+			return err
+		}
+		return withHint(chat(ctx, std, func(ctx context.Context, line []byte) ([]byte, error) {
+			reply, err := lineExchange(ctx, *timeout, addr, line)
+			// The textbook prints data.strip(): the reply without its "\r\n".
+			return bytes.TrimSpace(reply), err
+		}), fs)
+	}, nil
+}
+
+// notClosedError is a reply that arrived from a server that then kept the
+// connection open: the SocketServer protocol frames a reply by closing,
+// so the server most likely speaks another protocol.
+type notClosedError struct {
+	addr    string
+	reply   []byte
+	timeout time.Duration
+}
+
+func (e *notClosedError) Error() string {
+	r := bytes.TrimSpace(e.reply)
+	if len(r) > 60 {
+		r = append(r[:57:57], "..."...)
+	}
+	return fmt.Sprintf("receive %s: a reply arrived (%s), but the server did not close the connection within %v: "+
+		"it is probably not a SocketServer-style server (one line per connection); try 'socketlab tcp-client %s'",
+		e.addr, strconv.Quote(string(r)), e.timeout, e.addr)
+}
+
+// Timeout reports that the client gave up waiting, like a net.Error.
+func (e *notClosedError) Timeout() bool { return true }
+
+// lineExchange is the textbook's SocketServer client exchange, like
+// core.LineTimestampClient.Exchange: connect, send line+"\r\n", read the
+// reply until the server closes. Unlike it, it tells a server that answers
+// but never closes (a plain tcp-server) from one that does not answer.
+func lineExchange(ctx context.Context, timeout time.Duration, addr string, line []byte) ([]byte, error) {
+	dctx := ctx
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		dctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	var d net.Dialer
+	conn, err := d.DialContext(dctx, "tcp", addr)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, core.Wrap("connect", addr, err)
+	}
+	defer conn.Close()
+	if timeout > 0 {
+		conn.SetDeadline(time.Now().Add(timeout))
+	}
+	// Ctrl-C wakes a blocked read or write at once.
+	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	msg := append(append(make([]byte, 0, len(line)+2), line...), '\r', '\n')
+	if _, err := conn.Write(msg); err != nil {
+		return nil, lineIOError(ctx, "send", addr, timeout, nil, err)
+	}
+	reply, err := io.ReadAll(io.LimitReader(conn, core.BufSize))
+	switch {
+	case err != nil:
+		return nil, lineIOError(ctx, "receive", addr, timeout, reply, err)
+	case len(reply) == 0:
+		return nil, &core.Error{Phase: "receive", Addr: addr, Class: core.ClassSocket,
+			Err: fmt.Errorf("the server closed the connection without a reply: %w", io.EOF)}
+	}
+	return reply, nil
+}
+
+func lineIOError(ctx context.Context, phase, addr string, timeout time.Duration, partial []byte, err error) error {
+	switch {
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case errors.Is(err, os.ErrDeadlineExceeded) && len(partial) > 0:
+		return &notClosedError{addr, partial, timeout}
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return &core.Error{Phase: phase, Addr: addr, Class: core.ClassTimeout,
+			Err: fmt.Errorf("no reply within %v: %w", timeout, os.ErrDeadlineExceeded)}
+	}
+	return core.Wrap(phase, addr, err)
 }

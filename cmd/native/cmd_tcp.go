@@ -7,7 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -17,20 +19,23 @@ import (
 	"socketlab/core"
 )
 
-func init() {
-	register(command{
-		name:    "tcp-server",
-		args:    "[--addr :21567] [--iterative] [--max-conns N] [--idle 30s]",
-		summary: "the textbook's TCP timestamp server (tsTserv.py): answers every chunk with '[ctime] chunk'",
-		run:     runTCPServer,
-	})
-	register(command{
-		name:    "tcp-client",
-		args:    "[--timeout 10s] HOST:PORT",
-		summary: "the textbook's TCP timestamp client (tsTclnt.py): sends each input line, prints the reply",
-		run:     runTCPClient,
-	})
+var tcpServerCmd = &command{
+	name:    "tcp-server",
+	args:    "[--addr 127.0.0.1:21567] [--iterative] [--max-conns N] [--idle 30s]",
+	summary: "the textbook's TCP timestamp server (tsTserv.py): answers every chunk with '[ctime] chunk'",
+	parse:   parseTCPServer,
 }
+
+var tcpClientCmd = &command{
+	name:    "tcp-client",
+	args:    "[--timeout 10s] HOST:PORT",
+	summary: "the textbook's TCP timestamp client (tsTclnt.py): sends each input line, prints the reply",
+	parse:   parseTCPClient,
+}
+
+// defaultServerAddr is where the textbook's timestamp servers listen: on
+// loopback, until --addr :21567 opens them to the LAN.
+const defaultServerAddr = "127.0.0.1:21567"
 
 // streamServerFlags are the flags tcp-server and socketserver-server share.
 type streamServerFlags struct {
@@ -42,92 +47,122 @@ type streamServerFlags struct {
 
 func addStreamServerFlags(fs *flag.FlagSet) streamServerFlags {
 	return streamServerFlags{
-		addr:      fs.String("addr", ":21567", "`HOST:PORT` to listen on; :PORT is every interface, port 0 picks a free one, [::1]:PORT is IPv6 loopback"),
+		addr:      addrFlag(fs, defaultServerAddr),
 		iterative: fs.Bool("iterative", false, "serve one client at a time, like the textbook's loop (others wait in the listen backlog)"),
-		maxConns:  fs.Int("max-conns", core.DefaultMaxConns, "serve at most `N` connections at once; more wait in the listen backlog"),
-		idle:      fs.Duration("idle", 30*time.Second, "close a connection that sends nothing for this `duration` (negative: never)"),
+		maxConns:  intFlag(fs, "max-conns", core.DefaultMaxConns, 1, 10_000, "serve at most `N` connections at once; more wait in the listen backlog"),
+		idle: durationFlag(fs, "idle", 30*time.Second, time.Millisecond, maxWait, "never",
+			"close a connection that sends nothing for this `duration`"),
 	}
 }
 
-// check validates the flags after parsing: mistakes are usage errors.
-func (f streamServerFlags) check(fs *flag.FlagSet) error {
-	if fs.NArg() > 0 {
-		return usagef("%s: unexpected argument %q; the address is given with --addr", fs.Name(), fs.Arg(0))
+// addrFlag is a server's --addr.
+func addrFlag(fs *flag.FlagSet, def string) *string {
+	return fs.String("addr", def, "`HOST:PORT` to listen on; loopback by default, :PORT is every interface (the LAN), port 0 picks a free one, [::1]:PORT is IPv6 loopback")
+}
+
+// checkServerArgs checks a server's --addr and that no argument is left.
+func checkServerArgs(fs *flag.FlagSet, pos []string, addr string) error {
+	if len(pos) > 0 {
+		return usagef("%s: unexpected argument %s; the address is given with --addr", fs.Name(), strconv.Quote(pos[0]))
 	}
-	if err := core.CheckHostPort(*f.addr); err != nil {
+	if err := core.CheckHostPort(addr); err != nil {
 		return usagef("%s: --addr: %v", fs.Name(), err)
-	}
-	if *f.maxConns < 1 {
-		return usagef("%s: --max-conns must be at least 1, not %d", fs.Name(), *f.maxConns)
-	}
-	if *f.idle == 0 {
-		return usagef("%s: --idle must not be 0; use a negative value to never time out", fs.Name())
 	}
 	return nil
 }
 
-func runTCPServer(ctx context.Context, args []string, io stdio) error {
-	return serveStream(ctx, "tcp-server", args, io, func(f streamServerFlags, logf func(string, ...any)) streamListener {
+// parseStreamServer parses the flags the stream servers share; build makes
+// the server from them.
+func parseStreamServer(c *command, args []string, std stdio, what string,
+	build func(f streamServerFlags, logf func(string, ...any)) streamService) (action, error) {
+	fs := newFlags(c)
+	f := addStreamServerFlags(fs)
+	pos, err := parseArgs(fs, args, std)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkServerArgs(fs, pos, *f.addr); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) error {
+		if err := checkPortName(ctx, fs, "tcp", *f.addr, "--addr"); err != nil {
+			return err
+		}
+		return serveOne(ctx, std.Err, func(logf func(string, ...any)) (socket, error) {
+			return listenStream(ctx, what, *f.addr, build(f, logf))
+		})
+	}, nil
+}
+
+func parseTCPServer(c *command, args []string, std stdio) (action, error) {
+	return parseStreamServer(c, args, std, "tcp timestamp server", func(f streamServerFlags, logf func(string, ...any)) streamService {
 		return &core.TimestampServer{Iterative: *f.iterative, MaxConns: *f.maxConns, IdleTimeout: *f.idle, Logf: logf}
 	})
 }
 
-// streamListener is what tcp-server and socketserver-server run.
-type streamListener interface {
-	ListenAndServe(ctx context.Context, network, addr string) error
-}
-
-// serveStream parses the flags the stream servers share and runs the
-// server that build makes from them until ctx is cancelled.
-func serveStream(ctx context.Context, name string, args []string, io stdio,
-	build func(f streamServerFlags, logf func(string, ...any)) streamListener) error {
-	fs := newFlags(commands[name], io)
-	f := addStreamServerFlags(fs)
-	if err := parseFlags(fs, args, io); err != nil {
-		return err
-	}
-	if err := f.check(fs); err != nil {
-		return err
-	}
-	return build(f, lineLogger(io.Err)).ListenAndServe(ctx, "tcp", *f.addr)
-}
-
-func runTCPClient(ctx context.Context, args []string, io stdio) error {
-	c := commands["tcp-client"]
-	fs := newFlags(c, io)
-	timeout := fs.Duration("timeout", 10*time.Second, "give up on a connect or a reply after this `duration` (0: never)")
-	if err := parseFlags(fs, args, io); err != nil {
-		return err
-	}
-	addr, err := addrArg(fs)
+func parseTCPClient(c *command, args []string, std stdio) (action, error) {
+	fs := newFlags(c)
+	timeout := timeoutFlag(fs, 10*time.Second, "give up on a connect or a reply after this `duration`")
+	pos, err := parseArgs(fs, args, std)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	client := core.TimestampClient{Timeout: *timeout}
-	conn, err := client.Dial(ctx, "tcp", addr)
+	addr, err := addrArg(fs, pos)
 	if err != nil {
-		return withHint(err, *timeout)
+		return nil, err
 	}
-	defer conn.Close()
-	return withHint(chat(ctx, io, func(ctx context.Context, line []byte) ([]byte, error) {
-		return conn.Exchange(ctx, line)
-	}), *timeout)
+	return func(ctx context.Context) error {
+		if err := checkPortName(ctx, fs, "tcp", addr, ""); err != nil {
+			return err
+		}
+		client := core.TimestampClient{Timeout: *timeout}
+		conn, err := client.Dial(ctx, "tcp", addr)
+		if err != nil {
+			return withHint(err, fs)
+		}
+		defer conn.Close()
+		return withHint(chat(ctx, std, func(ctx context.Context, line []byte) ([]byte, error) {
+			return conn.Exchange(ctx, line)
+		}), fs)
+	}, nil
 }
 
 // addrArg returns the single HOST:PORT argument, or a usage error.
-func addrArg(fs *flag.FlagSet) (string, error) {
-	switch fs.NArg() {
+func addrArg(fs *flag.FlagSet, pos []string) (string, error) {
+	switch len(pos) {
 	case 0:
 		return "", usagef("%s: missing HOST:PORT, e.g. socketlab %s 127.0.0.1:21567", fs.Name(), fs.Name())
 	case 1:
 	default:
-		return "", usagef("%s: want one HOST:PORT, got %d arguments", fs.Name(), fs.NArg())
+		return "", usagef("%s: want one HOST:PORT, got %d arguments", fs.Name(), len(pos))
 	}
-	addr := fs.Arg(0)
+	addr := pos[0]
 	if err := core.CheckHostPort(addr); err != nil {
 		return "", usagef("%s: %v", fs.Name(), err)
 	}
 	return addr, nil
+}
+
+// checkPortName looks up the port of addr if it is a service name ("http"),
+// so that a name /etc/services does not know is a command-line mistake
+// (exit status 2) that names the port, not a network failure.
+func checkPortName(ctx context.Context, fs *flag.FlagSet, network, addr, flagName string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil || port == "" || isPortNumber(port) {
+		return nil
+	}
+	if _, err := net.DefaultResolver.LookupPort(ctx, network, port); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		where := ""
+		if flagName != "" {
+			where = flagName + ": "
+		}
+		return usagef("%s: %sunknown port %s: no %s service of that name on this machine; give a number, or a name from 'socketlab services --list'",
+			fs.Name(), where, strconv.Quote(port), network)
+	}
+	return nil
 }
 
 // lineLogger returns a Logf that writes whole lines to w; servers call it

@@ -181,9 +181,9 @@ func TestTCPClientCLIErrors(t *testing.T) {
 		{"server extra arg", []string{"tcp-server", "127.0.0.1:0"}, 2,
 			"socketlab: tcp-server: unexpected argument \"127.0.0.1:0\"; the address is given with --addr\n"},
 		{"server max-conns", []string{"tcp-server", "--max-conns", "0"}, 2,
-			"socketlab: tcp-server: --max-conns must be at least 1, not 0\n"},
+			"socketlab: tcp-server: --max-conns 0: out of range 1 to 10000 (see 'socketlab tcp-server --help')\n"},
 		{"server idle", []string{"tcp-server", "--idle", "0"}, 2,
-			"socketlab: tcp-server: --idle must not be 0; use a negative value to never time out\n"},
+			"socketlab: tcp-server: --idle 0: out of range 1ms to 24h, or negative: never (see 'socketlab tcp-server --help')\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			stdout, stderr, code := runCLI(t, context.Background(), "hello\n", tc.args...)

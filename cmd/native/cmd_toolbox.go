@@ -15,13 +15,11 @@ import (
 	"socketlab/core/toolbox"
 )
 
-func init() {
-	register(command{
-		name:    "toolbox",
-		args:    "[--server HOST:PORT] [--timeout 5s] TOOL [ARGS]   (no TOOL: list the tools)",
-		summary: "the socket module's attribute table: hostname, fqdn, gethostbyname_ex, byte order, inet_aton/pton, socketpair, ...",
-		run:     runToolbox,
-	})
+var toolboxCmd = &command{
+	name:    "toolbox",
+	args:    "[--server HOST:PORT] [--timeout 5s] TOOL [ARGS]   (no TOOL: list the tools)",
+	summary: "the socket module's attribute table: hostname, fqdn, gethostbyname_ex, byte order, inet_aton/pton, socketpair, ...",
+	parse:   parseToolbox,
 }
 
 // toolboxTool is one row of the textbook's attribute table.
@@ -54,28 +52,30 @@ var toolboxTools = []toolboxTool{
 	{"ipv6", "", "has_ipv6", "can this machine use IPv6 (bind [::1])?", toolIPv6},
 }
 
-func runToolbox(ctx context.Context, args []string, io stdio) error {
-	c := commands["toolbox"]
-	fs := newFlags(c, io)
+func parseToolbox(c *command, args []string, std stdio) (action, error) {
+	fs := newFlags(c)
 	rf := addResolverFlags(fs, 5*time.Second)
 	fs.Usage = func() {
 		w := fs.Output()
 		fmt.Fprintf(w, "Usage: socketlab toolbox %s\n\n%s\n\n", c.args, c.summary)
 		printTools(w)
-		fmt.Fprintln(w, "\nFlags (for the tools that look names up):")
+		fmt.Fprintln(w, "\nFlags (for the tools that look names up; before or after the TOOL):")
 		fs.PrintDefaults()
 	}
-	// Flags go before TOOL; what follows belongs to the tool ("order -1",
-	// "serv --builtin 22/tcp").
-	if err := parseFlags(fs, args, io); err != nil {
-		return err
+	// The first argument that is not a flag is the TOOL; what follows
+	// belongs to the tool ("order -1", "serv --builtin 22/tcp"), except
+	// the toolbox's own flags ("host NAME --server X").
+	pos, err := scanArgs(fs, args, std, flagsFirst)
+	if err != nil {
+		return nil, err
 	}
-	pos := fs.Args()
 	if len(pos) == 0 {
-		fmt.Fprintln(io.Out, "The socket module's attribute table in Go: socketlab toolbox TOOL [ARGS]")
-		fmt.Fprintln(io.Out)
-		printTools(io.Out)
-		return nil
+		return func(context.Context) error {
+			fmt.Fprintln(std.Out, "The socket module's attribute table in Go: socketlab toolbox TOOL [ARGS]")
+			fmt.Fprintln(std.Out)
+			printTools(std.Out)
+			return nil
+		}, nil
 	}
 	var t *toolboxTool
 	for i := range toolboxTools {
@@ -84,15 +84,22 @@ func runToolbox(ctx context.Context, args []string, io stdio) error {
 		}
 	}
 	if t == nil {
-		return usagef("toolbox: unknown tool %q; run 'socketlab toolbox' for the list", pos[0])
+		return nil, usagef("toolbox: unknown tool %s; run 'socketlab toolbox' for the list", strconv.Quote(pos[0]))
 	}
-	cl, ctx, cancel, err := rf.client(ctx, "toolbox")
+	toolArgv, err := scanArgs(fs, pos[1:], std, ownFlagsOnly)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer cancel()
-	env := toolEnv{io: io, cl: cl, name: t.name, args: t.args}
-	return withHint(t.run(ctx, env, pos[1:]), *rf.timeout)
+	cl, err := rf.check("toolbox")
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) error {
+		ctx, cancel := rf.bound(ctx)
+		defer cancel()
+		env := toolEnv{io: std, cl: cl, name: t.name, args: t.args}
+		return withHint(t.run(ctx, env, toolArgv), fs)
+	}, nil
 }
 
 func printTools(w interface{ Write([]byte) (int, error) }) {
@@ -206,7 +213,7 @@ func toolServ(ctx context.Context, t toolEnv, args []string) error {
 	if err := toolArgs(t, args, 1, 4); err != nil {
 		return err
 	}
-	return runServices(ctx, args, t.io)
+	return runCommand(ctx, servicesCmd, args, t.io)
 }
 
 func toolOrder(_ context.Context, t toolEnv, args []string) error {

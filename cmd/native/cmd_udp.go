@@ -3,103 +3,102 @@ package main
 import (
 	"context"
 	"errors"
+	"time"
 
 	"socketlab/core"
 )
 
-func init() {
-	register(command{
-		name:    "udp-server",
-		args:    "[--addr :21567]",
-		summary: "the textbook's UDP timestamp server (tsUserv.py): answers every datagram with '[ctime] data'",
-		run:     runUDPServer,
-	})
-	register(command{
-		name:    "udp-client",
-		args:    "[--timeout 5s] HOST:PORT",
-		summary: "the textbook's UDP client (tsUclnt.py): one datagram per input line, prints the datagram that comes back",
-		run:     runUDPClient,
-	})
-	register(command{
-		name:    "udp-echo",
-		args:    "[--addr :51423] [--size 8192]",
-		summary: "the textbook's UDP echo server (udpechoserver.py): sends every datagram back and logs who sent it",
-		run:     runUDPEcho,
-	})
+var udpServerCmd = &command{
+	name:    "udp-server",
+	args:    "[--addr 127.0.0.1:21567]",
+	summary: "the textbook's UDP timestamp server (tsUserv.py): answers every datagram with '[ctime] data'",
+	parse:   parseUDPServer,
 }
 
-// packetAddrFlag checks a server's --addr and that no argument is left.
-func packetAddrFlag(fs interface {
-	NArg() int
-	Arg(int) string
-	Name() string
-}, addr string) error {
-	if fs.NArg() > 0 {
-		return usagef("%s: unexpected argument %q; the address is given with --addr", fs.Name(), fs.Arg(0))
-	}
-	if err := core.CheckHostPort(addr); err != nil {
-		return usagef("%s: --addr: %v", fs.Name(), err)
-	}
-	return nil
+var udpClientCmd = &command{
+	name:    "udp-client",
+	args:    "[--timeout 5s] HOST:PORT",
+	summary: "the textbook's UDP client (tsUclnt.py): one datagram per input line, prints the datagram that comes back",
+	parse:   parseUDPClient,
 }
 
-func runUDPServer(ctx context.Context, args []string, io stdio) error {
-	c := commands["udp-server"]
-	fs := newFlags(c, io)
-	addr := fs.String("addr", ":21567", "`HOST:PORT` to listen on; port 0 picks a free one, [::1]:PORT is IPv6 loopback")
-	if err := parseFlags(fs, args, io); err != nil {
-		return err
-	}
-	if err := packetAddrFlag(fs, *addr); err != nil {
-		return err
-	}
-	srv := &core.UDPTimestampServer{Logf: lineLogger(io.Err)}
-	return srv.ListenAndServe(ctx, "udp", *addr)
+var udpEchoCmd = &command{
+	name:    "udp-echo",
+	args:    "[--addr 127.0.0.1:51423] [--size 8192]",
+	summary: "the textbook's UDP echo server (udpechoserver.py): sends every datagram back and logs who sent it",
+	parse:   parseUDPEcho,
 }
 
-func runUDPEcho(ctx context.Context, args []string, io stdio) error {
-	c := commands["udp-echo"]
-	fs := newFlags(c, io)
-	addr := fs.String("addr", ":51423", "`HOST:PORT` to listen on; port 0 picks a free one, [::1]:PORT is IPv6 loopback")
-	size := fs.Int("size", core.EchoBufSize, "read at most `N` bytes of a datagram, like recvfrom(N); longer ones are cut")
-	if err := parseFlags(fs, args, io); err != nil {
-		return err
-	}
-	if err := packetAddrFlag(fs, *addr); err != nil {
-		return err
-	}
-	if *size < 1 || *size > 65535 {
-		return usagef("udp-echo: --size must be 1-65535 (a UDP datagram holds at most 65,507 bytes of data over IPv4), not %d", *size)
-	}
-	srv := &core.UDPEchoServer{BufSize: *size, Logf: lineLogger(io.Err)}
-	return srv.ListenAndServe(ctx, "udp", *addr)
-}
-
-func runUDPClient(ctx context.Context, args []string, io stdio) error {
-	c := commands["udp-client"]
-	fs := newFlags(c, io)
-	timeout := fs.Duration("timeout", core.DefaultUDPTimeout, "give up waiting for a reply after this `duration`: UDP cannot tell a lost datagram from a silent server")
-	if err := parseFlags(fs, args, io); err != nil {
-		return err
-	}
-	addr, err := addrArg(fs)
+func parseUDPServer(c *command, args []string, std stdio) (action, error) {
+	fs := newFlags(c)
+	addr := addrFlag(fs, defaultServerAddr)
+	pos, err := parseArgs(fs, args, std)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if *timeout <= 0 {
-		return usagef("udp-client: --timeout must be positive, not %v", *timeout)
+	if err := checkServerArgs(fs, pos, *addr); err != nil {
+		return nil, err
 	}
-	client := core.UDPClient{Timeout: *timeout, BufSize: 65536}
-	conn, err := client.Dial(ctx, "udp", addr)
+	return func(ctx context.Context) error {
+		if err := checkPortName(ctx, fs, "udp", *addr, "--addr"); err != nil {
+			return err
+		}
+		return serveOne(ctx, std.Err, func(logf func(string, ...any)) (socket, error) {
+			return listenPacket(ctx, "udp timestamp server", *addr, &core.UDPTimestampServer{Logf: logf})
+		})
+	}, nil
+}
+
+func parseUDPEcho(c *command, args []string, std stdio) (action, error) {
+	fs := newFlags(c)
+	addr := addrFlag(fs, "127.0.0.1:51423")
+	size := intFlag(fs, "size", core.EchoBufSize, 1, 65535,
+		"read at most `N` bytes of a datagram, like recvfrom(N); longer ones are cut (a UDP datagram holds at most 65,507 bytes of data over IPv4)")
+	pos, err := parseArgs(fs, args, std)
 	if err != nil {
-		return withHint(err, *timeout)
+		return nil, err
 	}
-	defer conn.Close()
-	err = chat(ctx, io, func(ctx context.Context, line []byte) ([]byte, error) {
-		return conn.Exchange(ctx, line)
-	})
-	if ce := (*core.Error)(nil); errors.As(err, &ce) && ce.Class == core.ClassTimeout {
-		return err // it already says what silence means for UDP
+	if err := checkServerArgs(fs, pos, *addr); err != nil {
+		return nil, err
 	}
-	return withHint(err, *timeout)
+	return func(ctx context.Context) error {
+		if err := checkPortName(ctx, fs, "udp", *addr, "--addr"); err != nil {
+			return err
+		}
+		return serveOne(ctx, std.Err, func(logf func(string, ...any)) (socket, error) {
+			return listenPacket(ctx, "udp echo server", *addr, &core.UDPEchoServer{BufSize: *size, Logf: logf})
+		})
+	}, nil
+}
+
+func parseUDPClient(c *command, args []string, std stdio) (action, error) {
+	fs := newFlags(c)
+	timeout := durationFlag(fs, "timeout", core.DefaultUDPTimeout, time.Millisecond, maxWait, "",
+		"give up waiting for a reply after this `duration`: UDP cannot tell a lost datagram from a silent server")
+	pos, err := parseArgs(fs, args, std)
+	if err != nil {
+		return nil, err
+	}
+	addr, err := addrArg(fs, pos)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) error {
+		if err := checkPortName(ctx, fs, "udp", addr, ""); err != nil {
+			return err
+		}
+		client := core.UDPClient{Timeout: *timeout, BufSize: 65536}
+		conn, err := client.Dial(ctx, "udp", addr)
+		if err != nil {
+			return withHint(err, fs)
+		}
+		defer conn.Close()
+		err = chat(ctx, std, func(ctx context.Context, line []byte) ([]byte, error) {
+			return conn.Exchange(ctx, line)
+		})
+		if ce := (*core.Error)(nil); errors.As(err, &ce) && ce.Class == core.ClassTimeout {
+			return err // it already says what silence means for UDP
+		}
+		return withHint(err, fs)
+	}, nil
 }

@@ -66,9 +66,9 @@ func TestUDPCLIErrors(t *testing.T) {
 		{[]string{"udp-server", "--addr", taken}, 1, "socketlab: listen udp " + taken + ": address already in use [socket.error] — another socket is bound to this port " +
 			"(a server still running? see 'ss -ltnup'); not TIME_WAIT: Go's net.Listen already sets SO_REUSEADDR on Unix; " +
 			"stop the other program or pick another port (port 0 picks a free one)\n"},
-		{[]string{"udp-echo", "--size", "0"}, 2, "socketlab: udp-echo: --size must be 1-65535 (a UDP datagram holds at most 65,507 bytes of data over IPv4), not 0\n"},
+		{[]string{"udp-echo", "--size", "0"}, 2, "socketlab: udp-echo: --size 0: out of range 1 to 65535 (see 'socketlab udp-echo --help')\n"},
 		{[]string{"udp-echo", "--addr", "51423"}, 2, `socketlab: udp-echo: --addr: parse address "51423": a port alone is not an address; write :51423 (all interfaces) or 127.0.0.1:51423 [socket.gaierror]` + "\n"},
-		{[]string{"udp-client", "--timeout", "0", "127.0.0.1:1"}, 2, "socketlab: udp-client: --timeout must be positive, not 0s\n"},
+		{[]string{"udp-client", "--timeout", "0", "127.0.0.1:1"}, 2, "socketlab: udp-client: --timeout 0: out of range 1ms to 24h (see 'socketlab udp-client --help')\n"},
 		{[]string{"udp-client", "127.0.0.1:x y"}, 2, `socketlab: udp-client: parse address "127.0.0.1:x y": invalid port "x y": use a number 0-65535 or a service name such as http [socket.gaierror]` + "\n"},
 		{[]string{"udp-server", "extra"}, 2, "socketlab: udp-server: unexpected argument \"extra\"; the address is given with --addr\n"},
 	} {

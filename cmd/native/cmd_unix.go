@@ -7,97 +7,109 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"socketlab/core"
 )
 
-func init() {
-	register(command{
-		name:    "unix-server",
-		args:    "--path PATH [--idle 30s]",
-		summary: "the TCP timestamp server on a Unix-domain stream socket: '[ctime] chunk' for every chunk; removes its socket file on exit",
-		run:     runUnixServer,
-	})
-	register(command{
-		name:    "unix-client",
-		args:    "--path PATH [--timeout 10s]",
-		summary: "the timestamp client over a Unix-domain stream socket: sends each input line, prints the reply",
-		run:     runUnixClient,
-	})
+var unixServerCmd = &command{
+	name:    "unix-server",
+	args:    "--path PATH [--idle 30s]",
+	summary: "the TCP timestamp server on a Unix-domain stream socket: '[ctime] chunk' for every chunk; removes its socket file on exit",
+	parse:   parseUnixServer,
 }
+
+var unixClientCmd = &command{
+	name:    "unix-client",
+	args:    "--path PATH [--timeout 10s]",
+	summary: "the timestamp client over a Unix-domain stream socket: sends each input line, prints the reply",
+	parse:   parseUnixClient,
+}
+
+// maxUnixPath is the longest socket path Linux takes (sun_path less its NUL).
+const maxUnixPath = 107
 
 func pathFlag(fs *flag.FlagSet) *string {
 	return fs.String("path", "", "the socket's `PATH` in the file system, e.g. /tmp/ts.sock (at most 107 bytes)")
 }
 
-func checkPathFlag(fs *flag.FlagSet, path string) error {
-	if fs.NArg() > 0 {
-		return usagef("%s: unexpected argument %q; the socket is given with --path", fs.Name(), fs.Arg(0))
-	}
-	if path == "" {
+func checkPathFlag(fs *flag.FlagSet, pos []string, path string) error {
+	switch {
+	case len(pos) > 0:
+		return usagef("%s: unexpected argument %s; the socket is given with --path", fs.Name(), strconv.Quote(pos[0]))
+	case path == "":
 		return usagef("%s: missing --path, e.g. socketlab %s --path /tmp/ts.sock", fs.Name(), fs.Name())
+	case len(path) > maxUnixPath:
+		return usagef("%s: --path is %d bytes long; a Unix socket path holds at most %d", fs.Name(), len(path), maxUnixPath)
+	case strings.ContainsRune(path, 0):
+		return usagef("%s: --path contains a NUL byte", fs.Name())
 	}
 	return nil
 }
 
-func runUnixServer(ctx context.Context, args []string, io stdio) error {
-	c := commands["unix-server"]
-	fs := newFlags(c, io)
+func parseUnixServer(c *command, args []string, std stdio) (action, error) {
+	fs := newFlags(c)
 	path := pathFlag(fs)
-	idle := fs.Duration("idle", 30*time.Second, "close a connection that sends nothing for this `duration` (negative: never)")
-	if err := parseFlags(fs, args, io); err != nil {
-		return err
+	idle := durationFlag(fs, "idle", 30*time.Second, time.Millisecond, maxWait, "never",
+		"close a connection that sends nothing for this `duration`")
+	pos, err := parseArgs(fs, args, std)
+	if err != nil {
+		return nil, err
 	}
-	if err := checkPathFlag(fs, *path); err != nil {
-		return err
+	if err := checkPathFlag(fs, pos, *path); err != nil {
+		return nil, err
 	}
-	if *idle == 0 {
-		return usagef("unix-server: --idle must not be 0; use a negative value to never time out")
-	}
-	logf := lineLogger(io.Err)
-	srv := &core.TimestampServer{IdleTimeout: *idle, Logf: logf}
-	return core.ListenAndServeUnix(ctx, *path, srv, logf)
+	return func(ctx context.Context) error {
+		logf := lineLogger(std.Err)
+		srv := &core.TimestampServer{IdleTimeout: *idle, Logf: logf}
+		return core.ListenAndServeUnix(ctx, *path, srv, logf)
+	}, nil
 }
 
-func runUnixClient(ctx context.Context, args []string, io stdio) error {
-	c := commands["unix-client"]
-	fs := newFlags(c, io)
+func parseUnixClient(c *command, args []string, std stdio) (action, error) {
+	fs := newFlags(c)
 	path := pathFlag(fs)
-	timeout := fs.Duration("timeout", 10*time.Second, "give up on a connect or a reply after this `duration` (0: never)")
-	if err := parseFlags(fs, args, io); err != nil {
-		return err
+	timeout := timeoutFlag(fs, 10*time.Second, "give up on a connect or a reply after this `duration`")
+	pos, err := parseArgs(fs, args, std)
+	if err != nil {
+		return nil, err
 	}
-	if err := checkPathFlag(fs, *path); err != nil {
-		return err
+	if err := checkPathFlag(fs, pos, *path); err != nil {
+		return nil, err
 	}
+	return func(ctx context.Context) error { return unixChat(ctx, std, *path, *timeout) }, nil
+}
+
+func unixChat(ctx context.Context, std stdio, path string, timeout time.Duration) error {
 	dctx := ctx
-	if *timeout > 0 {
+	if timeout > 0 {
 		var cancel context.CancelFunc
-		dctx, cancel = context.WithTimeout(ctx, *timeout)
+		dctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	conn, err := core.DialUnix(dctx, nil, *path)
+	conn, err := core.DialUnix(dctx, nil, path)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
 	buf := make([]byte, core.BufSize)
-	return chat(ctx, io, func(ctx context.Context, line []byte) ([]byte, error) {
+	return chat(ctx, std, func(ctx context.Context, line []byte) ([]byte, error) {
 		// A past deadline set the moment ctx ends wakes a blocked read.
 		stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 		defer stop()
 		var dl time.Time
-		if *timeout > 0 {
-			dl = time.Now().Add(*timeout)
+		if timeout > 0 {
+			dl = time.Now().Add(timeout)
 		}
 		conn.SetDeadline(dl)
 		if _, err := conn.Write(line); err != nil {
-			return nil, unixIOError(ctx, "send", *path, err)
+			return nil, unixIOError(ctx, "send", path, err)
 		}
 		n, err := conn.Read(buf)
 		if n == 0 && err != nil {
-			return nil, unixIOError(ctx, "receive", *path, err)
+			return nil, unixIOError(ctx, "receive", path, err)
 		}
 		return buf[:n], nil
 	})

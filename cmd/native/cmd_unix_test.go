@@ -65,7 +65,7 @@ func TestUnixCLIErrors(t *testing.T) {
 	}{
 		{[]string{"unix-server"}, 2, "socketlab: unix-server: missing --path, e.g. socketlab unix-server --path /tmp/ts.sock\n"},
 		{[]string{"unix-client", "x.sock"}, 2, "socketlab: unix-client: unexpected argument \"x.sock\"; the socket is given with --path\n"},
-		{[]string{"unix-server", "--path", file, "--idle", "0s"}, 2, "socketlab: unix-server: --idle must not be 0; use a negative value to never time out\n"},
+		{[]string{"unix-server", "--path", file, "--idle", "0s"}, 2, "socketlab: unix-server: --idle 0s: out of range 1ms to 24h, or negative: never (see 'socketlab unix-server --help')\n"},
 		{[]string{"unix-server", "--path", file}, 1, "socketlab: listen unix " + file + ": refusing to remove it: not a socket (it is a regular file); delete it yourself or choose another path [socket.error]\n"},
 		{[]string{"unix-client", "--path", missing}, 1, "socketlab: connect unix " + missing + ": no such file or directory [socket.error]\n"},
 	} {

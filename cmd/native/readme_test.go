@@ -28,7 +28,7 @@ func TestReadmeCommandsExist(t *testing.T) {
 		case "help", "serve": // the overview; serve is announced as coming next
 			continue
 		}
-		if _, ok := commands[name]; !ok {
+		if lookupCommand(name) == nil {
 			t.Errorf("README shows %q, but there is no command %q", strings.TrimSpace(m[0]), name)
 			continue
 		}

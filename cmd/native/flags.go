@@ -1,0 +1,172 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Every size, count and duration flag has a range, checked as the flag
+// is parsed: a value outside it is a one-line usage error that says the
+// range, before anything is allocated, bound or sent.
+
+// maxWait bounds every --timeout: a day is longer than any lesson.
+const maxWait = 24 * time.Hour
+
+// rangeError is what a bounded flag says about a value it refuses.
+type rangeError struct{ msg string }
+
+func (e rangeError) Error() string { return e.msg }
+
+// number is what a bounded flag may hold.
+type number interface {
+	~int | ~int64 | ~float64
+}
+
+// bounded is a flag.Value of type T that accepts values from lo to hi,
+// and negative ones too when never says what they mean (--idle).
+type bounded[T number] struct {
+	p      *T
+	lo, hi T
+	never  string // if set, a negative value is allowed and means this
+	want   string // what a value looks like, e.g. "a whole number"
+	parse  func(string) (T, error)
+	format func(T) string
+}
+
+func (b *bounded[T]) String() string {
+	if b == nil || b.p == nil {
+		var zero T
+		return fmt.Sprint(zero)
+	}
+	if b.format != nil {
+		return b.format(*b.p)
+	}
+	return fmt.Sprint(*b.p)
+}
+
+func (b *bounded[T]) Get() any { return *b.p }
+
+func (b *bounded[T]) Set(s string) error {
+	v, err := b.parse(s)
+	switch {
+	case errors.Is(err, strconv.ErrRange):
+		return rangeError{"out of range " + b.rangeText()}
+	case err != nil:
+		return rangeError{"want " + b.want + " (" + b.rangeText() + ")"}
+	case b.never != "" && v < 0:
+	case !(v >= b.lo && v <= b.hi): // also refuses NaN
+		return rangeError{"out of range " + b.rangeText()}
+	}
+	*b.p = v
+	return nil
+}
+
+func (b *bounded[T]) rangeText() string {
+	s := b.text(b.lo) + " to " + b.text(b.hi)
+	if b.never != "" {
+		s += ", or negative: " + b.never
+	}
+	return s
+}
+
+func (b *bounded[T]) text(v T) string {
+	if b.format != nil {
+		return b.format(v)
+	}
+	return fmt.Sprint(v)
+}
+
+// withRange appends the accepted range to a flag's help text.
+func withRange[T number](b *bounded[T], usage string) string {
+	return usage + " (" + b.rangeText() + ")"
+}
+
+// intFlag defines an int flag that accepts lo to hi.
+func intFlag(fs *flag.FlagSet, name string, def, lo, hi int, usage string) *int {
+	p := new(int)
+	*p = def
+	b := &bounded[int]{p: p, lo: lo, hi: hi, want: "a whole number", parse: func(s string) (int, error) {
+		n, err := strconv.ParseInt(s, 0, strconv.IntSize)
+		return int(n), err
+	}}
+	fs.Var(b, name, withRange(b, usage))
+	return p
+}
+
+// int64Flag defines an int64 flag that accepts lo to hi.
+func int64Flag(fs *flag.FlagSet, name string, def, lo, hi int64, usage string) *int64 {
+	p := new(int64)
+	*p = def
+	b := &bounded[int64]{p: p, lo: lo, hi: hi, want: "a whole number", parse: func(s string) (int64, error) {
+		return strconv.ParseInt(s, 0, 64)
+	}}
+	fs.Var(b, name, withRange(b, usage))
+	return p
+}
+
+// probabilityFlag defines a float64 flag that accepts 0 to 1.
+func probabilityFlag(fs *flag.FlagSet, name, usage string) *float64 {
+	p := new(float64)
+	b := &bounded[float64]{p: p, lo: 0, hi: 1, want: "a probability such as 0.1", parse: func(s string) (float64, error) {
+		f, err := strconv.ParseFloat(s, 64)
+		if errors.Is(err, strconv.ErrRange) {
+			err = nil // ±Inf or 0: the range check decides
+		}
+		return f, err
+	}}
+	fs.Var(b, name, withRange(b, usage))
+	return p
+}
+
+// durationFlag defines a duration flag that accepts lo to hi; never, if
+// not empty, allows negative values and says what they mean.
+func durationFlag(fs *flag.FlagSet, name string, def, lo, hi time.Duration, never, usage string) *time.Duration {
+	p := new(time.Duration)
+	*p = def
+	b := &bounded[time.Duration]{p: p, lo: lo, hi: hi, never: never, want: "a duration such as 10s or 250ms",
+		parse: time.ParseDuration, format: durationText}
+	fs.Var(b, name, withRange(b, usage))
+	return p
+}
+
+// timeoutFlag is the --timeout of the clients: 0 means no limit.
+func timeoutFlag(fs *flag.FlagSet, def time.Duration, usage string) *time.Duration {
+	return durationFlag(fs, "timeout", def, 0, maxWait, "", usage+" (0: never)")
+}
+
+// durationText is d as people write it: 24h rather than 24h0m0s.
+func durationText(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// flagDuration returns the value of a duration flag of fs, if it has one.
+func flagDuration(fs *flag.FlagSet, name string) (time.Duration, bool) {
+	f := fs.Lookup(name)
+	if f == nil {
+		return 0, false
+	}
+	g, ok := f.Value.(flag.Getter)
+	if !ok {
+		return 0, false
+	}
+	d, ok := g.Get().(time.Duration)
+	return d, ok
+}
+
+// wasFlagGiven reports whether the flag name was given on the command line.
+func wasFlagGiven(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
