@@ -39,7 +39,7 @@ func NewServer(records ...string) (*Server, error) {
 	return NewServerOn("127.0.0.1:0", records...)
 }
 
-// NewServerOn is NewServer on a chosen address, e.g. "127.0.0.1:5353" for
+// NewServerOn is NewServer on a chosen address, e.g. "127.0.0.1:5300" for
 // a classroom demonstration that students point --server at. Port 0 picks
 // a free port.
 func NewServerOn(addr string, records ...string) (*Server, error) {
