@@ -186,3 +186,65 @@ func TestUDPTimestampServerListenAndServe(t *testing.T) {
 		t.Fatalf("ServePacket after shutdown: %v", err)
 	}
 }
+
+// failingPacketConn fails every read with an error that is not
+// net.ErrClosed, like a socket stuck in an error state: the server backs
+// off between tries.
+type failingPacketConn struct{ net.PacketConn }
+
+func (failingPacketConn) ReadFrom([]byte) (int, net.Addr, error) {
+	return 0, nil, &net.OpError{Op: "read", Net: "udp", Err: errInjected}
+}
+
+// TestPacketServerBackoffWakesOnStop: Shutdown and Close end the error
+// back-off at once instead of sleeping it out (up to a second).
+func TestPacketServerBackoffWakesOnStop(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		srv  interface {
+			packetServerAPI
+			Close() error
+		}
+		log   *logLines
+		close bool
+	}{
+		{"echo Shutdown", &UDPEchoServer{}, newLog(), false},
+		{"timestamp Close", &UDPTimestampServer{}, newLog(), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			switch s := tc.srv.(type) {
+			case *UDPEchoServer:
+				s.Logf = tc.log.logf
+			case *UDPTimestampServer:
+				s.Logf = tc.log.logf
+			}
+			pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			errc := make(chan error, 1)
+			go func() { errc <- tc.srv.ServePacket(failingPacketConn{pc}) }()
+			// 5+10+…+320ms of back-off have passed; now it sleeps 640ms.
+			tc.log.waitFor(t, testCtx(t), ": injected failure [socket.error]; serving on in 640ms")
+			const prompt = 200 * time.Millisecond
+			start := time.Now()
+			if tc.close {
+				tc.srv.Close()
+			} else if err := tc.srv.Shutdown(testCtx(t)); err != nil {
+				t.Fatalf("Shutdown: %v", err)
+			}
+			select {
+			case err := <-errc:
+				if !errors.Is(err, ErrServerClosed) {
+					t.Fatalf("ServePacket: %v, want ErrServerClosed", err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("ServePacket did not return")
+			}
+			if el := time.Since(start); el > prompt {
+				t.Fatalf("stopped after %v in a 640ms back-off, want within %v", el.Round(time.Millisecond), prompt)
+			}
+		})
+	}
+}

@@ -3,8 +3,10 @@ package core
 import (
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -213,5 +215,89 @@ func TestUnixBadPaths(t *testing.T) {
 	_, err := DialUnix(ctx, nil, missing)
 	if want := "connect unix " + missing + ": no such file or directory [socket.error]"; err == nil || err.Error() != want {
 		t.Errorf("DialUnix(missing) err = %v, want %s", err, want)
+	}
+}
+
+// TestListenAndServeUnixHTTPServer: an *http.Server stops cleanly both
+// when ctx ends (its Serve returns http.ErrServerClosed, which is no
+// error) and when it is shut down on its own.
+func TestListenAndServeUnixHTTPServer(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	for _, byCtx := range []bool{true, false} {
+		path := filepath.Join(t.TempDir(), "h.sock")
+		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, "hi over unix")
+		})}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		done := make(chan error, 1)
+		go func() { done <- ListenAndServeUnix(ctx, path, srv, nil) }()
+		waitForSocket(t, path)
+		tr := &http.Transport{DisableKeepAlives: true, DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return DialUnix(ctx, nil, path)
+		}}
+		client := &http.Client{Transport: tr, Timeout: 5 * time.Second}
+		resp, err := client.Get("http://unix/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		tr.CloseIdleConnections()
+		if err != nil || string(body) != "hi over unix" {
+			t.Fatalf("body %q, %v", body, err)
+		}
+		if byCtx {
+			cancel()
+		} else if err := srv.Shutdown(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("stopped by ctx: %v; ListenAndServeUnix = %v, want nil", byCtx, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("stopped by ctx: %v; ListenAndServeUnix did not return", byCtx)
+		}
+		if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("socket file left behind: %v", err)
+		}
+	}
+}
+
+// graceProbe is a StreamServer that records the grace its Shutdown gets.
+type graceProbe struct {
+	stop  chan struct{}
+	grace chan time.Duration
+}
+
+func (g *graceProbe) Serve(l net.Listener) error {
+	<-g.stop
+	return ErrServerClosed
+}
+
+func (g *graceProbe) Shutdown(ctx context.Context) error {
+	dl, _ := ctx.Deadline() // zero if none: a huge negative grace
+	g.grace <- time.Until(dl)
+	close(g.stop)
+	return nil
+}
+
+// TestListenAndServeUnixGrace: the Unix server shuts down with the same
+// grace as every other server.
+func TestListenAndServeUnixGrace(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "g.sock")
+	g := &graceProbe{stop: make(chan struct{}), grace: make(chan time.Duration, 1)}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- ListenAndServeUnix(ctx, path, g, nil) }()
+	waitForSocket(t, path)
+	cancel()
+	if grace := <-g.grace; grace <= shutdownGrace-time.Second || grace > shutdownGrace {
+		t.Errorf("Shutdown got %v, want shutdownGrace (%v)", grace, shutdownGrace)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("ListenAndServeUnix = %v, want nil", err)
 	}
 }
