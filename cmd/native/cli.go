@@ -51,8 +51,15 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
-// usagef reports a command-line mistake; the message should say what to do.
-func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+// usagef reports a command-line mistake; the message should say what to
+// do. It is kept on one line even if it quotes what was typed.
+func usagef(format string, a ...any) error { return usageError{oneLine(fmt.Sprintf(format, a...))} }
+
+// oneLine escapes line breaks, so that a message that quotes what the user
+// typed stays one line.
+func oneLine(s string) string {
+	return strings.NewReplacer("\n", `\n`, "\r", `\r`).Replace(s)
+}
 
 // errHelpShown means usage was printed on request: exit status 0.
 var errHelpShown = errors.New("help shown")
@@ -105,10 +112,17 @@ func printOverview(w io.Writer) {
 	}
 }
 
+// flagSetMade, if not nil, is told of every flag set a command makes:
+// tests use it to inspect every command's flags.
+var flagSetMade func(*flag.FlagSet)
+
 // newFlags returns the flag set of c; its Usage prints the synopsis, the
 // summary and the flags to the flag set's output (stdout for --help).
 func newFlags(c *command) *flag.FlagSet {
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	if flagSetMade != nil {
+		flagSetMade(fs)
+	}
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
 		w := fs.Output()

@@ -81,13 +81,17 @@ func checkHostName(cmd, what, s string) error {
 	if _, err := netip.ParseAddr(s); err == nil {
 		return nil
 	}
-	ok := s != "" && len(s) <= 253
-	for i := 0; ok && i < len(s); i++ {
-		c := s[i]
-		ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_'
+	name := strings.TrimSuffix(s, ".") // a fully qualified name may end in a dot
+	ok := name != "" && len(name) <= 253
+	for _, label := range strings.Split(name, ".") {
+		ok = ok && label != "" && len(label) <= 63 && label[0] != '-' && label[len(label)-1] != '-'
+		for i := 0; ok && i < len(label); i++ {
+			c := label[i]
+			ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
+		}
 	}
-	if !ok || strings.Contains(s, "..") || s[0] == '.' {
-		return usagef("%s: %s is not a %s (letters, digits, '-', '.'; or an IP address)", cmd, shown(s), what)
+	if !ok {
+		return usagef("%s: %s is not a %s (labels of letters, digits and '-' joined by dots; or an IP address)", cmd, shown(s), what)
 	}
 	return nil
 }
@@ -120,7 +124,7 @@ func withHint(err error, fs *flag.FlagSet) error {
 	switch {
 	case ce.Phase == httpget.PhaseLookupPort || ce.Phase == info.PhaseLookupPort:
 		// A service name the table does not know: a command-line mistake.
-		return usageError{hintedError{err, "give a port number, or a service name from 'socketlab services --list'"}.Error()}
+		return usageError{oneLine(hintedError{err, "give a port number, or a service name from 'socketlab services --list'"}.Error())}
 	case ce.Class == core.ClassTimeout && isDNS && has("server"):
 		hint = fmt.Sprintf("no answer within %v: is the DNS server running? check --server%s", timeout, raise)
 	case ce.Class == core.ClassTimeout && isDNS:
@@ -179,7 +183,7 @@ func parseDNS(c *command, args []string, std stdio) (action, error) {
 		}, nil
 	}
 	name := pos[0]
-	if err := checkHostName("dns", "host name", strings.TrimSuffix(name, ".")); err != nil {
+	if err := checkHostName("dns", "host name", name); err != nil {
 		return nil, err
 	}
 	return func(ctx context.Context) error {

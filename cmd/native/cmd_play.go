@@ -153,7 +153,7 @@ func parseSize(s string) (w, h int, ok bool) {
 
 func runPlay(ctx context.Context, std stdio, cfg *playConfig) error {
 	if cfg.req.Preset == "" {
-		doc, err := os.ReadFile(cfg.scenarioIn)
+		doc, err := readScenarioFile(cfg.scenarioIn)
 		if errors.Is(err, os.ErrNotExist) && !strings.ContainsAny(cfg.scenarioIn, "./\\") {
 			return usagef("play: no preset or file %s (presets: %s)", strconv.Quote(cfg.scenarioIn), playPresetNames())
 		}

@@ -187,7 +187,7 @@ func loadScenario(name string) (*sim.Scenario, error) {
 	if sc, err := sim.LoadPreset(name); err == nil {
 		return sc, nil
 	}
-	data, err := os.ReadFile(name)
+	data, err := readScenarioFile(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, usagef("sim: no built-in scenario or file named %q (scenarios: %s)", name, presetNames())
 	}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -64,6 +66,9 @@ func (b *bounded[T]) Set(s string) error {
 	*b.p = v
 	return nil
 }
+
+// allowsNever reports whether a negative value is accepted (and means never).
+func (b *bounded[T]) allowsNever() bool { return b.never != "" }
 
 func (b *bounded[T]) rangeText() string {
 	s := b.text(b.lo) + " to " + b.text(b.hi)
@@ -169,4 +174,32 @@ func wasFlagGiven(fs *flag.FlagSet, name string) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
+}
+
+// maxScenarioFile bounds a scenario file: the presets are a few KiB.
+const maxScenarioFile = 4 << 20
+
+// readScenarioFile reads a scenario file of at most maxScenarioFile bytes;
+// a device or a directory is refused before anything is read.
+func readScenarioFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxScenarioFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxScenarioFile {
+		return nil, fmt.Errorf("%s is larger than %d MiB; a scenario file is a few KiB of JSON", path, maxScenarioFile>>20)
+	}
+	return data, nil
 }
