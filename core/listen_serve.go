@@ -344,10 +344,10 @@ func (s *streamServer) shutdown(ctx context.Context) error {
 	}
 }
 
-// close closes the listeners and every connection at once. A handler
-// blocked in Write — a client that does not read — returns at once: the
-// past write deadline wakes it even before the close evicts it, and it
-// may re-arm its deadline but cannot write to a closed connection.
+// close closes the listeners and every connection at once, which also
+// ends handlers blocked writing to a client that does not read. The past
+// deadlines come first because not every net.Conn's Close interrupts a
+// blocked Write: a *tls.Conn's waits for it.
 func (s *streamServer) close() error {
 	for _, c := range s.beginClose() {
 		c.SetWriteDeadline(aLongTimeAgo)

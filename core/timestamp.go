@@ -42,10 +42,11 @@ type TimestampServer struct {
 	// this long (0 means DefaultWriteTimeout; negative means never): a
 	// client that sends but never reads fills the socket buffers, and
 	// without this bound it would hold its handler — and its MaxConns slot
-	// — forever. The deadline is re-armed lazily (see IdleTimeout): a
-	// write fails after between WriteTimeout and WriteTimeout·9/8 without
-	// progress. The log then says "write timed out after …: the client is
-	// not reading".
+	// — forever. Like the idle deadline, the write deadline is pushed out
+	// only once its 1/8 slack is used up (a deadline per write would cost
+	// throughput), so a write that cannot complete fails between
+	// WriteTimeout and WriteTimeout·9/8 after it began. The log then says
+	// "write timed out after …: the client is not reading".
 	WriteTimeout time.Duration
 	// ReadSize is how many bytes one read takes (0 means BufSize, the
 	// textbook's recv(1024)). Each read is answered with one reply.
@@ -60,10 +61,12 @@ type TimestampServer struct {
 	// connection passes through the states of ConnState: StateNew before
 	// the first read, StateActive when a read returned a chunk (before it
 	// is answered), StateIdle when the reply has been written, StateClosed
-	// after the connection was closed. It is called on the connection's
-	// own goroutine, so calls for one connection come in order and the
-	// connection waits while the hook runs; calls for different
-	// connections may run at once. Unset, it costs nothing.
+	// after the connection was closed. It is called on the goroutine that
+	// serves the connection (Serve's own when Iterative), so calls for one
+	// connection come in order and the connection waits while the hook
+	// runs; calls for different connections may run at once. A connection
+	// accepted while Shutdown is closing the server is closed without
+	// being reported. Unset, it costs nothing: no call, no allocation.
 	ConnState func(c net.Conn, state ConnState)
 
 	srv streamServer
