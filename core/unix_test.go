@@ -21,22 +21,14 @@ func TestUnixTimestampServer(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	path := filepath.Join(t.TempDir(), "ts.sock")
 	fixed := time.Date(2026, time.November, 1, 9, 5, 7, 0, time.UTC)
-	// IdleTimeout -1: TimestampServer also arms its idle deadline from Now,
-	// and a fixed clock in the past would expire it at once.
-	srv := &TimestampServer{Now: func() time.Time { return fixed }, IdleTimeout: -1}
+	// A fixed clock in the past stamps replies only: deadlines use the
+	// real one.
+	srv := &TimestampServer{Now: func() time.Time { return fixed }}
 	ctx, cancel := context.WithCancel(context.Background())
-	var logs []string
-	logc := make(chan string, 16)
+	log := newLog()
 	done := make(chan error, 1)
-	go func() {
-		done <- ListenAndServeUnix(ctx, path, srv, func(f string, a ...any) {
-			select {
-			case logc <- strings.SplitN(f, " ", 2)[0]:
-			default:
-			}
-		})
-	}()
-	waitForSocket(t, path)
+	go func() { done <- ListenAndServeUnix(ctx, path, srv, log.logf) }()
+	log.waitFor(t, testCtx(t), "listening on unix "+path)
 
 	dctx, dcancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer dcancel()
@@ -72,24 +64,10 @@ func TestUnixTimestampServer(t *testing.T) {
 	if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("socket file still there after shutdown: %v", err)
 	}
-	close(logc)
-	for l := range logc {
-		logs = append(logs, l)
+	logs := log.snapshot()
+	if len(logs) < 2 || logs[0] != "listening on unix "+path || logs[len(logs)-1] != "shutting down: context canceled" {
+		t.Errorf("log %q, want listening … shutting down", logs)
 	}
-	if len(logs) < 2 || logs[0] != "listening" || logs[len(logs)-1] != "shutting" {
-		t.Errorf("log lines start with %q, want listening … shutting", logs)
-	}
-}
-
-func waitForSocket(t *testing.T, path string) {
-	t.Helper()
-	for range 500 {
-		if fi, err := os.Lstat(path); err == nil && fi.Mode().Type() == fs.ModeSocket {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatalf("no socket appeared at %s", path)
 }
 
 // A crashed server leaves its socket file behind; the next start must
@@ -231,8 +209,9 @@ func TestListenAndServeUnixHTTPServer(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		done := make(chan error, 1)
-		go func() { done <- ListenAndServeUnix(ctx, path, srv, nil) }()
-		waitForSocket(t, path)
+		log := newLog()
+		go func() { done <- ListenAndServeUnix(ctx, path, srv, log.logf) }()
+		log.waitFor(t, testCtx(t), "listening on unix "+path)
 		tr := &http.Transport{DisableKeepAlives: true, DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			return DialUnix(ctx, nil, path)
 		}}
@@ -291,8 +270,9 @@ func TestListenAndServeUnixGrace(t *testing.T) {
 	g := &graceProbe{stop: make(chan struct{}), grace: make(chan time.Duration, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- ListenAndServeUnix(ctx, path, g, nil) }()
-	waitForSocket(t, path)
+	log := newLog()
+	go func() { done <- ListenAndServeUnix(ctx, path, g, log.logf) }()
+	log.waitFor(t, testCtx(t), "listening on unix "+path)
 	cancel()
 	if grace := <-g.grace; grace <= shutdownGrace-time.Second || grace > shutdownGrace {
 		t.Errorf("Shutdown got %v, want shutdownGrace (%v)", grace, shutdownGrace)
