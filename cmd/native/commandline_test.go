@@ -215,6 +215,18 @@ func TestFlagsAfterArguments(t *testing.T) {
 	ss := startServerCLI(t, "socketserver-server", "--addr", "127.0.0.1:0")
 	udp := startServerCLI(t, "udp-server", "--addr", "127.0.0.1:0")
 	zone := zoneServer(t)
+	httpPort, _ := halfCloseServer(t, "HTTP/1.0 200 OK\r\n\r\nhello")
+	infoL, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer infoL.Close()
+	go func() {
+		if c, err := infoL.Accept(); err == nil {
+			c.Close()
+		}
+	}()
+	infoPort := fmt.Sprint(infoL.Addr().(*net.TCPAddr).Port)
 	for _, tc := range []struct {
 		args []string
 		want *regexp.Regexp
@@ -223,6 +235,8 @@ func TestFlagsAfterArguments(t *testing.T) {
 		{[]string{"socketserver-client", ss.addr, "--timeout", "5s"}, stampLine("hi")},
 		{[]string{"udp-client", udp.addr, "--timeout", "5s"}, stampLine("hi")},
 		{[]string{"loadgen", tcp.addr, "--requests", "3", "--conns", "1", "--duration", "5s"}, regexp.MustCompile(`(?s)^loadgen: 1 persistent connection to .*\n +3 +0 +1 `)},
+		{[]string{"get", "127.0.0.1", "/x", "--port", fmt.Sprint(httpPort), "--timeout", "5s"}, regexp.MustCompile(`^HTTP/1.0 200 OK\r\n\r\nhello$`)},
+		{[]string{"info", "127.0.0.1", "--port", infoPort, "--timeout", "5s"}, regexp.MustCompile(`Connected to 127.0.0.1:` + infoPort + `$`)},
 		{[]string{"services", "ssh/tcp", "--builtin"}, regexp.MustCompile(`getservbyname\('ssh', 'tcp'\) = 22 `)},
 		{[]string{"fcrdns", "192.0.2.10", "--server", zone.Addr, "--timeout", "5s"}, regexp.MustCompile(`Validated hostname: web.example.test$`)},
 		{[]string{"toolbox", "host", "www.example.test", "--server", zone.Addr}, regexp.MustCompile(`addresses: 192.0.2.10$`)},
