@@ -13,6 +13,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -623,4 +624,34 @@ func isDigitsOnly(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// --screenshot x.jpg writes a JPEG, not PNG bytes under a .jpg name. It
+// needs an X server: the test runs socketlab under xvfb-run when there is
+// one.
+func TestPlayScreenshotJPEG(t *testing.T) {
+	xvfb, err := exec.LookPath("xvfb-run")
+	if err != nil {
+		t.Skip("no xvfb-run")
+	}
+	shot := filepath.Join(t.TempDir(), "handshake.jpg")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, xvfb, "-a", "-s", "-screen 0 640x480x24", os.Args[0])
+	cmd.Env = append(os.Environ(), "SOCKETLAB_TEST_ARGS=play --scenario handshake --screenshot "+shot+" --at 25ms --size 400x300")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if want := "wrote " + shot + " (400x300, handshake at 25ms)\n"; string(out) != want {
+		t.Errorf("output %q, want %q", out, want)
+	}
+	b, err := os.ReadFile(shot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := jpeg.Decode(bytes.NewReader(b))
+	if err != nil || img.Bounds().Dx() != 400 || img.Bounds().Dy() != 300 {
+		t.Fatalf("not a 400x300 JPEG: %v", err)
+	}
 }
