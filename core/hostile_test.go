@@ -24,10 +24,11 @@ import (
 // rules — they do not read, trickle, fall silent, reset, half-close,
 // vanish, send 20 MB without a newline, binary junk, oversize datagrams,
 // or come 2,000 at once. In every case a well-behaved client is still
-// served within servedWithin, Shutdown returns within hostileGrace, every
-// connection that was reported StateNew is reported StateClosed, and
-// TestMain's goleak finds nothing left. Timeouts are short so that the
-// whole matrix stays quick.
+// served within servedWithin, Shutdown — called while the hostile clients
+// are still connected — returns within hostileGrace, every connection
+// passes through a valid sequence of ConnStates ending in StateClosed,
+// and goleak finds no goroutine left behind by the case. Timeouts are
+// short so that the whole matrix stays quick (about 7 s with -race).
 const (
 	hostileIdle     = 300 * time.Millisecond
 	hostileWrite    = 300 * time.Millisecond
@@ -509,7 +510,7 @@ var hostileCases = []hostileCase{
 			if _, err := io.ReadFull(c, make([]byte, len(stamp)+1)); err != nil {
 				t.Fatal(err) // the server is now replying
 			}
-			allowed := reasonReset
+			allowed := slices.Clone(reasonReset)
 			if tc, ok := c.(*net.TCPConn); ok {
 				tc.SetLinger(0) // close sends RST
 			} else {
