@@ -209,6 +209,14 @@ func (s *Sim) Step() bool {
 	return true
 }
 
+// NextAt returns the virtual time of the next scheduled event, and false
+// when none is left: a caller that runs the simulation in slices (a few
+// thousand events per frame) stops before an instant it must not pass.
+func (s *Sim) NextAt() (time.Duration, bool) {
+	ev, ok := s.q.peek()
+	return ev.at, ok
+}
+
 // RunUntil runs every event scheduled at or before t and leaves the clock
 // at t.
 func (s *Sim) RunUntil(t time.Duration) {

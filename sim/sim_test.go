@@ -587,3 +587,46 @@ func TestStepAndRunUntil(t *testing.T) {
 		t.Fatal("Step after the end returned true")
 	}
 }
+
+// Running in slices — NextAt, then Step while the next event is due —
+// gives byte for byte the trace Run gives, and NextAt never lies about
+// what Step runs next.
+func TestSlicedRunEqualsRun(t *testing.T) {
+	for _, name := range []string{"congestion", "lost-syn", "iterative-vs-concurrent"} {
+		sc, err := LoadPreset(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := Run(sc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc, _ = LoadPreset(name)
+		got := &trace.Trace{}
+		s, err := New(sc, got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got.Header = s.Header()
+		end := time.Duration(sc.Duration)
+		for {
+			at, ok := s.NextAt()
+			if !ok || at > end {
+				break
+			}
+			if s.Step(); s.Now() != at {
+				t.Fatalf("%s: NextAt said %v, Step ran at %v", name, at, s.Now())
+			}
+		}
+		var a, b bytes.Buffer
+		if err := trace.WriteJSONL(&a, want); err != nil {
+			t.Fatal(err)
+		}
+		if err := trace.WriteJSONL(&b, got); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a.Bytes(), b.Bytes()) {
+			t.Fatalf("%s: the sliced run differs from Run (%d vs %d events)", name, len(got.Events), len(want.Events))
+		}
+	}
+}

@@ -174,14 +174,15 @@ func runPlay(ctx context.Context, std stdio, cfg *playConfig) error {
 	if err != nil {
 		return fmt.Errorf("play: %w", err)
 	}
+	defer a.Close()
 	for _, w := range cfg.whatIfs {
 		if !a.SelectPacket(w.packet) {
 			return fmt.Errorf("play: --whatif %s:%d: the run has no packet %d", w.action, w.packet, w.packet)
 		}
-		a.WhatIf(w.action)
-		if strings.HasPrefix(a.Status, "error: ") {
-			return fmt.Errorf("play: --whatif %s:%d: %s", w.action, w.packet, strings.TrimPrefix(a.Status, "error: "))
+		if err := a.WhatIf(w.action); err != nil {
+			return fmt.Errorf("play: --whatif %s:%d: %w", w.action, w.packet, err)
 		}
+		a.Settle() // the next what-if builds on this one's run
 	}
 	if cfg.sel != 0 && !a.SelectPacket(cfg.sel) {
 		return fmt.Errorf("play: --select %d: the run has no packet %d", cfg.sel, cfg.sel)

@@ -371,7 +371,12 @@ type Event struct {
 }
 
 // Sink receives events in the order they happen. Emit must not keep the
-// pointer; it may copy the value.
+// pointer; it may copy the value (producers reuse one Event).
+//
+// A Sink is not safe for concurrent use unless its documentation says so:
+// the simulator emits from one goroutine, and a Trace or a Counter expects
+// exactly that. Producers on many goroutines — real connections, the
+// gateway — share a Feed, which is.
 type Sink interface {
 	Emit(e *Event)
 }

@@ -11,6 +11,7 @@
 package view
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -43,6 +44,10 @@ type Options struct {
 	Save func(doc []byte) (string, error)
 }
 
+// ErrQuit is what Update returns when the user asked to close the
+// playground (q, or Esc with nothing open to close).
+var ErrQuit = errors.New("quit")
+
 // App is the playground's state. The zero value is not usable: use New.
 type App struct {
 	src  Source
@@ -64,6 +69,7 @@ type App struct {
 	ShowGhost bool
 	Span      time.Duration // ladder window
 	Status    string        // the last message for the status line (errors too)
+	quit      bool          // q or Esc asked to close the window
 
 	presets  []Preset
 	undo     [][]WhatIf
@@ -75,14 +81,44 @@ type App struct {
 	evFollow bool // the list scrolls with the cursor
 	w, h     int
 
+	// Live: the cursor follows the live edge of a live stream. Scrubbing
+	// or stepping back leaves it; End comes back.
+	Live bool
+
+	stream   Stream   // what still feeds M; nil once the run is complete
+	next     *pending // a re-run on its way in, shown when complete
+	buf      []trace.Event
+	ticks    int // Update calls so far: the view's clock for throttling
+	annotAt  int // M.Len() when the captions were last annotated
+	annotTic int
+
 	snap   layout.Snapshot
 	labels []string // flight labels, computed on first use
 	events []string // event-list lines, computed on first use
 	seq    seqCache
 	capCtx []caption.Context // per event, from caption.Annotate
 	pt     *painter          // drawing resources, made on the first Draw
-	ticks  []time.Duration
+	axis   []time.Duration
 }
+
+// pending is a re-run that is still arriving. The App keeps showing the
+// current run, with a progress bar, until the new one is complete (or, for
+// a live stream, at once), then swaps them.
+type pending struct {
+	m      *layout.Model
+	stream Stream
+	t      time.Duration // the cursor time to keep
+	ghost  bool          // keep the run it replaces as the ghost
+	after  func()        // what to do once it is shown
+}
+
+// pumpBudget bounds the events taken from a stream per tick: indexing
+// 20,000 events takes a few milliseconds, well inside a frame.
+const pumpBudget = 20_000
+
+// annotateTicks is how often, in ticks, the captions of a growing live run
+// are brought up to date (annotation reads the whole run).
+const annotateTicks = TPS / 2
 
 type dragKind uint8
 
@@ -92,8 +128,10 @@ const (
 	dragSlider
 )
 
-// New runs the first request and returns the App, or the error that run
-// gave (a bad scenario file, an unknown preset).
+// New opens the first request and returns the App, or the error that
+// gave (a bad scenario file, an unknown preset). A finite run is taken in
+// whole before New returns — the window is not open yet; a live one goes
+// on arriving while the window shows it.
 func New(o Options) (*App, error) {
 	a := &App{src: o.Source, req: o.Request.Clone(), save: o.Save, Speed: 1, Lang: o.Lang, Sel: -1, Node: -1,
 		ShowGhost: true, evFollow: true, w: 1280, h: 800}
@@ -105,23 +143,55 @@ func New(o Options) (*App, error) {
 		a.Theme = &layout.Projector
 	}
 	a.presets = a.src.Presets()
-	tr, err := a.src.Run(a.req)
+	st, err := a.src.Open(a.req)
 	if err != nil {
 		return nil, err
 	}
-	a.setTrace(tr, 0)
+	p := &pending{m: layout.NewStream(st.Header()), stream: st}
+	if !st.Live() {
+		if err := a.drain(p); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	a.show(p)
 	a.Cur = layout.Cursor{} // before the first event: → shows it
 	a.slidersFromHeader()
 	return a, nil
 }
 
-// setTrace makes tr the current run and puts the cursor at time t.
-func (a *App) setTrace(tr *trace.Trace, t time.Duration) {
-	a.M = layout.NewModel(tr)
-	a.capCtx = caption.Annotate(tr)
-	a.Cur = a.M.At(t)
+// drain takes p's stream to its end.
+func (a *App) drain(p *pending) error {
+	for {
+		ended, err := a.take(p.m, p.stream)
+		if ended {
+			p.stream.Close()
+			p.stream = nil
+			return err
+		}
+		p.stream.Wait()
+	}
+}
+
+// take moves what has arrived on st into m, at most pumpBudget events.
+func (a *App) take(m *layout.Model, st Stream) (ended bool, err error) {
+	a.buf, ended, err = st.Take(a.buf[:0], pumpBudget)
+	m.Append(a.buf...)
+	clear(a.buf) // let payloads go
+	return ended, err
+}
+
+// show makes p the current run and puts the cursor at p.t.
+func (a *App) show(p *pending) {
+	if a.stream != nil {
+		a.stream.Close()
+	}
+	a.M, a.stream = p.m, p.stream
+	a.Live = a.stream != nil && a.stream.Live()
+	a.annotate()
+	a.Cur = a.M.At(p.t)
 	a.labels = make([]string, len(a.M.Flights))
-	a.events = make([]string, len(tr.Events))
+	a.events = make([]string, a.M.Len())
 	a.seq = seqCache{}
 	if a.Sel >= len(a.M.Flights) {
 		a.Sel = -1
@@ -133,6 +203,118 @@ func (a *App) setTrace(tr *trace.Trace, t time.Duration) {
 		a.Span = a.M.DefaultSpan()
 	}
 	a.evFollow = true
+}
+
+// annotate brings the captions' context up to date with the run so far.
+func (a *App) annotate() {
+	a.capCtx = caption.Annotate(&trace.Trace{Header: a.M.Header, Events: a.M.Events()})
+	a.annotAt, a.annotTic = a.M.Len(), a.ticks
+}
+
+// pump takes what the streams have delivered since the last tick: the
+// current run's, and a re-run's on its way in. It never waits.
+func (a *App) pump() {
+	if p := a.next; p != nil {
+		ended, err := a.take(p.m, p.stream)
+		switch {
+		case err != nil:
+			p.stream.Close()
+			a.next = nil
+			a.Status = "error: " + err.Error()
+		case ended || p.stream.Live():
+			if ended {
+				p.stream.Close()
+				p.stream = nil
+			}
+			a.next = nil
+			old := a.M
+			a.show(p)
+			a.Ghost = nil
+			if p.ghost {
+				a.Ghost = old
+			}
+			if p.after != nil {
+				p.after()
+			}
+		}
+	}
+	if a.stream == nil {
+		return
+	}
+	ended, err := a.take(a.M, a.stream)
+	for len(a.labels) < len(a.M.Flights) {
+		a.labels = append(a.labels, "")
+	}
+	for len(a.events) < a.M.Len() {
+		a.events = append(a.events, "")
+	}
+	if ended {
+		a.stream.Close()
+		a.stream = nil
+		if err != nil && !errors.Is(err, trace.ErrFeedClosed) {
+			a.Status = "error: " + err.Error()
+		}
+	}
+	if a.M.Len() != a.annotAt && (ended || a.ticks-a.annotTic >= annotateTicks) {
+		a.annotate()
+	}
+	if a.Live {
+		a.Cur = a.M.At(a.M.End)
+		a.evFollow = true
+	}
+}
+
+// StateText says in a few words what the cursor is doing, for the top
+// bar: following a live run (LIVE), held back in one while it goes on
+// arriving, waiting for a re-run, playing or paused.
+func (a *App) StateText() string {
+	if prog, ok := a.Loading(); ok {
+		return fmt.Sprintf(a.tr("simulating… %d%%", "模拟中… %d%%"), int(prog*100))
+	}
+	live := a.stream != nil && a.stream.Live()
+	switch {
+	case a.Live:
+		return a.tr("● LIVE", "● 实时")
+	case live && a.Playing:
+		return a.tr("replaying — End: back to LIVE", "回放中 — End 键回到实时")
+	case live:
+		return a.tr("paused — End: back to LIVE", "暂停 — End 键回到实时")
+	case a.Playing:
+		return a.tr("playing", "播放中")
+	}
+	return a.tr("paused", "暂停")
+}
+
+// Loading reports whether a re-run is on its way in, and how far it is.
+func (a *App) Loading() (progress float64, ok bool) {
+	if a.next == nil {
+		return 0, false
+	}
+	return a.next.stream.Progress(), true
+}
+
+// Streaming reports whether the current run is still arriving.
+func (a *App) Streaming() bool { return a.stream != nil }
+
+// Settle waits until a re-run on its way in is shown: for a screenshot or
+// a test, never inside the window's Update.
+func (a *App) Settle() {
+	for a.next != nil {
+		a.next.stream.Wait()
+		a.pump()
+	}
+}
+
+// Close stops the streams the App reads.
+func (a *App) Close() {
+	if a.next != nil {
+		a.next.stream.Close()
+		a.next = nil
+	}
+	if a.stream != nil {
+		a.stream.Close()
+		a.stream = nil
+	}
 }
 
 // defaultNode picks the host whose sending is most interesting: the one
@@ -195,9 +377,10 @@ func (a *App) Snapshot() *layout.Snapshot {
 	return &a.snap
 }
 
-// SetTime moves the cursor to t (scrubbing).
+// SetTime moves the cursor to t (scrubbing); it leaves the live edge.
 func (a *App) SetTime(t time.Duration) {
 	a.Cur = a.M.At(t)
+	a.Live = false
 	a.evFollow = true
 }
 
@@ -213,17 +396,23 @@ func (a *App) Update(in Input) error {
 	if in.Dropped != nil {
 		a.openDoc(in.DroppedName, in.Dropped)
 	}
+	a.ticks++
+	a.pump()
 	for _, k := range in.Keys {
 		a.key(k, in.Ctrl, in.Shift)
 	}
 	a.mouse(in)
-	if a.Playing {
+	if a.Playing && !a.Live {
 		dt := time.Duration(a.Speed * float64(a.rate()) / TPS)
 		a.Cur = a.M.Advance(a.Cur, max(dt, 1))
 		a.evFollow = true
 		if a.Cur.N >= a.M.Len() && a.Cur.T >= a.M.End {
 			a.Playing = false
+			a.Live = a.stream != nil && a.stream.Live() // caught up: follow again
 		}
+	}
+	if a.quit {
+		return ErrQuit
 	}
 	return nil
 }
@@ -231,16 +420,20 @@ func (a *App) Update(in Input) error {
 func (a *App) key(k Key, ctrl, shift bool) {
 	switch k {
 	case KeySpace:
-		if !a.Playing && a.Cur.N >= a.M.Len() {
+		if a.Live { // pause a live run where it is; it goes on arriving
+			a.Live, a.Playing = false, false
+			break
+		}
+		if !a.Playing && a.Cur.N >= a.M.Len() && a.stream == nil {
 			a.Cur = layout.Cursor{} // play again from the start
 		}
 		a.Playing = !a.Playing
 	case KeyRight:
-		a.Playing = false
+		a.Playing, a.Live = false, false
 		a.Cur = a.M.Next(a.Cur)
 		a.evFollow = true
 	case KeyLeft:
-		a.Playing = false
+		a.Playing, a.Live = false, false
 		a.Cur = a.M.Prev(a.Cur)
 		a.evFollow = true
 	case KeyUp:
@@ -249,9 +442,12 @@ func (a *App) key(k Key, ctrl, shift bool) {
 		a.SetSpeed(a.Speed / 2)
 	case KeyR, KeyHome:
 		a.Cur = layout.Cursor{}
+		a.Live = false
 		a.evFollow = true
-	case KeyEnd:
+	case KeyEnd: // the end; of a live run, its live edge, followed again
 		a.Cur = a.M.At(a.M.End)
+		a.Live = a.stream != nil && a.stream.Live()
+		a.evFollow = true
 	case KeyC:
 		if a.Lang == "zh" {
 			a.Lang = "en"
@@ -265,13 +461,18 @@ func (a *App) key(k Key, ctrl, shift bool) {
 	case KeyG:
 		a.ShowGhost = !a.ShowGhost
 	case KeyEscape:
+		if !a.Help && !a.Picker && a.Sel < 0 {
+			a.quit = true // nothing to close: Esc closes the window
+		}
 		a.Help, a.Picker, a.Sel = false, false, -1
-	case KeyD:
-		a.WhatIf("drop")
+	case KeyQ:
+		a.quit = true
+	case KeyD: // failures show on the status line
+		_ = a.WhatIf("drop")
 	case KeyL:
-		a.WhatIf("delay")
+		_ = a.WhatIf("delay")
 	case KeyU:
-		a.WhatIf("duplicate")
+		_ = a.WhatIf("duplicate")
 	case KeyZ:
 		if ctrl && shift {
 			a.Redo()
@@ -309,31 +510,38 @@ func (a *App) key(k Key, ctrl, shift bool) {
 // SetSpeed clamps s to [MinSpeed, MaxSpeed].
 func (a *App) SetSpeed(s float64) { a.Speed = min(max(s, MinSpeed), MaxSpeed) }
 
-// rerun runs req and, on success, makes it current, keeping the cursor
-// time. ghost keeps the old run visible for comparison.
-func (a *App) rerun(req Request, ghost bool) bool {
-	tr, err := a.src.Run(req)
+// rerun opens req and makes it the request; the run is shown once it
+// has arrived (after runs then), keeping the cursor time. ghost keeps the
+// old run visible for comparison. A re-run still on its way in is
+// abandoned for the new one. If req cannot run, the error goes to the
+// status line and is returned.
+func (a *App) rerun(req Request, ghost bool, after func()) error {
+	st, err := a.src.Open(req)
 	if err != nil {
 		a.Status = "error: " + err.Error()
-		return false
+		return err
 	}
-	old := a.M
+	if a.next != nil {
+		a.next.stream.Close()
+	}
 	a.req = req
-	a.setTrace(tr, a.Cur.T)
-	if ghost {
-		a.Ghost = old
-	} else {
-		a.Ghost = nil
-	}
-	return true
+	a.next = &pending{m: layout.NewStream(st.Header()), stream: st, t: a.Cur.T, ghost: ghost, after: after}
+	a.pump() // a run that is ready at once (a fixture, a short one) shows in this tick
+	return nil
 }
 
+// ErrNoSelection is WhatIf's error when no packet is selected.
+var ErrNoSelection = errors.New("no packet selected")
+
 // WhatIf re-runs the scenario with the selected packet dropped, delayed or
-// duplicated, with the same seed; the old run stays visible as a ghost.
-func (a *App) WhatIf(action string) {
+// duplicated, with the same seed; the old run stays visible as a ghost
+// once the re-run has arrived (Settle waits for that). It returns
+// ErrNoSelection, or why the re-run cannot start; the status line says
+// the same.
+func (a *App) WhatIf(action string) error {
 	if a.Sel < 0 {
 		a.Status = a.tr("select a packet first (click it), then D, L or U", "请先点击选中一个分组，再按 D、L 或 U")
-		return
+		return ErrNoSelection
 	}
 	f := &a.M.Flights[a.Sel]
 	w := WhatIf{Packet: f.ID, Action: action}
@@ -344,12 +552,14 @@ func (a *App) WhatIf(action string) {
 	req := a.req.Clone()
 	req.WhatIfs = append(req.WhatIfs, w)
 	prev := slices.Clone(a.req.WhatIfs)
-	if a.rerun(req, true) {
-		a.undo = append(a.undo, prev)
-		a.redo = nil
-		a.Sel = -1
-		a.Status = fmt.Sprintf(a.tr("what if: %s packet #%d", "假如：%s 分组 #%d"), action, w.Packet)
+	status := fmt.Sprintf(a.tr("what if: %s packet #%d", "假如：%s 分组 #%d"), action, w.Packet)
+	if err := a.rerun(req, true, func() { a.Status = status }); err != nil {
+		return err
 	}
+	a.undo = append(a.undo, prev)
+	a.redo = nil
+	a.Sel = -1
+	return nil
 }
 
 // SelectPacket selects the first flight of packet id, as a click would.
@@ -372,10 +582,9 @@ func (a *App) Undo() {
 	req := a.req.Clone()
 	req.WhatIfs = a.undo[len(a.undo)-1]
 	cur := slices.Clone(a.req.WhatIfs)
-	if a.rerun(req, true) {
+	if a.rerun(req, true, func() { a.Status = a.tr("undone", "已撤销") }) == nil {
 		a.undo = a.undo[:len(a.undo)-1]
 		a.redo = append(a.redo, cur)
-		a.Status = a.tr("undone", "已撤销")
 	}
 }
 
@@ -388,10 +597,9 @@ func (a *App) Redo() {
 	req := a.req.Clone()
 	req.WhatIfs = a.redo[len(a.redo)-1]
 	cur := slices.Clone(a.req.WhatIfs)
-	if a.rerun(req, true) {
+	if a.rerun(req, true, func() { a.Status = a.tr("redone", "已重做") }) == nil {
 		a.redo = a.redo[:len(a.redo)-1]
 		a.undo = append(a.undo, cur)
-		a.Status = a.tr("redone", "已重做")
 	}
 }
 
@@ -399,32 +607,33 @@ func (a *App) Redo() {
 func (a *App) SetSeed(s uint64) {
 	req := a.req.Clone()
 	req.Seed, req.HasSeed = s, true
-	if a.rerun(req, false) {
-		a.Status = a.tr("seed ", "随机种子 ") + strconv.FormatUint(s, 10)
-	}
+	_ = a.rerun(req, false, func() { a.Status = a.tr("seed ", "随机种子 ") + strconv.FormatUint(s, 10) })
 }
 
 // Pick switches to the named preset, dropping what-ifs and overrides.
 func (a *App) Pick(name string) {
 	req := Request{Preset: name, Seed: a.req.Seed, HasSeed: a.req.HasSeed}
-	if a.rerun(req, false) {
-		a.Cur, a.Sel, a.Picker = layout.Cursor{}, -1, false
+	if a.rerun(req, false, func() { a.fresh(name) }) == nil {
+		a.Sel, a.Picker = -1, false
 		a.undo, a.redo = nil, nil
-		a.Span = a.M.DefaultSpan()
-		a.slidersFromHeader()
-		a.Status = name
 	}
 }
 
 func (a *App) openDoc(name string, doc []byte) {
 	req := Request{Doc: doc, DocName: name}
-	if a.rerun(req, false) {
-		a.Cur, a.Sel = layout.Cursor{}, -1
+	if a.rerun(req, false, func() { a.fresh(a.tr("opened ", "已打开 ") + name) }) == nil {
+		a.Sel = -1
 		a.undo, a.redo = nil, nil
-		a.Span = a.M.DefaultSpan()
-		a.slidersFromHeader()
-		a.Status = a.tr("opened ", "已打开 ") + name
 	}
+}
+
+// fresh starts a new scenario at its beginning, with its own zoom and
+// sliders.
+func (a *App) fresh(status string) {
+	a.Cur, a.Live = layout.Cursor{}, false
+	a.Span = a.M.DefaultSpan()
+	a.slidersFromHeader()
+	a.Status = status
 }
 
 // Save writes the scenario with its what-ifs and overrides.
@@ -525,9 +734,7 @@ func (a *App) applySliders() {
 	req := a.req.Clone()
 	o := a.Override()
 	req.Links = &o
-	if a.rerun(req, false) {
-		a.Status = a.sliderText(-1)
-	}
+	_ = a.rerun(req, false, func() { a.Status = a.sliderText(-1) })
 }
 
 func (a *App) sliderText(i int) string {

@@ -1,6 +1,7 @@
 package view
 
 import (
+	"errors"
 	"reflect"
 	"slices"
 	"strings"
@@ -20,9 +21,9 @@ type recorder struct {
 	reqs []Request
 }
 
-func (r *recorder) Run(req Request) (*trace.Trace, error) {
+func (r *recorder) Open(req Request) (Stream, error) {
 	r.reqs = append(r.reqs, req.Clone())
-	return r.FixtureSource.Run(Request{Preset: req.Preset})
+	return r.FixtureSource.Open(Request{Preset: req.Preset})
 }
 
 func newApp(t *testing.T, preset string) (*App, *recorder) {
@@ -319,9 +320,16 @@ func TestHelpAndEscape(t *testing.T) {
 		t.Fatal("H did not show help")
 	}
 	a.Sel = 0
-	press(a, KeyEscape)
-	if a.Help || a.Sel != -1 {
-		t.Fatalf("Escape: help %v sel %d", a.Help, a.Sel)
+	if err := a.Update(Input{Keys: []Key{KeyEscape}}); err != nil || a.Help || a.Sel != -1 {
+		t.Fatalf("Escape: help %v sel %d, err %v", a.Help, a.Sel, err)
+	}
+	// Nothing left to close: Esc quits, and so does q.
+	if err := a.Update(Input{Keys: []Key{KeyEscape}}); !errors.Is(err, ErrQuit) {
+		t.Fatalf("Escape with nothing open: %v, want ErrQuit", err)
+	}
+	b, _ := newApp(t, "handshake")
+	if err := b.Update(Input{Keys: []Key{KeyQ}}); !errors.Is(err, ErrQuit) {
+		t.Fatalf("q: %v, want ErrQuit", err)
 	}
 }
 
@@ -350,6 +358,7 @@ func TestWhatIfWithSimulator(t *testing.T) {
 	a.SetTime(a.M.Flights[fi].Start)
 	a.Sel = fi
 	press(a, KeyD)
+	a.Settle() // the simulator re-runs on its own goroutine
 	if a.Ghost == nil || !strings.HasPrefix(a.Status, "what if: drop") {
 		t.Fatalf("what-if failed: %q", a.Status)
 	}

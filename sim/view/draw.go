@@ -118,9 +118,11 @@ func (a *App) drawTop(dst *ebiten.Image, g *regions) {
 	if h.Title != "" {
 		title += " — " + h.Title
 	}
-	state := a.tr("paused", "暂停")
-	if a.Playing {
-		state = a.tr("playing", "播放中")
+	state := a.StateText()
+	if prog, ok := a.Loading(); ok { // a re-run on its way in: a bar along the top
+		b := p.b
+		b.rect(dst, 0, g.top.Y+g.top.H-3, g.top.W*prog, 3, th.Cursor)
+		b.flush(dst)
 	}
 	right := fmt.Sprintf("%s / %s   %s %g× (%s/s)   %s %d   %s", layout.FormatTime(a.Cur.T), layout.FormatTime(a.M.End),
 		a.tr("speed", "速度"), round2(a.Speed), layout.FormatTime(time.Duration(a.Speed*float64(a.rate()))),
@@ -293,7 +295,7 @@ func (a *App) drawLadder(screen *ebiten.Image, g *regions) {
 	step := niceStep(l.Span / 8)
 	from, to := l.Window()
 	gaps := l.Gaps()
-	ticks := a.ticks[:0]
+	ticks := a.axis[:0]
 	for t, gi := (from/step+1)*step, 0; t < to; t += step {
 		for gi < len(gaps) && gaps[gi].End <= t {
 			gi++
@@ -308,7 +310,7 @@ func (a *App) drawLadder(screen *ebiten.Image, g *regions) {
 		y := l.Y(t)
 		b.line(dst, l.Area.X-6, y, l.Area.X+l.Area.W, y, 1, th.Grid)
 	}
-	a.ticks = ticks
+	a.axis = ticks
 	for _, gp := range gaps {
 		y0, y1 := l.Y(gp.Start), l.Y(gp.End)
 		for _, n := range m.Order() {
@@ -366,7 +368,7 @@ func (a *App) drawLadder(screen *ebiten.Image, g *regions) {
 	}
 	p.tmp = labels
 	b.flush(dst)
-	for _, t := range a.ticks {
+	for _, t := range a.axis {
 		p.text(dst, layout.FormatShort(t), l.Area.X-10, l.Y(t)-th.Small*0.7, th.Small*0.85, th.Dim, text.AlignEnd)
 	}
 	for _, gp := range gaps {
@@ -688,7 +690,7 @@ var helpKeys = [][3]string{
 	{"Space", "play / pause", "播放 / 暂停"},
 	{"→  ←", "next event / step back", "下一个事件 / 后退一步"},
 	{"↑  ↓", "faster / slower (0.05×–50×)", "加速 / 减速（0.05×–50×）"},
-	{"R  End", "restart / jump to the end", "重新开始 / 跳到结尾"},
+	{"R  End", "restart / jump to the end (of a live run: back to LIVE)", "重新开始 / 跳到结尾（实时运行：回到实时）"},
 	{"click", "select a packet (topology, ladder, event list)", "选中分组（拓扑、时序图、事件列表）"},
 	{"D  L  U", "what if the selected packet is dropped / delayed / duplicated", "假如选中的分组被丢弃 / 延迟 / 复制"},
 	{"Z  Y", "undo / redo a what-if", "撤销 / 重做假设"},
@@ -699,7 +701,8 @@ var helpKeys = [][3]string{
 	{"+  −  wheel", "zoom the ladder", "缩放时序图"},
 	{"Tab", "next host in the host panel and plot", "切换主机面板和图中的主机"},
 	{"C", "captions English / 中文", "字幕 English / 中文"},
-	{"H  Esc", "this help / close", "帮助 / 关闭"},
+	{"H  Esc", "this help / close (Esc with nothing open: quit)", "帮助 / 关闭（没有可关闭的内容时 Esc 退出）"},
+	{"Q", "quit", "退出"},
 }
 
 func (a *App) drawHelp(dst *ebiten.Image, g *regions) {

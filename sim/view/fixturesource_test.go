@@ -3,7 +3,6 @@ package view
 import (
 	"errors"
 
-	"socketlab/sim/trace"
 	"socketlab/sim/view/fixture"
 )
 
@@ -23,12 +22,16 @@ func (FixtureSource) Presets() []Preset {
 	return ps
 }
 
-// Run builds the named fixture.
-func (FixtureSource) Run(req Request) (*trace.Trace, error) {
+// Open builds the named fixture: a run that is complete at once.
+func (FixtureSource) Open(req Request) (Stream, error) {
 	if req.Doc != nil {
 		return nil, errors.New("fixtures cannot load scenario files")
 	}
-	return fixture.Build(req.Preset)
+	tr, err := fixture.Build(req.Preset)
+	if err != nil {
+		return nil, err
+	}
+	return TraceStream(tr), nil
 }
 
 // Encode is not supported for fixtures.

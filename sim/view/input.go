@@ -33,6 +33,7 @@ const (
 	KeyPlus       // zoom the ladder in
 	KeyMinus      // zoom the ladder out
 	KeyTab        // next host in the host panel
+	KeyQ          // quit (Esc too, when nothing is open to close)
 	keyCount
 )
 

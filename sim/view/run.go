@@ -109,6 +109,7 @@ var keyMap = map[ebiten.Key]Key{
 	ebiten.KeyU: KeyU, ebiten.KeyZ: KeyZ, ebiten.KeyY: KeyY, ebiten.KeyS: KeyS, ebiten.KeyN: KeyN,
 	ebiten.KeyP: KeyP, ebiten.KeyG: KeyG, ebiten.KeyEscape: KeyEscape, ebiten.KeyEqual: KeyPlus,
 	ebiten.KeyNumpadAdd: KeyPlus, ebiten.KeyMinus: KeyMinus, ebiten.KeyNumpadSubtract: KeyMinus, ebiten.KeyTab: KeyTab,
+	ebiten.KeyQ: KeyQ,
 }
 
 // readInput fills in from ebiten's state for this tick.
@@ -160,7 +161,12 @@ func (g *game) Update() error {
 		}
 		return errShotDone
 	}
-	return g.a.Update(*g.readInput())
+	if err := g.a.Update(*g.readInput()); errors.Is(err, ErrQuit) {
+		return ebiten.Termination // RunGame returns nil: the user closed it
+	} else if err != nil {
+		return err
+	}
+	return nil
 }
 
 func (g *game) Draw(screen *ebiten.Image) { g.a.Draw(screen) }

@@ -52,7 +52,17 @@ func (SimSource) Scenario(req Request) (*sim.Scenario, error) {
 	return sc, nil
 }
 
-// Run simulates req.
+// Open starts simulating req; the events arrive as the run goes on (see
+// openSim), so that a long run never holds up a frame.
+func (s SimSource) Open(req Request) (Stream, error) {
+	sc, err := s.Scenario(req)
+	if err != nil {
+		return nil, err
+	}
+	return openSim(sc)
+}
+
+// Run simulates req to the end and returns the whole trace.
 func (s SimSource) Run(req Request) (*trace.Trace, error) {
 	sc, err := s.Scenario(req)
 	if err != nil {

@@ -2,8 +2,6 @@ package view
 
 import (
 	"time"
-
-	"socketlab/sim/trace"
 )
 
 // Preset is one entry of the scenario picker.
@@ -47,13 +45,14 @@ func (r Request) Clone() Request {
 	return r
 }
 
-// Source produces the traces the playground shows. The simulator is the
-// one the product uses (simsource.go); the tests add sources that serve
-// the hand-made traces of package fixture, which the binaries never link.
+// Source produces the runs the playground shows. The simulator is one
+// (simsource.go); tests have fixtures.
 type Source interface {
 	Presets() []Preset
-	// Run produces the trace of req. The same request gives the same trace.
-	Run(req Request) (*trace.Trace, error)
-	// Encode returns req as a scenario document that Run accepts as Doc.
+	// Open starts producing req's run. The same request gives the same
+	// events. A request that cannot run (a bad scenario file, an unknown
+	// preset) fails here, before any event.
+	Open(req Request) (Stream, error)
+	// Encode returns req as a scenario document that Open accepts as Doc.
 	Encode(req Request) ([]byte, error)
 }

@@ -215,9 +215,11 @@ func benchTrace(n int) *trace.Trace {
 
 type traceSource struct{ tr *trace.Trace }
 
-func (s traceSource) Presets() []view.Preset                 { return nil }
-func (s traceSource) Run(view.Request) (*trace.Trace, error) { return s.tr, nil }
-func (s traceSource) Encode(view.Request) ([]byte, error)    { return nil, fmt.Errorf("not supported") }
+func (s traceSource) Presets() []view.Preset { return nil }
+func (s traceSource) Open(view.Request) (view.Stream, error) {
+	return view.TraceStream(s.tr), nil
+}
+func (s traceSource) Encode(view.Request) ([]byte, error) { return nil, fmt.Errorf("not supported") }
 
 func benchDraw(b *testing.B, n int) {
 	needDisplay(b)

@@ -3,7 +3,6 @@ package drawtest
 import (
 	"errors"
 
-	"socketlab/sim/trace"
 	"socketlab/sim/view"
 	"socketlab/sim/view/fixture"
 )
@@ -21,11 +20,15 @@ func (fixtureSource) Presets() []view.Preset {
 	return ps
 }
 
-func (fixtureSource) Run(req view.Request) (*trace.Trace, error) {
+func (fixtureSource) Open(req view.Request) (view.Stream, error) {
 	if req.Doc != nil {
 		return nil, errors.New("fixtures cannot load scenario files")
 	}
-	return fixture.Build(req.Preset)
+	tr, err := fixture.Build(req.Preset)
+	if err != nil {
+		return nil, err
+	}
+	return view.TraceStream(tr), nil
 }
 
 func (fixtureSource) Encode(view.Request) ([]byte, error) {
