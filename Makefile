@@ -63,7 +63,7 @@ test: deps check test-unit test-draw test-wasm
 test-unit:
 	$(GO) test -race -count=1 -timeout 20m $$($(GO) list ./... | grep -v /drawtest)
 	@# -race instruments allocations: the allocation and memory tests run again without it
-	$(GO) test -count=1 -run 'Alloc|NotAllocate|MemoryBounded' ./sim ./sim/tcp ./core/loadgen
+	$(GO) test -count=1 -run 'Alloc|NotAllocate|MemoryBounded' ./sim ./sim/tcp ./core ./core/loadgen
 
 ## test-draw: drawing tests compare real frames with golden PNGs under a real X server (Xvfb + Mesa)
 test-draw:

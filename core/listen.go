@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // ErrServerClosed is returned by the servers' Serve, ServePacket and
@@ -28,6 +29,11 @@ func CheckHostPort(addr string) error {
 	}
 	if addr == "" {
 		return bad("empty address; write HOST:PORT, e.g. 127.0.0.1:21567 or [::1]:21567")
+	}
+	if strings.IndexFunc(addr, unicode.IsControl) >= 0 {
+		// The advice below repeats the address: a line break in it
+		// would break the one-line error.
+		return bad("the address contains control characters; write HOST:PORT, e.g. 127.0.0.1:21567")
 	}
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {

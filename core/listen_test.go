@@ -145,6 +145,7 @@ func TestCheckHostPort(t *testing.T) {
 		{"[::1]x:80", `parse address "[::1]x:80": missing port in address; write HOST:PORT, e.g. 127.0.0.1:21567 or [::1]:21567 [socket.gaierror]`},
 		{"[zz::1]:80", `parse address "[zz::1]:80": invalid IPv6 address "zz::1" [socket.gaierror]`},
 		{"a b:80", `parse address "a b:80": invalid host "a b" [socket.gaierror]`},
+		{"local\nhost", `parse address "local\nhost": the address contains control characters; write HOST:PORT, e.g. 127.0.0.1:21567 [socket.gaierror]`},
 	} {
 		err := CheckHostPort(tc.addr)
 		got := ""

@@ -61,7 +61,7 @@ func NewClient(server string, tcp bool) (*Client, error) {
 		}
 	}
 	if host == "" || strings.ContainsAny(host, "[]") {
-		return nil, fmt.Errorf("DNS server %q: want HOST:PORT, e.g. 127.0.0.1:53 or [::1]:5353", server)
+		return nil, fmt.Errorf("DNS server %q: want HOST:PORT, e.g. 127.0.0.1:53 or [::1]:5300", server)
 	}
 	if _, err := net.LookupPort("udp", port); err != nil {
 		return nil, fmt.Errorf("DNS server %q: bad port %q", server, port)
