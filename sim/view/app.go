@@ -84,6 +84,11 @@ type App struct {
 	// Live: the cursor follows the live edge of a live stream. Scrubbing
 	// or stepping back leaves it; End comes back.
 	Live bool
+	// Real: the run comes from real sockets (a live stream, a recording),
+	// not the simulator: it has no seed, sliders or what-ifs.
+	Real bool
+
+	spanAuto bool // the ladder's zoom follows a growing run until the user zooms
 
 	stream   Stream   // what still feeds M; nil once the run is complete
 	next     *pending // a re-run on its way in, shown when complete
@@ -188,6 +193,7 @@ func (a *App) show(p *pending) {
 	}
 	a.M, a.stream = p.m, p.stream
 	a.Live = a.stream != nil && a.stream.Live()
+	a.Real = a.Live
 	a.annotate()
 	a.Cur = a.M.At(p.t)
 	a.labels = make([]string, len(a.M.Flights))
@@ -199,8 +205,9 @@ func (a *App) show(p *pending) {
 	if a.Node < 0 || a.Node >= len(a.M.Nodes) {
 		a.Node = a.defaultNode()
 	}
-	if a.Span == 0 { // a re-run keeps the zoom; a new scenario resets it
+	if a.Span == 0 || a.Live { // a re-run keeps the zoom; a new scenario resets it
 		a.Span = a.M.DefaultSpan()
+		a.spanAuto = a.Live
 	}
 	a.evFollow = true
 }
@@ -257,6 +264,9 @@ func (a *App) pump() {
 	}
 	if a.M.Len() != a.annotAt && (ended || a.ticks-a.annotTic >= annotateTicks) {
 		a.annotate()
+	}
+	if a.spanAuto {
+		a.Span = a.M.DefaultSpan()
 	}
 	if a.Live {
 		a.Cur = a.M.At(a.M.End)
@@ -492,8 +502,10 @@ func (a *App) key(k Key, ctrl, shift bool) {
 		}
 		a.SetSeed(s)
 	case KeyPlus:
+		a.spanAuto = false
 		a.Span = max(a.Span/2, time.Microsecond)
 	case KeyMinus:
+		a.spanAuto = false
 		a.Span = min(a.Span*2, max(a.M.Display(a.M.End)*2, time.Millisecond))
 	case KeyTab:
 		for i := 1; i <= len(a.M.Nodes); i++ {
@@ -533,12 +545,28 @@ func (a *App) rerun(req Request, ghost bool, after func()) error {
 // ErrNoSelection is WhatIf's error when no packet is selected.
 var ErrNoSelection = errors.New("no packet selected")
 
+// ErrRealRun is WhatIf's error on a real run: only a simulation can be
+// run again with a packet dropped.
+var ErrRealRun = errors.New("what-ifs, seeds and sliders need the simulator; this run is real")
+
+// realRun reports, on the status line, that the run cannot be re-run.
+func (a *App) realRun() bool {
+	if a.Real {
+		a.Status = a.tr("what-ifs, seeds and sliders need the simulator: this run is real (your own sockets)",
+			"假设、随机种子和滑块只适用于模拟；这是真实的运行（你自己的套接字）")
+	}
+	return a.Real
+}
+
 // WhatIf re-runs the scenario with the selected packet dropped, delayed or
 // duplicated, with the same seed; the old run stays visible as a ghost
 // once the re-run has arrived (Settle waits for that). It returns
 // ErrNoSelection, or why the re-run cannot start; the status line says
 // the same.
 func (a *App) WhatIf(action string) error {
+	if a.realRun() {
+		return ErrRealRun
+	}
 	if a.Sel < 0 {
 		a.Status = a.tr("select a packet first (click it), then D, L or U", "请先点击选中一个分组，再按 D、L 或 U")
 		return ErrNoSelection
@@ -605,6 +633,9 @@ func (a *App) Redo() {
 
 // SetSeed re-runs with another seed, keeping the cursor time.
 func (a *App) SetSeed(s uint64) {
+	if a.realRun() {
+		return
+	}
 	req := a.req.Clone()
 	req.Seed, req.HasSeed = s, true
 	_ = a.rerun(req, false, func() { a.Status = a.tr("seed ", "随机种子 ") + strconv.FormatUint(s, 10) })
@@ -731,6 +762,9 @@ func (a *App) SetSlider(i int, v float64) {
 }
 
 func (a *App) applySliders() {
+	if a.realRun() {
+		return
+	}
 	req := a.req.Clone()
 	o := a.Override()
 	req.Links = &o

@@ -124,9 +124,13 @@ func (a *App) drawTop(dst *ebiten.Image, g *regions) {
 		b.rect(dst, 0, g.top.Y+g.top.H-3, g.top.W*prog, 3, th.Cursor)
 		b.flush(dst)
 	}
-	right := fmt.Sprintf("%s / %s   %s %g× (%s/s)   %s %d   %s", layout.FormatTime(a.Cur.T), layout.FormatTime(a.M.End),
+	seed := fmt.Sprintf("   %s %d", a.tr("seed", "种子"), h.Seed)
+	if a.Real { // a real run has no seed
+		seed = ""
+	}
+	right := fmt.Sprintf("%s / %s   %s %g× (%s/s)%s   %s", layout.FormatTime(a.Cur.T), layout.FormatTime(a.M.End),
 		a.tr("speed", "速度"), round2(a.Speed), layout.FormatTime(time.Duration(a.Speed*float64(a.rate()))),
-		a.tr("seed", "种子"), h.Seed, state)
+		seed, state)
 	if n := len(a.req.WhatIfs); n > 0 {
 		right = fmt.Sprintf("%s %d   %s", a.tr("what-ifs", "假设"), n, right)
 	}

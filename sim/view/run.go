@@ -177,13 +177,15 @@ func (g *game) Layout(w, h int) (int, int) {
 }
 
 // Render draws the frame at virtual time t on a fresh w×h image and reads
-// it back. It must run inside the game loop (ebiten cannot read pixels
+// it back; a negative t draws the cursor where it is (at a live edge, say). It must run inside the game loop (ebiten cannot read pixels
 // before the game starts): from Update, or from tests run by a game.
 func (a *App) Render(t time.Duration, w, h int) (*image.RGBA, error) {
 	if w <= 0 || h <= 0 || w > 8192 || h > 8192 {
 		return nil, fmt.Errorf("size %dx%d out of range 1..8192", w, h)
 	}
-	a.SetTime(t)
+	if t >= 0 {
+		a.SetTime(t)
+	}
 	a.w, a.h = w, h
 	img := ebiten.NewImage(w, h)
 	defer img.Deallocate()

@@ -1,8 +1,10 @@
 package view
 
 import (
+	"errors"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -234,6 +236,20 @@ func TestLiveStreamFollowsEdge(t *testing.T) {
 	press(a, KeyEnd)
 	if !a.Live || a.Cur.N != 4 {
 		t.Fatalf("after End: live %v cursor %+v", a.Live, a.Cur)
+	}
+	// A real run cannot be re-run: what-ifs, seeds and sliders say so.
+	a.Sel = 0
+	if err := a.WhatIf("drop"); !errors.Is(err, ErrRealRun) || !strings.Contains(a.Status, "this run is real") {
+		t.Fatalf("what-if on a real run: %v, status %q", err, a.Status)
+	}
+	a.Status = ""
+	press(a, KeyN)
+	if a.Status == "" || a.next != nil {
+		t.Fatalf("N on a real run: status %q, re-run %v", a.Status, a.next != nil)
+	}
+	// The ladder's zoom follows the growing run until the user zooms.
+	if a.Span != a.M.DefaultSpan() {
+		t.Fatalf("span %v, want the run's default %v", a.Span, a.M.DefaultSpan())
 	}
 	// Many producers at once: everything arrives, in the feed's order.
 	var wg sync.WaitGroup

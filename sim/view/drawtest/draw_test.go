@@ -82,34 +82,41 @@ func TestGoldenFrames(t *testing.T) {
 			}
 			a := newAppFrom(t, src, tc.preset, tc.lang, tc.projector)
 			got := render(t, a, tc.at, 960, 600)
-			golden := filepath.Join("testdata", tc.name+".png")
-			if *update {
-				var b bytes.Buffer
-				if err := png.Encode(&b, got); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			f, err := os.Open(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			defer f.Close()
-			want, err := png.Decode(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n, frac := diff(got, want); frac > pixelTolerance {
-				out := filepath.Join(t.TempDir(), tc.name+".png")
-				var b bytes.Buffer
-				_ = png.Encode(&b, got)
-				_ = os.WriteFile(out, b.Bytes(), 0o644)
-				t.Fatalf("%d pixels (%.2f%%) differ from %s; this frame is at %s", n, frac*100, golden, out)
-			}
+			compareGolden(t, tc.name, got)
 		})
+	}
+}
+
+// compareGolden compares got with testdata/NAME.png (or writes it with
+// -update); a failure leaves the frame in a temporary file to look at.
+func compareGolden(t *testing.T, name string, got *image.RGBA) {
+	t.Helper()
+	golden := filepath.Join("testdata", name+".png")
+	if *update {
+		var b bytes.Buffer
+		if err := png.Encode(&b, got); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	f, err := os.Open(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	defer f.Close()
+	want, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, frac := diff(got, want); frac > pixelTolerance {
+		out := filepath.Join(t.TempDir(), name+".png")
+		var b bytes.Buffer
+		_ = png.Encode(&b, got)
+		_ = os.WriteFile(out, b.Bytes(), 0o644)
+		t.Fatalf("%d pixels (%.2f%%) differ from %s; this frame is at %s", n, frac*100, golden, out)
 	}
 }
 
