@@ -23,8 +23,12 @@ type Analysis struct {
 	// like Wireshark's tcp.stream; -1 for other packets.
 	Stream int
 	// RelSeq and RelAck are the sequence and acknowledgement numbers
-	// relative to each direction's initial sequence number (the SYN's, or
-	// the first seen). HaveRelAck is false when the peer's ISN is unknown.
+	// relative to each direction's initial sequence number, as Wireshark
+	// counts them: from the SYN's; for a direction first seen without a
+	// SYN (a capture that began mid-connection, a RST answering a SYN),
+	// from the byte before its first sequence number, or before the first
+	// acknowledgement of it, whichever comes first — that byte is 1.
+	// HaveRelAck is false when the peer's ISN is unknown.
 	RelSeq, RelAck uint32
 	HaveRelAck     bool
 
@@ -192,26 +196,41 @@ func analyzeSegment(e *Event, a *Analysis, flows map[flowKey]*flow, streams map[
 	if p.Proto != ProtoTCP {
 		return
 	}
-	k := flowKey{p.Src, p.Dst}
-	f := flows[k]
-	if f == nil {
-		pair := [2]netip.AddrPort{p.Src, p.Dst}
-		if pair[1].String() < pair[0].String() {
-			pair[0], pair[1] = pair[1], pair[0]
+	flowOf := func(k flowKey) *flow {
+		f := flows[k]
+		if f == nil {
+			pair := [2]netip.AddrPort{k.src, k.dst}
+			if pair[1].String() < pair[0].String() {
+				pair[0], pair[1] = pair[1], pair[0]
+			}
+			s, ok := streams[pair]
+			if !ok {
+				s = len(streams)
+				streams[pair] = s
+			}
+			f = &flow{stream: s}
+			flows[k] = f
 		}
-		s, ok := streams[pair]
-		if !ok {
-			s = len(streams)
-			streams[pair] = s
-		}
-		f = &flow{stream: s}
-		flows[k] = f
+		return f
+	}
+	f := flowOf(flowKey{p.Src, p.Dst})
+	a.Stream = f.stream
+	switch {
+	case p.Flags.Has(FlagSYN) && !f.haveMax:
+		f.base, f.haveBase = p.Seq, true
+	case !f.haveBase:
+		// Joined mid-connection (a capture that began late, or a RST
+		// answering a SYN): like Wireshark, count from the byte before
+		// the first one seen, so that it shows as 1.
+		f.base, f.haveBase = p.Seq-1, true
+	}
+	if p.Flags.Has(FlagACK) && flows[flowKey{p.Dst, p.Src}] == nil {
+		// The peer's direction is not seen yet: like Wireshark, take its
+		// base from this acknowledgement (the next byte expected is 1).
+		r := flowOf(flowKey{p.Dst, p.Src})
+		r.base, r.haveBase = p.Ack-1, true
 	}
 	rev := flows[flowKey{p.Dst, p.Src}]
-	a.Stream = f.stream
-	if !f.haveBase || p.Flags.Has(FlagSYN) && !f.haveMax {
-		f.base, f.haveBase = p.Seq, true
-	}
 	a.RelSeq = p.Seq - f.base
 	if p.Flags.Has(FlagACK) && rev != nil && rev.haveBase {
 		a.RelAck, a.HaveRelAck = p.Ack-rev.base, true
