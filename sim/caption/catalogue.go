@@ -329,6 +329,18 @@ var catalogue = []entry{
 	{"app.error",
 		"A socket call on {node} fails: {msg}.",
 		"{node}上的套接字调用失败：{msg}。"},
+	{"app.connect-start",
+		"The program on {node} calls connect(): the kernel sends a SYN, and connect() blocks until the handshake completes or fails.",
+		"{node}上的程序调用 connect()：内核发出 SYN，connect() 阻塞直到握手完成或失败。"},
+	{"app.dns-query",
+		"The program on {node} starts a look-up: {text}. The answer comes from /etc/hosts or from DNS queries the resolver sends for it.",
+		"{node}上的程序开始 DNS 查找：{text}。结果来自 /etc/hosts，或来自替它发出的 DNS 报文。"},
+	{"app.dns-answer",
+		"The look-up of {node} answers: {text} ({n} in all).",
+		"{node}得到查找的结果：{text}（{n} 个）。"},
+	{"app.http",
+		"HTTP on {node}: {text}. HTTP/1.0 is text over the TCP byte stream; the server ends the response by closing the connection.",
+		"{node}上的 HTTP：{text}。HTTP/1.0 是 TCP 字节流上的文本；服务器以关闭连接结束回答。"},
 
 	// ---- free text ----
 	{"note", "{msg}", "{msg}"},

@@ -40,7 +40,8 @@ package trace
 //     bad-state), "from"/"to"/conn "state" (the RFC 9293 names, "SYN-SENT"),
 //     "timer" (retransmit, persist, time-wait, delayed-ack, app), "op"
 //     (listen, connect, accept, write, read, shutdown, close, sendto,
-//     recvfrom, error), node "kind" (host, router).
+//     recvfrom, error, connect-start, dns-query, dns-answer, http), node
+//     "kind" (host, router).
 //   - Addresses are netip text: "10.0.0.1", "[fd00::1]:80", "10.0.0.1:49152".
 //   - Sequence numbers are absolute, as on the wire (relative numbering is a
 //     matter of display, see WriteLadder).

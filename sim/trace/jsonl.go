@@ -527,6 +527,9 @@ func appendConn(b []byte, c *ConnState) ([]byte, error) {
 	o.int("rto", int64(c.RTO))
 	o.uint("dup_acks", uint64(c.DupAcks))
 	o.uint("in_flight", uint64(c.InFlight))
+	o.uint("retrans", uint64(c.Retrans))
+	o.uint("bytes_acked", c.BytesAcked)
+	o.uint("bytes_received", c.BytesReceived)
 	return append(o.b, '}'), nil
 }
 
@@ -1395,6 +1398,12 @@ func decodeConn(sc *scanner, c *ConnState) error {
 			c.DupAcks = uint8(v)
 		case "in_flight":
 			u32(&c.InFlight)
+		case "retrans":
+			u32(&c.Retrans)
+		case "bytes_acked":
+			c.BytesAcked, err = sc.uint(64)
+		case "bytes_received":
+			c.BytesReceived, err = sc.uint(64)
 		default:
 			return errUnknownField
 		}

@@ -157,7 +157,7 @@ func randomEvent(r *rand.Rand) trace.Event {
 		Arrive: dur(),
 		From:   trace.TCPState(r.IntN(12)), To: trace.TCPState(r.IntN(12)),
 		Timer: trace.TimerKind(r.IntN(6)), Deadline: dur(),
-		Op: trace.AppOp(r.IntN(11)), Socket: ap(), Remote: ap(),
+		Op: trace.AppOp(r.IntN(15)), Socket: ap(), Remote: ap(),
 		N: int(r.Int64()) >> r.IntN(64), Text: str(),
 	}
 	if pick() {
@@ -178,6 +178,7 @@ func randomEvent(r *rand.Rand) trace.Event {
 			Local: ap(), Remote: ap(), State: trace.TCPState(r.IntN(12)), ISS: u32(), IRS: u32(),
 			SndUna: u32(), SndNxt: u32(), SndWnd: u32(), RcvNxt: u32(), RcvWnd: u32(), Cwnd: u32(),
 			Ssthresh: u32(), SRTT: dur(), RTTVAR: dur(), RTO: dur(), DupAcks: uint8(u32()), InFlight: u32(),
+			Retrans: u32(), BytesAcked: r.Uint64(), BytesReceived: r.Uint64(),
 		}
 	}
 	return e

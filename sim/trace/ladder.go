@@ -511,11 +511,13 @@ func appText(e *Event) string {
 	}
 	switch e.Op {
 	case OpListen:
-		return "listen " + e.Socket.String()
+		return "listen " + addrOr(e.Socket, e.Text)
 	case OpConnect:
-		return "connect " + e.Remote.String()
+		return "connect " + addrOr(e.Remote, e.Text)
+	case OpConnectStart:
+		return "connecting to " + addrOr(e.Remote, e.Text)
 	case OpAccept:
-		return "accept ← " + e.Remote.String()
+		return "accept ← " + addrOr(e.Remote, e.Text)
 	case OpWrite:
 		return "write " + data()
 	case OpRead:
@@ -534,6 +536,15 @@ func appText(e *Event) string {
 		return e.Op.String() + " " + e.Text
 	}
 	return e.Op.String()
+}
+
+// addrOr is a, or text when a is not an IP address: a real Unix-domain
+// socket names its path in Text.
+func addrOr(a netip.AddrPort, text string) string {
+	if !a.IsValid() && text != "" {
+		return text
+	}
+	return a.String()
 }
 
 // quoteShort quotes s for a label, escaping control characters and

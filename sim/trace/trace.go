@@ -294,11 +294,24 @@ const (
 	OpSendTo
 	OpRecvFrom
 	OpError // an operation failed; Text says which and why
+
+	// Appended for real sockets (package core), which see what the
+	// simulator shows as packets only as the calls that caused them.
+
+	// OpConnectStart: connect() was called and the handshake is under way;
+	// Remote is the target (zero, with Text naming it, while it is still a
+	// host name). OpConnect follows when connect() returns, OpError when it
+	// fails.
+	OpConnectStart
+	OpDNSQuery  // a name look-up starts; Text is the question: "A/AAAA www.example.com", "PTR 192.0.2.1"
+	OpDNSAnswer // the look-up answered; N is the number of answers, Text lists them
+	OpHTTP      // an HTTP phase; Text says which: "request GET / HTTP/1.0", "response HTTP/1.0 200 OK", ...
 	opCount
 )
 
 var opNames = [opCount]string{
 	"", "listen", "connect", "accept", "write", "read", "shutdown", "close", "sendto", "recvfrom", "error",
+	"connect-start", "dns-query", "dns-answer", "http",
 }
 
 // String returns the operation's socket-call name.
@@ -340,6 +353,12 @@ type ConnState struct {
 	RTO      time.Duration
 	DupAcks  uint8
 	InFlight uint32 // SND.NXT - SND.UNA
+
+	// Appended for kernel connections (Linux TCP_INFO); the simulator
+	// leaves them zero.
+	Retrans       uint32 // segments retransmitted so far (tcpi_total_retrans)
+	BytesAcked    uint64 // bytes of ours the peer has acknowledged (tcpi_bytes_acked)
+	BytesReceived uint64 // bytes received in sequence (tcpi_bytes_received)
 }
 
 // Event is one thing that happened. Which fields are meaningful depends on
