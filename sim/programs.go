@@ -42,6 +42,12 @@ var programTypes = map[string]programInfo{
 		client: true, needBytes: true, new: func(h *Host, p Program, a netip.AddrPort) program { return &bulkSender{h: h, p: p, server: a} }},
 	"bulk-sink": {summary: "accepts connections, reads (chunk bytes per recv, work pause between) until EOF and checks every byte",
 		server: true, new: func(h *Host, p Program, _ netip.AddrPort) program { return &bulkSink{h: h, p: p} }},
+	"tcp-halfclose-client": {summary: "connects, sends every message, shuts down its sending side (shutdown(SHUT_WR), the HTTP/1.0 GET), reads until EOF, closes",
+		client: true, new: func(h *Host, p Program, a netip.AddrPort) program { return &halfCloseClient{h: h, p: p, server: a} }},
+	"tcp-hold-client": {summary: "connects, holds the connection for interval without sending, then closes",
+		client: true, new: func(h *Host, p Program, a netip.AddrPort) program { return &holdClient{h: h, p: p, server: a} }},
+	"tcp-hold-server": {summary: "accepts connections, holds each for work without reading, then closes it",
+		server: true, new: func(h *Host, p Program, _ netip.AddrPort) program { return &holdServer{h: h, p: p} }},
 	"deadlock-server": {summary: "accepts one connection and writes bytes without ever reading",
 		server: true, needBytes: true, new: func(h *Host, p Program, _ netip.AddrPort) program { return &deadlock{h: h, p: p} }},
 	"deadlock-client": {summary: "connects and writes bytes without ever reading",
@@ -186,6 +192,84 @@ func (cl *tsTCPClient) send(c *Stream, msgs []string) {
 			}
 			pause(cl.h, cl.p.Interval, func() { cl.send(c, msgs[1:]) })
 		})
+	})
+}
+
+// halfCloseClient is the textbook's HTTP/1.0 GET: send the request,
+// shutdown(SHUT_WR) so the server sees the end of it, then read the
+// answer until the server closes.
+type halfCloseClient struct {
+	h      *Host
+	p      Program
+	server netip.AddrPort
+}
+
+func (cl *halfCloseClient) start() {
+	cl.h.Dial(cl.server, func(c *Stream, err error) {
+		if err != nil {
+			return
+		}
+		var req []byte
+		for _, m := range messages(cl.p) {
+			req = append(req, m...)
+		}
+		c.SendAll(req, func(err error) {
+			if err != nil {
+				c.Close()
+				return
+			}
+			c.Shutdown()
+			cl.drain(c)
+		})
+	})
+}
+
+func (cl *halfCloseClient) drain(c *Stream) {
+	c.Recv(1024, func(_ []byte, err error) {
+		if err != nil { // EOF: the server has answered and closed
+			c.Close()
+			return
+		}
+		cl.drain(c)
+	})
+}
+
+// holdClient connects, waits Interval and closes: with a holdServer
+// waiting as long, the two FINs cross — a simultaneous close.
+type holdClient struct {
+	h      *Host
+	p      Program
+	server netip.AddrPort
+}
+
+func (cl *holdClient) start() {
+	cl.h.Dial(cl.server, func(c *Stream, err error) {
+		if err == nil {
+			pause(cl.h, cl.p.Interval, c.Close)
+		}
+	})
+}
+
+// holdServer accepts, waits Work and closes, reading nothing.
+type holdServer struct {
+	h *Host
+	p Program
+	l *Listener
+}
+
+func (sv *holdServer) start() {
+	l, err := sv.h.Listen(uint16(sv.p.Port), sv.p.Backlog)
+	if err != nil {
+		return
+	}
+	sv.l = l
+	sv.accept()
+}
+
+func (sv *holdServer) accept() {
+	sv.l.Accept(func(c *Stream) {
+		sv.accept()
+		pause(sv.h, sv.p.Work, c.Close)
 	})
 }
 

@@ -1,0 +1,94 @@
+package sim
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"socketlab/sim/trace"
+)
+
+// flow lists the segments a run put on the wire at their first send, as
+// "c:FLAGS" / "s:FLAGS" with the payload length when there is one.
+func flow(tr *trace.Trace) string {
+	var out []string
+	for _, g := range trace.Segments(tr) {
+		who := "s"
+		if g.FromClient {
+			who = "c"
+		}
+		f := who + ":" + g.Flags.String()
+		if g.Len > 0 {
+			f += "/d"
+		}
+		out = append(out, f)
+	}
+	return strings.Join(out, " ")
+}
+
+func runPrograms(t *testing.T, progs ...Program) *trace.Trace {
+	t.Helper()
+	sc := twoHosts(LinkParams{Delay: Duration(10 * time.Millisecond)}, LinkParams{Delay: Duration(10 * time.Millisecond)})
+	sc.Programs = progs
+	s, tr := mustNew(t, sc)
+	s.RunUntil(time.Duration(sc.Duration))
+	return tr
+}
+
+// The HTTP/1.0 client's half-close: its FIN follows the request at once,
+// the server still answers — after the FIN — and closes; the client reads
+// to the end and closes.
+func TestHalfCloseClient(t *testing.T) {
+	tr := runPrograms(t,
+		Program{Type: "tcp-timestamp-server", Host: "server", Port: 80},
+		Program{Type: "tcp-halfclose-client", Host: "client", Server: "server:80", Messages: []string{"GET / HTTP/1.0\r\n\r\n"}})
+	// The server ACKs the request and the FIN before it answers (the
+	// model ACKs a FIN at once), and the client ACKs the answer and then
+	// the server's FIN.
+	want := "c:SYN s:SYN,ACK c:ACK c:PSH,ACK/d c:FIN,ACK s:ACK s:PSH,ACK/d s:ACK s:FIN,ACK c:ACK c:ACK"
+	if got := flow(tr); got != want {
+		t.Fatalf("segments\n got %s\nwant %s", got, want)
+	}
+	var ops []string
+	for _, e := range events(tr, trace.KindApp) {
+		if e.Node == "client" {
+			ops = append(ops, e.Op.String())
+		}
+	}
+	if got := strings.Join(ops, " "); got != "connect write shutdown read read close" {
+		t.Fatalf("client calls: %s", got)
+	}
+}
+
+// Two holders closing within one link delay of each other: both FINs are
+// on the wire before either arrives, both ends pass through CLOSING, and
+// each ACKs the other's FIN.
+func TestHoldProgramsCloseSimultaneously(t *testing.T) {
+	tr := runPrograms(t,
+		Program{Type: "tcp-hold-server", Host: "server", Port: 80, Work: Duration(50 * time.Millisecond)},
+		// established at 20 ms, accepted at 30 ms: both close at 80 ms
+		Program{Type: "tcp-hold-client", Host: "client", Server: "server:80", Interval: Duration(60 * time.Millisecond)})
+	if got, want := flow(tr), "c:SYN s:SYN,ACK c:ACK c:FIN,ACK s:FIN,ACK s:ACK c:ACK"; got != want {
+		t.Fatalf("segments\n got %s\nwant %s", got, want)
+	}
+	closing := map[string]bool{}
+	for _, e := range events(tr, trace.KindState) {
+		if e.To == trace.StateClosing {
+			closing[e.Node] = true
+		}
+	}
+	if !closing["client"] || !closing["server"] {
+		t.Fatalf("CLOSING reached by %v, want both", closing)
+	}
+}
+
+// A holder with no wait is the bare handshake and close.
+func TestHoldClientConnectClose(t *testing.T) {
+	tr := runPrograms(t,
+		Program{Type: "tcp-timestamp-server", Host: "server", Port: 80},
+		Program{Type: "tcp-hold-client", Host: "client", Server: "server:80"})
+	// The server ACKs the FIN at once and closes after its read saw EOF.
+	if got, want := flow(tr), "c:SYN s:SYN,ACK c:ACK c:FIN,ACK s:ACK s:FIN,ACK c:ACK"; got != want {
+		t.Fatalf("segments\n got %s\nwant %s", got, want)
+	}
+}
