@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"socketlab/sim/trace"
 )
 
 // The textbook's deadlock lesson (seed 003, "避免死锁"): when a client and a
@@ -97,6 +100,14 @@ type DeadlockConfig struct {
 	// Narrate, if set, is told what happens step by step, with the time
 	// since the start. It is called from the goroutine running Deadlock.
 	Narrate func(at time.Duration, line string)
+
+	// Trace, if on, receives both ends' events: the server's listen and
+	// accept on node "server", the client's connect-start and connect on
+	// node "client", every send and receive call with its byte count, the
+	// closes, the narration as notes, and the kernel's view of both
+	// connections (TCP_INFO) after each call and at every check for
+	// progress — which shows the windows closing as the buffers fill.
+	Trace Tracer
 }
 
 // DeadlockPeer describes one end of the connection after the run.
@@ -203,12 +214,16 @@ func Deadlock(ctx context.Context, cfg DeadlockConfig) (*DeadlockResult, error) 
 		narrate = func(time.Duration, string) {}
 	}
 
-	client, server, err := deadlockConnect(ctx)
+	client, server, cts, err := deadlockConnect(ctx, cfg.Trace)
 	if err != nil {
 		return nil, err
 	}
-	defer client.Close()
-	defer server.Close()
+	defer func() {
+		for i, c := range []*net.TCPConn{client, server} {
+			cts[i].Close("")
+			c.Close()
+		}
+	}()
 	for _, c := range []*net.TCPConn{client, server} {
 		if err := deadlockSetBuffers(c, cfg.SendBuf, cfg.RecvBuf); err != nil {
 			return nil, Wrap("set socket buffers", c.LocalAddr().String(), err)
@@ -218,11 +233,16 @@ func Deadlock(ctx context.Context, cfg DeadlockConfig) (*DeadlockResult, error) 
 	r := &deadlockRun{cfg: cfg}
 	r.peers[0] = newDeadlockPeer("client", client, 1)
 	r.peers[1] = newDeadlockPeer("server", server, 2)
+	r.peers[0].ct, r.peers[1].ct = cts[0], cts[1]
 	r.peers[0].other, r.peers[1].other = r.peers[1], r.peers[0]
 	res := &DeadlockResult{Mode: cfg.Mode, Bytes: cfg.Bytes, Chunk: cfg.Chunk}
 
 	start := time.Now()
-	say := func(format string, a ...any) { narrate(time.Since(start), fmt.Sprintf(format, a...)) }
+	say := func(format string, a ...any) {
+		line := fmt.Sprintf(format, a...)
+		narrate(time.Since(start), line)
+		cfg.Trace.Note("", line)
+	}
 	say("connected: client %v ⇄ server %v", client.LocalAddr(), server.LocalAddr())
 	for _, p := range r.peers {
 		if snd, rcv, ok := deadlockBuffers(p.conn); ok {
@@ -271,29 +291,42 @@ func Deadlock(ctx context.Context, cfg DeadlockConfig) (*DeadlockResult, error) 
 	return res, nil
 }
 
-// deadlockConnect returns both ends of a fresh loopback TCP connection.
-func deadlockConnect(ctx context.Context) (client, server *net.TCPConn, err error) {
+// deadlockConnect returns both ends of a fresh loopback TCP connection,
+// and their tracers (nil when tr is off).
+func deadlockConnect(ctx context.Context, tr Tracer) (client, server *net.TCPConn, cts [2]*ConnTracer, err error) {
 	var lc net.ListenConfig
 	l, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, nil, Wrap("listen", "127.0.0.1:0", err)
+		return nil, nil, cts, Wrap("listen", "127.0.0.1:0", err)
 	}
 	defer l.Close()
+	lt := listenerTrace(tr, l)
 	addr := l.Addr().String()
 	var d net.Dialer
+	tr.ConnectStart(NodeClient, addr)
 	c, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
-		return nil, nil, Wrap("connect", addr, err)
+		err = Wrap("connect", addr, err)
+		tr.ConnectFailed(NodeClient, addr, err)
+		return nil, nil, cts, err
 	}
+	cts[0] = tr.Conn(NodeClient, c)
+	cts[0].Op(trace.OpConnect, 0, nil)
 	// The handshake is complete, so the connection already waits in the
 	// accept queue; the deadline only guards against the impossible.
 	_ = l.(*net.TCPListener).SetDeadline(time.Now().Add(5 * time.Second))
 	s, err := l.Accept()
 	if err != nil {
+		cts[0].Close("")
 		c.Close()
-		return nil, nil, Wrap("accept", addr, err)
+		return nil, nil, [2]*ConnTracer{}, Wrap("accept", addr, err)
 	}
-	return c.(*net.TCPConn), s.(*net.TCPConn), nil
+	cts[1] = tr.Conn(NodeServer, s)
+	cts[1].Op(trace.OpAccept, 0, nil)
+	if lt != nil {
+		tr.App(NodeServer, trace.OpClose, lt.addr, netip.AddrPort{}, 0, "") // one connection is all it takes
+	}
+	return c.(*net.TCPConn), s.(*net.TCPConn), cts, nil
 }
 
 func deadlockPlan(cfg DeadlockConfig) string {
@@ -326,7 +359,8 @@ type deadlockRun struct {
 type deadlockPeer struct {
 	info    DeadlockPeer
 	conn    *net.TCPConn
-	pattern []byte // what this peer sends, repeated
+	ct      *ConnTracer // nil when tracing is off
+	pattern []byte      // what this peer sends, repeated
 	other   *deadlockPeer
 
 	sent, recvd atomic.Int64
@@ -390,6 +424,9 @@ func (p *deadlockPeer) send(n int64, buf []byte) error {
 		deadlockFill(p.pattern, b, off)
 		w, err := p.conn.Write(b)
 		p.sent.Add(int64(w))
+		if w > 0 {
+			p.ct.Op(trace.OpWrite, w, b[:w])
+		}
 		if err != nil {
 			return Wrap("send", p.conn.RemoteAddr().String(), err)
 		}
@@ -406,6 +443,11 @@ func (p *deadlockPeer) recv(n int64, buf []byte) error {
 		}
 		b := buf[:min(int64(len(buf)), end-off)]
 		r, err := p.conn.Read(b)
+		if r > 0 {
+			p.ct.Op(trace.OpRead, r, b[:r])
+		} else if err == io.EOF {
+			p.ct.Op(trace.OpRead, 0, nil)
+		}
 		if i := deadlockCheck(p.other.pattern, b[:r], off); i >= 0 {
 			return fmt.Errorf("%s received a wrong byte at offset %d: the stream is corrupt", p.info.Name, off+int64(i))
 		}
@@ -554,6 +596,9 @@ func (r *deadlockRun) watch(ctx context.Context, say func(string, ...any)) (stal
 			}
 			return false, r.err
 		case now := <-tick.C:
+			for _, p := range r.peers {
+				p.ct.Stat()
+			}
 			for i, p := range r.peers {
 				s := stageState{p.sending.Load(), p.receiving.Load()}
 				if r.cfg.Mode != DeadlockFixedAlternate && s != seen[i] {

@@ -22,6 +22,9 @@ type UDPEchoServer struct {
 	BufSize int
 	// Logf, if set, receives one line per datagram and per problem.
 	Logf func(format string, args ...any)
+	// Trace, if on, receives the server's events as for
+	// UDPTimestampServer.
+	Trace Tracer
 
 	srv packetServer
 }
@@ -34,11 +37,8 @@ func (s *UDPEchoServer) ServePacket(pc net.PacketConn) error {
 		size = EchoBufSize
 	}
 	buf := make([]byte, size+1)
-	return s.srv.serve(pc, s.Logf, buf, func(n int, from net.Addr) []byte {
-		if n > size {
-			s.srv.logf(s.Logf, "datagram from %s cut to %d bytes, as recvfrom(%d) does", from, size, size)
-			n = size
-		}
+	return s.srv.serve(pc, s.Logf, s.Trace, buf, func(n int, from net.Addr, ct *ConnTracer) []byte {
+		n = s.srv.received(s.Logf, ct, buf, n, size, from)
 		s.srv.logf(s.Logf, "got %d bytes from %s", n, from)
 		return buf[:n]
 	})

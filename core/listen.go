@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"unicode"
 )
 
@@ -127,3 +130,26 @@ func ListenPacket(ctx context.Context, network, addr string) (net.PacketConn, er
 	}
 	return pc, nil
 }
+
+// ListenBacklog returns the length of the accept queue a listener gets:
+// Go's net.Listen asks for net.core.somaxconn on Linux (read from /proc;
+// 4096 by default since Linux 5.4), the most the kernel allows, and
+// syscall.SOMAXCONN where it cannot tell. A listen event carries it as N.
+func ListenBacklog() int {
+	backlogOnce.Do(func() {
+		backlog = syscall.SOMAXCONN
+		b, err := os.ReadFile("/proc/sys/net/core/somaxconn")
+		if err != nil {
+			return
+		}
+		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && n > 0 {
+			backlog = n
+		}
+	})
+	return backlog
+}
+
+var (
+	backlogOnce sync.Once
+	backlog     int
+)

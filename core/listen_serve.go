@@ -6,11 +6,14 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"socketlab/sim/trace"
 )
 
 // Defaults shared by the stream servers.
@@ -51,11 +54,16 @@ func (e writeError) Unwrap() error { return e.err }
 type streamServer struct {
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
-	conns     map[net.Conn]struct{}
-	slots     chan struct{} // one token per running handler; nil until first Serve
-	done      chan struct{} // closed when shutting down
-	drained   chan struct{} // closed when the last handler leaves after shutdown began
+	conns     map[net.Conn]*ConnTracer // the tracer is nil when tracing is off
+	slots     chan struct{}            // one token per running handler; nil until first Serve
+	done      chan struct{}            // closed when shutting down
+	drained   chan struct{}            // closed when the last handler leaves after shutdown began
 	closing   atomic.Bool
+
+	// The TCP_INFO ticker runs while at least one Serve does.
+	serving  int           // Serve calls running
+	pollStop chan struct{} // closed to stop the ticker
+	pollDone chan struct{} // closed when it has stopped
 
 	active atomic.Int64 // connections being served now
 	peak   atomic.Int64 // the most served at once, for tests and the CLI
@@ -69,13 +77,17 @@ type streamConfig struct {
 	// handle serves one connection and says why it ended (nil, io.EOF, a
 	// timeout, a writeError, ...). It must not close c. It reports
 	// StateActive and StateIdle itself; run reports StateNew and
-	// StateClosed.
-	handle func(c net.Conn, cfg *streamConfig) error
+	// StateClosed. It traces its reads and writes on ct; run traces the
+	// accept and the close.
+	handle func(c net.Conn, ct *ConnTracer, cfg *streamConfig) error
 	idle   time.Duration // read timeout; <= 0 means none
 	write  time.Duration // write timeout; <= 0 means none
 	// connState is the ConnState hook, nil if unset: every call site
 	// checks, so an unset hook costs one comparison.
 	connState func(net.Conn, ConnState)
+	// tr traces the server's sockets; handle gets the connection's
+	// tracer (nil when off).
+	tr Tracer
 }
 
 func (cfg *streamConfig) setState(c net.Conn, st ConnState) {
@@ -106,7 +118,7 @@ func (s *streamServer) init(maxConns int) {
 	if s.done == nil {
 		s.done = make(chan struct{})
 		s.listeners = make(map[net.Listener]struct{})
-		s.conns = make(map[net.Conn]struct{})
+		s.conns = make(map[net.Conn]*ConnTracer)
 		s.slots = make(chan struct{}, maxConns)
 	}
 }
@@ -130,12 +142,19 @@ func (s *streamServer) serve(l net.Listener, cfg streamConfig) error {
 	}
 	s.listeners[l] = struct{}{}
 	slots, done := s.slots, s.done
+	s.startPoll(cfg.tr)
 	s.mu.Unlock()
+	lt := listenerTrace(cfg.tr, l)
 	defer func() {
 		s.mu.Lock()
 		delete(s.listeners, l)
+		stop := s.stopPoll()
 		s.mu.Unlock()
+		<-stop // the ticker is gone before Serve returns
 		l.Close()
+		if lt != nil {
+			cfg.tr.App(NodeServer, trace.OpClose, lt.addr, netip.AddrPort{}, 0, lt.name)
+		}
 	}()
 
 	var backoff time.Duration
@@ -158,6 +177,10 @@ func (s *streamServer) serve(l net.Listener, cfg streamConfig) error {
 			// end instead of spinning, like net/http.
 			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
 			s.logf(&cfg, "accept: %v; retrying in %v", err, backoff)
+			if lt != nil {
+				cfg.tr.App(NodeServer, trace.OpError, lt.addr, netip.AddrPort{}, 0,
+					ErrorText("accept", err)+"; retrying in "+backoff.String())
+			}
 			select {
 			case <-time.After(backoff):
 			case <-done:
@@ -166,18 +189,20 @@ func (s *streamServer) serve(l net.Listener, cfg streamConfig) error {
 			continue
 		}
 		backoff = 0
-		if !s.track(c) {
+		ct := cfg.tr.Conn(NodeServer, c)
+		if !s.track(c, ct) {
 			c.Close()
 			<-slots
 			return ErrServerClosed
 		}
+		ct.Op(trace.OpAccept, 0, nil)
 		if cfg.iterative {
-			s.run(c, &cfg)
+			s.run(c, ct, &cfg)
 			<-slots
 			continue
 		}
 		go func() {
-			s.run(c, &cfg)
+			s.run(c, ct, &cfg)
 			<-slots
 		}()
 	}
@@ -188,27 +213,35 @@ func retryableAccept(err error) bool {
 		errors.Is(err, syscall.ENOBUFS) || errors.Is(err, syscall.ENOMEM)
 }
 
-func (s *streamServer) track(c net.Conn) bool {
+func (s *streamServer) track(c net.Conn, ct *ConnTracer) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing.Load() {
 		return false
 	}
-	s.conns[c] = struct{}{}
+	s.conns[c] = ct
 	return true
 }
 
-func (s *streamServer) run(c net.Conn, cfg *streamConfig) {
+func (s *streamServer) run(c net.Conn, ct *ConnTracer, cfg *streamConfig) {
 	n := s.active.Add(1)
 	for p := s.peak.Load(); n > p && !s.peak.CompareAndSwap(p, n); p = s.peak.Load() {
 	}
-	peer := peerName(c)
-	s.logf(cfg, "...connected from %s", peer)
+	var peer string
+	if cfg.logf != nil {
+		peer = peerName(c)
+		s.logf(cfg, "...connected from %s", peer)
+	}
 	cfg.setState(c, StateNew)
-	err := cfg.handle(c, cfg)
+	err := cfg.handle(c, ct, cfg)
+	var reason string
+	if ct != nil || cfg.logf != nil {
+		reason = s.endReason(err, cfg) // the log line and the close event say the same
+	}
+	ct.Close(reason)
 	c.Close()
 	s.active.Add(-1)
-	s.logf(cfg, "...closed %s: %s", peer, s.endReason(err, cfg))
+	s.logf(cfg, "...closed %s: %s", peer, reason)
 	cfg.setState(c, StateClosed)
 
 	s.mu.Lock()
@@ -409,4 +442,107 @@ func stoppedCleanly(err error) bool {
 // ErrServerClosed: Serve's answer to Shutdown or Close, not a failure.
 func serverClosed(err error) bool {
 	return errors.Is(err, ErrServerClosed) || errors.Is(err, http.ErrServerClosed)
+}
+
+// listenerTraced is what the events of a traced listener carry.
+type listenerTraced struct {
+	addr netip.AddrPort
+	name string // a Unix socket's path
+}
+
+// listenerTrace emits listen for l, with the backlog the kernel uses, and
+// returns what its later events carry; nil when tr is off.
+func listenerTrace(tr Tracer, l net.Listener) *listenerTraced {
+	if !tr.On() {
+		return nil
+	}
+	lt := &listenerTraced{addr: addrPortOf(l.Addr())}
+	if ua, ok := l.Addr().(*net.UnixAddr); ok && ua != nil {
+		lt.name = ua.Name
+	}
+	tr.App(NodeServer, trace.OpListen, lt.addr, netip.AddrPort{}, ListenBacklog(), lt.name)
+	return lt
+}
+
+// startPoll starts the TCP_INFO ticker if tr reads TCP_INFO and it is not
+// running; s.mu must be held. Every Serve calls it once and stopPoll once.
+func (s *streamServer) startPoll(tr Tracer) {
+	s.serving++
+	if !tr.stats() || s.pollStop != nil {
+		return
+	}
+	s.pollStop, s.pollDone = make(chan struct{}), make(chan struct{})
+	go s.poll(tr.statEvery(), s.pollStop, s.pollDone)
+}
+
+// stopPoll stops the ticker when the last Serve leaves and returns a
+// channel closed once it has stopped; s.mu must be held.
+func (s *streamServer) stopPoll() <-chan struct{} {
+	s.serving--
+	if s.pollStop == nil {
+		return closedChan
+	}
+	done := s.pollDone
+	if s.serving == 0 {
+		close(s.pollStop)
+		s.pollStop, s.pollDone = nil, nil
+		return done
+	}
+	return closedChan
+}
+
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// poll reads TCP_INFO of every connection each interval until stop. The
+// work of a tick is bounded by the connections served at once (MaxConns).
+func (s *streamServer) poll(every time.Duration, stop, done chan struct{}) {
+	defer close(done)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	var cts []*ConnTracer
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		s.mu.Lock()
+		cts = cts[:0]
+		for _, ct := range s.conns {
+			if ct != nil {
+				cts = append(cts, ct)
+			}
+		}
+		s.mu.Unlock()
+		for _, ct := range cts {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			ct.Stat()
+		}
+		clear(cts)
+	}
+}
+
+// traceReadErr traces a read that failed with err: a read of 0 for the
+// end of stream, an error event for anything but the past deadline of
+// Shutdown (the close event says the server is shutting down).
+func (s *streamServer) traceReadErr(ct *ConnTracer, err error) {
+	switch {
+	case ct == nil:
+	case errors.Is(err, io.EOF):
+		ct.Op(trace.OpRead, 0, nil)
+	default:
+		s.traceFail(ct, "receive", err)
+	}
+}
+
+// traceFail traces a failed read or write, unless Shutdown or Close
+// caused it.
+func (s *streamServer) traceFail(ct *ConnTracer, phase string, err error) {
+	if ct != nil && !s.closing.Load() {
+		ct.Fail(phase, err)
+	}
 }

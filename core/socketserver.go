@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"sync"
 	"time"
+
+	"socketlab/sim/trace"
 )
 
 // DefaultMaxLine bounds the line a LineTimestampServer reads when MaxLine
@@ -53,6 +56,10 @@ type LineTimestampServer struct {
 	// empty reply), StateClosed after the close. There is no StateIdle:
 	// the connection closes after its one reply. Unset, it costs nothing.
 	ConnState func(c net.Conn, state ConnState)
+	// Trace, if on, receives the server's events as for TimestampServer:
+	// accept, the reads of the line, the write of the reply, shutdown (the
+	// half-close after it), close.
+	Trace Tracer
 
 	srv streamServer
 }
@@ -73,6 +80,7 @@ func (s *LineTimestampServer) Serve(l net.Listener) error {
 		idle:      timeoutOr(s.IdleTimeout, DefaultIdleTimeout),
 		write:     timeoutOr(s.WriteTimeout, DefaultWriteTimeout),
 		connState: s.ConnState,
+		tr:        s.Trace,
 	})
 }
 
@@ -91,7 +99,7 @@ func (s *LineTimestampServer) Shutdown(ctx context.Context) error { return s.srv
 // Close closes the listeners and all connections immediately.
 func (s *LineTimestampServer) Close() error { return s.srv.close() }
 
-func (s *LineTimestampServer) handle(c net.Conn, cfg *streamConfig) error {
+func (s *LineTimestampServer) handle(c net.Conn, ct *ConnTracer, cfg *streamConfig) error {
 	now := s.Now
 	if now == nil {
 		now = time.Now
@@ -105,8 +113,8 @@ func (s *LineTimestampServer) handle(c net.Conn, cfg *streamConfig) error {
 	}
 	var r io.Reader = c
 	var ar *activeReader
-	if cfg.connState != nil {
-		ar = &activeReader{c: c, cfg: cfg}
+	if cfg.connState != nil || ct != nil {
+		ar = &activeReader{c: c, cfg: cfg, ct: ct, srv: &s.srv}
 		r = ar
 	}
 	br := readerPool.Get().(*bufio.Reader)
@@ -126,26 +134,40 @@ func (s *LineTimestampServer) handle(c net.Conn, cfg *streamConfig) error {
 		c.SetWriteDeadline(time.Now().Add(cfg.write))
 	}
 	if _, err := c.Write(reply); err != nil {
+		s.srv.traceFail(ct, "send", err)
 		return writeError{err}
 	}
+	ct.Op(trace.OpWrite, len(reply), reply)
 	if tc, ok := c.(interface{ CloseWrite() error }); ok {
-		tc.CloseWrite() // socketserver's shutdown(SHUT_WR) before close
+		// socketserver's shutdown(SHUT_WR) before close
+		if err := tc.CloseWrite(); err != nil {
+			s.srv.traceFail(ct, "shutdown", err)
+		} else {
+			ct.Op(trace.OpShutdown, 0, nil)
+		}
 	}
 	return nil
 }
 
 // activeReader reports StateActive when the first bytes of a request
-// arrive; it is used only when a ConnState hook is set.
+// arrive, and traces every read; it is used only when a ConnState hook is
+// set or tracing is on.
 type activeReader struct {
 	c     net.Conn
 	cfg   *streamConfig
+	ct    *ConnTracer
+	srv   *streamServer
 	fired bool
 }
 
 func (r *activeReader) Read(p []byte) (int, error) {
 	n, err := r.c.Read(p)
 	if n > 0 {
+		r.ct.Op(trace.OpRead, n, p[:n])
 		r.activate()
+	}
+	if err != nil {
+		r.srv.traceReadErr(r.ct, err)
 	}
 	return n, err
 }
@@ -187,6 +209,10 @@ type LineTimestampClient struct {
 	// BufSize bounds the reply read (0 means BufSize, as the textbook's
 	// recv(1024)).
 	BufSize int
+	// Trace, if on, receives the client's events on node "client" for
+	// every exchange: connect-start, connect, the write, each read of the
+	// reply, the read of 0 that ends it, and close; see Tracer.
+	Trace Tracer
 }
 
 // Exchange connects to addr, sends line followed by "\r\n", and returns the
@@ -195,27 +221,62 @@ type LineTimestampClient struct {
 // reply, the client reads until EOF — the connection's end is the frame —
 // up to BufSize bytes.
 func (c *LineTimestampClient) Exchange(ctx context.Context, network, addr string, line []byte) ([]byte, error) {
-	conn, err := dialChecked(ctx, c.Dialer, c.Timeout, network, addr)
+	conn, ct, err := dialChecked(ctx, c.Dialer, c.Timeout, network, addr, c.Trace)
 	if err != nil {
 		return nil, err
 	}
-	defer conn.Close()
+	defer func() {
+		ct.Close("")
+		conn.Close()
+	}()
 	stop := watchIO(ctx, conn, c.Timeout)
 	defer stop()
 	msg := append(append(make([]byte, 0, len(line)+2), line...), '\r', '\n')
 	if _, err := conn.Write(msg); err != nil {
-		return nil, ioError(ctx, "send", addr, c.Timeout, err)
+		err = ioError(ctx, "send", addr, c.Timeout, err)
+		ct.Fail("send", err)
+		return nil, err
 	}
+	ct.Op(trace.OpWrite, len(msg), msg)
 	size := c.BufSize
 	if size <= 0 {
 		size = BufSize
 	}
-	reply, err := io.ReadAll(io.LimitReader(conn, int64(size)))
+	reply, err := ReadToEOF(conn, size, ct)
 	if err != nil {
-		return nil, ioError(ctx, "receive", addr, c.Timeout, err)
+		err = ioError(ctx, "receive", addr, c.Timeout, err)
+		ct.Fail("receive", err)
+		return nil, err
 	}
 	if len(reply) == 0 {
 		return nil, ioError(ctx, "receive", addr, c.Timeout, io.EOF)
 	}
 	return reply, nil
+}
+
+// ReadToEOF reads from r until the end of the stream or until it has
+// limit bytes, like io.ReadAll(io.LimitReader(r, limit)), and traces
+// every read on ct (which may be nil): the reads that bring data and the
+// read of 0 that ends the stream. What was read comes back with a read
+// error too.
+func ReadToEOF(r io.Reader, limit int, ct *ConnTracer) ([]byte, error) {
+	buf := make([]byte, 0, min(limit, 512))
+	for len(buf) < limit {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, min(limit, 2*cap(buf))-len(buf))
+		}
+		n, err := r.Read(buf[len(buf):min(cap(buf), limit)])
+		if n > 0 {
+			ct.Op(trace.OpRead, n, buf[len(buf):len(buf)+n])
+			buf = buf[:len(buf)+n]
+		}
+		if errors.Is(err, io.EOF) {
+			ct.Op(trace.OpRead, 0, nil)
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net"
 	"time"
+
+	"socketlab/sim/trace"
 )
 
 // BufSize is the textbook's BUFSIZ: the TCP timestamp programs read at most
@@ -68,6 +70,15 @@ type TimestampServer struct {
 	// accepted while Shutdown is closing the server is closed without
 	// being reported. Unset, it costs nothing: no call, no allocation.
 	ConnState func(c net.Conn, state ConnState)
+	// Trace, if on, receives the server's events on node "server": listen
+	// (N is the backlog), accept, every read and write with its byte count
+	// and text, the end of stream (a read of 0), failures with their class,
+	// close (Text says why, in the words of the log line), and the
+	// kernel's TCP state and variables of each connection (TCP_INFO after
+	// every operation and every Trace.StatEvery); see Tracer. Events of one
+	// connection come in order; those of different connections interleave.
+	// Off (the zero value) it costs nothing: no call, no allocation.
+	Trace Tracer
 
 	srv streamServer
 }
@@ -81,6 +92,7 @@ func (s *TimestampServer) config() streamConfig {
 		idle:      timeoutOr(s.IdleTimeout, DefaultIdleTimeout),
 		write:     timeoutOr(s.WriteTimeout, DefaultWriteTimeout),
 		connState: s.ConnState,
+		tr:        s.Trace,
 	}
 }
 
@@ -114,7 +126,7 @@ func (s *TimestampServer) Close() error { return s.srv.close() }
 // handle is the hot path: read a chunk straight behind a reserved stamp
 // prefix, write the prefix in front, send both with one write. Nothing is
 // allocated per chunk, and the stamp is formatted at most once a second.
-func (s *TimestampServer) handle(c net.Conn, cfg *streamConfig) error {
+func (s *TimestampServer) handle(c net.Conn, ct *ConnTracer, cfg *streamConfig) error {
 	size := s.ReadSize
 	if size <= 0 {
 		size = BufSize
@@ -132,6 +144,7 @@ func (s *TimestampServer) handle(c net.Conn, cfg *streamConfig) error {
 		}
 		n, err := c.Read(buf[stampLen:])
 		if n > 0 {
+			ct.Op(trace.OpRead, n, buf[stampLen:stampLen+n])
 			cfg.setState(c, StateActive)
 			t := now()
 			reply := st.frame(buf, n, t)
@@ -144,11 +157,14 @@ func (s *TimestampServer) handle(c net.Conn, cfg *streamConfig) error {
 				idl.rearmWrite(c, t, cfg.write)
 			}
 			if _, werr := c.Write(reply); werr != nil {
+				s.srv.traceFail(ct, "send", werr)
 				return writeError{werr}
 			}
+			ct.Op(trace.OpWrite, len(reply), reply)
 			cfg.setState(c, StateIdle)
 		}
 		if err != nil {
+			s.srv.traceReadErr(ct, err)
 			return err
 		}
 	}

@@ -3,10 +3,13 @@ package core
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"socketlab/sim/trace"
 )
 
 // UDPTimestampServer is the textbook's UDP timestamp server (tsUserv.py):
@@ -25,6 +28,11 @@ type UDPTimestampServer struct {
 	Now func() time.Time
 	// Logf, if set, receives one line per datagram and per problem.
 	Logf func(format string, args ...any)
+	// Trace, if on, receives the server's events on node "server": listen
+	// (the bind; N is 0, there is no backlog), recvfrom and sendto of every
+	// datagram with its size, text and peer, a note when a datagram was
+	// cut, errors with their class, and close; see Tracer.
+	Trace Tracer
 
 	srv packetServer
 }
@@ -45,11 +53,8 @@ func (s *UDPTimestampServer) ServePacket(pc net.PacketConn) error {
 	var st stamper
 	// One spare byte behind the BufSize reveals a datagram that was longer.
 	buf := make([]byte, stampLen+size+1)
-	return s.srv.serve(pc, s.Logf, buf[stampLen:], func(n int, from net.Addr) []byte {
-		if n > size {
-			s.srv.logf(s.Logf, "datagram from %s cut to %d bytes, as recvfrom(%d) does", from, size, size)
-			n = size
-		}
+	return s.srv.serve(pc, s.Logf, s.Trace, buf[stampLen:], func(n int, from net.Addr, ct *ConnTracer) []byte {
+		n = s.srv.received(s.Logf, ct, buf[stampLen:], n, size, from)
 		s.srv.logf(s.Logf, "...received from and returned to %s", from)
 		return st.frame(buf, n, now())
 	})
@@ -88,10 +93,28 @@ func (s *packetServer) logf(logf func(string, ...any), format string, args ...an
 	}
 }
 
+// received traces and logs a datagram of n bytes read into in from from,
+// of which a server reads at most size (in has one byte more, to notice a
+// longer one), and returns how many bytes it keeps.
+func (s *packetServer) received(logf func(string, ...any), ct *ConnTracer, in []byte, n, size int, from net.Addr) int {
+	if n > size {
+		s.logf(logf, "datagram from %s cut to %d bytes, as recvfrom(%d) does", from, size, size)
+		n = size
+		if ct != nil {
+			ct.t.Note(NodeServer, fmt.Sprintf("datagram from %s cut to %d bytes, as recvfrom(%d) does", from, size, size))
+		}
+	}
+	if ct != nil {
+		ct.Datagram(trace.OpRecvFrom, addrPortOf(from), n, in[:n])
+	}
+	return n
+}
+
 // serve reads datagrams into in and sends back what reply returns for
-// them. Errors of one datagram never stop the loop; repeated read errors
-// back off so that a broken socket does not spin.
-func (s *packetServer) serve(pc net.PacketConn, logf func(string, ...any), in []byte, reply func(n int, from net.Addr) []byte) error {
+// them (reply traces the datagram received on ct; serve the reply). Errors
+// of one datagram never stop the loop; repeated read errors back off so
+// that a broken socket does not spin.
+func (s *packetServer) serve(pc net.PacketConn, logf func(string, ...any), tr Tracer, in []byte, reply func(n int, from net.Addr, ct *ConnTracer) []byte) error {
 	s.mu.Lock()
 	if s.closing.Load() {
 		s.mu.Unlock()
@@ -102,7 +125,10 @@ func (s *packetServer) serve(pc net.PacketConn, logf func(string, ...any), in []
 	s.pcs[pc] = struct{}{}
 	done := s.done
 	s.mu.Unlock()
+	ct := tr.packetConn(NodeServer, pc)
+	ct.Op(trace.OpListen, 0, nil)
 	defer func() {
+		ct.OpText(trace.OpClose, 0, "")
 		pc.Close()
 		s.mu.Lock()
 		delete(s.pcs, pc)
@@ -125,6 +151,9 @@ func (s *packetServer) serve(pc net.PacketConn, logf func(string, ...any), in []
 			}
 			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
 			s.logf(logf, "%v; serving on in %v", Wrap("receive", pc.LocalAddr().String(), err), backoff)
+			if ct != nil {
+				ct.OpText(trace.OpError, 0, ErrorText("receive", err)+"; serving on in "+backoff.String())
+			}
 			t := time.NewTimer(backoff)
 			select {
 			case <-t.C:
@@ -135,10 +164,13 @@ func (s *packetServer) serve(pc net.PacketConn, logf func(string, ...any), in []
 			continue
 		}
 		backoff = 0
-		if _, err := pc.WriteTo(reply(n, from), from); err != nil {
+		out := reply(n, from, ct)
+		if _, err := pc.WriteTo(out, from); err != nil {
 			s.logf(logf, "%v; serving on", Wrap("reply", from.String(), err))
+			ct.FailTo(addrPortOf(from), "reply", err)
 			continue
 		}
+		ct.Datagram(trace.OpSendTo, addrPortOf(from), len(out), out)
 		s.datagrams.Add(1)
 	}
 }

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"time"
+
+	"socketlab/sim/trace"
 )
 
 // DefaultUDPTimeout is how long a UDPClient waits for a reply when Timeout
@@ -26,6 +29,12 @@ type UDPClient struct {
 	// BufSize is the most bytes of a reply that are read (0 means BufSize,
 	// the textbook's recvfrom(1024)); the rest of a longer datagram is lost.
 	BufSize int
+	// Trace, if on, receives the client's events on node "client":
+	// connect (a UDP connect sends nothing: it fixes the peer), a sendto
+	// and a recvfrom per exchange with sizes and texts, errors with their
+	// class (a timeout; "connection refused" from an ICMP port
+	// unreachable), close; see Tracer.
+	Trace Tracer
 }
 
 // UDPClientConn is a UDP socket connected to one server.
@@ -36,6 +45,7 @@ type UDPClient struct {
 // Exchange instead of silence.
 type UDPClientConn struct {
 	conn    net.Conn
+	ct      *ConnTracer
 	addr    string
 	timeout time.Duration
 	buf     []byte
@@ -44,7 +54,7 @@ type UDPClientConn struct {
 // Dial creates a UDP socket for the server at addr over network ("udp",
 // "udp4", "udp6"). Nothing is sent yet.
 func (c *UDPClient) Dial(ctx context.Context, network, addr string) (*UDPClientConn, error) {
-	conn, err := dialChecked(ctx, c.Dialer, 0, network, addr)
+	conn, ct, err := dialChecked(ctx, c.Dialer, 0, network, addr, c.Trace)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +66,7 @@ func (c *UDPClient) Dial(ctx context.Context, network, addr string) (*UDPClientC
 	if size <= 0 {
 		size = BufSize
 	}
-	return &UDPClientConn{conn: conn, addr: addr, timeout: max(timeout, 0), buf: make([]byte, size)}, nil
+	return &UDPClientConn{conn: conn, ct: ct, addr: addr, timeout: max(timeout, 0), buf: make([]byte, size)}, nil
 }
 
 // Exchange sends msg as one datagram and returns the first datagram that
@@ -66,17 +76,24 @@ func (u *UDPClientConn) Exchange(ctx context.Context, msg []byte) ([]byte, error
 	stop := watchIO(ctx, u.conn, u.timeout)
 	defer stop()
 	if _, err := u.conn.Write(msg); err != nil {
-		return nil, ioError(ctx, "send", u.addr, u.timeout, err)
+		err = ioError(ctx, "send", u.addr, u.timeout, err)
+		u.ct.Fail("send", err)
+		return nil, err
 	}
+	u.ct.Datagram(trace.OpSendTo, netip.AddrPort{}, len(msg), msg)
 	n, err := u.conn.Read(u.buf)
 	if err != nil {
 		if errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() == nil {
-			return nil, &Error{Phase: "receive", Addr: u.addr, Class: ClassTimeout,
+			err = &Error{Phase: "receive", Addr: u.addr, Class: ClassTimeout,
 				Err: fmt.Errorf("no reply within %v (UDP cannot tell a lost datagram from a silent server): %w",
 					u.timeout, os.ErrDeadlineExceeded)}
+		} else {
+			err = ioError(ctx, "receive", u.addr, u.timeout, err)
 		}
-		return nil, ioError(ctx, "receive", u.addr, u.timeout, err)
+		u.ct.Fail("receive", err)
+		return nil, err
 	}
+	u.ct.Datagram(trace.OpRecvFrom, netip.AddrPort{}, n, u.buf[:n])
 	return append([]byte(nil), u.buf[:n]...), nil
 }
 
@@ -87,4 +104,7 @@ func (u *UDPClientConn) LocalAddr() net.Addr { return u.conn.LocalAddr() }
 func (u *UDPClientConn) RemoteAddr() net.Addr { return u.conn.RemoteAddr() }
 
 // Close closes the socket.
-func (u *UDPClientConn) Close() error { return u.conn.Close() }
+func (u *UDPClientConn) Close() error {
+	u.ct.Close("")
+	return u.conn.Close()
+}

@@ -15,12 +15,14 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
 
 	"socketlab/core"
 	"socketlab/core/services"
+	"socketlab/sim/trace"
 )
 
 // The phases a Get can fail in, as they appear in *core.Error.Phase.
@@ -61,6 +63,15 @@ type Client struct {
 	Pause time.Duration
 	// Log, if set, receives one line per step ("connected ...", "sent ...").
 	Log io.Writer
+	// Trace, if on, receives the client's events on node "client":
+	// connect-start and connect (or the error, with its class), the HTTP
+	// phases as http events — "request GET / HTTP/1.0", "response
+	// HTTP/1.0 200 OK" once the head has arrived, "response complete: ..."
+	// — around the socket calls that carry them: the write of the request,
+	// shutdown, every read, the read of 0 at the end, close; failures with
+	// their phase and class; and the kernel's view of the connection
+	// (TCP_INFO) after each call. See core.Tracer.
+	Trace core.Tracer
 }
 
 // Result describes a completed exchange.
@@ -89,7 +100,9 @@ func (c *Client) Get(ctx context.Context, w io.Writer, host, port, path string) 
 	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
 	n, err := tab.ParsePort(port, "tcp")
 	if err != nil {
-		return res, &core.Error{Phase: PhaseLookupPort, Addr: port, Class: core.ClassSocket, Err: err}
+		err = &core.Error{Phase: PhaseLookupPort, Addr: port, Class: core.ClassSocket, Err: err}
+		c.Trace.Fail(core.NodeClient, netip.AddrPort{}, netip.AddrPort{}, PhaseLookupPort, err)
+		return res, err
 	}
 	res.Port = n
 	addr := net.JoinHostPort(host, fmt.Sprint(n))
@@ -101,18 +114,28 @@ func (c *Client) Get(ctx context.Context, w io.Writer, host, port, path string) 
 	if c.Resolver != nil {
 		d.Resolver = c.Resolver
 	}
+	c.Trace.ConnectStart(core.NodeClient, addr)
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		if ctx.Err() == context.Canceled {
+			c.Trace.ConnectFailed(core.NodeClient, addr, ctx.Err())
 			return res, ctx.Err()
 		}
 		var de *net.DNSError
 		if errors.As(err, &de) {
-			return res, core.Wrap(PhaseLookupAddr, host, err)
+			err = core.Wrap(PhaseLookupAddr, host, err)
+		} else {
+			err = core.Wrap(PhaseConnect, addr, err)
 		}
-		return res, core.Wrap(PhaseConnect, addr, err)
+		c.Trace.ConnectFailed(core.NodeClient, addr, err)
+		return res, err
 	}
-	defer conn.Close()
+	ct := c.Trace.Conn(core.NodeClient, conn)
+	ct.Op(trace.OpConnect, 0, nil)
+	defer func() {
+		ct.Close("")
+		conn.Close()
+	}()
 	res.Local, res.Remote = conn.LocalAddr(), conn.RemoteAddr()
 	c.logf("connected from %s to %s", res.Local, res.Remote)
 
@@ -125,13 +148,17 @@ func (c *Client) Get(ctx context.Context, w io.Writer, host, port, path string) 
 	defer stop()
 	fail := func(phase string, err error) (*Result, error) {
 		if ctx.Err() == context.Canceled {
+			ct.Fail(phase, ctx.Err())
 			return res, ctx.Err()
 		}
-		return res, core.Wrap(phase, addr, err)
+		err = core.Wrap(phase, addr, err)
+		ct.Fail(phase, err)
+		return res, err
 	}
 
 	if c.Pause > 0 {
 		c.logf("sleeping %v", c.Pause)
+		c.Trace.Note(core.NodeClient, "sleeping "+c.Pause.String()+" before sending, like the textbook's time.sleep")
 		t := time.NewTimer(c.Pause)
 		select {
 		case <-t.C:
@@ -153,11 +180,15 @@ func (c *Client) Get(ctx context.Context, w io.Writer, host, port, path string) 
 		}
 	}
 	res.Request = Request(path, hostHeader)
+	if ct != nil {
+		ct.OpText(trace.OpHTTP, len(res.Request), "request "+strings.TrimSpace(firstLineOf(res.Request)))
+	}
 	// One Write is the textbook's write + flush: a Go net.Conn is not
 	// buffered, so there is nothing left to flush.
 	if _, err := io.WriteString(conn, res.Request); err != nil {
 		return fail(PhaseSend, err)
 	}
+	ct.Op(trace.OpWrite, len(res.Request), []byte(res.Request))
 	c.logf("sent %d bytes: %q", len(res.Request), res.Request)
 	cw, ok := conn.(interface{ CloseWrite() error })
 	if !ok {
@@ -166,6 +197,7 @@ func (c *Client) Get(ctx context.Context, w io.Writer, host, port, path string) 
 	if err := cw.CloseWrite(); err != nil {
 		return fail(PhaseShutdown, err)
 	}
+	ct.Op(trace.OpShutdown, 0, nil)
 	c.logf("shut down the sending side (FIN sent); reading until the server closes")
 
 	tr := &tracker{res: res}
@@ -173,12 +205,20 @@ func (c *Client) Get(ctx context.Context, w io.Writer, host, port, path string) 
 	for {
 		n, err := conn.Read(buf)
 		if n > 0 {
+			ct.Op(trace.OpRead, n, buf[:n])
+			inBody := tr.inBody
 			tr.see(buf[:n])
+			if ct != nil && !inBody && tr.inBody && res.Status != "" {
+				ct.OpText(trace.OpHTTP, int(res.Received-res.BodyBytes), "response "+res.Status)
+			}
 			if _, werr := w.Write(buf[:n]); werr != nil {
-				return res, &core.Error{Phase: PhaseOutput, Class: core.ClassSocket, Err: werr}
+				err := &core.Error{Phase: PhaseOutput, Class: core.ClassSocket, Err: werr}
+				ct.Fail(PhaseOutput, err)
+				return res, err
 			}
 		}
 		if err == io.EOF {
+			ct.Op(trace.OpRead, 0, nil)
 			break
 		}
 		if err != nil {
@@ -187,9 +227,31 @@ func (c *Client) Get(ctx context.Context, w io.Writer, host, port, path string) 
 	}
 	c.logf("received %d bytes; the server closed the connection", res.Received)
 	if err := tr.complete(); err != nil {
-		return res, &core.Error{Phase: PhaseReceive, Addr: addr, Class: core.ClassSocket, Err: err}
+		err := &core.Error{Phase: PhaseReceive, Addr: addr, Class: core.ClassSocket, Err: err}
+		ct.Fail(PhaseReceive, err)
+		return res, err
+	}
+	if ct != nil {
+		ct.OpText(trace.OpHTTP, int(res.Received), completeText(res))
 	}
 	return res, nil
+}
+
+// completeText is the Text of the last http event of a response.
+func completeText(r *Result) string {
+	s := fmt.Sprintf("response complete: %d bytes", r.Received)
+	switch {
+	case r.Status == "":
+		return s + " (not HTTP)"
+	case r.ContentLength >= 0:
+		return s + fmt.Sprintf(", body %d of Content-Length %d", r.BodyBytes, r.ContentLength)
+	}
+	return s + fmt.Sprintf(", body %d (no Content-Length: the close ended it)", r.BodyBytes)
+}
+
+func firstLineOf(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
 }
 
 func (c *Client) logf(format string, a ...any) {

@@ -15,6 +15,7 @@ import (
 
 	"socketlab/core"
 	"socketlab/core/services"
+	"socketlab/sim/trace"
 )
 
 // Phases named in errors.
@@ -33,6 +34,11 @@ type Client struct {
 	Resolver *net.Resolver
 	// Services maps a service name to a port; nil means services.Default().
 	Services *services.Table
+	// Trace, if on, receives the client's events on node "client":
+	// connect-start (naming the host until it is resolved), connect with
+	// both addresses — getsockname and getpeername — or the error with its
+	// class, the kernel's view of the connection (TCP_INFO), and close.
+	Trace core.Tracer
 }
 
 // Result holds both ends of the connection.
@@ -84,19 +90,30 @@ func (c *Client) Run(ctx context.Context, w io.Writer, host, service string) (*R
 	fmt.Fprintln(w, "done.")
 
 	fmt.Fprintf(w, "Connecting to remote host on port %d... ", port)
-	conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+	target := net.JoinHostPort(host, strconv.Itoa(port))
+	c.Trace.ConnectStart(core.NodeClient, target)
+	conn, err := d.DialContext(ctx, "tcp", target)
 	if err != nil {
 		fmt.Fprintln(w, "failed.")
 		if ctx.Err() == context.Canceled {
+			c.Trace.ConnectFailed(core.NodeClient, target, ctx.Err())
 			return nil, ctx.Err()
 		}
 		var de *net.DNSError
 		if errors.As(err, &de) {
-			return nil, core.Wrap(PhaseLookupAddr, host, err)
+			err = core.Wrap(PhaseLookupAddr, host, err)
+		} else {
+			err = core.Wrap(PhaseConnect, target, err)
 		}
-		return nil, core.Wrap(PhaseConnect, net.JoinHostPort(host, strconv.Itoa(port)), err)
+		c.Trace.ConnectFailed(core.NodeClient, target, err)
+		return nil, err
 	}
-	defer conn.Close()
+	ct := c.Trace.Conn(core.NodeClient, conn)
+	ct.Op(trace.OpConnect, 0, nil)
+	defer func() {
+		ct.Close("")
+		conn.Close()
+	}()
 	fmt.Fprintln(w, "done.")
 
 	// LocalAddr and RemoteAddr are what getsockname and getpeername

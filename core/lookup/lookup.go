@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"os"
@@ -21,6 +22,7 @@ import (
 	"time"
 
 	"socketlab/core"
+	"socketlab/sim/trace"
 )
 
 // Phases named in errors.
@@ -41,6 +43,16 @@ type Client struct {
 	// user. Go's resolver reports the server from /etc/resolv.conf in its
 	// errors even when Dial goes elsewhere; Server corrects that.
 	Server string
+	// Trace, if on, receives the client's events on node "client": a
+	// dns-query when a look-up starts ("A/AAAA www.example.com", "CNAME
+	// www.example.com", "PTR 192.0.2.1"), a dns-answer with the number of
+	// answers and the answers themselves, or an error with its class. A
+	// Client from NewClient also traces the resolver's own sockets — per
+	// query a UDP socket's connect, sendto, recvfrom and close (or a TCP
+	// connection's) — whose data is the binary DNS message, so their Text
+	// is empty and N its size. Go's resolver asks for A and AAAA at once,
+	// so those exchanges interleave. See core.Tracer.
+	Trace core.Tracer
 }
 
 // NewClient returns a Client whose resolver sends every query to server
@@ -67,32 +79,154 @@ func NewClient(server string, tcp bool) (*Client, error) {
 		return nil, fmt.Errorf("DNS server %q: bad port %q", server, port)
 	}
 	addr := net.JoinHostPort(host, port)
-	r := &net.Resolver{
+	c := &Client{Server: addr}
+	c.Resolver = &net.Resolver{
 		PreferGo: true,
 		Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
 			if tcp {
 				network = "tcp"
 			}
-			return dialBound(ctx, network, addr)
+			return c.traceConn(dialBound(ctx, network, addr, c.Trace))
 		},
 	}
-	return &Client{Resolver: r, Server: addr}, nil
+	return c, nil
 }
 
 // dialBound dials addr and ties the connection to ctx. Go's resolver
 // cancels a look-up whose caller gave up, but a read already blocked on a
 // UDP socket waits for the resolv.conf timeout (5 s by default) regardless;
 // expiring the deadline on cancellation lets it return at once.
-func dialBound(ctx context.Context, network, addr string) (net.Conn, error) {
+func dialBound(ctx context.Context, network, addr string, tr core.Tracer) (net.Conn, error) {
 	var d net.Dialer
+	udp := strings.HasPrefix(network, "udp")
+	if !udp {
+		tr.ConnectStart(core.NodeClient, addr)
+	}
 	c, err := d.DialContext(ctx, network, addr)
 	if err != nil {
+		tr.ConnectFailed(core.NodeClient, addr, core.Wrap("connect", addr, err))
 		return nil, err
 	}
 	// The resolver cancels ctx when the exchange ends, so this also runs
 	// (harmlessly, on a closed conn) after every successful query.
 	context.AfterFunc(ctx, func() { c.SetDeadline(time.Unix(1, 0)) })
 	return c, nil
+}
+
+// traceConn wraps a connection of the resolver so that its calls are
+// traced; it returns conn as it is when tracing is off. A UDP socket
+// stays a net.PacketConn: the resolver tells UDP from TCP by that.
+func (c *Client) traceConn(conn net.Conn, err error) (net.Conn, error) {
+	if err != nil || !c.Trace.On() {
+		return conn, err
+	}
+	ct := c.Trace.Conn(core.NodeClient, conn)
+	ct.Op(trace.OpConnect, 0, nil)
+	switch conn := conn.(type) {
+	case *net.UDPConn:
+		return &tracedUDP{conn, ct}, nil
+	case *net.TCPConn:
+		return &tracedTCP{conn, ct}, nil
+	}
+	return conn, nil
+}
+
+// tracedUDP traces the resolver's datagrams: one query, one answer.
+type tracedUDP struct {
+	*net.UDPConn
+	ct *core.ConnTracer
+}
+
+func (c *tracedUDP) Write(b []byte) (int, error) {
+	n, err := c.UDPConn.Write(b)
+	if err != nil {
+		c.ct.Fail("sendto", err)
+	} else {
+		c.ct.Datagram(trace.OpSendTo, netip.AddrPort{}, n, b[:n])
+	}
+	return n, err
+}
+
+func (c *tracedUDP) Read(b []byte) (int, error) {
+	n, err := c.UDPConn.Read(b)
+	if err != nil {
+		c.ct.Fail("recvfrom", err)
+	} else {
+		c.ct.Datagram(trace.OpRecvFrom, netip.AddrPort{}, n, b[:n])
+	}
+	return n, err
+}
+
+func (c *tracedUDP) Close() error {
+	c.ct.Close("")
+	return c.UDPConn.Close()
+}
+
+// tracedTCP traces a DNS exchange over TCP: each message is preceded by
+// its two-byte length.
+type tracedTCP struct {
+	*net.TCPConn
+	ct *core.ConnTracer
+}
+
+func (c *tracedTCP) Write(b []byte) (int, error) {
+	n, err := c.TCPConn.Write(b)
+	if n > 0 {
+		c.ct.Op(trace.OpWrite, n, b[:n])
+	}
+	if err != nil {
+		c.ct.Fail("send", err)
+	}
+	return n, err
+}
+
+func (c *tracedTCP) Read(b []byte) (int, error) {
+	n, err := c.TCPConn.Read(b)
+	switch {
+	case n > 0:
+		c.ct.Op(trace.OpRead, n, b[:n])
+	case errors.Is(err, io.EOF):
+		c.ct.Op(trace.OpRead, 0, nil)
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		c.ct.Fail("receive", err)
+	}
+	return n, err
+}
+
+func (c *tracedTCP) Close() error {
+	c.ct.Close("")
+	return c.TCPConn.Close()
+}
+
+// server is the DNS server's address for the events, when it is known.
+func (c *Client) server() netip.AddrPort {
+	if c == nil || c.Server == "" {
+		return netip.AddrPort{}
+	}
+	ap, _ := netip.ParseAddrPort(c.Server)
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+}
+
+// query traces the start of a look-up.
+func (c *Client) query(question string) {
+	if c != nil && c.Trace.On() {
+		c.Trace.App(core.NodeClient, trace.OpDNSQuery, netip.AddrPort{}, c.server(), 0, question)
+	}
+}
+
+// answer traces a look-up's answers.
+func (c *Client) answer(answers []string) {
+	if c != nil && c.Trace.On() {
+		c.Trace.App(core.NodeClient, trace.OpDNSAnswer, netip.AddrPort{}, c.server(), len(answers), strings.Join(answers, " "))
+	}
+}
+
+// failed traces a look-up's failure, err being what the caller gets.
+func (c *Client) failed(err error) {
+	if c != nil && c.Trace.On() {
+		c.Trace.App(core.NodeClient, trace.OpError, netip.AddrPort{}, c.server(), 0, core.ErrorText("", err))
+	}
 }
 
 func (c *Client) resolver() *net.Resolver {
@@ -160,9 +294,12 @@ type Host struct {
 // Forward keeps that order within each family but lists IPv4 first, so that
 // what is printed does not depend on this machine's IPv6 routes.
 func (c *Client) Forward(ctx context.Context, name string) (*Host, error) {
+	c.query("A/AAAA " + name)
 	addrs, err := c.resolver().LookupNetIP(ctx, "ip", name)
 	if err != nil {
-		return nil, c.wrap(PhaseForward, name, err)
+		err = c.wrap(PhaseForward, name, err)
+		c.failed(err)
+		return nil, err
 	}
 	for i, a := range addrs {
 		addrs[i] = a.Unmap()
@@ -171,15 +308,28 @@ func (c *Client) Forward(ctx context.Context, name string) (*Host, error) {
 		return boolInt(a.Is6()) - boolInt(b.Is6())
 	})
 	h := &Host{Name: name, Canonical: strings.TrimSuffix(name, "."), Addrs: addrs}
+	if c != nil && c.Trace.On() {
+		texts := make([]string, len(addrs))
+		for i, a := range addrs {
+			texts[i] = a.String()
+		}
+		c.answer(texts)
+	}
 	if _, err := netip.ParseAddr(name); err == nil {
 		return h, nil // a literal has no canonical name to look up
 	}
+	c.query("CNAME " + name)
 	cname, err := c.resolver().LookupCNAME(ctx, name)
 	switch {
 	case err == nil:
 		h.Canonical = strings.TrimSuffix(cname, ".")
+		c.answer([]string{h.Canonical})
 	case ctx.Err() != nil:
-		return nil, c.wrap(PhaseCNAME, name, err)
+		err = c.wrap(PhaseCNAME, name, err)
+		c.failed(err)
+		return nil, err
+	default:
+		c.answer(nil) // /etc/hosts names have no CNAME record
 	}
 	// Otherwise keep the name: /etc/hosts names have no CNAME record.
 	return h, nil
@@ -208,6 +358,7 @@ func ParseAddr(s string) (netip.Addr, error) {
 // textbook's socket.herror — and errors.As finds a *net.DNSError with
 // IsNotFound set.
 func (c *Client) Reverse(ctx context.Context, addr netip.Addr) ([]string, error) {
+	c.query("PTR " + addr.String())
 	names, err := c.resolver().LookupAddr(ctx, addr.String())
 	if len(names) == 0 && err == nil {
 		err = &net.DNSError{Err: "no PTR record", Name: addr.String(), Server: c.serverName(), IsNotFound: true}
@@ -219,6 +370,7 @@ func (c *Client) Reverse(ctx context.Context, addr netip.Addr) ([]string, error)
 		if errors.As(werr, &ce) && errors.As(err, &de) && de.IsNotFound {
 			ce.Class = core.ClassHost // gethostbyaddr raises herror, not gaierror
 		}
+		c.failed(werr)
 		return nil, werr
 	}
 	// Go returns the valid names together with an error for invalid ones;
@@ -226,6 +378,7 @@ func (c *Client) Reverse(ctx context.Context, addr netip.Addr) ([]string, error)
 	for i, n := range names {
 		names[i] = strings.TrimSuffix(n, ".")
 	}
+	c.answer(names)
 	return names, nil
 }
 

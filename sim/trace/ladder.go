@@ -531,6 +531,10 @@ func appText(e *Event) string {
 		return "recvfrom " + data() + " ← " + e.Remote.String()
 	case OpError:
 		return "error: " + e.Text
+	case OpClose:
+		if e.Text != "" { // why a real server closed
+			return "close (" + e.Text + ")"
+		}
 	}
 	if e.Text != "" {
 		return e.Op.String() + " " + e.Text
