@@ -75,6 +75,8 @@ func parseReplay(c *command, args []string, std stdio) (action, error) {
 		return nil, usagef("replay: unexpected argument %s; replay reads one FILE", shown(pos[1]))
 	case pos[0] == "":
 		return nil, usagef("replay: FILE is empty; give a pcap or pcapng capture or a JSON-lines recording")
+	case pos[0] == "-":
+		return nil, usagef("replay: FILE - (standard input) will not do: replay reads its file twice; save the capture to a file first")
 	}
 	cfg := &replayConfig{file: pos[0], ladder: *ladder, jsonl: *jsonl, pcapFile: *pcapFile, shot: *shot, at: *at,
 		projector: *projector, ladderOpts: trace.LadderOptions{Width: *width, Absolute: *absolute}}
@@ -132,6 +134,11 @@ func parseReplay(c *command, args []string, std stdio) (action, error) {
 
 func runReplay(ctx context.Context, std stdio, cfg *replayConfig) error {
 	in, err := openReplay(cfg.file)
+	if errors.Is(err, fs.ErrNotExist) {
+		// A mistyped name is a mistake on the command line, as for sim
+		// --scenario and play --scenario: exit status 2.
+		return usagef("replay %s: %v", shown(cfg.file), err)
+	}
 	if err != nil {
 		return fmt.Errorf("replay %s: %w", shown(cfg.file), err)
 	}

@@ -132,6 +132,9 @@ func tcpdumpExchange(t *testing.T) string {
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("tcpdump: %v: %s", err, errText.String())
 	}
+	if tr, err := readCaptureFile(file); err != nil || len(tr.Events) == 0 {
+		t.Fatalf("tcpdump captured nothing (%v): %s", err, errText.String())
+	}
 	return file
 }
 
@@ -281,7 +284,8 @@ func TestReplaySimulatorRecording(t *testing.T) {
 }
 
 // A file replay cannot read is one line naming what is wrong, exit 1;
-// no FILE is a usage error, exit 2.
+// no FILE, or one that does not exist, is a usage error, exit 2 (as for
+// sim --scenario and play --scenario).
 func TestReplayErrors(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "handshake.pcap")
@@ -322,7 +326,8 @@ func TestReplayErrors(t *testing.T) {
 			"where a pcap file starts with a1b2c3d4 (or d4c3b2a1, a1b23c4d, 4d3cb2a1), pcapng with 0a0d0d0a and JSON lines with {"},
 		{[]string{empty}, 1, "replay " + empty + ": the file is empty; give a pcap or pcapng capture or a JSON-lines recording"},
 		{[]string{sub}, 1, "replay " + sub + ": is a directory; give a pcap or pcapng capture or a JSON-lines recording"},
-		{[]string{missing, "--ladder"}, 1, "replay " + missing + ": no such file or directory"},
+		{[]string{missing, "--ladder"}, 2, "replay " + missing + ": no such file or directory"},
+		{[]string{"-"}, 2, "replay: FILE - (standard input) will not do: replay reads its file twice; save the capture to a file first"},
 		{[]string{gz}, 1, "replay " + gz + ": the file is compressed with gzip; gunzip it first"},
 		{[]string{badJSONL, "--ladder"}, 1, "replay " + badJSONL + `: line 2: field "pkt.flags": unknown flag "SNY" (FIN, SYN, RST, PSH, ACK, URG, ECE, CWR)`},
 		{nil, 2, "replay: FILE is missing: give a pcap or pcapng capture or a JSON-lines recording (see 'socketlab replay --help')"},
