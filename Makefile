@@ -5,8 +5,9 @@
 GO        ?= go
 BIN       := bin/socketlab
 # Debian packages the tests use: a real X server for window tests, tshark to
-# decode exported pcap files, nc (netcat-openbsd) for interoperability tests.
-DEB_PKGS  := xvfb xauth xfonts-base tshark netcat-openbsd
+# decode exported pcap files, tcpdump to capture real traffic for replay, nc
+# (netcat-openbsd) for interoperability tests.
+DEB_PKGS  := xvfb xauth xfonts-base tshark tcpdump netcat-openbsd
 FUZZTIME  ?= 10s
 # Module pins: go.mod stays tidy (make check runs `go mod tidy -diff`), so a
 # module the code does not import is not kept. ebiten must stay at exactly
