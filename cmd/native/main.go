@@ -18,6 +18,7 @@ var commands = []*command{
 	simCmd,
 	scenariosCmd,
 	replayCmd,
+	compareCmd,
 	demoCmd,
 	tcpServerCmd,
 	tcpClientCmd,

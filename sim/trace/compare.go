@@ -1,7 +1,9 @@
 package trace
 
 import (
+	"cmp"
 	"net/netip"
+	"slices"
 	"time"
 )
 
@@ -75,6 +77,9 @@ func Segments(tr *Trace) []Segment {
 		}
 		out = append(out, s)
 	}
+	// Real sources (a capture read on two CPUs) may hand events over a
+	// few microseconds out of order: the ladder is by time.
+	slices.SortStableFunc(out, func(x, y Segment) int { return cmp.Compare(x.At, y.At) })
 	return out
 }
 
@@ -89,6 +94,7 @@ const (
 	FieldLen    Field = "len"
 	FieldWindow Field = "window"
 	FieldMSS    Field = "mss"
+	FieldOrder  Field = "order" // sent in another order relative to its neighbours
 )
 
 // Match pairs a segment of one run with one of the other: A and B index
@@ -159,6 +165,33 @@ func Compare(a, b []Segment) []Match {
 		default:
 			out = append(out, Match{A: -1, B: j})
 			j++
+		}
+	}
+	return pairReordered(out, a, b, key)
+}
+
+// pairReordered matches what the alignment left over on both sides when
+// the two are the same segment (the same numbers and length) sent in
+// another order — the two ACKs after a simultaneous close — a place or
+// two apart.
+func pairReordered(out []Match, a, b []Segment, key func(Segment) [3]int) []Match {
+	for i := 0; i < len(out); i++ {
+		if out[i].B >= 0 {
+			continue
+		}
+		for j := max(i-2, 0); j <= min(i+2, len(out)-1); j++ {
+			if out[j].A >= 0 || key(a[out[i].A]) != key(b[out[j].B]) {
+				continue
+			}
+			x, y := a[out[i].A], b[out[j].B]
+			if x.Seq != y.Seq || x.Ack != y.Ack || x.Len != y.Len {
+				continue // another segment of the same kind, not this one moved
+			}
+			m := Match{A: out[i].A, B: out[j].B, Diffs: append(diffFields(x, y), FieldOrder)}
+			lo, hi := min(i, j), max(i, j)
+			out[lo] = m
+			out = append(out[:hi], out[hi+1:]...)
+			break
 		}
 	}
 	return out

@@ -114,6 +114,14 @@ func TestCompare(t *testing.T) {
 	if len(d) != 1 || !reflect.DeepEqual(d[0].Diffs, []trace.Field{trace.FieldFlags, trace.FieldSeq, trace.FieldAck, trace.FieldLen}) {
 		t.Fatalf("field diffs %+v", d)
 	}
+	// The same segments in another order — the two ACKs that end a
+	// simultaneous close — are paired, marked as reordered.
+	d = trace.Compare(
+		[]trace.Segment{s(true, finack, 1, 1, 0, 9), s(false, finack, 1, 1, 0, 9), s(false, ack, 2, 2, 0, 9), s(true, ack, 2, 2, 0, 9)},
+		[]trace.Segment{s(true, finack, 1, 1, 0, 9), s(false, finack, 1, 1, 0, 9), s(true, ack, 2, 2, 0, 9), s(false, ack, 2, 2, 0, 9)})
+	if want := []trace.Match{{A: 0, B: 0}, {A: 1, B: 1}, {A: 2, B: 3, Diffs: []trace.Field{trace.FieldOrder}}, {A: 3, B: 2}}; !reflect.DeepEqual(d, want) {
+		t.Fatalf("reordered\n got %+v\nwant %+v", d, want)
+	}
 	// Nothing in common: everything unmatched, in order.
 	d = trace.Compare([]trace.Segment{s(true, syn, 0, 0, 0, 1)}, []trace.Segment{s(false, rst|ack, 1, 1, 0, 0)})
 	if !reflect.DeepEqual(d, []trace.Match{{A: 0, B: -1}, {A: -1, B: 0}}) {
