@@ -42,6 +42,7 @@ type Capture struct {
 	stopAt   atomic.Int64 // UnixNano of the stop: later frames are not taken
 	stopCtx  func() bool  // unregisters the context.AfterFunc
 	packets  atomic.Uint64
+	frames   atomic.Uint64 // frames read, for tests
 	err      error // the reader's error, if it failed; read after done
 
 	// The reader's buffers, used by its goroutine only.
@@ -302,6 +303,7 @@ func (c *Capture) drain(fd uintptr, final bool) bool {
 		if c.proc.nextID != before {
 			c.packets.Store(c.proc.nextID)
 		}
+		c.frames.Store(c.proc.frames)
 	}
 }
 
