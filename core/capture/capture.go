@@ -102,7 +102,8 @@ type Config struct {
 	// destination; for an ICMP error it gets the endpoints of the quoted
 	// packet swapped (the error comes from the endpoint that could not be
 	// reached) when the addresses agree, and the bare address with port 0
-	// otherwise (a router). Nil names a node by its address and port.
+	// otherwise (a router). Nil names a node by its address and port (the
+	// address alone for port 0).
 	NodeOf func(netip.AddrPort) string
 
 	// Pcap, if not nil, receives the captured frames as a pcap file

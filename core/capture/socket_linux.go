@@ -43,7 +43,7 @@ type Capture struct {
 	stopCtx  func() bool  // unregisters the context.AfterFunc
 	packets  atomic.Uint64
 	frames   atomic.Uint64 // frames read, for tests
-	err      error // the reader's error, if it failed; read after done
+	err      error         // the reader's error, if it failed; read after done
 
 	// The reader's buffers, used by its goroutine only.
 	buf []byte
@@ -56,7 +56,9 @@ type Capture struct {
 // Start opens a packet socket on cfg.Interface, installs the kernel filter
 // for cfg.Ports and cfg.Endpoints, writes the pcap file header when
 // cfg.Pcap is set, and starts the goroutine that reads the packets and
-// emits their events to cfg.Sink, until Close or until ctx is done.
+// emits their events to cfg.Sink, until Close or until ctx is done (then
+// the reader stops as in Close, but the socket stays open until Close,
+// which must still be called).
 //
 // Without root or CAP_NET_RAW it returns ErrNoPrivilege. Other errors (no
 // such interface, too many endpoints, a failing pcap writer) say what is
