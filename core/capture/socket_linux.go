@@ -217,7 +217,8 @@ func (c *Capture) readDrops() {
 // already queued, emits their events, flushes the pcap file and returns;
 // then the socket is closed. Close returns once the reader has stopped,
 // with the reader's or the pcap writer's first error. Closing twice, or
-// after ctx is done, is fine; later calls return nil.
+// after ctx is done, is fine; later calls return nil. Close must not be
+// called from the Sink or NodeOf, which run on the reader it waits for.
 func (c *Capture) Close() error {
 	c.stop()
 	<-c.done
