@@ -14,12 +14,13 @@ import (
 	"strings"
 	"time"
 
+	"socketlab/core"
 	"socketlab/sim/view"
 )
 
 var playCmd = &command{
 	name:    "play",
-	args:    "[--scenario NAME|FILE] [--seed N] [--lang en|zh] [--projector] [--select ID] [--whatif ACTION:ID] [--screenshot FILE.png|FILE.jpg --at T [--size WxH]]",
+	args:    "[--scenario NAME|FILE] [--seed N] [--lang en|zh] [--projector] [--select ID] [--whatif ACTION:ID] [--screenshot FILE.png|FILE.jpg --at T [--size WxH]] | --live [--target HOST:PORT] [--run N]... [--record FILE]",
 	summary: "open the visual playground: topology, ladder diagram and captions on one time cursor",
 	parse:   parsePlay,
 }
@@ -36,6 +37,11 @@ type playConfig struct {
 	scenarioIn string
 	sel        uint64
 	whatIfs    []whatIfArg
+
+	live   bool   // real mode: the servers on loopback, clients from the window
+	target string // live: one more server for the TCP client
+	runs   []int  // live: clients to start at once (1-based, as the keys)
+	record string // live: where Ctrl+S writes the recording
 }
 
 // whatIfArg is one --whatif ACTION:PACKET.
@@ -66,6 +72,21 @@ func parsePlayConfig(c *command, args []string, std stdio) (*playConfig, error) 
 	size := fs.String("size", "1280x800", "window or screenshot size `WxH` in pixels")
 	save := fs.String("save", "", "where Ctrl+S writes the scenario with its what-ifs (`FILE`; default: NAME-whatif.json)")
 	sel := fs.Uint64("select", 0, "select packet `ID` (as shown in the inspector) at start")
+	live := fs.Bool("live", false, "real mode: start the textbook servers on loopback and draw your own connections as they happen (keys 1–9 run clients; as root the real segments too)")
+	target := fs.String("target", "", "with --live: one more server at `HOST:PORT` for a TCP timestamp client (the last key)")
+	record := fs.String("record", "live.jsonl", "with --live: where Ctrl+S records the run as JSON lines (`FILE`; open it again with socketlab replay)")
+	var runs []int
+	fs.Func("run", "with --live: start client `N` (1–9, as its key) at once; repeatable", func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 9 {
+			return fmt.Errorf("want a client number 1 to 9")
+		}
+		if len(runs) == 100 {
+			return fmt.Errorf("at most 100 clients")
+		}
+		runs = append(runs, n)
+		return nil
+	})
 	var whatIfs []whatIfArg
 	fs.Func("whatif", "`ACTION:PACKET`, e.g. drop:3 — apply a what-if (drop, delay, duplicate) at start; repeatable", func(v string) error {
 		act, id, ok := strings.Cut(v, ":")
@@ -86,7 +107,26 @@ func parsePlayConfig(c *command, args []string, std stdio) (*playConfig, error) 
 	if len(pos) > 0 {
 		return nil, usagef("play: unexpected argument %s (use --scenario)", strconv.Quote(pos[0]))
 	}
-	cfg := &playConfig{lang: *lang, projector: *projector, shot: *shot, savePath: *save, scenarioIn: *scenario, sel: *sel, whatIfs: whatIfs, at: *at}
+	cfg := &playConfig{lang: *lang, projector: *projector, shot: *shot, savePath: *save, scenarioIn: *scenario, sel: *sel, whatIfs: whatIfs, at: *at,
+		live: *live, target: *target, runs: runs, record: *record}
+	if !*live {
+		for _, f := range []string{"target", "run", "record"} {
+			if wasFlagGiven(fs, f) {
+				return nil, usagef("play: --%s applies to --live", f)
+			}
+		}
+	} else {
+		for _, f := range []string{"scenario", "seed", "whatif", "select", "at"} {
+			if wasFlagGiven(fs, f) {
+				return nil, usagef("play: --%s applies to simulations, not to --live", f)
+			}
+		}
+		if *target != "" {
+			if err := core.CheckHostPort(*target); err != nil {
+				return nil, usagef("play: --target: %v", err)
+			}
+		}
+	}
 	if cfg.lang != "en" && cfg.lang != "zh" {
 		return nil, usagef("play: --lang %s: want en or zh", strconv.Quote(*lang))
 	}
@@ -167,14 +207,42 @@ func runPlay(ctx context.Context, std stdio, cfg *playConfig) error {
 	if savePath == "" {
 		savePath = name + "-whatif.json"
 	}
+	var src view.Source = view.SimSource{}
+	var live *liveSession
+	if cfg.live {
+		var err error
+		if live, err = startLive(ctx, cfg.target); err != nil {
+			return fmt.Errorf("play: %w", err)
+		}
+		defer live.Close()
+		src, cfg.req, name = live, view.Request{Preset: livePreset}, livePreset
+		if live.captureErr != nil {
+			fmt.Fprintln(std.Err, "socketlab: play:", live.captureErr)
+		}
+	}
 	a, err := view.New(view.Options{
-		Source: view.SimSource{}, Request: cfg.req, Lang: cfg.lang, Projector: cfg.projector,
-		Save: func(doc []byte) (string, error) { return savePath, os.WriteFile(savePath, doc, 0o644) },
+		Source: src, Request: cfg.req, Lang: cfg.lang, Projector: cfg.projector,
+		Save:   func(doc []byte) (string, error) { return savePath, os.WriteFile(savePath, doc, 0o644) },
+		Record: func(doc []byte) (string, error) { return cfg.record, os.WriteFile(cfg.record, doc, 0o644) },
 	})
 	if err != nil {
 		return fmt.Errorf("play: %w", err)
 	}
 	defer a.Close()
+	if live != nil {
+		for _, n := range cfg.runs {
+			a.Act(n - 1)
+			if strings.HasPrefix(a.Status, "error: ") {
+				return fmt.Errorf("play: --run %d: %s", n, strings.TrimPrefix(a.Status, "error: "))
+			}
+		}
+		if cfg.shot != "" {
+			live.clients.Wait()
+			time.Sleep(100 * time.Millisecond) // the capture reads the last segments
+			a.CatchUp()
+			cfg.at = -1 // the live edge
+		}
+	}
 	for _, w := range cfg.whatIfs {
 		if !a.SelectPacket(w.packet) {
 			return fmt.Errorf("play: --whatif %s:%d: the run has no packet %d", w.action, w.packet, w.packet)
@@ -190,7 +258,7 @@ func runPlay(ctx context.Context, std stdio, cfg *playConfig) error {
 	if cfg.shot == "" {
 		return view.Run(ctx, a, cfg.w, cfg.h, nil)
 	}
-	if cfg.at > a.M.End {
+	if cfg.at > a.M.End && !cfg.live {
 		return usagef("play: --at %v is past the end of the run: %s ends at %v", durationText(cfg.at), name, a.M.End)
 	}
 	var png bytes.Buffer
@@ -206,7 +274,11 @@ func runPlay(ctx context.Context, std stdio, cfg *playConfig) error {
 	if err := os.WriteFile(cfg.shot, out, 0o644); err != nil {
 		return fmt.Errorf("play: %w", err)
 	}
-	fmt.Fprintf(std.Out, "wrote %s (%dx%d, %s at %s)\n", cfg.shot, cfg.w, cfg.h, name, cfg.at)
+	at := cfg.at.String()
+	if cfg.live {
+		at = "its live edge"
+	}
+	fmt.Fprintf(std.Out, "wrote %s (%dx%d, %s at %s)\n", cfg.shot, cfg.w, cfg.h, name, at)
 	return nil
 }
 

@@ -11,6 +11,7 @@
 package view
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -42,6 +43,10 @@ type Options struct {
 	// Save stores a scenario document (Ctrl+S) and returns where it went.
 	// Nil disables saving.
 	Save func(doc []byte) (string, error)
+	// Record stores a real run as JSON lines (Ctrl+S while a real run is
+	// shown) and returns where it went; socketlab replay opens it again.
+	// Nil disables recording.
+	Record func(doc []byte) (string, error)
 }
 
 // ErrQuit is what Update returns when the user asked to close the
@@ -50,9 +55,10 @@ var ErrQuit = errors.New("quit")
 
 // App is the playground's state. The zero value is not usable: use New.
 type App struct {
-	src  Source
-	req  Request
-	save func([]byte) (string, error)
+	src    Source
+	req    Request
+	save   func([]byte) (string, error)
+	record func([]byte) (string, error)
 
 	M       *layout.Model // the current run
 	Ghost   *layout.Model // the previous branch, drawn faded for comparison
@@ -138,7 +144,7 @@ const (
 // whole before New returns — the window is not open yet; a live one goes
 // on arriving while the window shows it.
 func New(o Options) (*App, error) {
-	a := &App{src: o.Source, req: o.Request.Clone(), save: o.Save, Speed: 1, Lang: o.Lang, Sel: -1, Node: -1,
+	a := &App{src: o.Source, req: o.Request.Clone(), save: o.Save, record: o.Record, Speed: 1, Lang: o.Lang, Sel: -1, Node: -1,
 		ShowGhost: true, evFollow: true, w: 1280, h: 800}
 	if a.Lang != "zh" {
 		a.Lang = "en"
@@ -295,6 +301,35 @@ func (a *App) StateText() string {
 	return a.tr("paused", "暂停")
 }
 
+// Actions returns what the user can make happen in the current run: the
+// source's actions while a real run is shown, else none.
+func (a *App) Actions() []Action {
+	if act, ok := a.src.(Actor); ok && a.Real {
+		return act.Actions()
+	}
+	return nil
+}
+
+// Act runs action i of the source (keys 1–9); the status line says what
+// started, or why not.
+func (a *App) Act(i int) {
+	acts := a.Actions()
+	if i < 0 || i >= len(acts) {
+		if len(acts) == 0 {
+			a.Status = a.tr("keys 1–9 run real clients in a live run (socketlab play --live)", "数字键 1–9 在实时运行中启动真实客户端（socketlab play --live）")
+		}
+		return
+	}
+	if err := a.src.(Actor).Do(i); err != nil {
+		a.Status = "error: " + err.Error()
+		return
+	}
+	a.Status = fmt.Sprintf(a.tr("running %s: %s", "运行 %s：%s"), acts[i].Name, acts[i].Summary)
+	if a.stream != nil && a.stream.Live() {
+		a.Live, a.Playing = true, false // watch it happen
+	}
+}
+
 // Loading reports whether a re-run is on its way in, and how far it is.
 func (a *App) Loading() (progress float64, ok bool) {
 	if a.next == nil {
@@ -312,6 +347,19 @@ func (a *App) Settle() {
 	for a.next != nil {
 		a.next.stream.Wait()
 		a.pump()
+	}
+}
+
+// CatchUp takes every event that has arrived so far, without waiting for
+// more: for a screenshot of a live run, never inside the window's Update.
+func (a *App) CatchUp() {
+	a.Settle()
+	for {
+		n := a.M.Len()
+		a.pump()
+		if a.M.Len() == n {
+			return
+		}
 	}
 }
 
@@ -477,6 +525,8 @@ func (a *App) key(k Key, ctrl, shift bool) {
 		a.Help, a.Picker, a.Sel = false, false, -1
 	case KeyQ:
 		a.quit = true
+	case Key1, Key2, Key3, Key4, Key5, Key6, Key7, Key8, Key9:
+		a.Act(int(k - Key1))
 	case KeyD: // failures show on the status line
 		_ = a.WhatIf("drop")
 	case KeyL:
@@ -669,6 +719,10 @@ func (a *App) fresh(status string) {
 
 // Save writes the scenario with its what-ifs and overrides.
 func (a *App) Save() {
+	if a.Real {
+		a.saveRecording()
+		return
+	}
 	if a.save == nil {
 		a.Status = a.tr("saving is not available here", "此处无法保存")
 		return
@@ -678,6 +732,24 @@ func (a *App) Save() {
 		var where string
 		if where, err = a.save(doc); err == nil {
 			a.Status = a.tr("saved ", "已保存 ") + where
+			return
+		}
+	}
+	a.Status = "error: " + err.Error()
+}
+
+// saveRecording writes the real run so far as JSON lines.
+func (a *App) saveRecording() {
+	if a.record == nil {
+		a.Status = a.tr("recording is not available here", "此处无法录制")
+		return
+	}
+	var b bytes.Buffer
+	err := trace.WriteJSONL(&b, &trace.Trace{Header: a.M.Header, Events: a.M.Events()})
+	if err == nil {
+		var where string
+		if where, err = a.record(b.Bytes()); err == nil {
+			a.Status = fmt.Sprintf(a.tr("recorded %d events to %s", "已录制 %d 个事件到 %s"), a.M.Len(), where)
 			return
 		}
 	}

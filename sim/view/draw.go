@@ -649,6 +649,9 @@ func (a *App) drawControls(dst *ebiten.Image, g *regions) {
 		b.frame(dst, bt.r.X, bt.r.Y, bt.r.W, bt.r.H, 2, th.Cursor)
 	}
 	for i, sr := range g.sliders {
+		if sr.W == 0 {
+			continue
+		}
 		t := sliderTrack(sr)
 		b.rect(dst, t.X, t.Y+t.H/2-2, t.W, 4, th.Grid)
 		kx := t.X + a.sliders[i]*t.W
@@ -659,6 +662,9 @@ func (a *App) drawControls(dst *ebiten.Image, g *regions) {
 		p.text(dst, bt.label, bt.r.X+bt.r.W/2, bt.r.Y+(bt.r.H-th.Small*1.3)/2, th.Small, th.Fg, text.AlignCenter)
 	}
 	for i, sr := range g.sliders {
+		if sr.W == 0 {
+			continue
+		}
 		p.text(dst, a.tr(sliderNames[i][0], sliderNames[i][1])+" "+a.sliderText(i), sr.X, sr.Y, th.Small*0.85, th.Fg, text.AlignStart)
 	}
 	if a.Status != "" {

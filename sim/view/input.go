@@ -34,6 +34,15 @@ const (
 	KeyMinus      // zoom the ladder out
 	KeyTab        // next host in the host panel
 	KeyQ          // quit (Esc too, when nothing is open to close)
+	Key1          // run action 1 of a live source (Key2 … Key9 follow)
+	Key2
+	Key3
+	Key4
+	Key5
+	Key6
+	Key7
+	Key8
+	Key9
 	keyCount
 )
 

@@ -109,7 +109,11 @@ var keyMap = map[ebiten.Key]Key{
 	ebiten.KeyU: KeyU, ebiten.KeyZ: KeyZ, ebiten.KeyY: KeyY, ebiten.KeyS: KeyS, ebiten.KeyN: KeyN,
 	ebiten.KeyP: KeyP, ebiten.KeyG: KeyG, ebiten.KeyEscape: KeyEscape, ebiten.KeyEqual: KeyPlus,
 	ebiten.KeyNumpadAdd: KeyPlus, ebiten.KeyMinus: KeyMinus, ebiten.KeyNumpadSubtract: KeyMinus, ebiten.KeyTab: KeyTab,
-	ebiten.KeyQ: KeyQ,
+	ebiten.KeyQ:      KeyQ,
+	ebiten.KeyDigit1: Key1, ebiten.KeyDigit2: Key2, ebiten.KeyDigit3: Key3, ebiten.KeyDigit4: Key4, ebiten.KeyDigit5: Key5,
+	ebiten.KeyDigit6: Key6, ebiten.KeyDigit7: Key7, ebiten.KeyDigit8: Key8, ebiten.KeyDigit9: Key9,
+	ebiten.KeyNumpad1: Key1, ebiten.KeyNumpad2: Key2, ebiten.KeyNumpad3: Key3, ebiten.KeyNumpad4: Key4, ebiten.KeyNumpad5: Key5,
+	ebiten.KeyNumpad6: Key6, ebiten.KeyNumpad7: Key7, ebiten.KeyNumpad8: Key8, ebiten.KeyNumpad9: Key9,
 }
 
 // readInput fills in from ebiten's state for this tick.

@@ -45,6 +45,23 @@ func (r Request) Clone() Request {
 	return r
 }
 
+// Action is something the user can make happen in a live run: a real
+// client run against a real server, say.
+type Action struct {
+	Name    string // short, for its button: "tcp-client"
+	Summary string // one line for the status bar and the help
+}
+
+// Actor is implemented by a Source whose live runs the user can act on.
+// While a real run is shown the playground numbers the actions 1–9, as
+// buttons and keys, in place of the simulator's what-ifs.
+type Actor interface {
+	Actions() []Action
+	// Do starts action i and returns at once: what it does arrives on the
+	// live stream. An error (a server that is gone) goes to the status line.
+	Do(i int) error
+}
+
 // Source produces the runs the playground shows. The simulator is one
 // (simsource.go); tests have fixtures.
 type Source interface {

@@ -186,10 +186,20 @@ func TestClosedSimulationStops(t *testing.T) {
 	st.Close()
 }
 
-// liveSource serves one live stream fed by the test.
+// liveSource serves one live stream fed by the test, and one action.
 type liveSource struct {
 	FixtureSource
 	feed *trace.Feed
+	did  *[]int
+}
+
+func (s liveSource) Actions() []Action { return []Action{{Name: "tcp-client", Summary: "hello"}} }
+
+func (s liveSource) Do(i int) error {
+	if s.did != nil {
+		*s.did = append(*s.did, i)
+	}
+	return nil
 }
 
 func (s liveSource) Open(Request) (Stream, error) {
@@ -246,6 +256,13 @@ func TestLiveStreamFollowsEdge(t *testing.T) {
 	press(a, KeyN)
 	if a.Status == "" || a.next != nil {
 		t.Fatalf("N on a real run: status %q, re-run %v", a.Status, a.next != nil)
+	}
+	// Keys 1–9 run the source's actions; one it does not have says so.
+	var did []int
+	a.src = liveSource{feed: feed, did: &did}
+	press(a, Key1, Key2)
+	if !slices.Equal(did, []int{0}) || a.Status != "running tcp-client: hello" || len(a.Actions()) != 1 {
+		t.Fatalf("actions run %v, status %q", did, a.Status)
 	}
 	// The ladder's zoom follows the growing run until the user zooms.
 	if a.Span != a.M.DefaultSpan() {

@@ -1,6 +1,10 @@
 package view
 
-import "socketlab/sim/view/layout"
+import (
+	"strconv"
+
+	"socketlab/sim/view/layout"
+)
 
 // regions is the screen's division into views; a pure function of the
 // screen size and theme, shared by drawing and hit testing.
@@ -32,21 +36,31 @@ func (a *App) regions(w, h int) regions {
 	capH := th.Text*3 + 8
 	W0 := W - 24
 
-	// Buttons wrap onto as many rows as the width needs.
+	// Buttons wrap onto as many rows as the width needs. A real run has
+	// no what-ifs or seeds: its source's actions take their place.
 	bh := th.Text * 1.5
 	x, by := 0.0, 0.0
-	for _, b := range []struct {
+	type spec struct {
 		label string
 		key   Key
 		ctrl  bool
-	}{
-		{"|◀ R", KeyR, false}, {"◀ ←", KeyLeft, false}, {"▶ ‖ Space", KeySpace, false}, {"→ ▶", KeyRight, false},
-		{"− ↓", KeyDown, false}, {"+ ↑", KeyUp, false},
-		{a.tr("drop D", "丢弃 D"), KeyD, false}, {a.tr("delay L", "延迟 L"), KeyL, false}, {a.tr("dup U", "复制 U"), KeyU, false},
-		{a.tr("undo Z", "撤销 Z"), KeyZ, false}, {a.tr("redo Y", "重做 Y"), KeyY, false},
-		{a.tr("seed N", "种子 N"), KeyN, false}, {a.tr("scenario P", "场景 P"), KeyP, false},
-		{a.tr("save ^S", "保存 ^S"), KeyS, true}, {"EN/中 C", KeyC, false}, {a.tr("help H", "帮助 H"), KeyH, false},
-	} {
+	}
+	specs := []spec{{"|◀ R", KeyR, false}, {"◀ ←", KeyLeft, false}, {"▶ ‖ Space", KeySpace, false}, {"→ ▶", KeyRight, false},
+		{"− ↓", KeyDown, false}, {"+ ↑", KeyUp, false}}
+	if a.Real {
+		for i, act := range a.Actions() {
+			if i < 9 {
+				specs = append(specs, spec{strconv.Itoa(i+1) + " " + act.Name, Key1 + Key(i), false})
+			}
+		}
+	} else {
+		specs = append(specs, spec{a.tr("drop D", "丢弃 D"), KeyD, false}, spec{a.tr("delay L", "延迟 L"), KeyL, false},
+			spec{a.tr("dup U", "复制 U"), KeyU, false}, spec{a.tr("undo Z", "撤销 Z"), KeyZ, false},
+			spec{a.tr("redo Y", "重做 Y"), KeyY, false}, spec{a.tr("seed N", "种子 N"), KeyN, false})
+	}
+	specs = append(specs, spec{a.tr("scenario P", "场景 P"), KeyP, false}, spec{a.tr("save ^S", "保存 ^S"), KeyS, true},
+		spec{"EN/中 C", KeyC, false}, spec{a.tr("help H", "帮助 H"), KeyH, false})
+	for _, b := range specs {
 		bw := estWidth(b.label, th.Small) + 16
 		if x > 0 && x+bw > W0 {
 			x, by = 0, by+bh+6
@@ -81,7 +95,9 @@ func (a *App) regions(w, h int) regions {
 	sy := top + buttonsH + 6
 	sw := W0 / nSliders
 	for i := range g.sliders {
-		g.sliders[i] = layout.Rect{X: c.X + 12 + float64(i)*sw, Y: sy, W: sw - 16, H: row * 1.9}
+		if !a.Real { // a real run's links are real: no sliders
+			g.sliders[i] = layout.Rect{X: c.X + 12 + float64(i)*sw, Y: sy, W: sw - 16, H: row * 1.9}
+		}
 	}
 	return g
 }
