@@ -56,7 +56,9 @@ func tcpdumpExchange(t *testing.T) string {
 	file := filepath.Join(t.TempDir(), "lo.pcap")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, tcpdump, "-i", "lo", "-U", "--immediate-mode", "-w", file,
+	// -s and -B: room in the kernel's ring for thousands of packets even
+	// while other programs flood lo with 64 KiB segments.
+	cmd := exec.CommandContext(ctx, tcpdump, "-i", "lo", "-U", "--immediate-mode", "-s", "4096", "-B", "16384", "-w", file,
 		"tcp port "+strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

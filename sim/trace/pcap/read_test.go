@@ -66,8 +66,10 @@ func loopbackCapture(t *testing.T, filter string, traffic func()) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	// --immediate-mode: every packet reaches the file at once, so that
-	// stopping tcpdump loses none; -U writes each one through.
-	cmd := exec.CommandContext(ctx, tcpdump, "-i", "lo", "-U", "--immediate-mode", "-w", file, filter)
+	// stopping tcpdump loses none; -U writes each one through. Other
+	// programs may flood lo with 64 KiB segments: a short snap length and
+	// a 16 MiB buffer give the kernel's ring thousands of slots, not eight.
+	cmd := exec.CommandContext(ctx, tcpdump, "-i", "lo", "-U", "--immediate-mode", "-s", "4096", "-B", "16384", "-w", file, filter)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
