@@ -94,7 +94,8 @@ type Config struct {
 	// safe for concurrent use (a *trace.Feed) since the socket calls emit to
 	// it too, and must not block for long: while Emit blocks, the kernel
 	// keeps the packets that arrive in the socket's buffer (8 MiB) and drops
-	// the rest (Stats counts them).
+	// the rest: Stats counts them, and a trace.KindNote event says so,
+	// since a packet may then lack its Send or its Deliver.
 	Sink trace.Sink
 
 	// NodeOf names the node an endpoint belongs to ("client", "server").

@@ -680,6 +680,66 @@ func TestCloseIdle(t *testing.T) {
 	}
 }
 
+// TestSlowSink gives the capture a tiny socket buffer and a Sink that
+// blocks for a while, floods the watched port, and checks that the kernel's
+// drops are counted and announced by a note, that what was captured is
+// still consistent, and that Close works.
+func TestSlowSink(t *testing.T) {
+	defer func(n int) { rcvBuf = n }(rcvBuf)
+	rcvBuf = 4096
+	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	rec := &recorder{}
+	var once sync.Once
+	slow := trace.SinkFunc(func(e *trace.Event) {
+		once.Do(func() { time.Sleep(150 * time.Millisecond) })
+		rec.Emit(e)
+	})
+	c := startOrSkip(t, Config{Sink: slow, Ports: []uint16{uint16(pc.LocalAddr().(*net.UDPAddr).Port)}})
+	conn, err := net.Dial("udp4", pc.LocalAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for range 500 {
+		conn.Write([]byte("flood"))
+	}
+	evs := rec.waitFor(t, 5*time.Second, "a note about the drops", func(evs []trace.Event) bool {
+		for _, e := range evs {
+			if e.Kind == trace.KindNote {
+				return true
+			}
+		}
+		return false
+	})
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	packets, dropped := c.Stats()
+	if dropped == 0 || packets == 0 || packets >= 500 {
+		t.Errorf("Stats = %d packets, %d dropped; want some of each", packets, dropped)
+	}
+	sent := map[uint64]bool{}
+	for _, e := range rec.events() {
+		switch e.Kind {
+		case trace.KindNote:
+			if !strings.Contains(e.Text, "the kernel dropped") || strings.Contains(e.Text, "\n") {
+				t.Errorf("note %q", e.Text)
+			}
+		case trace.KindSend:
+			sent[e.Packet.ID] = true
+		case trace.KindDeliver:
+			if !sent[e.Packet.ID] {
+				t.Errorf("packet #%d delivered before it was sent", e.Packet.ID)
+			}
+		}
+	}
+	t.Logf("%d packets, %d frames dropped, %d events before the note", packets, dropped, len(evs))
+}
+
 // TestFilterKernelLimit installs the largest filter (MaxEndpoints IPv6
 // address:port pairs) in the kernel, whose checker must accept it, and
 // checks that one endpoint more is refused while the capture goes on.

@@ -18,11 +18,22 @@ import (
 
 	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
+
+	"socketlab/sim/trace"
 )
 
 // rcvBuf is the packet socket's receive buffer: what the kernel keeps
-// while the reader is busy (a slow Sink) before it drops packets.
-const rcvBuf = 8 << 20
+// while the reader is busy (a slow Sink) before it drops packets. A
+// variable for tests.
+var rcvBuf = 8 << 20
+
+// dropCheckEvery is how often, in frames, a busy reader asks the kernel
+// whether it dropped frames; an idle one asks when the queue runs empty,
+// at most every dropCheckIdle.
+const (
+	dropCheckEvery = 4096
+	dropCheckIdle  = 100 * time.Millisecond
+)
 
 // Capture is a running packet capture. Its methods are safe for
 // concurrent use.
@@ -36,6 +47,8 @@ type Capture struct {
 	set     watchSet
 	closed  bool
 	dropped uint64 // kernel drops counted so far (PACKET_STATISTICS resets on read)
+
+	lastDropCheck time.Time // the reader's; see dropCheckIdle
 
 	stopOnce sync.Once
 	stopping atomic.Bool
@@ -206,11 +219,36 @@ func (c *Capture) Stats() (packets, dropped uint64) {
 
 // readDrops adds the kernel's drop count since the last call. c.mu is held.
 func (c *Capture) readDrops() {
-	_ = c.rc.Control(func(fd uintptr) {
-		if st, err := unix.GetsockoptTpacketStats(int(fd), unix.SOL_PACKET, unix.PACKET_STATISTICS); err == nil {
-			c.dropped += uint64(st.Drops)
-		}
-	})
+	_ = c.rc.Control(func(fd uintptr) { c.addDrops(fd) })
+}
+
+// addDrops reads and resets the kernel's counters and adds the drops to
+// the total. c.mu is held. It returns the drops added.
+func (c *Capture) addDrops(fd uintptr) uint64 {
+	st, err := unix.GetsockoptTpacketStats(int(fd), unix.SOL_PACKET, unix.PACKET_STATISTICS)
+	if err != nil {
+		return 0
+	}
+	c.dropped += uint64(st.Drops)
+	return uint64(st.Drops)
+}
+
+// noteDrops is the reader's check for kernel drops: when there were some
+// since the last check (by the reader or Stats), it emits a KindNote
+// saying so, since the events then miss packets the network did not lose.
+func (c *Capture) noteDrops(fd uintptr, now time.Time) {
+	c.lastDropCheck = now
+	c.mu.Lock()
+	before := c.dropped
+	c.addDrops(fd)
+	n := c.dropped - before
+	c.mu.Unlock()
+	if n == 0 {
+		return
+	}
+	e := trace.Event{At: now.Sub(c.proc.cfg.Start), Kind: trace.KindNote, Link: c.proc.link,
+		Text: fmt.Sprintf("capture: the kernel dropped %d frames because the capture fell behind; a packet may lack its Send or Deliver", n)}
+	c.proc.cfg.Sink.Emit(&e)
 }
 
 // Close stops the capture: the reader takes the packets the kernel has
@@ -290,6 +328,9 @@ func (c *Capture) drain(fd uintptr, final bool) bool {
 				return true
 			}
 			c.proc.flush()
+			if now := time.Now(); now.Sub(c.lastDropCheck) >= dropCheckIdle {
+				c.noteDrops(fd, now)
+			}
 			return false
 		default:
 			c.err = fmt.Errorf("capture: read: %w", e)
@@ -307,6 +348,9 @@ func (c *Capture) drain(fd uintptr, final bool) bool {
 			c.packets.Store(c.proc.nextID)
 		}
 		c.frames.Store(c.proc.frames)
+		if c.proc.frames%dropCheckEvery == 0 {
+			c.noteDrops(fd, time.Now())
+		}
 	}
 }
 
