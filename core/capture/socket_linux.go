@@ -310,9 +310,9 @@ func (c *Capture) run() {
 // drain reads and handles frames until none is queued. It reports whether
 // the reader is done: after an error, or when stopping — then at the
 // first frame the kernel stamped after the stop, so that a flood cannot
-// keep Close waiting. The kernel's queue
-// may hold frames the current filter would reject but an earlier one
-// accepted; they are handled like the others.
+// keep Close waiting. The kernel's queue may hold frames the current
+// filter would reject but an earlier one accepted; they are handled like
+// the others.
 func (c *Capture) drain(fd uintptr, final bool) bool {
 	for {
 		c.msg.Control = &c.oob[0]
