@@ -180,6 +180,9 @@ func runReplay(ctx context.Context, std stdio, cfg *replayConfig) error {
 		return fmt.Errorf("replay %s: %w", shown(cfg.file), err)
 	}
 
+	if tr != nil && len(tr.Events) == 0 {
+		return fmt.Errorf("replay %s: nothing to show: %s", shown(cfg.file), h.Title)
+	}
 	if cfg.ladder {
 		opts := cfg.ladderOpts
 		if cfg.hasLang {

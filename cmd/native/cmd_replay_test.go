@@ -313,6 +313,15 @@ func TestReplayErrors(t *testing.T) {
 	text := write("notes.txt", []byte("hello\n"))
 	gz := write("x.pcap.gz", []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0})
 	badJSONL := write("bad.jsonl", []byte(`{"version":1,"header":{"title":"x"}}`+"\n"+`{"at":0,"kind":"send","pkt":{"flags":"SNY"}}`+"\n"))
+	// A capture of one ARP request: nothing to replay.
+	arp := make([]byte, 24+16+42)
+	copy(arp, []byte{0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0})
+	binary.LittleEndian.PutUint32(arp[16:], 65535)
+	binary.LittleEndian.PutUint32(arp[20:], 1) // Ethernet
+	binary.LittleEndian.PutUint32(arp[24+8:], 42)
+	binary.LittleEndian.PutUint32(arp[24+12:], 42)
+	copy(arp[40:], []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x06})
+	arpOnly := write("arp.pcap", arp)
 	sub := filepath.Join(dir, "captures")
 	os.Mkdir(sub, 0o755)
 	missing := filepath.Join(dir, "nope.pcap")
@@ -330,6 +339,7 @@ func TestReplayErrors(t *testing.T) {
 		{[]string{sub}, 1, "replay " + sub + ": is a directory; give a pcap or pcapng capture or a JSON-lines recording"},
 		{[]string{missing, "--ladder"}, 2, "replay " + missing + ": no such file or directory"},
 		{[]string{"-"}, 2, "replay: FILE - (standard input) will not do: replay reads its file twice; save the capture to a file first"},
+		{[]string{arpOnly, "--ladder"}, 1, "replay " + arpOnly + ": nothing to show: capture of 0 packets; skipped 1 frame (1 not IP)"},
 		{[]string{gz}, 1, "replay " + gz + ": the file is compressed with gzip; gunzip it first"},
 		{[]string{badJSONL, "--ladder"}, 1, "replay " + badJSONL + `: line 2: field "pkt.flags": unknown flag "SNY" (FIN, SYN, RST, PSH, ACK, URG, ECE, CWR)`},
 		{nil, 2, "replay: FILE is missing: give a pcap or pcapng capture or a JSON-lines recording (see 'socketlab replay --help')"},
