@@ -134,24 +134,28 @@ func roundTrip(t *testing.T, c net.Conn, msg, want string) {
 }
 
 // TestTimestampServerDoesNotAllocate: a request/reply round trip
-// allocates nothing, with or without a ConnState hook (AllocsPerRun
-// counts the server's goroutine too).
+// allocates nothing, with or without a ConnState hook, and with tracing
+// off however the Tracer is configured (AllocsPerRun counts the server's
+// goroutine too).
 func TestTimestampServerDoesNotAllocate(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates")
 	}
 	var calls [StateClosed + 1]int
 	for _, tc := range []struct {
-		name string
-		hook func(net.Conn, ConnState)
+		name  string
+		hook  func(net.Conn, ConnState)
+		trace Tracer
 	}{
-		{"no hook", nil},
+		{"no hook", nil, Tracer{}},
 		// Counted on the connection's goroutine only: no lock needed
 		// until the reads below, which follow the exchanges.
-		{"with hook", func(_ net.Conn, st ConnState) { calls[st]++ }},
+		{"with hook", func(_ net.Conn, st ConnState) { calls[st]++ }, Tracer{}},
+		// A Tracer without a Sink is off, whatever else it says.
+		{"trace off", nil, Tracer{Start: time.Now(), StatEvery: time.Millisecond}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			addr := serveStream(t, &TimestampServer{Now: fixedNow, ConnState: tc.hook}, "tcp")
+			addr := serveStream(t, &TimestampServer{Now: fixedNow, ConnState: tc.hook, Trace: tc.trace}, "tcp")
 			c, err := net.Dial("tcp", addr)
 			if err != nil {
 				t.Fatal(err)

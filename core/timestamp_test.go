@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"socketlab/sim/trace"
 )
 
 // dialTS connects a TimestampClient to addr.
@@ -593,6 +595,44 @@ func BenchmarkTimestampServer(b *testing.B) {
 	go srv.Serve(l)
 	defer srv.Close()
 	benchRoundTrips(b, l.Addr().String(), len(stamp))
+}
+
+// BenchmarkTimestampServerTraced is BenchmarkTimestampServer with
+// tracing on: every read and write an event, TCP_INFO read after each
+// and a connstat event whenever it changed, into a bounded trace.Feed
+// that a goroutine drains (what --trace's writer does, minus the file).
+// events/op and lost/op say how much was traced and how much the full
+// feed dropped.
+func BenchmarkTimestampServerTraced(b *testing.B) {
+	feed := trace.NewFeed(1 << 16)
+	drained := make(chan uint64)
+	go func() {
+		var n uint64
+		buf := make([]trace.Event, 0, 1024)
+		for {
+			feed.Wait()
+			var ended bool
+			buf, ended, _ = feed.Take(buf[:0], 1024)
+			n += uint64(len(buf))
+			if ended {
+				drained <- n
+				return
+			}
+		}
+	}()
+	srv := &TimestampServer{Trace: NewTracer(feed)}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	go srv.Serve(l)
+	benchRoundTrips(b, l.Addr().String(), len(stamp))
+	b.StopTimer()
+	srv.Close()
+	feed.End(nil)
+	n := <-drained
+	b.ReportMetric(float64(n)/float64(b.N), "events/op")
+	b.ReportMetric(float64(feed.Lost())/float64(b.N), "lost/op")
 }
 
 // BenchmarkBareLoop is the baseline: goroutine per connection, a read of

@@ -25,15 +25,25 @@ const (
 // when Tracer.StatEvery is 0.
 const DefaultStatEvery = 250 * time.Millisecond
 
+// StatGap bounds how often a traced connection reads TCP_INFO after its
+// data operations: a read or write is followed by a reading only if the
+// last one is at least StatGap old. A connection at human speed is read
+// after every operation; a busy one is sampled (a reading costs about
+// two microseconds, which would otherwise double the cost of a
+// round trip). Connect, accept, shutdown, the end of the stream, errors
+// and close are always followed by a reading.
+const StatGap = time.Millisecond
+
 // Tracer makes a server or client a source of trace events: every socket
 // operation — listen, connect, accept, write and read with their byte
 // counts, shutdown, close, sendto, recvfrom, DNS questions and answers,
 // HTTP phases, and failures with their class — becomes a trace.Event of
 // kind app, stamped with the wall-clock time since Start. For a TCP
 // connection on Linux it also reads the kernel's TCP_INFO after every
-// operation (and, in a server, every StatEvery while the connection
-// lives) and emits a state event when the kernel's TCP state changed and
-// a connstat event when its variables did (see ReadTCPInfo).
+// operation (a busy connection's reads and writes are sampled, see
+// StatGap) and, in a server, every StatEvery while the connection lives,
+// and emits a state event when the kernel's TCP state changed and a
+// connstat event when its variables did (see ReadTCPInfo).
 //
 // The zero value is off: no event is built, nothing is allocated, the
 // cost is one comparison per operation. A Tracer is a small value that
@@ -90,6 +100,11 @@ func (t Tracer) Emit(e *trace.Event) {
 		return
 	}
 	e.At = t.At(time.Now())
+	t.Sink.Emit(e)
+}
+
+func (t Tracer) emitAt(now time.Time, e *trace.Event) {
+	e.At = t.At(now)
 	t.Sink.Emit(e)
 }
 
@@ -204,10 +219,11 @@ type ConnTracer struct {
 	name          string          // a Unix socket's path, for listen, connect and accept
 	raw           syscall.RawConn // TCP with TCP_INFO on; nil otherwise
 
-	mu   sync.Mutex
-	ev   trace.Event // reused for every emit: the Sink copies it
-	last trace.ConnState
-	seen bool // last holds a TCP_INFO reading
+	mu     sync.Mutex
+	ev     trace.Event // reused for every emit: the Sink copies it
+	last   trace.ConnState
+	seen   bool      // last holds a TCP_INFO reading
+	statAt time.Time // when TCP_INFO was last read
 }
 
 // Conn returns the tracer of connection c for node, or nil when t is
@@ -267,8 +283,15 @@ func (ct *ConnTracer) Op(op trace.AppOp, n int, data []byte) {
 	}
 	ct.mu.Lock()
 	defer ct.mu.Unlock()
-	ct.emitLocked(op, ct.remote, n, text)
-	ct.statLocked()
+	now := ct.emitLocked(op, ct.remote, n, text)
+	if !isData(op, n) || now.Sub(ct.statAt) >= StatGap {
+		ct.statLocked()
+	}
+}
+
+// isData reports whether op moved data: TCP_INFO is sampled after those.
+func isData(op trace.AppOp, n int) bool {
+	return n > 0 && (op == trace.OpRead || op == trace.OpWrite)
 }
 
 // OpText is Op with a text of its own (a close's reason, an HTTP phase).
@@ -278,8 +301,10 @@ func (ct *ConnTracer) OpText(op trace.AppOp, n int, text string) {
 	}
 	ct.mu.Lock()
 	defer ct.mu.Unlock()
-	ct.emitLocked(op, ct.remote, n, text)
-	ct.statLocked()
+	now := ct.emitLocked(op, ct.remote, n, text)
+	if !isData(op, n) || now.Sub(ct.statAt) >= StatGap {
+		ct.statLocked()
+	}
 }
 
 // Datagram emits sendto or recvfrom of n bytes of data to or from peer
@@ -346,9 +371,11 @@ func (ct *ConnTracer) Close(reason string) {
 	ct.emitLocked(trace.OpClose, ct.remote, 0, reason)
 }
 
-func (ct *ConnTracer) emitLocked(op trace.AppOp, remote netip.AddrPort, n int, text string) {
+func (ct *ConnTracer) emitLocked(op trace.AppOp, remote netip.AddrPort, n int, text string) time.Time {
+	now := time.Now()
 	ct.ev = trace.Event{Kind: trace.KindApp, Node: ct.node, Op: op, Socket: ct.local, Remote: remote, N: n, Text: text}
-	ct.t.Emit(&ct.ev)
+	ct.t.emitAt(now, &ct.ev)
+	return now
 }
 
 func (ct *ConnTracer) statLocked() {
@@ -356,6 +383,7 @@ func (ct *ConnTracer) statLocked() {
 		return
 	}
 	cs, err := tcpInfo(ct.raw)
+	ct.statAt = time.Now()
 	if err != nil {
 		return // closed under us, or not Linux
 	}
@@ -369,7 +397,7 @@ func (ct *ConnTracer) statLocked() {
 		return
 	}
 	ct.last, ct.seen = cs, true
-	ct.t.Emit(&ct.ev)
+	ct.t.emitAt(ct.statAt, &ct.ev)
 }
 
 // addrPortOf returns a TCP or UDP address as an AddrPort, IPv4-mapped

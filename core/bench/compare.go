@@ -176,8 +176,11 @@ func (r *Report) Ratio(i int, a, b string) float64 {
 	return ra.Rate() / rb.Rate()
 }
 
-// Format prints the results table and, when the report has the "go",
-// "python" and "bare" servers, the ratios with their targets.
+// Format prints the results table and, when the report has the "go"
+// server, the ratios to "python" and "bare" with their targets; with a
+// "go-trace" server also its ratio to "bare" (the target is the same as
+// go's: tracing on must keep the server at that fraction of the bare
+// loop).
 func (r *Report) Format(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "scenario\tserver\treq/s\tp50\tp99\trequests\terrors\t\n")
@@ -193,12 +196,21 @@ func (r *Report) Format(w io.Writer) {
 		return
 	}
 	fmt.Fprintln(w)
+	traced := slices.Contains(r.Servers, "go-trace")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "scenario\tgo/python\ttarget\tgo/bare\ttarget\t\n")
+	fmt.Fprintf(tw, "scenario\tgo/python\ttarget\tgo/bare\ttarget\t")
+	if traced {
+		fmt.Fprintf(tw, "go-trace/bare\ttarget\t")
+	}
+	fmt.Fprintln(tw)
 	for i, sc := range r.Scenarios {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", sc.Name,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t", sc.Name,
 			fmtRatio(r.Ratio(i, "go", "python"), "×"), fmtTarget(r.Ratio(i, "go", "python"), sc.MinVsPython, "×"),
 			fmtRatio(r.Ratio(i, "go", "bare"), ""), fmtTarget(r.Ratio(i, "go", "bare"), sc.MinVsBare, ""))
+		if traced {
+			fmt.Fprintf(tw, "%s\t%s\t", fmtRatio(r.Ratio(i, "go-trace", "bare"), ""), fmtTarget(r.Ratio(i, "go-trace", "bare"), sc.MinVsBare, ""))
+		}
+		fmt.Fprintln(tw)
 	}
 	tw.Flush()
 }

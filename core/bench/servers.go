@@ -23,6 +23,7 @@ import (
 
 	"socketlab/core"
 	"socketlab/core/loadgen"
+	"socketlab/sim/trace"
 )
 
 // Server is one running server under test, listening on loopback.
@@ -55,6 +56,46 @@ func StartGo(ctx context.Context) (*Server, error) {
 		defer cancel()
 		err := srv.Shutdown(sctx)
 		if serr := <-done; !errors.Is(serr, core.ErrServerClosed) {
+			return serr
+		}
+		return err
+	}}, nil
+}
+
+// StartGoTraced runs core.TimestampServer like StartGo with tracing on:
+// every read and write an event, TCP_INFO sampled after them (see
+// core.StatGap) and read every core.DefaultStatEvery, into a bounded
+// trace.Feed that a goroutine drains and discards — what `socketlab
+// tcp-server --trace FILE` does, minus the file. Its Name is "go-trace".
+func StartGoTraced(ctx context.Context) (*Server, error) {
+	l, err := listenLoopback(ctx)
+	if err != nil {
+		return nil, err
+	}
+	feed := trace.NewFeed(1 << 16)
+	drained := make(chan struct{})
+	go func() {
+		defer close(drained)
+		buf := make([]trace.Event, 0, 1024)
+		for {
+			feed.Wait()
+			var ended bool
+			if buf, ended, _ = feed.Take(buf[:0], cap(buf)); ended {
+				return
+			}
+		}
+	}()
+	srv := &core.TimestampServer{Trace: core.NewTracer(feed)}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(l) }()
+	return &Server{Name: "go-trace", Addr: l.Addr().String(), stop: func() error {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err := srv.Shutdown(sctx)
+		serr := <-done
+		feed.End(nil)
+		<-drained
+		if !errors.Is(serr, core.ErrServerClosed) {
 			return serr
 		}
 		return err
@@ -144,7 +185,7 @@ func StartPython(ctx context.Context, script string) (*Server, error) {
 // StartChild and ServeChild.
 const childEnv = "SOCKETLAB_BENCH_CHILD"
 
-// StartChild runs the server kind ("go" or "bare") in a child process: the
+// StartChild runs the server kind ("go", "go-trace" or "bare") in a child process: the
 // running executable again, with an environment variable that makes its
 // TestMain call ServeChild. Each server then has a process of its own, as
 // the Python one has, and does not share a Go runtime with the load
@@ -174,10 +215,12 @@ func ServeChild(kind string) error {
 	switch kind {
 	case "go":
 		s, err = StartGo(ctx)
+	case "go-trace":
+		s, err = StartGoTraced(ctx)
 	case "bare":
 		s, err = StartBare(ctx)
 	default:
-		return fmt.Errorf("unknown benchmark server %q; want go or bare", kind)
+		return fmt.Errorf("unknown benchmark server %q; want go, go-trace or bare", kind)
 	}
 	if err != nil {
 		return err
