@@ -206,7 +206,10 @@ func modelRun(ex exchange) (*trace.Trace, error) {
 func realRun(ctx context.Context, ex exchange, frames io.Writer) (*trace.Trace, bool, error) {
 	const attempts = 200 // a simultaneous close is a race; the others happen at once
 	for try := 0; ; try++ {
-		tr, ok, err := realOnce(ctx, ex, frames, try == attempts-1)
+		if err := ctx.Err(); err != nil {
+			return nil, false, err // interrupted
+		}
+		tr, ok, err := realOnce(ctx, ex, frames)
 		if err != nil || ok || try == attempts-1 {
 			return tr, ok, err
 		}
@@ -216,7 +219,7 @@ func realRun(ctx context.Context, ex exchange, frames io.Writer) (*trace.Trace, 
 	}
 }
 
-func realOnce(ctx context.Context, ex exchange, frames io.Writer, last bool) (*trace.Trace, bool, error) {
+func realOnce(ctx context.Context, ex exchange, frames io.Writer) (*trace.Trace, bool, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, false, err
