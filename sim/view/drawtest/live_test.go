@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hajimehoshi/ebiten/v2"
+
 	"socketlab/sim/trace"
 	"socketlab/sim/view"
 )
@@ -91,4 +93,50 @@ func frame(t *testing.T, a *view.App) *image.RGBA {
 		}
 	}
 	return render(t, a, -1, 960, 600)
+}
+
+// BenchmarkFrameLive1000 is one frame of a live session while 1,000
+// events a second arrive: each frame (1/60 s) takes the ~17 events that
+// came in — a request and its reply with their socket calls — appends
+// them, follows the live edge and draws. 60 fps needs under 16.7 ms.
+func BenchmarkFrameLive1000(b *testing.B) {
+	needDisplay(b)
+	feed := trace.NewFeed(1 << 20)
+	a := newAppFrom(b, liveSource{feed: feed}, "live", "en", false)
+	defer a.Close()
+	img := ebiten.NewImage(1280, 800)
+	var at time.Duration
+	var id uint64
+	frame := func() {
+		// 1,000 events/s at 60 frames/s: 17 events a frame.
+		for k := 0; k < 2; k++ {
+			at += 8 * time.Millisecond
+			id += 2
+			app(feed, at, "client", trace.OpWrite, cli, srv, 5, "hello")
+			segment(feed, at+20*us, id, "client", trace.Packet{Src: cli, Dst: srv, Seq: 1 + uint32(id)*5, Ack: 1, Flags: trace.FlagPSH | trace.FlagACK, Window: 512, Payload: []byte("hello")})
+			app(feed, at+60*us, "server", trace.OpRead, srv, cli, 5, "hello")
+			app(feed, at+80*us, "server", trace.OpWrite, srv, cli, 5, "hello")
+			segment(feed, at+100*us, id+1, "server", trace.Packet{Src: srv, Dst: cli, Seq: 1 + uint32(id)*5, Ack: 1, Flags: trace.FlagPSH | trace.FlagACK, Window: 512, Payload: []byte("hello")})
+			app(feed, at+140*us, "client", trace.OpRead, cli, srv, 5, "hello")
+		}
+		feed.Emit(&trace.Event{At: at + 200*us, Kind: trace.KindNote, Node: "client", Text: "tick"})
+		if err := a.Update(view.Input{Width: 1280, Height: 800}); err != nil {
+			b.Fatal(err)
+		}
+		a.Draw(img)
+		_ = img.At(0, 0) // wait for the GPU: the whole frame
+	}
+	for range 120 { // two seconds of history first
+		frame()
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		frame()
+	}
+	b.StopTimer()
+	if !a.Live || a.Cur.N != a.M.Len() {
+		b.Fatalf("the cursor left the live edge: %+v of %d", a.Cur, a.M.Len())
+	}
+	b.ReportMetric(float64(a.M.Len())/float64(120+b.N), "events/frame")
 }
