@@ -40,7 +40,10 @@ type liveSession struct {
 	cancel context.CancelFunc
 	start  time.Time
 	sink   switchSink
-	target string // a HOST:PORT the user named for the TCP client, or ""
+
+	mu      sync.Mutex
+	target  string          // a HOST:PORT the user named for the TCP client, or ""
+	servers map[uint16]bool // ports whose end is the server's
 
 	tcp, line, http *net.TCPAddr
 	udp, echo       *net.UDPAddr
@@ -140,26 +143,43 @@ func startLive(ctx context.Context, target string) (*liveSession, error) {
 		return fail(err)
 	}
 	ports := []uint16{uint16(s.tcp.Port), uint16(s.line.Port), uint16(s.udp.Port), uint16(s.echo.Port), uint16(s.http.Port), dnsPort(s.dns.Addr)}
-	serverPorts := map[uint16]bool{}
 	for _, p := range ports {
-		serverPorts[p] = true
+		s.serverPort(p)
 	}
 	if target != "" {
-		if ap, err := netip.ParseAddrPort(target); err == nil {
-			ports = append(ports, ap.Port())
-			serverPorts[ap.Port()] = true
+		if _, p, err := net.SplitHostPort(target); err == nil {
+			if n, err := strconv.Atoi(p); err == nil {
+				ports = append(ports, uint16(n))
+				s.serverPort(uint16(n))
+			}
 		}
 	}
 	s.capture, s.captureErr = capture.Start(ctx, capture.Config{
 		Ports: ports, Start: s.start, Sink: &s.sink,
 		NodeOf: func(ep netip.AddrPort) string {
-			if serverPorts[ep.Port()] {
+			if s.isServerPort(ep.Port()) {
 				return core.NodeServer
 			}
 			return core.NodeClient
 		},
 	})
 	return s, nil
+}
+
+// serverPort marks port as a server's: the capture names its end "server".
+func (s *liveSession) serverPort(port uint16) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.servers == nil {
+		s.servers = map[uint16]bool{}
+	}
+	s.servers[port] = true
+}
+
+func (s *liveSession) isServerPort(port uint16) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.servers[port]
 }
 
 func dnsPort(addr string) uint16 {
@@ -278,10 +298,33 @@ func (s *liveSession) liveActions() []struct {
 			return err
 		}},
 	}
-	if s.target != "" {
-		acts = append(acts, entry{view.Action{Name: "tcp → " + s.target, Summary: "tsTclnt.py sends \"hello\" to " + s.target}, exchange(s.target)})
+	s.mu.Lock()
+	target := s.target
+	s.mu.Unlock()
+	if target != "" {
+		acts = append(acts, entry{view.Action{Name: "tcp → " + target, Summary: "tsTclnt.py sends \"hello\" to " + target}, exchange(target)})
 	}
 	return acts
+}
+
+// SetTarget makes hostport the TCP client's own server (the last key),
+// watched by the capture when it is on this machine's loopback.
+func (s *liveSession) SetTarget(hostport string) error {
+	if err := core.CheckHostPort(hostport); err != nil {
+		return err
+	}
+	_, port, _ := net.SplitHostPort(hostport)
+	if port == "0" {
+		return errors.New("port 0 is not a server's port")
+	}
+	s.mu.Lock()
+	s.target = hostport
+	s.mu.Unlock()
+	if n, err := strconv.Atoi(port); err == nil && s.capture != nil {
+		s.serverPort(uint16(n))
+		s.capture.AddPorts(uint16(n))
+	}
+	return nil
 }
 
 // Actions lists the clients keys 1–9 start.

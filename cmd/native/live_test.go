@@ -147,6 +147,18 @@ func TestLiveSessionSource(t *testing.T) {
 	if err := s.Do(42); err == nil {
 		t.Fatal("action 43 ran")
 	}
+	// A target typed in the window replaces the one of --target.
+	for _, bad := range []string{"nohost", "127.0.0.1:0", "[::1"} {
+		if err := s.SetTarget(bad); err == nil {
+			t.Errorf("SetTarget(%q) accepted", bad)
+		}
+	}
+	if err := s.SetTarget("127.0.0.1:21567"); err != nil {
+		t.Fatal(err)
+	}
+	if acts := s.Actions(); len(acts) != 8 || acts[7].Name != "tcp → 127.0.0.1:21567" || !s.isServerPort(21567) {
+		t.Fatalf("after SetTarget: %+v", acts)
+	}
 }
 
 func TestPlayLiveMistakes(t *testing.T) {

@@ -76,6 +76,10 @@ type App struct {
 	Span      time.Duration // ladder window
 	Status    string        // the last message for the status line (errors too)
 	quit      bool          // q or Esc asked to close the window
+	// Prompt is the text being typed (T in a live run: a HOST:PORT);
+	// Prompting says the prompt is open and keys go to it.
+	Prompt    string
+	Prompting bool
 
 	presets  []Preset
 	undo     [][]WhatIf
@@ -301,6 +305,44 @@ func (a *App) StateText() string {
 	return a.tr("paused", "暂停")
 }
 
+// maxPrompt bounds the text typed at the prompt.
+const maxPrompt = 255
+
+// prompt feeds one tick of typing to the open prompt: characters,
+// Backspace, Enter (use it) and Esc (cancel).
+func (a *App) prompt(in Input) {
+	for _, r := range in.Chars {
+		if r >= ' ' && r != 0x7f && len(a.Prompt) < maxPrompt {
+			a.Prompt += string(r)
+		}
+	}
+	for _, k := range in.Keys {
+		switch k {
+		case KeyBackspace:
+			if rs := []rune(a.Prompt); len(rs) > 0 {
+				a.Prompt = string(rs[:len(rs)-1])
+			}
+		case KeyEscape:
+			a.Prompting = false
+			a.Status = ""
+			return
+		case KeyEnter:
+			t, _ := a.src.(Targeter)
+			if t == nil {
+				a.Prompting = false
+				return
+			}
+			if err := t.SetTarget(a.Prompt); err != nil {
+				a.Status = "error: " + err.Error()
+				return // keep the prompt open to fix it
+			}
+			a.Prompting = false
+			a.Status = fmt.Sprintf(a.tr("the TCP client can now talk to %s: key %d", "TCP 客户端现在可以连接 %s：按 %d"), a.Prompt, len(a.Actions()))
+			return
+		}
+	}
+}
+
 // Actions returns what the user can make happen in the current run: the
 // source's actions while a real run is shown, else none.
 func (a *App) Actions() []Action {
@@ -456,8 +498,12 @@ func (a *App) Update(in Input) error {
 	}
 	a.ticks++
 	a.pump()
-	for _, k := range in.Keys {
-		a.key(k, in.Ctrl, in.Shift)
+	if a.Prompting {
+		a.prompt(in)
+	} else {
+		for _, k := range in.Keys {
+			a.key(k, in.Ctrl, in.Shift)
+		}
 	}
 	a.mouse(in)
 	if a.Playing && !a.Live {
@@ -527,6 +573,12 @@ func (a *App) key(k Key, ctrl, shift bool) {
 		a.quit = true
 	case Key1, Key2, Key3, Key4, Key5, Key6, Key7, Key8, Key9:
 		a.Act(int(k - Key1))
+	case KeyT:
+		if _, ok := a.src.(Targeter); ok && a.Real {
+			a.Prompting, a.Prompt = true, ""
+			a.Status = a.tr("type HOST:PORT for the TCP client, Enter to use it, Esc to cancel",
+				"输入 TCP 客户端要连接的 HOST:PORT，回车确认，Esc 取消")
+		}
 	case KeyD: // failures show on the status line
 		_ = a.WhatIf("drop")
 	case KeyL:

@@ -590,6 +590,10 @@ func (a *App) drawCaption(dst *ebiten.Image, g *regions) {
 	p.b.rect(dst, r.X, r.Y, 6, r.H, th.Cursor)
 	p.b.flush(dst)
 	size := th.Text * 1.1
+	if a.Prompting {
+		p.text(dst, a.tr("TCP client → ", "TCP 客户端 → ")+a.Prompt+"▏", r.X+20, r.Y+6, size, th.Cursor, text.AlignStart)
+		return
+	}
 	lines := wrap(p, a.Caption(), size, r.W-40)
 	for k, line := range lines {
 		if k == 2 {
@@ -713,6 +717,7 @@ var helpKeys = [][3]string{
 	{"C", "captions English / 中文", "字幕 English / 中文"},
 	{"H  Esc", "this help / close (Esc with nothing open: quit)", "帮助 / 关闭（没有可关闭的内容时 Esc 退出）"},
 	{"Q", "quit", "退出"},
+	{"1–9  T", "live: run a real client / type HOST:PORT for the TCP client", "实时：运行真实客户端 / 输入 TCP 客户端的 HOST:PORT"},
 }
 
 func (a *App) drawHelp(dst *ebiten.Image, g *regions) {

@@ -43,6 +43,9 @@ const (
 	Key7
 	Key8
 	Key9
+	KeyT         // live: type a HOST:PORT for the TCP client
+	KeyEnter     // end the text being typed
+	KeyBackspace // delete the last character typed
 	keyCount
 )
 
@@ -59,4 +62,5 @@ type Input struct {
 	Height      int
 	Dropped     []byte // a scenario file dropped on the window, if any
 	DroppedName string
+	Chars       []rune // characters typed this tick (text entry)
 }

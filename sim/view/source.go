@@ -62,6 +62,14 @@ type Actor interface {
 	Do(i int) error
 }
 
+// Targeter is implemented by a live source whose TCP client the user can
+// point at a server of their own: T opens a prompt for HOST:PORT.
+type Targeter interface {
+	// SetTarget checks hostport and makes it the TCP client's target (an
+	// action of its own); the error says what is wrong with it.
+	SetTarget(hostport string) error
+}
+
 // Source produces the runs the playground shows. The simulator is one
 // (simsource.go); tests have fixtures.
 type Source interface {

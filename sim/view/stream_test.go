@@ -195,6 +195,16 @@ type liveSource struct {
 
 func (s liveSource) Actions() []Action { return []Action{{Name: "tcp-client", Summary: "hello"}} }
 
+func (s liveSource) SetTarget(hostport string) error {
+	if !strings.Contains(hostport, ":") {
+		return errors.New("missing port")
+	}
+	if s.did != nil {
+		*s.did = append(*s.did, -len(hostport))
+	}
+	return nil
+}
+
 func (s liveSource) Do(i int) error {
 	if s.did != nil {
 		*s.did = append(*s.did, i)
@@ -263,6 +273,26 @@ func TestLiveStreamFollowsEdge(t *testing.T) {
 	press(a, Key1, Key2)
 	if !slices.Equal(did, []int{0}) || a.Status != "running tcp-client: hello" || len(a.Actions()) != 1 {
 		t.Fatalf("actions run %v, status %q", did, a.Status)
+	}
+	// T opens a prompt: typing goes to it, not to the commands; a bad
+	// HOST:PORT keeps it open with the reason, Enter uses a good one.
+	press(a, KeyT)
+	if !a.Prompting {
+		t.Fatal("T did not open the prompt")
+	}
+	_ = a.Update(Input{Chars: []rune("localhostx"), Keys: []Key{KeyBackspace}})
+	_ = a.Update(Input{Keys: []Key{KeyEnter, KeyQ}})
+	if !a.Prompting || a.Prompt != "localhost" || a.Status != "error: missing port" || a.quit {
+		t.Fatalf("bad target: prompting %v %q, status %q, quit %v", a.Prompting, a.Prompt, a.Status, a.quit)
+	}
+	_ = a.Update(Input{Chars: []rune(":21567")})
+	_ = a.Update(Input{Keys: []Key{KeyEnter}})
+	if a.Prompting || !slices.Equal(did, []int{0, -len("localhost:21567")}) {
+		t.Fatalf("good target: prompting %v, calls %v", a.Prompting, did)
+	}
+	press(a, KeyT, KeyEscape)
+	if a.Prompting || a.quit {
+		t.Fatalf("Esc: prompting %v, quit %v", a.Prompting, a.quit)
 	}
 	// The ladder's zoom follows the growing run until the user zooms.
 	if a.Span != a.M.DefaultSpan() {
