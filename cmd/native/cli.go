@@ -1,14 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"socketlab/core"
+	"socketlab/sim/trace"
 )
 
 // stdio is the terminal a subcommand talks to; tests pass buffers.
@@ -297,4 +302,149 @@ func report(err error, w io.Writer) int {
 		fmt.Fprintln(w, "socketlab:", firstLine(err.Error()))
 		return 1
 	}
+}
+
+// traceOut is the --trace file of a running command: a trace.Feed that
+// the servers and clients emit into from any goroutine without waiting,
+// and one goroutine that writes what the feed holds as JSON lines,
+// whole lines with one write per batch, so that 'tail -f' follows the
+// run. A nil *traceOut traces nothing.
+type traceOut struct {
+	tr    core.Tracer
+	feed  *trace.Feed
+	path  string
+	file  *os.File // nil for stdout
+	done  chan struct{}
+	err   error // the first write error; read after done
+	errw  io.Writer
+	batch time.Duration
+}
+
+// traceFeedLimit bounds the events waiting to be written: a server that
+// emits faster than the file takes them loses events (counted and
+// reported), never blocks.
+const traceFeedLimit = 1 << 16
+
+// startTrace creates path ("-": out) and writes the header of a live
+// trace for the command line name args. It does nothing for an empty
+// path. An error is one line naming the file; the command then does
+// nothing else.
+func startTrace(path string, out, errw io.Writer, name string, args []string) (*traceOut, error) {
+	if path == "" {
+		return nil, nil
+	}
+	t := &traceOut{path: path, errw: errw, done: make(chan struct{}), feed: trace.NewFeed(traceFeedLimit), batch: 20 * time.Millisecond}
+	w := out
+	if path != "-" {
+		f, err := os.Create(path)
+		if err != nil {
+			return nil, fmt.Errorf("%s: --trace: %v", name, err)
+		}
+		t.file, w = f, f
+	}
+	h := core.TraceHeader(name, strings.TrimSpace("socketlab "+name+" "+strings.Join(args, " ")))
+	var buf bytes.Buffer
+	jw := trace.NewJSONLWriter(&buf)
+	err := jw.WriteHeader(&h)
+	if err == nil {
+		_, err = w.Write(buf.Bytes())
+	}
+	if err != nil {
+		t.closeFile()
+		return nil, fmt.Errorf("%s: --trace %s: %v", name, path, err)
+	}
+	t.tr = core.NewTracer(t.feed)
+	go t.write(w, jw, &buf)
+	return t, nil
+}
+
+// Tracer is what the command's servers and clients trace with; the zero
+// Tracer (off) without --trace.
+func (t *traceOut) Tracer() core.Tracer {
+	if t == nil {
+		return core.Tracer{}
+	}
+	return t.tr
+}
+
+// write takes batches from the feed and writes each with one Write,
+// pausing between batches so that a busy server costs a few writes a
+// second, not one per event.
+func (t *traceOut) write(w io.Writer, jw *trace.JSONLWriter, buf *bytes.Buffer) {
+	defer close(t.done)
+	evs := make([]trace.Event, 0, 4096)
+	for {
+		t.feed.Wait()
+		var ended bool
+		var err error
+		evs, ended, err = t.feed.Take(evs[:0], cap(evs))
+		buf.Reset()
+		for i := range evs {
+			jw.Emit(&evs[i])
+		}
+		if jw.Err() == nil && buf.Len() > 0 {
+			_, werr := w.Write(buf.Bytes())
+			if werr != nil {
+				t.err = werr
+				t.feed.Close() // later events are counted as lost
+				return
+			}
+		}
+		if jw.Err() != nil {
+			t.err = jw.Err()
+			t.feed.Close()
+			return
+		}
+		if ended || errors.Is(err, trace.ErrFeedClosed) {
+			return
+		}
+		if len(evs) < cap(evs) {
+			time.Sleep(t.batch)
+		}
+	}
+}
+
+// Close writes what is left and closes the file. It reports a write
+// error, and says on stderr how many events were lost if the file fell
+// behind.
+func (t *traceOut) Close() error {
+	if t == nil {
+		return nil
+	}
+	t.feed.End(nil)
+	<-t.done
+	if n := t.feed.Lost(); n > 0 && t.err == nil {
+		fmt.Fprintf(t.errw, "socketlab: --trace %s: %d events lost: the file could not keep up\n", t.path, n)
+	}
+	err := t.err
+	if cerr := t.closeFile(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("--trace %s: %v", t.path, err)
+	}
+	return nil
+}
+
+func (t *traceOut) closeFile() error {
+	if t.file == nil {
+		return nil
+	}
+	return t.file.Close()
+}
+
+// withTrace runs act with the command's Tracer, writing --trace path
+// around it: the file is created before act touches the network, and
+// closed (its events all written) after act returned. act's error wins
+// over the trace's.
+func withTrace(path string, std stdio, name string, args []string, act func(tr core.Tracer) error) error {
+	t, err := startTrace(path, std.Out, std.Err, name, args)
+	if err != nil {
+		return err
+	}
+	err = act(t.Tracer())
+	if cerr := t.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

@@ -13,7 +13,7 @@ import (
 
 var deadlockCmd = &command{
 	name:    "deadlock",
-	args:    "[--mode write-write|read-read|fixed-concurrent|fixed-alternate] [--bytes 32MiB] [--stall 2s]",
+	args:    "[--mode write-write|read-read|fixed-concurrent|fixed-alternate] [--bytes 32MiB] [--stall 2s] [--trace FILE]",
 	summary: "act out the textbook's deadlock over loopback TCP: both sides send (or both receive) and nobody reads — and the fixes",
 	parse:   parseDeadlock,
 }
@@ -27,6 +27,7 @@ func parseDeadlock(c *command, args []string, std stdio) (action, error) {
 		"call it a deadlock when no byte moves for this `duration`")
 	sndbuf := fs.String("sndbuf", "0", "set SO_SNDBUF to this `SIZE` on both sockets (0: the kernel's autotuning; at most 64MiB)")
 	rcvbuf := fs.String("rcvbuf", "0", "set SO_RCVBUF to this `SIZE` on both sockets (0: the kernel's autotuning; at most 64MiB)")
+	traceFile := traceFlag(fs)
 	pos, err := parseArgs(fs, args, std)
 	if err != nil {
 		return nil, err
@@ -60,7 +61,15 @@ func parseDeadlock(c *command, args []string, std stdio) (action, error) {
 		}
 		sz.dst(n)
 	}
-	return func(ctx context.Context) error { return deadlock(ctx, std, m, cfg) }, nil
+	if err := checkTraceFlag(fs, *traceFile, true); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) error {
+		return withTrace(*traceFile, std, c.name, args, func(tr core.Tracer) error {
+			cfg.Trace = tr
+			return deadlock(ctx, std, m, cfg)
+		})
+	}, nil
 }
 
 func deadlock(ctx context.Context, io stdio, m core.DeadlockMode, cfg core.DeadlockConfig) error {

@@ -19,14 +19,14 @@ import (
 
 var dnsCmd = &command{
 	name:    "dns",
-	args:    "[--server HOST:PORT] [--tcp] [--timeout 5s] NAME | -x ADDR",
+	args:    "[--server HOST:PORT] [--tcp] [--timeout 5s] [--trace FILE] NAME | -x ADDR",
 	summary: "look up a name like getaddrinfo (A and AAAA), or an address like gethostbyaddr (-x)",
 	parse:   parseDNS,
 }
 
 var fcrdnsCmd = &command{
 	name:    "fcrdns",
-	args:    "[--server HOST:PORT] [--tcp] [--timeout 5s] ADDR",
+	args:    "[--server HOST:PORT] [--tcp] [--timeout 5s] [--trace FILE] ADDR",
 	summary: "forward-confirmed reverse DNS: does the name of ADDR resolve back to ADDR?",
 	parse:   parseFCrDNS,
 }
@@ -151,6 +151,7 @@ func parseDNS(c *command, args []string, std stdio) (action, error) {
 	fs := newFlags(c)
 	rf := addResolverFlags(fs, 5*time.Second)
 	reverse := fs.String("x", "", "reverse look-up: the names of `ADDR` (gethostbyaddr)")
+	traceFile := traceFlag(fs)
 	pos, err := parseArgs(fs, args, std)
 	if err != nil {
 		return nil, err
@@ -165,14 +166,25 @@ func parseDNS(c *command, args []string, std stdio) (action, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkTraceFlag(fs, *traceFile, true); err != nil {
+		return nil, err
+	}
+	traced := func(run func(ctx context.Context) error) action {
+		return func(ctx context.Context) error {
+			return withTrace(*traceFile, std, c.name, args, func(tr core.Tracer) error {
+				cl.Trace = tr
+				ctx, cancel := rf.bound(ctx)
+				defer cancel()
+				return run(ctx)
+			})
+		}
+	}
 	if wasFlagGiven(fs, "x") {
 		addr, err := lookup.ParseAddr(*reverse)
 		if err != nil {
 			return nil, usagef("dns -x: %v", err)
 		}
-		return func(ctx context.Context) error {
-			ctx, cancel := rf.bound(ctx)
-			defer cancel()
+		return traced(func(ctx context.Context) error {
 			e, err := cl.HostByAddr(ctx, addr)
 			if err != nil {
 				return withHint(err, fs)
@@ -180,15 +192,13 @@ func parseDNS(c *command, args []string, std stdio) (action, error) {
 			fmt.Fprintf(std.Out, "gethostbyaddr(%q) via %s\n", addr.String(), resolverName(cl))
 			printHostEntry(std, e)
 			return nil
-		}, nil
+		}), nil
 	}
 	name := pos[0]
 	if err := checkHostName("dns", "host name", name); err != nil {
 		return nil, err
 	}
-	return func(ctx context.Context) error {
-		ctx, cancel := rf.bound(ctx)
-		defer cancel()
+	return traced(func(ctx context.Context) error {
 		h, err := cl.Forward(ctx, name)
 		if err != nil {
 			return withHint(err, fs)
@@ -199,7 +209,7 @@ func parseDNS(c *command, args []string, std stdio) (action, error) {
 			fmt.Fprintf(std.Out, "  %-8s  SOCK_STREAM  proto 6  %s\n", lookup.Family(a), a)
 		}
 		return nil
-	}, nil
+	}), nil
 }
 
 func printHostEntry(io stdio, e *lookup.HostEntry) {
@@ -217,6 +227,7 @@ func printHostEntry(io stdio, e *lookup.HostEntry) {
 func parseFCrDNS(c *command, args []string, std stdio) (action, error) {
 	fs := newFlags(c)
 	rf := addResolverFlags(fs, 5*time.Second)
+	traceFile := traceFlag(fs)
 	pos, err := parseArgs(fs, args, std)
 	if err != nil {
 		return nil, err
@@ -232,10 +243,16 @@ func parseFCrDNS(c *command, args []string, std stdio) (action, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkTraceFlag(fs, *traceFile, true); err != nil {
+		return nil, err
+	}
 	return func(ctx context.Context) error {
-		ctx, cancel := rf.bound(ctx)
-		defer cancel()
-		return fcrdns(ctx, std, cl, addr, fs)
+		return withTrace(*traceFile, std, c.name, args, func(tr core.Tracer) error {
+			cl.Trace = tr
+			ctx, cancel := rf.bound(ctx)
+			defer cancel()
+			return fcrdns(ctx, std, cl, addr, fs)
+		})
 	}, nil
 }
 

@@ -6,12 +6,13 @@ import (
 	"strings"
 	"time"
 
+	"socketlab/core"
 	"socketlab/core/httpget"
 )
 
 var getCmd = &command{
 	name:    "get",
-	args:    "[--port N | --service http] [--host-header] [--pause 10s] [-v] HOST [PATH]",
+	args:    "[--port N | --service http] [--host-header] [--pause 10s] [-v] [--trace FILE] HOST [PATH]",
 	summary: "the textbook's HTTP/1.0 GET client: send, half-close (shutdown(1)), print the response; errors name the phase",
 	parse:   parseGet,
 }
@@ -25,6 +26,7 @@ func parseGet(c *command, args []string, std stdio) (action, error) {
 		"wait this `duration` between connect and send, like the textbook's sleep(10): stop the server meanwhile and see which phase fails")
 	verbose := fs.Bool("v", false, "print each step (connected, sent, shut down, received) to stderr")
 	rf := addResolverFlags(fs, 30*time.Second)
+	traceFile := traceFlag(fs)
 	pos, err := parseArgs(fs, args, std)
 	if err != nil {
 		return nil, err
@@ -53,14 +55,19 @@ func parseGet(c *command, args []string, std stdio) (action, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkTraceFlag(fs, *traceFile, true); err != nil {
+		return nil, err
+	}
 	return func(ctx context.Context) error {
-		ctx, cancel := rf.bound(ctx)
-		defer cancel()
-		client := &httpget.Client{Resolver: cl.Resolver, HostHeader: *hostHeader, Pause: *pause}
-		if *verbose {
-			client.Log = std.Err
-		}
-		_, err := client.Get(ctx, std.Out, pos[0], target, path)
-		return withHint(cl.NameServer(err), fs)
+		return withTrace(*traceFile, std, c.name, args, func(tr core.Tracer) error {
+			ctx, cancel := rf.bound(ctx)
+			defer cancel()
+			client := &httpget.Client{Resolver: cl.Resolver, HostHeader: *hostHeader, Pause: *pause, Trace: tr}
+			if *verbose {
+				client.Log = std.Err
+			}
+			_, err := client.Get(ctx, std.Out, pos[0], target, path)
+			return withHint(cl.NameServer(err), fs)
+		})
 	}, nil
 }

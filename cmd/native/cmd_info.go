@@ -6,12 +6,13 @@ import (
 	"strconv"
 	"time"
 
+	"socketlab/core"
 	"socketlab/core/info"
 )
 
 var infoCmd = &command{
 	name:    "info",
-	args:    "[--service http | --port N] [--server HOST:PORT] [--timeout 10s] HOST",
+	args:    "[--service http | --port N] [--server HOST:PORT] [--timeout 10s] [--trace FILE] HOST",
 	summary: "the information example: connect to HOST by name, print getsockname and getpeername",
 	parse:   parseInfo,
 }
@@ -21,6 +22,7 @@ func parseInfo(c *command, args []string, std stdio) (action, error) {
 	service := fs.String("service", "http", "connect to the port of this service `NAME`, looked up over tcp")
 	port := fs.String("port", "", "connect to port `N` instead of a service's port")
 	rf := addResolverFlags(fs, 10*time.Second)
+	traceFile := traceFlag(fs)
 	pos, err := parseArgs(fs, args, std)
 	if err != nil {
 		return nil, err
@@ -39,12 +41,17 @@ func parseInfo(c *command, args []string, std stdio) (action, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkTraceFlag(fs, *traceFile, true); err != nil {
+		return nil, err
+	}
 	return func(ctx context.Context) error {
-		ctx, cancel := rf.bound(ctx)
-		defer cancel()
-		client := &info.Client{Resolver: cl.Resolver}
-		_, err := client.Run(ctx, std.Out, pos[0], target)
-		return withHint(cl.NameServer(err), fs)
+		return withTrace(*traceFile, std, c.name, args, func(tr core.Tracer) error {
+			ctx, cancel := rf.bound(ctx)
+			defer cancel()
+			client := &info.Client{Resolver: cl.Resolver, Trace: tr}
+			_, err := client.Run(ctx, std.Out, pos[0], target)
+			return withHint(cl.NameServer(err), fs)
+		})
 	}, nil
 }
 

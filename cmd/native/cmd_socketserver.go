@@ -12,31 +12,33 @@ import (
 	"time"
 
 	"socketlab/core"
+	"socketlab/sim/trace"
 )
 
 var socketServerServerCmd = &command{
 	name:    "socketserver-server",
-	args:    "[--addr 127.0.0.1:21567] [--iterative] [--max-conns N] [--idle 30s]",
+	args:    "[--addr 127.0.0.1:21567] [--iterative] [--max-conns N] [--idle 30s] [--trace FILE]",
 	summary: "the textbook's SocketServer timestamp server (tsTservSS.py): one line per connection, '[ctime] line', close",
 	parse:   parseSocketServerServer,
 }
 
 var socketServerClientCmd = &command{
 	name:    "socketserver-client",
-	args:    "[--timeout 10s] HOST:PORT",
+	args:    "[--timeout 10s] [--trace FILE] HOST:PORT",
 	summary: "the textbook's SocketServer client (tsTclntSS.py): a new connection for every input line",
 	parse:   parseSocketServerClient,
 }
 
 func parseSocketServerServer(c *command, args []string, std stdio) (action, error) {
-	return parseStreamServer(c, args, std, "socketserver timestamp server", func(f streamServerFlags, logf func(string, ...any)) streamService {
-		return &core.LineTimestampServer{Iterative: *f.iterative, MaxConns: *f.maxConns, IdleTimeout: *f.idle, Logf: logf}
+	return parseStreamServer(c, args, std, "socketserver timestamp server", func(f streamServerFlags, logf func(string, ...any), tr core.Tracer) streamService {
+		return &core.LineTimestampServer{Iterative: *f.iterative, MaxConns: *f.maxConns, IdleTimeout: *f.idle, Logf: logf, Trace: tr}
 	})
 }
 
 func parseSocketServerClient(c *command, args []string, std stdio) (action, error) {
 	fs := newFlags(c)
 	timeout := timeoutFlag(fs, 10*time.Second, "give up on a connect or a reply after this `duration`")
+	traceFile := traceFlag(fs)
 	pos, err := parseArgs(fs, args, std)
 	if err != nil {
 		return nil, err
@@ -45,15 +47,20 @@ func parseSocketServerClient(c *command, args []string, std stdio) (action, erro
 	if err != nil {
 		return nil, err
 	}
+	if err := checkTraceFlag(fs, *traceFile, true); err != nil {
+		return nil, err
+	}
 	return func(ctx context.Context) error {
-		if err := checkPortName(ctx, fs, "tcp", addr, ""); err != nil {
-			return err
-		}
-		return withHint(chat(ctx, std, func(ctx context.Context, line []byte) ([]byte, error) {
-			reply, err := lineExchange(ctx, *timeout, addr, line)
-			// The textbook prints data.strip(): the reply without its "\r\n".
-			return bytes.TrimSpace(reply), err
-		}), fs)
+		return withTrace(*traceFile, std, c.name, args, func(tr core.Tracer) error {
+			if err := checkPortName(ctx, fs, "tcp", addr, ""); err != nil {
+				return err
+			}
+			return withHint(chat(ctx, std, func(ctx context.Context, line []byte) ([]byte, error) {
+				reply, err := lineExchange(ctx, *timeout, addr, line, tr)
+				// The textbook prints data.strip(): the reply without its "\r\n".
+				return bytes.TrimSpace(reply), err
+			}), fs)
+		})
 	}, nil
 }
 
@@ -83,7 +90,8 @@ func (e *notClosedError) Timeout() bool { return true }
 // core.LineTimestampClient.Exchange: connect, send line+"\r\n", read the
 // reply until the server closes. Unlike it, it tells a server that answers
 // but never closes (a plain tcp-server) from one that does not answer.
-func lineExchange(ctx context.Context, timeout time.Duration, addr string, line []byte) ([]byte, error) {
+// tr traces it as core.LineTimestampClient does.
+func lineExchange(ctx context.Context, timeout time.Duration, addr string, line []byte, tr core.Tracer) ([]byte, error) {
 	dctx := ctx
 	if timeout > 0 {
 		var cancel context.CancelFunc
@@ -91,14 +99,23 @@ func lineExchange(ctx context.Context, timeout time.Duration, addr string, line 
 		defer cancel()
 	}
 	var d net.Dialer
+	tr.ConnectStart(core.NodeClient, addr)
 	conn, err := d.DialContext(dctx, "tcp", addr)
 	if err != nil {
 		if ctx.Err() != nil {
+			tr.ConnectFailed(core.NodeClient, addr, ctx.Err())
 			return nil, ctx.Err()
 		}
-		return nil, core.Wrap("connect", addr, err)
+		err = core.Wrap("connect", addr, err)
+		tr.ConnectFailed(core.NodeClient, addr, err)
+		return nil, err
 	}
-	defer conn.Close()
+	ct := tr.Conn(core.NodeClient, conn)
+	ct.Op(trace.OpConnect, 0, nil)
+	defer func() {
+		ct.Close("")
+		conn.Close()
+	}()
 	if timeout > 0 {
 		conn.SetDeadline(time.Now().Add(timeout))
 	}
@@ -107,12 +124,17 @@ func lineExchange(ctx context.Context, timeout time.Duration, addr string, line 
 	defer stop()
 	msg := append(append(make([]byte, 0, len(line)+2), line...), '\r', '\n')
 	if _, err := conn.Write(msg); err != nil {
-		return nil, lineIOError(ctx, "send", addr, timeout, nil, err)
+		err = lineIOError(ctx, "send", addr, timeout, nil, err)
+		ct.Fail("send", err)
+		return nil, err
 	}
-	reply, err := io.ReadAll(io.LimitReader(conn, core.BufSize))
+	ct.Op(trace.OpWrite, len(msg), msg)
+	reply, err := core.ReadToEOF(conn, core.BufSize, ct)
 	switch {
 	case err != nil:
-		return nil, lineIOError(ctx, "receive", addr, timeout, reply, err)
+		err = lineIOError(ctx, "receive", addr, timeout, reply, err)
+		ct.Fail("receive", err)
+		return nil, err
 	case len(reply) == 0:
 		return nil, &core.Error{Phase: "receive", Addr: addr, Class: core.ClassSocket,
 			Err: fmt.Errorf("the server closed the connection without a reply: %w", io.EOF)}

@@ -21,14 +21,14 @@ import (
 
 var tcpServerCmd = &command{
 	name:    "tcp-server",
-	args:    "[--addr 127.0.0.1:21567] [--iterative] [--max-conns N] [--idle 30s]",
+	args:    "[--addr 127.0.0.1:21567] [--iterative] [--max-conns N] [--idle 30s] [--trace FILE]",
 	summary: "the textbook's TCP timestamp server (tsTserv.py): answers every chunk with '[ctime] chunk'",
 	parse:   parseTCPServer,
 }
 
 var tcpClientCmd = &command{
 	name:    "tcp-client",
-	args:    "[--timeout 10s] HOST:PORT",
+	args:    "[--timeout 10s] [--trace FILE] HOST:PORT",
 	summary: "the textbook's TCP timestamp client (tsTclnt.py): sends each input line, prints the reply",
 	parse:   parseTCPClient,
 }
@@ -43,6 +43,7 @@ type streamServerFlags struct {
 	iterative *bool
 	maxConns  *int
 	idle      *time.Duration
+	trace     *string
 }
 
 func addStreamServerFlags(fs *flag.FlagSet) streamServerFlags {
@@ -52,6 +53,7 @@ func addStreamServerFlags(fs *flag.FlagSet) streamServerFlags {
 		maxConns:  intFlag(fs, "max-conns", core.DefaultMaxConns, 1, 10_000, "serve at most `N` connections at once; more wait in the listen backlog"),
 		idle: durationFlag(fs, "idle", 30*time.Second, time.Millisecond, maxWait, "never",
 			"close a connection that sends nothing for this `duration`"),
+		trace: traceFlag(fs),
 	}
 }
 
@@ -74,7 +76,7 @@ func checkServerArgs(fs *flag.FlagSet, pos []string, addr string) error {
 // parseStreamServer parses the flags the stream servers share; build makes
 // the server from them.
 func parseStreamServer(c *command, args []string, std stdio, what string,
-	build func(f streamServerFlags, logf func(string, ...any)) streamService) (action, error) {
+	build func(f streamServerFlags, logf func(string, ...any), tr core.Tracer) streamService) (action, error) {
 	fs := newFlags(c)
 	f := addStreamServerFlags(fs)
 	pos, err := parseArgs(fs, args, std)
@@ -84,25 +86,31 @@ func parseStreamServer(c *command, args []string, std stdio, what string,
 	if err := checkServerArgs(fs, pos, *f.addr); err != nil {
 		return nil, err
 	}
+	if err := checkTraceFlag(fs, *f.trace, false); err != nil {
+		return nil, err
+	}
 	return func(ctx context.Context) error {
-		if err := checkPortName(ctx, fs, "tcp", *f.addr, "--addr"); err != nil {
-			return err
-		}
-		return serveOne(ctx, std.Err, func(logf func(string, ...any)) (socket, error) {
-			return listenStream(ctx, what, *f.addr, build(f, logf))
+		return withTrace(*f.trace, std, c.name, args, func(tr core.Tracer) error {
+			if err := checkPortName(ctx, fs, "tcp", *f.addr, "--addr"); err != nil {
+				return err
+			}
+			return serveOne(ctx, std.Err, func(logf func(string, ...any)) (socket, error) {
+				return listenStream(ctx, what, *f.addr, build(f, logf, tr))
+			})
 		})
 	}, nil
 }
 
 func parseTCPServer(c *command, args []string, std stdio) (action, error) {
-	return parseStreamServer(c, args, std, "tcp timestamp server", func(f streamServerFlags, logf func(string, ...any)) streamService {
-		return &core.TimestampServer{Iterative: *f.iterative, MaxConns: *f.maxConns, IdleTimeout: *f.idle, Logf: logf}
+	return parseStreamServer(c, args, std, "tcp timestamp server", func(f streamServerFlags, logf func(string, ...any), tr core.Tracer) streamService {
+		return &core.TimestampServer{Iterative: *f.iterative, MaxConns: *f.maxConns, IdleTimeout: *f.idle, Logf: logf, Trace: tr}
 	})
 }
 
 func parseTCPClient(c *command, args []string, std stdio) (action, error) {
 	fs := newFlags(c)
 	timeout := timeoutFlag(fs, 10*time.Second, "give up on a connect or a reply after this `duration`")
+	traceFile := traceFlag(fs)
 	pos, err := parseArgs(fs, args, std)
 	if err != nil {
 		return nil, err
@@ -111,19 +119,24 @@ func parseTCPClient(c *command, args []string, std stdio) (action, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkTraceFlag(fs, *traceFile, true); err != nil {
+		return nil, err
+	}
 	return func(ctx context.Context) error {
-		if err := checkPortName(ctx, fs, "tcp", addr, ""); err != nil {
-			return err
-		}
-		client := core.TimestampClient{Timeout: *timeout}
-		conn, err := client.Dial(ctx, "tcp", addr)
-		if err != nil {
-			return withHint(err, fs)
-		}
-		defer conn.Close()
-		return withHint(chat(ctx, std, func(ctx context.Context, line []byte) ([]byte, error) {
-			return conn.Exchange(ctx, line)
-		}), fs)
+		return withTrace(*traceFile, std, c.name, args, func(tr core.Tracer) error {
+			if err := checkPortName(ctx, fs, "tcp", addr, ""); err != nil {
+				return err
+			}
+			client := core.TimestampClient{Timeout: *timeout, Trace: tr}
+			conn, err := client.Dial(ctx, "tcp", addr)
+			if err != nil {
+				return withHint(err, fs)
+			}
+			defer conn.Close()
+			return withHint(chat(ctx, std, func(ctx context.Context, line []byte) ([]byte, error) {
+				return conn.Exchange(ctx, line)
+			}), fs)
+		})
 	}, nil
 }
 

@@ -10,21 +10,21 @@ import (
 
 var udpServerCmd = &command{
 	name:    "udp-server",
-	args:    "[--addr 127.0.0.1:21567]",
+	args:    "[--addr 127.0.0.1:21567] [--trace FILE]",
 	summary: "the textbook's UDP timestamp server (tsUserv.py): answers every datagram with '[ctime] data'",
 	parse:   parseUDPServer,
 }
 
 var udpClientCmd = &command{
 	name:    "udp-client",
-	args:    "[--timeout 5s] HOST:PORT",
+	args:    "[--timeout 5s] [--trace FILE] HOST:PORT",
 	summary: "the textbook's UDP client (tsUclnt.py): one datagram per input line, prints the datagram that comes back",
 	parse:   parseUDPClient,
 }
 
 var udpEchoCmd = &command{
 	name:    "udp-echo",
-	args:    "[--addr 127.0.0.1:51423] [--size 8192]",
+	args:    "[--addr 127.0.0.1:51423] [--size 8192] [--trace FILE]",
 	summary: "the textbook's UDP echo server (udpechoserver.py): sends every datagram back and logs who sent it",
 	parse:   parseUDPEcho,
 }
@@ -32,6 +32,7 @@ var udpEchoCmd = &command{
 func parseUDPServer(c *command, args []string, std stdio) (action, error) {
 	fs := newFlags(c)
 	addr := addrFlag(fs, defaultServerAddr)
+	traceFile := traceFlag(fs)
 	pos, err := parseArgs(fs, args, std)
 	if err != nil {
 		return nil, err
@@ -39,12 +40,17 @@ func parseUDPServer(c *command, args []string, std stdio) (action, error) {
 	if err := checkServerArgs(fs, pos, *addr); err != nil {
 		return nil, err
 	}
+	if err := checkTraceFlag(fs, *traceFile, false); err != nil {
+		return nil, err
+	}
 	return func(ctx context.Context) error {
-		if err := checkPortName(ctx, fs, "udp", *addr, "--addr"); err != nil {
-			return err
-		}
-		return serveOne(ctx, std.Err, func(logf func(string, ...any)) (socket, error) {
-			return listenPacket(ctx, "udp timestamp server", *addr, &core.UDPTimestampServer{Logf: logf})
+		return withTrace(*traceFile, std, c.name, args, func(tr core.Tracer) error {
+			if err := checkPortName(ctx, fs, "udp", *addr, "--addr"); err != nil {
+				return err
+			}
+			return serveOne(ctx, std.Err, func(logf func(string, ...any)) (socket, error) {
+				return listenPacket(ctx, "udp timestamp server", *addr, &core.UDPTimestampServer{Logf: logf, Trace: tr})
+			})
 		})
 	}, nil
 }
@@ -54,6 +60,7 @@ func parseUDPEcho(c *command, args []string, std stdio) (action, error) {
 	addr := addrFlag(fs, "127.0.0.1:51423")
 	size := intFlag(fs, "size", core.EchoBufSize, 1, 65535,
 		"read at most `N` bytes of a datagram, like recvfrom(N); longer ones are cut (a UDP datagram holds at most 65,507 bytes of data over IPv4)")
+	traceFile := traceFlag(fs)
 	pos, err := parseArgs(fs, args, std)
 	if err != nil {
 		return nil, err
@@ -61,12 +68,17 @@ func parseUDPEcho(c *command, args []string, std stdio) (action, error) {
 	if err := checkServerArgs(fs, pos, *addr); err != nil {
 		return nil, err
 	}
+	if err := checkTraceFlag(fs, *traceFile, false); err != nil {
+		return nil, err
+	}
 	return func(ctx context.Context) error {
-		if err := checkPortName(ctx, fs, "udp", *addr, "--addr"); err != nil {
-			return err
-		}
-		return serveOne(ctx, std.Err, func(logf func(string, ...any)) (socket, error) {
-			return listenPacket(ctx, "udp echo server", *addr, &core.UDPEchoServer{BufSize: *size, Logf: logf})
+		return withTrace(*traceFile, std, c.name, args, func(tr core.Tracer) error {
+			if err := checkPortName(ctx, fs, "udp", *addr, "--addr"); err != nil {
+				return err
+			}
+			return serveOne(ctx, std.Err, func(logf func(string, ...any)) (socket, error) {
+				return listenPacket(ctx, "udp echo server", *addr, &core.UDPEchoServer{BufSize: *size, Logf: logf, Trace: tr})
+			})
 		})
 	}, nil
 }
@@ -75,6 +87,7 @@ func parseUDPClient(c *command, args []string, std stdio) (action, error) {
 	fs := newFlags(c)
 	timeout := durationFlag(fs, "timeout", core.DefaultUDPTimeout, time.Millisecond, maxWait, "",
 		"give up waiting for a reply after this `duration`: UDP cannot tell a lost datagram from a silent server")
+	traceFile := traceFlag(fs)
 	pos, err := parseArgs(fs, args, std)
 	if err != nil {
 		return nil, err
@@ -83,22 +96,27 @@ func parseUDPClient(c *command, args []string, std stdio) (action, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkTraceFlag(fs, *traceFile, true); err != nil {
+		return nil, err
+	}
 	return func(ctx context.Context) error {
-		if err := checkPortName(ctx, fs, "udp", addr, ""); err != nil {
-			return err
-		}
-		client := core.UDPClient{Timeout: *timeout, BufSize: 65536}
-		conn, err := client.Dial(ctx, "udp", addr)
-		if err != nil {
+		return withTrace(*traceFile, std, c.name, args, func(tr core.Tracer) error {
+			if err := checkPortName(ctx, fs, "udp", addr, ""); err != nil {
+				return err
+			}
+			client := core.UDPClient{Timeout: *timeout, BufSize: 65536, Trace: tr}
+			conn, err := client.Dial(ctx, "udp", addr)
+			if err != nil {
+				return withHint(err, fs)
+			}
+			defer conn.Close()
+			err = chat(ctx, std, func(ctx context.Context, line []byte) ([]byte, error) {
+				return conn.Exchange(ctx, line)
+			})
+			if ce := (*core.Error)(nil); errors.As(err, &ce) && ce.Class == core.ClassTimeout {
+				return err // it already says what silence means for UDP
+			}
 			return withHint(err, fs)
-		}
-		defer conn.Close()
-		err = chat(ctx, std, func(ctx context.Context, line []byte) ([]byte, error) {
-			return conn.Exchange(ctx, line)
 		})
-		if ce := (*core.Error)(nil); errors.As(err, &ce) && ce.Class == core.ClassTimeout {
-			return err // it already says what silence means for UDP
-		}
-		return withHint(err, fs)
 	}, nil
 }

@@ -12,18 +12,19 @@ import (
 	"time"
 
 	"socketlab/core"
+	"socketlab/sim/trace"
 )
 
 var unixServerCmd = &command{
 	name:    "unix-server",
-	args:    "--path PATH [--idle 30s]",
+	args:    "--path PATH [--idle 30s] [--trace FILE]",
 	summary: "the TCP timestamp server on a Unix-domain stream socket: '[ctime] chunk' for every chunk; removes its socket file on exit",
 	parse:   parseUnixServer,
 }
 
 var unixClientCmd = &command{
 	name:    "unix-client",
-	args:    "--path PATH [--timeout 10s]",
+	args:    "--path PATH [--timeout 10s] [--trace FILE]",
 	summary: "the timestamp client over a Unix-domain stream socket: sends each input line, prints the reply",
 	parse:   parseUnixClient,
 }
@@ -54,6 +55,7 @@ func parseUnixServer(c *command, args []string, std stdio) (action, error) {
 	path := pathFlag(fs)
 	idle := durationFlag(fs, "idle", 30*time.Second, time.Millisecond, maxWait, "never",
 		"close a connection that sends nothing for this `duration`")
+	traceFile := traceFlag(fs)
 	pos, err := parseArgs(fs, args, std)
 	if err != nil {
 		return nil, err
@@ -61,10 +63,15 @@ func parseUnixServer(c *command, args []string, std stdio) (action, error) {
 	if err := checkPathFlag(fs, pos, *path); err != nil {
 		return nil, err
 	}
+	if err := checkTraceFlag(fs, *traceFile, false); err != nil {
+		return nil, err
+	}
 	return func(ctx context.Context) error {
-		logf := lineLogger(std.Err)
-		srv := &core.TimestampServer{IdleTimeout: *idle, Logf: logf}
-		return core.ListenAndServeUnix(ctx, *path, srv, logf)
+		return withTrace(*traceFile, std, c.name, args, func(tr core.Tracer) error {
+			logf := lineLogger(std.Err)
+			srv := &core.TimestampServer{IdleTimeout: *idle, Logf: logf, Trace: tr}
+			return core.ListenAndServeUnix(ctx, *path, srv, logf)
+		})
 	}, nil
 }
 
@@ -72,6 +79,7 @@ func parseUnixClient(c *command, args []string, std stdio) (action, error) {
 	fs := newFlags(c)
 	path := pathFlag(fs)
 	timeout := timeoutFlag(fs, 10*time.Second, "give up on a connect or a reply after this `duration`")
+	traceFile := traceFlag(fs)
 	pos, err := parseArgs(fs, args, std)
 	if err != nil {
 		return nil, err
@@ -79,21 +87,35 @@ func parseUnixClient(c *command, args []string, std stdio) (action, error) {
 	if err := checkPathFlag(fs, pos, *path); err != nil {
 		return nil, err
 	}
-	return func(ctx context.Context) error { return unixChat(ctx, std, *path, *timeout) }, nil
+	if err := checkTraceFlag(fs, *traceFile, true); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) error {
+		return withTrace(*traceFile, std, c.name, args, func(tr core.Tracer) error {
+			return unixChat(ctx, std, *path, *timeout, tr)
+		})
+	}, nil
 }
 
-func unixChat(ctx context.Context, std stdio, path string, timeout time.Duration) error {
+func unixChat(ctx context.Context, std stdio, path string, timeout time.Duration, tr core.Tracer) error {
 	dctx := ctx
 	if timeout > 0 {
 		var cancel context.CancelFunc
 		dctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
+	tr.ConnectStart(core.NodeClient, path)
 	conn, err := core.DialUnix(dctx, nil, path)
 	if err != nil {
+		tr.ConnectFailed(core.NodeClient, path, err)
 		return err
 	}
-	defer conn.Close()
+	ct := tr.Conn(core.NodeClient, conn)
+	ct.Op(trace.OpConnect, 0, nil)
+	defer func() {
+		ct.Close("")
+		conn.Close()
+	}()
 	buf := make([]byte, core.BufSize)
 	return chat(ctx, std, func(ctx context.Context, line []byte) ([]byte, error) {
 		// A past deadline set the moment ctx ends wakes a blocked read.
@@ -105,12 +127,23 @@ func unixChat(ctx context.Context, std stdio, path string, timeout time.Duration
 		}
 		conn.SetDeadline(dl)
 		if _, err := conn.Write(line); err != nil {
-			return nil, unixIOError(ctx, "send", path, err)
+			err = unixIOError(ctx, "send", path, err)
+			ct.Fail("send", err)
+			return nil, err
 		}
+		ct.Op(trace.OpWrite, len(line), line)
 		n, err := conn.Read(buf)
 		if n == 0 && err != nil {
-			return nil, unixIOError(ctx, "receive", path, err)
+			if errors.Is(err, io.EOF) {
+				ct.Op(trace.OpRead, 0, nil)
+			}
+			err = unixIOError(ctx, "receive", path, err)
+			if !errors.Is(err, io.EOF) {
+				ct.Fail("receive", err)
+			}
+			return nil, err
 		}
+		ct.Op(trace.OpRead, n, buf[:n])
 		return buf[:n], nil
 	})
 }

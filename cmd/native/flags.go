@@ -203,3 +203,22 @@ func readScenarioFile(path string) ([]byte, error) {
 	}
 	return data, nil
 }
+
+// traceFlag is the --trace of every command that opens sockets.
+func traceFlag(fs *flag.FlagSet) *string {
+	return fs.String("trace", "", "write what the sockets do — every socket call, the kernel's TCP state, RTT and cwnd (TCP_INFO) — "+
+		"as JSON lines to `FILE` while the command runs; 'socketlab replay FILE' draws them")
+}
+
+// checkTraceFlag refuses --trace - for a command whose stdout is its
+// own output (replies, results): the events would be mixed into it. A
+// server, whose stdout is otherwise unused, may trace to stdout.
+func checkTraceFlag(fs *flag.FlagSet, path string, stdoutIsOutput bool) error {
+	if path == "-" && stdoutIsOutput {
+		return usagef("%s: --trace -: stdout carries this command's own output; give a file name, e.g. --trace run.jsonl", fs.Name())
+	}
+	if strings.ContainsRune(path, 0) {
+		return usagef("%s: --trace contains a NUL byte", fs.Name())
+	}
+	return nil
+}

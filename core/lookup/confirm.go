@@ -85,15 +85,23 @@ func (c *Client) Confirm(ctx context.Context, addr netip.Addr) (*Confirmation, e
 	for _, name := range names {
 		ck := Check{Name: name}
 		// Ask for the absolute name so that no search domain is appended.
+		c.query("A/AAAA " + name)
 		addrs, err := c.resolver().LookupNetIP(ctx, "ip", name+".")
 		if err != nil {
+			werr := c.wrap(PhaseForward, name, err)
+			c.failed(werr)
 			if !isNotFound(err) {
-				return nil, c.wrap(PhaseForward, name, err)
+				return nil, werr
 			}
-			ck.Err = c.wrap(PhaseForward, name, err)
+			ck.Err = werr
 		}
+		var texts []string
 		for _, a := range addrs {
 			ck.Addrs = append(ck.Addrs, a.Unmap())
+			texts = append(texts, a.Unmap().String())
+		}
+		if err == nil {
+			c.answer(texts)
 		}
 		res.Checks = append(res.Checks, ck)
 		for _, a := range ck.Addrs {
