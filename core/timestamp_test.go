@@ -598,25 +598,28 @@ func BenchmarkTimestampServer(b *testing.B) {
 }
 
 // BenchmarkTimestampServerTraced is BenchmarkTimestampServer with
-// tracing on: every read and write an event, TCP_INFO read after each
-// and a connstat event whenever it changed, into a bounded trace.Feed
-// that a goroutine drains (what --trace's writer does, minus the file).
-// events/op and lost/op say how much was traced and how much the full
-// feed dropped.
+// tracing on: every read and write an event, TCP_INFO sampled after them
+// (StatGap) with a connstat event whenever it changed, into a bounded
+// trace.Feed that a goroutine drains every 10 ms (what --trace's writer
+// does, minus the file). events/op and lost/op say how much was traced
+// and how much the full feed dropped.
 func BenchmarkTimestampServerTraced(b *testing.B) {
 	feed := trace.NewFeed(1 << 16)
 	drained := make(chan uint64)
 	go func() {
 		var n uint64
-		buf := make([]trace.Event, 0, 1024)
+		buf := make([]trace.Event, 0, 4096)
 		for {
 			feed.Wait()
 			var ended bool
-			buf, ended, _ = feed.Take(buf[:0], 1024)
+			buf, ended, _ = feed.Take(buf[:0], cap(buf))
 			n += uint64(len(buf))
 			if ended {
 				drained <- n
 				return
+			}
+			if len(buf) < cap(buf) {
+				time.Sleep(10 * time.Millisecond) // as the --trace writer does
 			}
 		}
 	}()
@@ -625,10 +628,14 @@ func BenchmarkTimestampServerTraced(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	go srv.Serve(l)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(l) }()
 	benchRoundTrips(b, l.Addr().String(), len(stamp))
 	b.StopTimer()
-	srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	srv.Shutdown(ctx) // every handler's last events are in the feed
+	<-served
 	feed.End(nil)
 	n := <-drained
 	b.ReportMetric(float64(n)/float64(b.N), "events/op")

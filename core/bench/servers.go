@@ -65,8 +65,9 @@ func StartGo(ctx context.Context) (*Server, error) {
 // StartGoTraced runs core.TimestampServer like StartGo with tracing on:
 // every read and write an event, TCP_INFO sampled after them (see
 // core.StatGap) and read every core.DefaultStatEvery, into a bounded
-// trace.Feed that a goroutine drains and discards — what `socketlab
-// tcp-server --trace FILE` does, minus the file. Its Name is "go-trace".
+// trace.Feed that a goroutine drains every 10 ms and discards — what
+// `socketlab tcp-server --trace FILE` does, minus the file. Its Name is
+// "go-trace".
 func StartGoTraced(ctx context.Context) (*Server, error) {
 	l, err := listenLoopback(ctx)
 	if err != nil {
@@ -75,13 +76,18 @@ func StartGoTraced(ctx context.Context) (*Server, error) {
 	feed := trace.NewFeed(1 << 16)
 	drained := make(chan struct{})
 	go func() {
+		// Like the --trace writer and the playground: take what is
+		// queued, then pause, rather than wake for every event.
 		defer close(drained)
-		buf := make([]trace.Event, 0, 1024)
+		buf := make([]trace.Event, 0, 4096)
 		for {
 			feed.Wait()
 			var ended bool
 			if buf, ended, _ = feed.Take(buf[:0], cap(buf)); ended {
 				return
+			}
+			if len(buf) < cap(buf) {
+				time.Sleep(10 * time.Millisecond)
 			}
 		}
 	}()
