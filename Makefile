@@ -7,7 +7,8 @@ BIN       := bin/socketlab
 # Debian packages the tests use: a real X server for window tests, tshark to
 # decode exported pcap files, tcpdump to capture real traffic for replay, nc
 # (netcat-openbsd) for interoperability tests.
-DEB_PKGS  := xvfb xauth xfonts-base tshark tcpdump netcat-openbsd
+# chromium runs the browser playground's end-to-end tests (socketlab serve).
+DEB_PKGS  := xvfb xauth xfonts-base tshark tcpdump netcat-openbsd chromium
 FUZZTIME  ?= 10s
 # Module pins: go.mod stays tidy (make check runs `go mod tidy -diff`), so a
 # module the code does not import is not kept. ebiten must stay at exactly
@@ -15,19 +16,32 @@ FUZZTIME  ?= 10s
 # be added at exactly v4.2.20 (`go get github.com/pion/webrtc/v4@v4.2.20`):
 # the module proxy this project builds with refuses newer versions of both.
 
-.PHONY: all run build test test-unit test-draw test-wasm check deps bench fuzz clean
+.PHONY: all run build web test test-unit test-draw test-wasm check deps bench fuzz clean
 
 all: build
 
-## run: start the main job: the playground, or without a display the demo servers
+## run: start the main job: the playground window, or without a display the
+## playground in a browser (socketlab serve: it prints the URL) with the demo servers
 run: build
-	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then ./$(BIN) play; \
-	else echo "no display: starting the textbook demo servers instead (the playground needs a window; try xvfb-run or ssh -X)"; ./$(BIN) demo; fi
+	./$(BIN)
 
-## build: the native binary in bin/socketlab. No cgo, but not static: ebiten's
-## purego links the C library (libc, libdl, libpthread) dynamically to dlopen X11
-## and OpenGL when the window opens.
-build:
+# The browser playground's bundle (cmd/wasm compiled to WebAssembly,
+# pre-compressed with brotli and gzip, and Go's wasm_exec.js), embedded by
+# socketlab serve from assets/web/dist. Rebuilt when the sources it is made
+# of change; brotli at quality 11 takes about a minute and a half.
+WEB_DIST  := assets/web/dist
+WEB_SRCS  := $(shell find cmd/wasm sim assets/fonts assets/web/bundle assets/web/mkbundle -type f -not -path '*/testdata/*' 2>/dev/null) go.mod go.sum
+
+$(WEB_DIST)/socketlab.wasm.gz: $(WEB_SRCS)
+	$(GO) run ./assets/web/mkbundle -o $(WEB_DIST)
+
+## web: only the browser bundle
+web: $(WEB_DIST)/socketlab.wasm.gz
+
+## build: the browser bundle, then the native binary in bin/socketlab, which
+## embeds it. No cgo, but not static: ebiten's purego links the C library (libc,
+## libdl, libpthread) dynamically to dlopen X11 and OpenGL when the window opens.
+build: web
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/native
 
 ## deps: install the Debian packages the tests need (only those missing), and nodejs if node is missing
@@ -98,4 +112,4 @@ fuzz:
 	done
 
 clean:
-	rm -rf bin
+	rm -rf bin $(WEB_DIST)/socketlab.wasm.br $(WEB_DIST)/socketlab.wasm.gz $(WEB_DIST)/wasm_exec.js

@@ -70,10 +70,10 @@ func oneLine(s string) string {
 var errHelpShown = errors.New("help shown")
 
 // run dispatches to a subcommand. With no arguments it opens the
-// playground, or, without a display, prints the overview.
+// playground, or, without a display, serves it to a browser (cmd_serve.go).
 func run(ctx context.Context, args []string, io stdio) error {
 	if len(args) == 0 {
-		return runDefault(ctx, io)
+		return runNoArguments(ctx, io)
 	}
 	name := args[0]
 	switch name {

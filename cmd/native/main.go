@@ -20,6 +20,7 @@ var commands = []*command{
 	replayCmd,
 	compareCmd,
 	demoCmd,
+	serveCmd,
 	tcpServerCmd,
 	tcpClientCmd,
 	socketServerServerCmd,

@@ -1,46 +1,98 @@
 //go:build js && wasm
 
 // Command wasm is the playground in a browser: the same simulator and the
-// same renderer as `socketlab play`, compiled to WebAssembly. The page's
-// query string chooses what to show: ?scenario=lost-syn&lang=zh&seed=3&projector=1.
+// same renderer as `socketlab play`, compiled to WebAssembly, on the page
+// `socketlab serve` sends (assets/web). The URL chooses what to show, in
+// the fragment of a shared link or the query string:
+// #scenario=lost-syn&seed=3&lang=zh&projector=1. The fragment follows the
+// run (another scenario or seed picked in the window), so a copied link
+// reproduces it.
 package main
 
 import (
 	"context"
-	"net/url"
-	"strconv"
 	"strings"
 	"syscall/js"
+	"time"
 
 	"socketlab/sim/view"
 )
 
 func main() {
-	q, _ := url.ParseQuery(strings.TrimPrefix(js.Global().Get("location").Get("search").String(), "?"))
-	opts := optionsFromQuery(q)
+	loc := js.Global().Get("location")
+	q := params(loc.Get("search").String(), loc.Get("hash").String())
+	opts, warn := optionsFrom(q, presetNames(view.SimSource{}))
+	if warn != "" {
+		notice(warn, false)
+	}
 	a, err := view.New(opts)
 	if err != nil {
-		js.Global().Get("console").Call("error", "socketlab: "+err.Error())
+		notice("socketlab: "+err.Error(), true)
 		return
 	}
+	go mirror(a, opts)
 	if err := view.Run(context.Background(), a, 1280, 800, nil); err != nil {
-		js.Global().Get("console").Call("error", "socketlab: "+err.Error())
+		notice("socketlab: "+err.Error(), true)
 	}
 }
 
-// optionsFromQuery reads the page's query string; unknown or malformed
-// values fall back to the defaults, as a link typed on a projector should.
-func optionsFromQuery(q url.Values) view.Options {
-	req := view.Request{Preset: "handshake"}
-	if s := q.Get("scenario"); s != "" {
-		req.Preset = s
+// notice shows msg in one line at the top of the page (the page's
+// socketlab.showNotice), or on the console if the page has none.
+func notice(msg string, isError bool) {
+	if s := js.Global().Get("socketlab"); s.Truthy() && s.Get("showNotice").Type() == js.TypeFunction {
+		s.Call("showNotice", msg, isError)
+		return
 	}
-	if s, err := strconv.ParseUint(q.Get("seed"), 10, 64); err == nil {
-		req.Seed, req.HasSeed = s, true
+	js.Global().Get("console").Call("error", msg)
+}
+
+// mirror keeps the page in step with the window: the live region
+// (aria-live) gets the caption and the selected packet for screen readers,
+// and the URL fragment the scenario, seed and language shown. The canvas
+// itself is opaque to assistive technology.
+func mirror(a *view.App, opts view.Options) {
+	doc := js.Global().Get("document")
+	live := doc.Call("getElementById", "live")
+	var said, frag string
+	for range time.Tick(250 * time.Millisecond) {
+		text, f := describe(a, opts)
+		if text != said && live.Truthy() {
+			live.Set("textContent", text)
+			said = text
+		}
+		if f != frag {
+			frag = f
+			if cur := js.Global().Get("location").Get("hash").String(); strings.TrimPrefix(cur, "#") != f {
+				s := js.Global().Get("socketlab")
+				if s.Truthy() {
+					s.Set("settingHash", true)
+				}
+				js.Global().Get("history").Call("replaceState", js.Null(), "", "#"+f)
+				if s.Truthy() {
+					s.Set("settingHash", false)
+				}
+			}
+		}
 	}
-	lang := "en"
-	if q.Get("lang") == "zh" {
-		lang = "zh"
+}
+
+// describe returns the live region's text and the fragment for what a
+// shows now.
+func describe(a *view.App, opts view.Options) (text, frag string) {
+	defer func() {
+		if recover() != nil {
+			text = a.Caption()
+		}
+	}()
+	frag = fragment(a.Request(), opts.Lang, opts.Projector)
+	text = a.Caption()
+	if a.Sel >= 0 {
+		sel := a.Label(a.Sel)
+		if a.Lang == "zh" {
+			text += "（已选：" + sel + "）"
+		} else {
+			text += " (selected: " + sel + ")"
+		}
 	}
-	return view.Options{Source: view.SimSource{}, Request: req, Lang: lang, Projector: q.Get("projector") == "1"}
+	return text, frag
 }
