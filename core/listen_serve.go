@@ -195,7 +195,7 @@ func (s *streamServer) serve(l net.Listener, cfg streamConfig) error {
 			<-slots
 			return ErrServerClosed
 		}
-		ct.Op(trace.OpAccept, 0, nil)
+		ct.accepted()
 		if cfg.iterative {
 			s.run(c, ct, &cfg)
 			<-slots
@@ -232,6 +232,7 @@ func (s *streamServer) run(c net.Conn, ct *ConnTracer, cfg *streamConfig) {
 		peer = peerName(c)
 		s.logf(cfg, "...connected from %s", peer)
 	}
+	ct.Stat() // the kernel's state at accept, off the accept loop
 	cfg.setState(c, StateNew)
 	err := cfg.handle(c, ct, cfg)
 	var reason string

@@ -29,9 +29,10 @@ const DefaultStatEvery = 250 * time.Millisecond
 // data operations: a read or write is followed by a reading only if the
 // last one is at least StatGap old. A connection at human speed is read
 // after every operation; a busy one is sampled (a reading costs about
-// two microseconds, which would otherwise double the cost of a
-// round trip). Connect, accept, shutdown, the end of the stream, errors
-// and close are always followed by a reading.
+// two microseconds, a sixth of a loopback round trip). Connect, accept,
+// shutdown, the end of the stream and errors are always followed by a
+// reading, and close is preceded by one unless the last is younger than
+// StatGap.
 const StatGap = time.Millisecond
 
 // Tracer makes a server or client a source of trace events: every socket
@@ -272,12 +273,10 @@ func (ct *ConnTracer) Op(op trace.AppOp, n int, data []byte) {
 	if ct == nil {
 		return
 	}
-	text := ""
+	var text string
 	switch op {
 	case trace.OpListen, trace.OpConnect, trace.OpAccept:
-		if !ct.local.IsValid() {
-			text = ct.name
-		}
+		text = ct.pathText()
 	default:
 		text = Preview(data)
 	}
@@ -358,17 +357,38 @@ func (ct *ConnTracer) Stat() {
 	ct.statLocked()
 }
 
-// Close emits close with reason as Text after a last TCP_INFO reading:
-// call it just before closing the socket, which has no kernel state to
-// read afterwards.
+// Close emits close with reason as Text after a last TCP_INFO reading
+// (unless the last one is younger than StatGap): call it just before
+// closing the socket, which has no kernel state to read afterwards.
 func (ct *ConnTracer) Close(reason string) {
 	if ct == nil {
 		return
 	}
 	ct.mu.Lock()
 	defer ct.mu.Unlock()
-	ct.statLocked()
+	if ct.raw != nil && time.Since(ct.statAt) >= StatGap {
+		ct.statLocked()
+	}
 	ct.emitLocked(trace.OpClose, ct.remote, 0, reason)
+}
+
+// accepted emits accept without reading TCP_INFO: the accept loop must
+// not wait for it; the connection's handler reads it (Stat) first thing.
+func (ct *ConnTracer) accepted() {
+	if ct == nil {
+		return
+	}
+	ct.mu.Lock()
+	defer ct.mu.Unlock()
+	ct.emitLocked(trace.OpAccept, ct.remote, 0, ct.pathText())
+}
+
+// pathText is the Text of listen, connect and accept: a Unix socket's path.
+func (ct *ConnTracer) pathText() string {
+	if !ct.local.IsValid() {
+		return ct.name
+	}
+	return ""
 }
 
 func (ct *ConnTracer) emitLocked(op trace.AppOp, remote netip.AddrPort, n int, text string) time.Time {

@@ -523,6 +523,11 @@ func TestTraceStatTicker(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	// The handler reads TCP_INFO once before it reports StateNew; what
+	// comes after that, only the ticker can see.
+	rec.waitFor(t, ctx, "ESTABLISHED at accept", func(e *trace.Event) bool {
+		return e.Node == NodeServer && e.Kind == trace.KindState && e.To == trace.StateEstablished
+	})
 	if _, err := io.WriteString(c, "hello"); err != nil {
 		t.Fatal(err)
 	}
