@@ -199,6 +199,31 @@ func (ch *channel) recv(t testing.TB) webrtc.DataChannelMessage {
 	return webrtc.DataChannelMessage{}
 }
 
+// roundTrip sends msg until want comes back, like a UDP client that
+// resends after a second without an answer (an unreliable channel may
+// lose a message even on loopback); other messages are skipped.
+func (ch *channel) roundTrip(t testing.TB, msg, want string) {
+	t.Helper()
+	deadline := time.After(wait)
+	for {
+		ch.send(t, []byte(msg))
+		resend := time.After(time.Second)
+	recv:
+		for {
+			select {
+			case m := <-ch.msgs:
+				if string(m.Data) == want && !m.IsString {
+					return
+				}
+			case <-resend:
+				break recv
+			case <-deadline:
+				t.Fatalf("%q: no answer %q", ch.dc.Label(), want)
+			}
+		}
+	}
+}
+
 // waitClosed waits for the channel to be closed.
 func (ch *channel) waitClosed(t testing.TB) {
 	t.Helper()

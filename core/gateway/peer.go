@@ -225,7 +225,7 @@ func newLimiter(rate, maxMessage int) *limiter {
 	if rate <= 0 {
 		return nil
 	}
-	b := float64(max(rate, 2*maxMessage))
+	b := float64(max(rate, maxMessage))
 	return &limiter{rate: float64(rate), burst: b, tokens: b, last: time.Now()}
 }
 

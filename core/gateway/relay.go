@@ -219,6 +219,7 @@ func (r *relay) close(reason string) {
 		if reason != "" {
 			r.p.g.logf("gateway: closed %s: %s", r.label, reason)
 		}
+		r.drain()
 		r.rwc.Close()
 		p := r.p
 		p.mu.Lock()
@@ -231,6 +232,21 @@ func (r *relay) close(reason string) {
 			p.g.channels.Add(-1)
 		}
 	})
+}
+
+// drain waits, for at most a second, until the page has acknowledged
+// everything written to the channel: the close (a stream reset) must not
+// overtake the last data or the error line, which an unreliable channel
+// would otherwise lose. It does not wait once the peer is closing.
+func (r *relay) drain() {
+	ba, ok := r.rwc.(interface{ BufferedAmount() uint64 })
+	if !ok {
+		return
+	}
+	deadline := time.Now().Add(time.Second)
+	for ba.BufferedAmount() > 0 && r.p.ctx.Err() == nil && time.Now().Before(deadline) {
+		time.Sleep(2 * time.Millisecond)
+	}
 }
 
 // idle reports whether a read that timed out means the relay is idle.
