@@ -235,6 +235,7 @@ func settingEngine(lan, detach bool, maxMessage int) webrtc.SettingEngine {
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	se.SetICETimeouts(5*time.Second, 10*time.Second, 2*time.Second)
+	se.SetSCTPMaxReceiveBufferSize(4 << 20)
 	if maxMessage > 0 {
 		se.SetSCTPMaxMessageSize(uint32(maxMessage))
 	}
