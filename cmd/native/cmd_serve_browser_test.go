@@ -1,0 +1,211 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image/png"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"socketlab/assets/web/bundle"
+)
+
+// chromium returns the Chromium to drive, or skips the test where there
+// is none; under CI (CI=true) a missing Chromium fails it: make deps
+// installs Debian's chromium.
+func chromium(t *testing.T) string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("chromium is not installed (make deps installs Debian's chromium); CI runs the browser tests")
+	}
+	t.Skip("chromium is not installed: make deps installs it")
+	return ""
+}
+
+// browserBundle builds the playground's bundle for the browser tests
+// into a temporary directory (brotli at quality 5: the tests need no
+// smallest file), or, with SOCKETLAB_WEB_DIST set, uses the bundle there
+// (make build's, to measure what users get).
+func browserBundle(t *testing.T) string {
+	if dir := os.Getenv("SOCKETLAB_WEB_DIST"); dir != "" {
+		return dir
+	}
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	start := time.Now()
+	sizes, err := bundle.Build(ctx, "go", "../..", dir, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("built the bundle in %v: wasm %d bytes, brotli-5 %d, gzip %d", time.Since(start).Round(time.Millisecond), sizes.Wasm, sizes.Brotli, sizes.Gzip)
+	return dir
+}
+
+// TestServeBrowser loads the playground from socketlab serve in headless
+// Chromium: the loading indicator reaches 100%, the canvas draws a frame
+// that is not blank, the aria-live region gets the caption, the fragment
+// follows the run, and an unknown scenario shows the fallback notice. It
+// logs the transfer sizes and the time to the first frame (measured, not
+// asserted).
+func TestServeBrowser(t *testing.T) {
+	exe := chromium(t)
+	dist := browserBundle(t)
+	s := startServe(t, &serveConfig{dist: os.DirFS(dist)})
+
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("enable-unsafe-swiftshader", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 800),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	defer cancelBrowser()
+	if err := chromedp.Do(bctx); err != nil { // starts the browser
+		t.Fatalf("start %s: %v", exe, err)
+	}
+
+	t.Run("loads and draws", func(t *testing.T) {
+		ctx, cancel := chromedp.NewContext(bctx)
+		defer cancel()
+		ctx, cancelT := context.WithTimeout(ctx, 45*time.Second)
+		defer cancelT()
+		start := time.Now()
+		if err := chromedp.Do(ctx, chromedp.Navigate(s.url+"#scenario=lost-syn&seed=3")); err != nil {
+			t.Fatal(err)
+		}
+		var canvasAt float64
+		waitJS(t, ctx, `socketlab.error || (socketlab.canvasAt > 0 && socketlab.canvasAt)`, &canvasAt)
+		// The first frame: poll screenshots until the page is not one colour.
+		var frameAt time.Duration
+		for {
+			shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+			if err != nil {
+				t.Fatalf("screenshot: %v", err)
+			}
+			if c := colours(t, shot); c > 1 {
+				frameAt = time.Since(start)
+				t.Logf("first frame: %d colours", c)
+				break
+			}
+			if ctx.Err() != nil {
+				t.Fatal("the canvas stayed one colour")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		progress := evalJS[string](t, ctx, `String(socketlab.progress)`)
+		pct := evalJS[string](t, ctx, `document.getElementById("pct").textContent`)
+		errText := evalJS[string](t, ctx, `socketlab.error`)
+		if progress != "100" || pct != "100%" || errText != "" {
+			t.Errorf("progress %s, indicator %q, error %q", progress, pct, errText)
+		}
+		var live string
+		waitJS(t, ctx, `document.getElementById("live").textContent`, &live)
+		hash := evalJS[string](t, ctx, `location.hash`)
+		loading := evalJS[string](t, ctx, `String(document.getElementById("loading").hidden)`)
+		if !strings.Contains(hash, "scenario=lost-syn") || !strings.Contains(hash, "seed=3") || loading != "true" {
+			t.Errorf("fragment %q, loading screen hidden: %s", hash, loading)
+		}
+		t.Logf("aria-live: %q", live)
+		perf := evalJS[string](t, ctx, `(() => {
+			const e = performance.getEntriesByType("resource").find(e => e.name.endsWith("/socketlab.wasm"));
+			const nav = performance.getEntriesByType("navigation")[0];
+			return [e.encodedBodySize, e.decodedBodySize, Math.round(e.responseEnd - e.startTime), Math.round(socketlab.canvasAt), Math.round(nav.domContentLoadedEventEnd), crossOriginIsolated].join(" ");
+		})()`)
+		var enc, dec, fetchMs, canvasMs, dclMs int
+		var isolated bool
+		fmt.Sscan(perf, &enc, &dec, &fetchMs, &canvasMs, &dclMs, &isolated)
+		if !isolated {
+			t.Error("the page is not cross-origin isolated (COOP/COEP)")
+		}
+		t.Logf("socketlab.wasm: %d bytes transferred (brotli), %d decoded; fetched in %d ms; canvas on the page at %d ms; first non-blank frame %v after navigation (page loaded at %d ms)",
+			enc, dec, fetchMs, canvasMs, frameAt.Round(time.Millisecond), dclMs)
+	})
+
+	t.Run("unknown scenario", func(t *testing.T) {
+		ctx, cancel := chromedp.NewContext(bctx)
+		defer cancel()
+		ctx, cancelT := context.WithTimeout(ctx, 45*time.Second)
+		defer cancelT()
+		if err := chromedp.Do(ctx, chromedp.Navigate(s.url+"#scenario=no-such")); err != nil {
+			t.Fatal(err)
+		}
+		var notice string
+		waitJS(t, ctx, `document.getElementById("notice").hidden ? "" : document.getElementById("notice").textContent`, &notice)
+		if want := `socketlab: no scenario named "no-such"; showing handshake instead`; notice != want {
+			t.Errorf("notice %q, want %q", notice, want)
+		}
+		var hash string
+		waitJS(t, ctx, `location.hash.includes("scenario=handshake") ? location.hash : ""`, &hash)
+	})
+}
+
+// waitJS evaluates expr until it gives something other than "", 0 or
+// false, into res, or fails the test when ctx ends.
+func waitJS[T any](t *testing.T, ctx context.Context, expr string, res *T) {
+	t.Helper()
+	var zero T
+	for {
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+		if err == nil && any(v) != any(zero) {
+			*res = v
+			return
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("waiting for %s: %v (last error %v)", expr, ctx.Err(), err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// colours counts the distinct colours of a PNG screenshot, up to 16.
+func colours(t *testing.T, b []byte) int {
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[[4]uint32]bool{}
+	r := img.Bounds()
+	for y := r.Min.Y; y < r.Max.Y; y += 3 {
+		for x := r.Min.X; x < r.Max.X; x += 3 {
+			c := img.At(x, y)
+			var k [4]uint32
+			k[0], k[1], k[2], k[3] = c.RGBA()
+			seen[k] = true
+			if len(seen) >= 16 {
+				return len(seen)
+			}
+		}
+	}
+	return len(seen)
+}
+
+// evalJS evaluates expr once.
+func evalJS[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		t.Fatalf("%s: %v", expr, err)
+	}
+	return v
+}
