@@ -103,10 +103,13 @@ type relay struct {
 	target  target
 	counted bool
 
-	conn    net.Conn // the TCP connection or connected UDP socket
-	ct      *core.ConnTracer
-	last    atomic.Int64 // unix nanoseconds of the last message either way
-	started bool         // counted in Gateway.channels
+	conn net.Conn // the TCP connection or connected UDP socket; set under smu
+	ct   *core.ConnTracer
+	last atomic.Int64 // unix nanoseconds of the last message either way
+
+	smu     sync.Mutex // guards conn and ct while connecting, started, closed
+	started bool       // counted in Gateway.channels
+	closed  bool
 
 	once sync.Once
 	mu   sync.Mutex // serializes writes to rwc (the UDP reorder timer writes too)
@@ -129,9 +132,15 @@ func (r *relay) run(reason string) {
 		r.refuse(reason)
 		return
 	}
-	g.channelsTotal.Add(1)
-	g.channels.Add(1)
+	r.smu.Lock()
+	if r.closed {
+		r.smu.Unlock()
+		return
+	}
 	r.started = true
+	g.channels.Add(1)
+	r.smu.Unlock()
+	g.channelsTotal.Add(1)
 	g.logf("gateway: relaying %s", r.label)
 	r.touch()
 	done := make(chan struct{})
@@ -164,9 +173,17 @@ func (r *relay) connect() string {
 			last = err
 			continue
 		}
-		r.conn = c
-		r.ct = g.cfg.Trace.Conn(NodeGateway, c)
-		r.ct.Op(trace.OpConnect, 0, nil)
+		ct := g.cfg.Trace.Conn(NodeGateway, c)
+		ct.Op(trace.OpConnect, 0, nil)
+		r.smu.Lock()
+		if r.closed { // the peer closed while connecting
+			r.smu.Unlock()
+			ct.Close("peer closed")
+			c.Close()
+			return "peer closed"
+		}
+		r.conn, r.ct = c, ct
+		r.smu.Unlock()
 		return ""
 	}
 	return oneLine(core.ErrorText("connect "+r.target.String(), last))
@@ -212,9 +229,13 @@ func (r *relay) send(b []byte) error {
 // channel.
 func (r *relay) close(reason string) {
 	r.once.Do(func() {
-		if r.conn != nil {
-			r.ct.Close(reason)
-			r.conn.Close()
+		r.smu.Lock()
+		r.closed = true
+		conn, ct, started := r.conn, r.ct, r.started
+		r.smu.Unlock()
+		if conn != nil {
+			ct.Close(reason)
+			conn.Close()
 		}
 		if reason != "" {
 			r.p.g.logf("gateway: closed %s: %s", r.label, reason)
@@ -228,7 +249,7 @@ func (r *relay) close(reason string) {
 			p.channels--
 		}
 		p.mu.Unlock()
-		if r.started {
+		if started {
 			p.g.channels.Add(-1)
 		}
 	})
@@ -321,7 +342,7 @@ func (r *relay) down() {
 	if r.target.proto == "udp" && g.cfg.Impair.on() {
 		im = newImpairer(g.cfg.Impair, 2)
 	}
-	sendErr := error(nil)
+	var failed atomic.Bool // a write to the page failed (maybe on the reorder timer)
 	for {
 		r.conn.SetReadDeadline(time.Now().Add(g.cfg.IdleTimeout))
 		n, err := r.conn.Read(buf)
@@ -330,11 +351,11 @@ func (r *relay) down() {
 				r.touch()
 				r.ct.Datagram(trace.OpRecvFrom, netip.AddrPort{}, n, buf[:n])
 				im.apply(r, buf[:n], func(b []byte) {
-					if e := r.send(b); e != nil {
-						sendErr = e
+					if r.send(b) != nil {
+						failed.Store(true)
 					}
 				})
-				if sendErr != nil {
+				if failed.Load() {
 					r.close("cannot write to the page")
 					return
 				}
