@@ -225,8 +225,9 @@ func TestOversizeMessage(t *testing.T) {
 	}
 }
 
-// TestMaxMessageAdvertised: the answer tells the browser the limit.
-func TestMaxMessageAdvertised(t *testing.T) {
+// TestAnswer: the answer tells the browser the message limit and offers
+// loopback candidates only.
+func TestAnswer(t *testing.T) {
 	_, srv := startGateway(t, Config{})
 	c := newClient(t)
 	c.channel(t, "tcp/127.0.0.1:1", reliable)
@@ -234,6 +235,18 @@ func TestMaxMessageAdvertised(t *testing.T) {
 	c.connect(t, srv.URL, func(s string) string { sdp = s; return s })
 	if !strings.Contains(sdp, "a=max-message-size:65536") {
 		t.Errorf("answer does not advertise max-message-size 65536:\n%s", sdp)
+	}
+	cands := 0
+	for _, line := range strings.Split(sdp, "\n") {
+		if strings.HasPrefix(line, "a=candidate:") {
+			cands++
+			if f := strings.Fields(line); len(f) < 5 || f[2] != "udp" || !strings.HasPrefix(f[4], "127.") {
+				t.Errorf("not a loopback UDP candidate: %s", line)
+			}
+		}
+	}
+	if cands == 0 {
+		t.Errorf("no candidate in the answer:\n%s", sdp)
 	}
 }
 
@@ -320,6 +333,7 @@ func TestHTTPChecks(t *testing.T) {
 		{"rebinding host", "POST", "/rtc", "attacker.example", "", "application/json", `{}`, 403, "host"},
 		{"foreign origin", "POST", "/rtc", host, "http://evil.example", "application/json", `{}`, 403, "origin"},
 		{"origin other port", "POST", "/rtc", host, "http://127.0.0.1:9999", "application/json", `{}`, 403, "origin"},
+		{"cross-site fetch", "POST", "/rtc", host, "", "application/json", `{}`, 403, "cross-site"},
 		{"GET", "GET", "/rtc", host, "", "", ``, 405, "POST"},
 		{"other path", "POST", "/other", host, "", "application/json", `{}`, 404, "not found"},
 		{"text body", "POST", "/rtc", host, "", "text/plain", `{}`, 415, "application/json"},
@@ -340,6 +354,9 @@ func TestHTTPChecks(t *testing.T) {
 			}
 			if tc.ctype != "" {
 				r.Header.Set("Content-Type", tc.ctype)
+			}
+			if tc.name == "cross-site fetch" {
+				r.Header.Set("Sec-Fetch-Site", "cross-site")
 			}
 			w := httptest.NewRecorder()
 			g.ServeHTTP(w, r)
