@@ -113,6 +113,7 @@ type relay struct {
 
 	once sync.Once
 	mu   sync.Mutex // serializes writes to rwc (the UDP reorder timer writes too)
+	said bool       // a status line was sent (under mu)
 }
 
 func (r *relay) touch() {
@@ -205,6 +206,7 @@ func (r *relay) refuse(reason string) {
 func (r *relay) status(line string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.said = true
 	r.rwc.SetWriteDeadline(time.Now().Add(r.p.g.cfg.WriteTimeout))
 	r.rwc.WriteDataChannel([]byte(line), true)
 }
@@ -268,7 +270,24 @@ func (r *relay) drain() {
 	for ba.BufferedAmount() > 0 && r.p.ctx.Err() == nil && time.Now().Before(deadline) {
 		time.Sleep(2 * time.Millisecond)
 	}
+	r.mu.Lock()
+	said := r.said
+	r.mu.Unlock()
+	if said {
+		// An unreliable channel's last message counts as sent as soon as
+		// it leaves, and pion's receiving side may drop it if the reset
+		// arrives before the page has read it: let the error line land.
+		t := time.NewTimer(statusLinger)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.p.ctx.Done():
+		}
+	}
 }
+
+// statusLinger is how long a channel stays open after its error line.
+const statusLinger = 100 * time.Millisecond
 
 // idle reports whether a read that timed out means the relay is idle.
 func (r *relay) idle(err error) bool {
