@@ -236,7 +236,7 @@ func TestLiveStreamFollowsEdge(t *testing.T) {
 		t.Fatalf("live %v streaming %v len %d", a.Live, a.Streaming(), a.M.Len())
 	}
 	emitExchange(feed, time.Millisecond, 1)
-	tick(a, 1)
+	tick(a, feedHold+1)
 	if a.M.Len() != 2 || a.Cur.N != 2 || a.Cur.T != a.M.End || a.StateText() != "● LIVE" {
 		t.Fatalf("len %d cursor %+v end %v state %q", a.M.Len(), a.Cur, a.M.End, a.StateText())
 	}
@@ -246,7 +246,7 @@ func TestLiveStreamFollowsEdge(t *testing.T) {
 		t.Fatalf("after ←: live %v cursor %+v", a.Live, held)
 	}
 	emitExchange(feed, 2*time.Millisecond, 2)
-	tick(a, 2)
+	tick(a, feedHold+1)
 	if a.M.Len() != 4 || a.Cur != held || a.StateText() != "paused — End: back to LIVE" {
 		t.Fatalf("scrolled back: len %d cursor %+v (held %+v) state %q", a.M.Len(), a.Cur, held, a.StateText())
 	}
@@ -308,14 +308,14 @@ func TestLiveStreamFollowsEdge(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	tick(a, 1)
+	tick(a, feedHold+1)
 	if a.M.Len() != 4+4*50*2 || a.Cur.N != a.M.Len() {
 		t.Fatalf("after 4 producers: len %d cursor %+v", a.M.Len(), a.Cur)
 	}
 	// Space pauses a live run where it is; the run goes on arriving.
 	press(a, KeySpace)
 	emitExchange(feed, time.Second, 9999)
-	tick(a, 1)
+	tick(a, feedHold+1)
 	if a.Live || a.Cur.N == a.M.Len() {
 		t.Fatalf("Space did not hold the cursor: live %v cursor %+v len %d", a.Live, a.Cur, a.M.Len())
 	}
@@ -326,14 +326,14 @@ func TestLiveStreamFollowsEdge(t *testing.T) {
 		if a.Live {
 			break
 		}
-		tick(a, 1)
+		tick(a, feedHold+1)
 	}
 	if !a.Live || a.Cur.N != a.M.Len() {
 		t.Fatalf("playing did not catch up with the live edge: cursor %+v len %d", a.Cur, a.M.Len())
 	}
 	// The source ending ends the stream; what arrived stays.
 	feed.End(nil)
-	tick(a, 1)
+	tick(a, feedHold+1)
 	if a.Streaming() || a.M.Len() != 4+400+2 {
 		t.Fatalf("after End: streaming %v len %d", a.Streaming(), a.M.Len())
 	}
@@ -343,5 +343,45 @@ func TestLiveStreamFollowsEdge(t *testing.T) {
 	}
 	if !slices.Contains(ids, 9999) {
 		t.Fatal("the last exchange is missing")
+	}
+}
+
+// Events handed over out of order — a capture's segment after the write
+// that caused it, stamped earlier — come out of the live stream in the
+// order of their times, after a hold of two ticks.
+func TestFeedStreamOrdersByTime(t *testing.T) {
+	f := trace.NewFeed(100)
+	st := FeedStream(trace.Header{}, f)
+	defer st.Close()
+	at := func(us int) *trace.Event { return &trace.Event{At: time.Duration(us) * time.Microsecond, Kind: trace.KindNote} }
+	f.Emit(at(10))
+	f.Emit(at(30))
+	got, _, _ := st.Take(nil, 100) // tick 1: held
+	f.Emit(at(20))                  // stamped earlier, handed over later
+	got, _, _ = st.Take(got, 100)   // tick 2: 10 and 30 still held
+	if len(got) != 0 {
+		t.Fatalf("released before the hold: %v", got)
+	}
+	got, _, _ = st.Take(got, 100) // tick 3: 10, 30 released; 20 sorted before 30 but younger
+	var ats []time.Duration
+	for _, e := range got {
+		ats = append(ats, e.At)
+	}
+	if !slices.Equal(ats, []time.Duration{10 * time.Microsecond}) {
+		t.Fatalf("tick 3 released %v, want [10µs] (20µs holds 30µs back)", ats)
+	}
+	got, _, _ = st.Take(got[:0], 100)
+	ats = ats[:0]
+	for _, e := range got {
+		ats = append(ats, e.At)
+	}
+	if !slices.Equal(ats, []time.Duration{20 * time.Microsecond, 30 * time.Microsecond}) {
+		t.Fatalf("tick 4 released %v, want [20µs 30µs]", ats)
+	}
+	f.Emit(at(40))
+	f.End(nil)
+	got, ended, err := st.Take(got[:0], 100) // the end releases everything at once
+	if len(got) != 1 || !ended || err != nil {
+		t.Fatalf("at the end: %v, ended %v, err %v", got, ended, err)
 	}
 }
