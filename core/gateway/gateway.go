@@ -401,12 +401,9 @@ func oneLine(s string) string {
 }
 
 var (
-	errClosed   = errors.New("gateway closed")
-	errTooMany  = errors.New("too many peers")
-	errGather   = errors.New("ICE gathering did not complete in time")
-	errRefused  = errors.New("refused")
-	errIdle     = errors.New("idle")
-	errTooLarge = errors.New("message too large")
+	errClosed  = errors.New("gateway closed")
+	errTooMany = errors.New("too many peers")
+	errGather  = errors.New("ICE gathering did not complete in time")
 )
 
 // Stats returns the gateway's counters.
