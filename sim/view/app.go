@@ -396,11 +396,13 @@ func (a *App) Settle() {
 // more: for a screenshot of a live run, never inside the window's Update.
 func (a *App) CatchUp() {
 	a.Settle()
-	for {
+	for idle := 0; idle <= feedHold; { // a live stream holds events feedHold takes
 		n := a.M.Len()
 		a.pump()
 		if a.M.Len() == n {
-			return
+			idle++
+		} else {
+			idle = 0
 		}
 	}
 }

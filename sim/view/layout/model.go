@@ -177,6 +177,7 @@ func NewStream(h trace.Header) *Model {
 		m.node(n.Name, n)
 	}
 	m.Linger = m.lingerTime()
+	m.settle() // an empty run is drawn too, before its first event
 	return m
 }
 

@@ -503,3 +503,14 @@ func TestEventLogChunks(t *testing.T) {
 		}
 	}
 }
+
+// A live run is drawn before its first event: a snapshot of an empty
+// stream has its header's nodes and nothing else.
+func TestEmptyStreamSnapshot(t *testing.T) {
+	m := NewStream(trace.Header{Nodes: []trace.Node{{Name: "client"}, {Name: "server"}}})
+	var s Snapshot
+	m.Take(&s, m.At(0))
+	if len(s.Hosts) != 2 || len(s.Flights) != 0 || m.Len() != 0 {
+		t.Fatalf("snapshot %+v", s)
+	}
+}
