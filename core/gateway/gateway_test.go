@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -620,5 +621,32 @@ func TestBytesPerSecond(t *testing.T) {
 	// 100000 bytes of burst, then 100000 bytes at 100000 B/s.
 	if d := end.Sub(start); d < 800*time.Millisecond || d > 5*time.Second {
 		t.Errorf("%d bytes at 100000 B/s took %v, want about 1s", total, d)
+	}
+}
+
+// TestPageMaxMessage: what the server sends is cut to the page's own
+// max-message-size.
+func TestPageMaxMessage(t *testing.T) {
+	ts, _ := startTimestamp(t)
+	_, srv := startGateway(t, Config{Allow: []netip.AddrPort{ts}})
+	c := newClient(t)
+	c.editOffer = func(sdp string) string {
+		if !strings.Contains(sdp, "a=max-message-size:") {
+			return strings.Replace(sdp, "a=sctp-port:", "a=max-message-size:1000\r\na=sctp-port:", 1)
+		}
+		return regexp.MustCompile(`a=max-message-size:\d+`).ReplaceAllString(sdp, "a=max-message-size:1000")
+	}
+	ch := c.channel(t, "tcp/"+ts.String(), reliable)
+	c.connect(t, srv.URL, nil)
+	ch.send(t, bytes.Repeat([]byte("x"), 2000))
+	// The server answers each read of at most 1024 bytes with 26 bytes of
+	// stamp in front: 2000 + 2·26 bytes at least, in messages of ≤ 1000.
+	got := 0
+	for got < 2000+2*26 {
+		m := ch.recv(t)
+		if len(m.Data) > 1000 {
+			t.Fatalf("a message of %d bytes; the page takes at most 1000", len(m.Data))
+		}
+		got += len(m.Data)
 	}
 }

@@ -53,6 +53,8 @@ func startGateway(t testing.TB, cfg Config) (*Gateway, *httptest.Server) {
 // detached) channels, the gateway's loopback-only ICE settings.
 type client struct {
 	pc *webrtc.PeerConnection
+	// editOffer, if set, rewrites the offer the gateway gets.
+	editOffer func(string) string
 }
 
 func newClient(t testing.TB) *client {
@@ -144,7 +146,11 @@ func (c *client) connect(t testing.TB, url string, edit func(string) string) {
 			once.Do(func() { close(connected) })
 		}
 	})
-	resp := post(t, url, c.offer(t))
+	offer := c.offer(t)
+	if c.editOffer != nil {
+		offer = c.editOffer(offer)
+	}
+	resp := post(t, url, offer)
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(resp.Body)

@@ -357,6 +357,15 @@ func (r *relay) sendTo(b []byte) {
 func (r *relay) down() {
 	g := r.p.g
 	buf := make([]byte, g.cfg.MaxMessage)
+	// The page's own limit (its offer's max-message-size) may be lower:
+	// TCP bytes are cut to it, longer datagrams cannot be delivered.
+	limit := len(buf)
+	if m := int(r.p.pc.SCTP().GetCapabilities().MaxMessageSize); m > 0 && m < limit {
+		limit = m
+	}
+	if r.target.proto == "tcp" {
+		buf = buf[:limit]
+	}
 	var im *impairer
 	if r.target.proto == "udp" && g.cfg.Impair.on() {
 		im = newImpairer(g.cfg.Impair, 2)
@@ -369,6 +378,10 @@ func (r *relay) down() {
 			if err == nil {
 				r.touch()
 				r.ct.Datagram(trace.OpRecvFrom, netip.AddrPort{}, n, buf[:n])
+				if n > limit {
+					g.cfg.Trace.Note(NodeGateway, fmt.Sprintf("datagram of %d bytes dropped: the page takes at most %d", n, limit))
+					continue
+				}
 				im.apply(r, buf[:n], func(b []byte) {
 					if r.send(b) != nil {
 						failed.Store(true)
