@@ -650,3 +650,38 @@ func TestPageMaxMessage(t *testing.T) {
 		got += len(m.Data)
 	}
 }
+
+// TestNobodyListening: an allowed TCP target that refuses is an error
+// line and a close; an allowed UDP target without a server answers with
+// ICMP port unreachable, which is an error line while the channel stays,
+// like the textbook's recvfrom.
+func TestNobodyListening(t *testing.T) {
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tcpAddr := addrOf(l.Addr())
+	l.Close()
+	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	udpAddr := addrOf(pc.LocalAddr())
+	pc.Close()
+	_, srv := startGateway(t, Config{Allow: []netip.AddrPort{tcpAddr, udpAddr}})
+	c := newClient(t)
+	tch := c.channel(t, "tcp/"+tcpAddr.String(), reliable)
+	uch := c.channel(t, "udp/"+udpAddr.String(), unreliable())
+	c.connect(t, srv.URL, nil)
+	tch.refusedWith(t, "connection refused")
+	uch.send(t, []byte("anyone?"))
+	m := uch.recv(t)
+	if !m.IsString || !strings.Contains(string(m.Data), "connection refused") {
+		t.Fatalf("got %q, want the ICMP error line", m.Data)
+	}
+	select {
+	case <-uch.closed:
+		t.Fatal("an ICMP error closed the UDP channel")
+	case <-time.After(100 * time.Millisecond):
+	}
+}
