@@ -6,6 +6,7 @@ import (
 	"math"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -39,9 +40,58 @@ func ReadTCPInfo(c syscall.Conn) (trace.ConnState, error) {
 	return tcpInfo(rc)
 }
 
-// tcpInfo reads TCP_INFO through rc. RawConn.Control only holds a
-// reference to the descriptor, so it works while another goroutine is
-// blocked in a read or write on the same connection.
+// tcpInfoReader reads TCP_INFO of one connection, as a tracer does after
+// every operation: with one system call and no allocation (about a third
+// of ReadTCPInfo's cost). It is not safe for concurrent use.
+type tcpInfoReader struct {
+	rc     syscall.RawConn
+	active bool // this end opened the connection (connect): the kernel counts its SYN as acknowledged data
+	ti     unix.TCPInfo
+	len    uint32
+	errno  syscall.Errno
+	read   func(fd uintptr) // r.getsockopt, made once
+}
+
+func newTCPInfoReader(rc syscall.RawConn, active bool) *tcpInfoReader {
+	r := &tcpInfoReader{rc: rc, active: active}
+	r.read = r.getsockopt
+	return r
+}
+
+func (r *tcpInfoReader) getsockopt(fd uintptr) {
+	r.len = uint32(unsafe.Sizeof(r.ti))
+	_, _, r.errno = syscall.Syscall6(syscall.SYS_GETSOCKOPT, fd, syscall.IPPROTO_TCP, syscall.TCP_INFO,
+		uintptr(unsafe.Pointer(&r.ti)), uintptr(unsafe.Pointer(&r.len)), 0)
+}
+
+// get reads TCP_INFO. RawConn.Control only holds a reference to the
+// descriptor, so it works while another goroutine is blocked in a read or
+// write on the same connection. InFlight comes from TCP_INFO's byte
+// counters instead of SIOCOUTQ: data sent (less retransmissions) minus
+// data acknowledged, plus one for a FIN not yet acknowledged.
+func (r *tcpInfoReader) get() (trace.ConnState, error) {
+	if err := r.rc.Control(r.read); err != nil {
+		return trace.ConnState{}, err
+	}
+	if r.errno != 0 {
+		return trace.ConnState{}, r.errno
+	}
+	ti := &r.ti
+	acked := int64(ti.Bytes_acked)
+	if r.active && acked > 0 {
+		acked-- // our SYN
+	}
+	flight := int64(ti.Bytes_sent) - int64(ti.Bytes_retrans) - acked
+	switch linuxState(ti.State) {
+	case trace.StateFinWait1, trace.StateClosing, trace.StateLastAck:
+		flight++ // our FIN, not yet acknowledged; once it is, acked counts it and the sum is -1
+	case trace.StateClosed, trace.StateTimeWait:
+		flight = 0
+	}
+	return connState(ti, int(max(flight, 0)), 0), nil
+}
+
+// tcpInfo reads TCP_INFO and SIOCOUTQ through rc.
 func tcpInfo(rc syscall.RawConn) (trace.ConnState, error) {
 	var (
 		ti   *unix.TCPInfo
@@ -60,7 +110,7 @@ func tcpInfo(rc syscall.RawConn) (trace.ConnState, error) {
 	if err != nil {
 		return trace.ConnState{}, err
 	}
-	return connState(ti, outq), nil
+	return connState(ti, outq, int(ti.Notsent_bytes)), nil
 }
 
 // linuxStates maps the kernel's TCP states (include/net/tcp_states.h) to
@@ -88,8 +138,8 @@ func linuxState(s uint8) trace.TCPState {
 	return trace.StateNone
 }
 
-// connState converts TCP_INFO and the send queue length outq.
-func connState(ti *unix.TCPInfo, outq int) trace.ConnState {
+// connState converts TCP_INFO; outq − notsent is the bytes in flight.
+func connState(ti *unix.TCPInfo, outq, notsent int) trace.ConnState {
 	us := func(v uint32) time.Duration { return time.Duration(v) * time.Microsecond }
 	bytes := func(segs uint32) uint32 {
 		if segs >= math.MaxInt32 { // TCP_INFINITE_SSTHRESH
@@ -97,10 +147,7 @@ func connState(ti *unix.TCPInfo, outq int) trace.ConnState {
 		}
 		return uint32(min(uint64(segs)*uint64(ti.Snd_mss), math.MaxUint32))
 	}
-	inFlight := 0
-	if outq > int(ti.Notsent_bytes) {
-		inFlight = outq - int(ti.Notsent_bytes)
-	}
+	inFlight := max(outq-notsent, 0)
 	return trace.ConnState{
 		State:         linuxState(ti.State),
 		SndWnd:        ti.Snd_wnd,

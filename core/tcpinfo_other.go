@@ -17,3 +17,10 @@ var errNoTCPInfo = errors.New("TCP_INFO is implemented for Linux only")
 func ReadTCPInfo(c syscall.Conn) (trace.ConnState, error) { return trace.ConnState{}, errNoTCPInfo }
 
 func tcpInfo(syscall.RawConn) (trace.ConnState, error) { return trace.ConnState{}, errNoTCPInfo }
+
+// tcpInfoReader reads TCP_INFO on Linux; elsewhere there is none.
+type tcpInfoReader struct{}
+
+func newTCPInfoReader(syscall.RawConn, bool) *tcpInfoReader { return nil }
+
+func (*tcpInfoReader) get() (trace.ConnState, error) { return trace.ConnState{}, errNoTCPInfo }

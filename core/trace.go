@@ -5,7 +5,6 @@ import (
 	"net"
 	"net/netip"
 	"sync"
-	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -25,14 +24,14 @@ const (
 // when Tracer.StatEvery is 0.
 const DefaultStatEvery = 250 * time.Millisecond
 
-// StatGap bounds how often a traced connection reads TCP_INFO after its
-// data operations: a read or write is followed by a reading only if the
-// last one is at least StatGap old. A connection at human speed is read
-// after every operation; a busy one is sampled (a reading costs about
-// two microseconds, a sixth of a loopback round trip). Connect, accept,
-// shutdown, the end of the stream and errors are always followed by a
-// reading, and close is preceded by one unless the last is younger than
-// StatGap.
+// StatGap paces how often a traced connection reads TCP_INFO after its
+// data operations: a burst of eight reads and writes in a row is each
+// followed by a reading, then one per StatGap. A connection at human
+// speed, or a short exchange, is read after every call; a busy one is
+// sampled (a reading costs about a microsecond, a tenth of a loopback
+// round trip). Connect, accept, shutdown, the end of the stream and
+// errors are always followed by a reading, and close is preceded by one
+// unless the last is younger than StatGap.
 const StatGap = time.Millisecond
 
 // Tracer makes a server or client a source of trace events: every socket
@@ -217,14 +216,15 @@ type ConnTracer struct {
 	t             Tracer
 	node          string
 	local, remote netip.AddrPort
-	name          string          // a Unix socket's path, for listen, connect and accept
-	raw           syscall.RawConn // TCP with TCP_INFO on; nil otherwise
+	name          string         // a Unix socket's path, for listen, connect and accept
+	info          *tcpInfoReader // TCP on Linux with TCP_INFO on; nil otherwise
 
 	mu     sync.Mutex
 	ev     trace.Event // reused for every emit: the Sink copies it
 	last   trace.ConnState
 	seen   bool      // last holds a TCP_INFO reading
 	statAt time.Time // when TCP_INFO was last read
+	budget time.Time // data operations may read TCP_INFO once this is past; see statAfterData
 }
 
 // Conn returns the tracer of connection c for node, or nil when t is
@@ -244,7 +244,9 @@ func (t Tracer) Conn(node string, c net.Conn) *ConnTracer {
 	}
 	if tc, ok := c.(*net.TCPConn); ok && t.stats() {
 		if rc, err := tc.SyscallConn(); err == nil {
-			ct.raw = rc
+			// A client's connections are the ones it dialed; a server's
+			// the ones it accepted.
+			ct.info = newTCPInfoReader(rc, node == NodeClient)
 		}
 	}
 	return ct
@@ -283,7 +285,7 @@ func (ct *ConnTracer) Op(op trace.AppOp, n int, data []byte) {
 	ct.mu.Lock()
 	defer ct.mu.Unlock()
 	now := ct.emitLocked(op, ct.remote, n, text)
-	if !isData(op, n) || now.Sub(ct.statAt) >= StatGap {
+	if !isData(op, n) || ct.statAfterData(now) {
 		ct.statLocked()
 	}
 }
@@ -291,6 +293,31 @@ func (ct *ConnTracer) Op(op trace.AppOp, n int, data []byte) {
 // isData reports whether op moved data: TCP_INFO is sampled after those.
 func isData(op trace.AppOp, n int) bool {
 	return n > 0 && (op == trace.OpRead || op == trace.OpWrite)
+}
+
+// statBurst is how many data operations in a row read TCP_INFO before
+// StatGap paces them: a short exchange is read after every call.
+const statBurst = 8
+
+// statAfterData reports whether the data operation at now may read
+// TCP_INFO: a token bucket of statBurst readings refilled one per
+// StatGap (kept as the time the bucket is empty until, GCRA style).
+func (ct *ConnTracer) statAfterData(now time.Time) bool {
+	if ct.info == nil {
+		return false
+	}
+	if ct.budget.Sub(now) > (statBurst-1)*StatGap {
+		return false
+	}
+	ct.budget = later(ct.budget, now).Add(StatGap)
+	return true
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // OpText is Op with a text of its own (a close's reason, an HTTP phase).
@@ -301,7 +328,7 @@ func (ct *ConnTracer) OpText(op trace.AppOp, n int, text string) {
 	ct.mu.Lock()
 	defer ct.mu.Unlock()
 	now := ct.emitLocked(op, ct.remote, n, text)
-	if !isData(op, n) || now.Sub(ct.statAt) >= StatGap {
+	if !isData(op, n) || ct.statAfterData(now) {
 		ct.statLocked()
 	}
 }
@@ -349,7 +376,7 @@ func (ct *ConnTracer) FailTo(peer netip.AddrPort, phase string, err error) {
 // none), else a connstat event if any variable changed. It does nothing
 // for a socket that is not TCP, off Linux, or with TCP_INFO turned off.
 func (ct *ConnTracer) Stat() {
-	if ct == nil || ct.raw == nil {
+	if ct == nil || ct.info == nil {
 		return
 	}
 	ct.mu.Lock()
@@ -366,7 +393,7 @@ func (ct *ConnTracer) Close(reason string) {
 	}
 	ct.mu.Lock()
 	defer ct.mu.Unlock()
-	if ct.raw != nil && time.Since(ct.statAt) >= StatGap {
+	if ct.info != nil && time.Since(ct.statAt) >= StatGap {
 		ct.statLocked()
 	}
 	ct.emitLocked(trace.OpClose, ct.remote, 0, reason)
@@ -399,10 +426,10 @@ func (ct *ConnTracer) emitLocked(op trace.AppOp, remote netip.AddrPort, n int, t
 }
 
 func (ct *ConnTracer) statLocked() {
-	if ct.raw == nil {
+	if ct.info == nil {
 		return
 	}
-	cs, err := tcpInfo(ct.raw)
+	cs, err := ct.info.get()
 	ct.statAt = time.Now()
 	if err != nil {
 		return // closed under us, or not Linux

@@ -457,6 +457,21 @@ func TestTCPInfoPlausible(t *testing.T) {
 	if cs.RTO > 5*time.Second || cs.SRTT > time.Second {
 		t.Errorf("loopback RTT %v, RTO %v", cs.SRTT, cs.RTO)
 	}
+	// The tracer's reader (one getsockopt, InFlight from the byte
+	// counters) agrees with ReadTCPInfo (SIOCOUTQ) at rest, on the end
+	// that connected (whose SYN the kernel counts as acknowledged) and on
+	// the end that accepted.
+	for _, end := range []struct {
+		c      net.Conn
+		active bool
+	}{{c, true}, {s, false}} {
+		rc, _ := end.c.(*net.TCPConn).SyscallConn()
+		fast, err := newTCPInfoReader(rc, end.active).get()
+		slow, _ := ReadTCPInfo(end.c.(*net.TCPConn))
+		if err != nil || fast != slow || fast.InFlight != 0 {
+			t.Errorf("active %v: reader %+v (%v), ReadTCPInfo %+v", end.active, fast, err, slow)
+		}
+	}
 	// The client half-closes: it is in FIN-WAIT-1 or -2, and once the
 	// server has read the end of the stream, the server is in CLOSE-WAIT.
 	if err := c.(*net.TCPConn).CloseWrite(); err != nil {
