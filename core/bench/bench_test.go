@@ -88,12 +88,12 @@ func BenchmarkServers(b *testing.B) {
 	runComparison(b, startAll(b, context.Background(), true), "")
 }
 
-// BenchmarkServersTraced is BenchmarkServers for tracing's cost: the Go
+// BenchmarkTracedServers is BenchmarkServers for tracing's cost: the Go
 // server without and with tracing on (into a bounded feed that is
 // drained, see StartGoTraced) against the bare loop, each in its own
 // process; Python is left out. The extra column go-trace/bare is the
 // figure the target ≥ 0.85 applies to.
-func BenchmarkServersTraced(b *testing.B) {
+func BenchmarkTracedServers(b *testing.B) {
 	runComparison(b, startServers(b, context.Background(), true, "go", "go-trace", "bare"), ", tracing on and off")
 }
 
