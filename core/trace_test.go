@@ -643,8 +643,8 @@ func TestTraceJSONLRoundTrip(t *testing.T) {
 
 // TestTraceDeadlock: the deadlock lesson traced: both ends' connect and
 // accept, every send with its byte count adding up to what each side
-// sent, the narration as notes, and the kernel's windows closing to zero
-// while both sides are stuck in send.
+// sent, the narration as notes, and the kernel's view of a window closed
+// to zero while both sides are stuck in send.
 func TestTraceDeadlock(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("TCP_INFO and buffer sizes are read on Linux only")
@@ -675,9 +675,11 @@ func TestTraceDeadlock(t *testing.T) {
 	if sent[0] != res.Client.Sent || sent[1] != res.Server.Sent {
 		t.Errorf("write events add up to %v, the sides sent %d and %d", sent, res.Client.Sent, res.Server.Sent)
 	}
-	if !zeroWindow[NodeClient] || !zeroWindow[NodeServer] {
-		t.Errorf("no zero window seen (client %v, server %v): nobody reads, so both receive buffers are full",
-			zeroWindow[NodeClient], zeroWindow[NodeServer])
+	// Nobody reads, so the receive buffers fill up: the kernel shows a
+	// peer's window closed to zero (one side at least: the other may still
+	// offer a sliver too small to be worth a segment).
+	if !zeroWindow[NodeClient] && !zeroWindow[NodeServer] {
+		t.Errorf("no zero window seen on either side")
 	}
 	if !slices.ContainsFunc(notes, func(s string) bool { return strings.HasPrefix(s, "DEADLOCK: both sides are blocked in send") }) {
 		t.Errorf("notes %q lack the verdict", notes)
