@@ -108,6 +108,12 @@ func TestTraceFlagTCPSession(t *testing.T) {
 	if !hasKind(ct, core.NodeClient, trace.KindState) {
 		t.Error("the client's trace has no TCP state (TCP_INFO)")
 	}
+	// socketlab replay draws the file as it draws a simulation.
+	out, stderr, code := runCLI(t, context.Background(), "", "replay", "--ladder", sfile)
+	if code != 0 || !strings.Contains(out, "accept ← ") || !strings.Contains(out, `read 5 "hello"`) ||
+		!strings.Contains(out, "CLOSE-WAIT") || !strings.Contains(out, "close (client closed the connection)") {
+		t.Errorf("replay --ladder %s: exit %d, stderr %q, stdout:\n%s", sfile, code, stderr, out)
+	}
 	// Both files share nothing but the format: each starts its own clock.
 	if len(ct.Events) == 0 || ct.Events[0].At <= 0 || ct.Events[0].At > time.Minute {
 		t.Errorf("client's first event at %v", ct.Events[0].At)
