@@ -144,7 +144,11 @@ func runServe(ctx context.Context, std stdio, cfg *serveConfig) error {
 			}
 		}
 		fmt.Fprintf(std.Out, "socketlab serve: open %s (every interface: anyone on this network can connect)\n", lanURL)
-		logf("socketlab serve: warning: --lan serves every interface; the demo servers stay on loopback")
+		if cfg.demo {
+			logf("socketlab serve: warning: --lan serves every interface; the demo servers stay on loopback")
+		} else {
+			logf("socketlab serve: warning: --lan serves every interface")
+		}
 	} else {
 		fmt.Fprintf(std.Out, "socketlab serve: open %s (loopback only; --lan serves the classroom)\n", url)
 	}
