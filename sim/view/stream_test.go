@@ -353,12 +353,14 @@ func TestFeedStreamOrdersByTime(t *testing.T) {
 	f := trace.NewFeed(100)
 	st := FeedStream(trace.Header{}, f)
 	defer st.Close()
-	at := func(us int) *trace.Event { return &trace.Event{At: time.Duration(us) * time.Microsecond, Kind: trace.KindNote} }
+	at := func(us int) *trace.Event {
+		return &trace.Event{At: time.Duration(us) * time.Microsecond, Kind: trace.KindNote}
+	}
 	f.Emit(at(10))
 	f.Emit(at(30))
 	got, _, _ := st.Take(nil, 100) // tick 1: held
-	f.Emit(at(20))                  // stamped earlier, handed over later
-	got, _, _ = st.Take(got, 100)   // tick 2: 10 and 30 still held
+	f.Emit(at(20))                 // stamped earlier, handed over later
+	got, _, _ = st.Take(got, 100)  // tick 2: 10 and 30 still held
 	if len(got) != 0 {
 		t.Fatalf("released before the hold: %v", got)
 	}
