@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -378,6 +380,10 @@ func (t *traceOut) write(w io.Writer, jw *trace.JSONLWriter, buf *bytes.Buffer) 
 		var ended bool
 		var err error
 		evs, ended, err = t.feed.Take(evs[:0], cap(evs))
+		// Connections on several goroutines stamp and queue their events
+		// a few microseconds apart, not always in the same order; a batch
+		// goes out in time order (one connection's order is kept).
+		slices.SortStableFunc(evs, func(a, b trace.Event) int { return cmp.Compare(a.At, b.At) })
 		buf.Reset()
 		for i := range evs {
 			jw.Emit(&evs[i])
