@@ -127,9 +127,10 @@ func freePort(t testing.TB, network string) netip.AddrPort {
 	return l.Addr().(*net.TCPAddr).AddrPort()
 }
 
-// roundTrip sends msg until a datagram comes back, like a UDP client
-// that resends after a second without an answer.
-func roundTrip(t testing.TB, d *bridge.Datagrams, msg string) []byte {
+// roundTrip sends msg until its echo comes back, like a UDP client that
+// resends after a second without an answer (a late echo of an earlier
+// message is skipped).
+func roundTrip(t testing.TB, d *bridge.Datagrams, msg string) {
 	t.Helper()
 	deadline := time.Now().Add(wait)
 	for time.Now().Before(deadline) {
@@ -137,17 +138,22 @@ func roundTrip(t testing.TB, d *bridge.Datagrams, msg string) []byte {
 			t.Fatalf("Send: %v", err)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		got, err := d.Recv(ctx)
-		cancel()
-		if err == nil {
-			return got
-		}
-		if !errors.Is(err, context.DeadlineExceeded) {
-			t.Fatalf("Recv: %v", err)
+		for {
+			got, err := d.Recv(ctx)
+			if err == nil && string(got) != msg {
+				continue
+			}
+			cancel()
+			if err == nil {
+				return
+			}
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("Recv: %v", err)
+			}
+			break
 		}
 	}
 	t.Fatalf("no answer to %q", msg)
-	return nil
 }
 
 // events takes what the feed holds.
