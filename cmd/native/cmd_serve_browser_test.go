@@ -55,7 +55,8 @@ func browserBundle(t *testing.T) string {
 // TestServeBrowser loads the playground from socketlab serve in headless
 // Chromium: the loading indicator reaches 100%, the canvas draws a frame
 // that is not blank, the aria-live region gets the caption, the fragment
-// follows the run, and an unknown scenario shows the fallback notice. It
+// follows the run and carries the sliders and what-ifs, and an unknown
+// scenario shows the fallback notice. It
 // logs the transfer sizes and the time to the first frame (measured, not
 // asserted).
 func TestServeBrowser(t *testing.T) {
@@ -144,6 +145,29 @@ func TestServeBrowser(t *testing.T) {
 		}
 		t.Logf("socketlab.wasm: %d bytes transferred (brotli), %d decoded; fetched in %d ms; canvas on the page at %d ms; first frame drawn after %v and by %v from navigation (page loaded at %d ms)",
 			enc, dec, fetchMs, canvasMs, max(blankAt, time.Duration(canvasMs)*time.Millisecond).Round(time.Millisecond), frameAt.Round(time.Millisecond), dclMs)
+	})
+
+	t.Run("sliders and what-ifs in the link", func(t *testing.T) {
+		ctx, cancel := chromedp.NewContext(bctx)
+		defer cancel()
+		ctx, cancelT := context.WithTimeout(ctx, 45*time.Second)
+		defer cancelT()
+		frag := "#scenario=handshake&seed=2&delay=40ms&jitter=0s&bw=0&loss=0&dup=0&reorder=0&whatif=drop:1"
+		if err := chromedp.Do(ctx, chromedp.Navigate(s.url+frag)); err != nil {
+			t.Fatal(err)
+		}
+		var live string
+		waitJS(t, ctx, `document.getElementById("live").textContent`, &live)
+		hash := evalJS[string](t, ctx, `location.hash`)
+		errText := evalJS[string](t, ctx, `socketlab.error + socketlab.notice`)
+		for _, want := range []string{"delay=40ms", "whatif=drop%3A1", "scenario=handshake", "seed=2"} {
+			if !strings.Contains(hash, want) {
+				t.Errorf("fragment %q lacks %s", hash, want)
+			}
+		}
+		if errText != "" {
+			t.Errorf("the page says %q", errText)
+		}
 	})
 
 	t.Run("unknown scenario", func(t *testing.T) {

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"math"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"socketlab/sim/view"
 )
@@ -50,6 +52,13 @@ func optionsFrom(q url.Values, presets []string) (view.Options, string) {
 	if s, err := strconv.ParseUint(q.Get("seed"), 10, 64); err == nil {
 		req.Seed, req.HasSeed = s, true
 	}
+	var bad []string
+	req.Links, bad = linksFrom(q)
+	var badW []string
+	req.WhatIfs, badW = whatIfsFrom(q)
+	if bad = append(bad, badW...); len(bad) > 0 && warn == "" {
+		warn = "socketlab: ignored in the URL: " + strings.Join(bad, ", ")
+	}
 	lang := "en"
 	if q.Get("lang") == "zh" {
 		lang = "zh"
@@ -57,8 +66,9 @@ func optionsFrom(q url.Values, presets []string) (view.Options, string) {
 	return view.Options{Source: view.SimSource{}, Request: req, Lang: lang, Projector: q.Get("projector") == "1"}, warn
 }
 
-// fragment is the URL fragment that reproduces req: scenario, seed,
-// language, projector.
+// fragment is the URL fragment that reproduces req: scenario, seed, the
+// sliders (all six link settings, when moved), the what-ifs in order
+// (whatif=drop:12, whatif=delay:14:200ms), language, projector.
 func fragment(req view.Request, lang string, projector bool) string {
 	v := url.Values{}
 	if req.Doc == nil && req.Preset != "" {
@@ -67,6 +77,21 @@ func fragment(req view.Request, lang string, projector bool) string {
 	if req.HasSeed {
 		v.Set("seed", strconv.FormatUint(req.Seed, 10))
 	}
+	if l := req.Links; l != nil {
+		v.Set("delay", l.Delay.String())
+		v.Set("jitter", l.Jitter.String())
+		v.Set("bw", strconv.FormatInt(l.Bandwidth, 10))
+		v.Set("loss", strconv.FormatFloat(l.Loss, 'g', -1, 64))
+		v.Set("dup", strconv.FormatFloat(l.Duplicate, 'g', -1, 64))
+		v.Set("reorder", strconv.FormatFloat(l.Reorder, 'g', -1, 64))
+	}
+	for _, w := range req.WhatIfs {
+		s := w.Action + ":" + strconv.FormatUint(w.Packet, 10)
+		if w.Action == "delay" {
+			s += ":" + w.Delay.String()
+		}
+		v.Add("whatif", s)
+	}
 	if lang == "zh" {
 		v.Set("lang", "zh")
 	}
@@ -74,4 +99,81 @@ func fragment(req view.Request, lang string, projector bool) string {
 		v.Set("projector", "1")
 	}
 	return v.Encode()
+}
+
+// linksFrom reads the sliders from the URL: all six together, or none
+// (the scenario's own links). A malformed value drops them all and is
+// named in the returned list.
+func linksFrom(q url.Values) (*view.LinkOverride, []string) {
+	keys := []string{"delay", "jitter", "bw", "loss", "dup", "reorder"}
+	var set bool
+	for _, k := range keys {
+		set = set || q.Has(k)
+	}
+	if !set {
+		return nil, nil
+	}
+	var l view.LinkOverride
+	var bad []string
+	dur := func(k string, d *time.Duration) {
+		v, err := time.ParseDuration(q.Get(k))
+		if err != nil || v < 0 || v > time.Hour {
+			bad = append(bad, k+"="+q.Get(k))
+		}
+		*d = v
+	}
+	frac := func(k string, f *float64) {
+		v, err := strconv.ParseFloat(q.Get(k), 64)
+		if err != nil || math.IsNaN(v) || v < 0 || v > 1 {
+			bad = append(bad, k+"="+q.Get(k))
+		}
+		*f = v
+	}
+	dur("delay", &l.Delay)
+	dur("jitter", &l.Jitter)
+	bw, err := strconv.ParseInt(q.Get("bw"), 10, 64)
+	if err != nil || bw < 0 {
+		bad = append(bad, "bw="+q.Get("bw"))
+	}
+	l.Bandwidth = bw
+	frac("loss", &l.Loss)
+	frac("dup", &l.Duplicate)
+	frac("reorder", &l.Reorder)
+	if len(bad) > 0 {
+		return nil, bad
+	}
+	return &l, nil
+}
+
+// whatIfsFrom reads whatif=ACTION:PACKET[:DELAY] values, in order; a
+// malformed one is skipped and named.
+func whatIfsFrom(q url.Values) ([]view.WhatIf, []string) {
+	var ws []view.WhatIf
+	var bad []string
+	for _, s := range q["whatif"] {
+		parts := strings.Split(s, ":")
+		var w view.WhatIf
+		ok := len(parts) >= 2
+		if ok {
+			w.Action = parts[0]
+			id, err := strconv.ParseUint(parts[1], 10, 64)
+			w.Packet = id
+			switch {
+			case err != nil:
+				ok = false
+			case w.Action == "delay" && len(parts) == 3:
+				d, err := time.ParseDuration(parts[2])
+				w.Delay, ok = d, err == nil && d > 0 && d <= time.Hour
+			case (w.Action == "drop" || w.Action == "duplicate") && len(parts) == 2:
+			default:
+				ok = false
+			}
+		}
+		if !ok {
+			bad = append(bad, "whatif="+s)
+			continue
+		}
+		ws = append(ws, w)
+	}
+	return ws, bad
 }

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"socketlab/sim/view"
 )
@@ -26,5 +28,23 @@ func TestOptionsFromURL(t *testing.T) {
 	o, _ = optionsFrom(params("", "#"+fragment(view.Request{Preset: "lost-syn", Seed: 7, HasSeed: true}, "en", false)), presets)
 	if o.Request.Preset != "lost-syn" || o.Request.Seed != 7 || o.Lang != "en" {
 		t.Errorf("round trip: %+v", o)
+	}
+}
+
+// The sliders and the what-ifs survive the fragment; malformed ones are
+// ignored with a notice.
+func TestOptionsSlidersAndWhatIfs(t *testing.T) {
+	req := view.Request{Preset: "lost-syn", Seed: 3, HasSeed: true,
+		Links:   &view.LinkOverride{Delay: 40 * time.Millisecond, Jitter: 5 * time.Millisecond, Bandwidth: 1000000, Loss: 0.1, Duplicate: 0.02, Reorder: 0},
+		WhatIfs: []view.WhatIf{{Packet: 4, Action: "drop"}, {Packet: 7, Action: "delay", Delay: 200 * time.Millisecond}, {Packet: 9, Action: "duplicate"}}}
+	f := fragment(req, "en", false)
+	o, warn := optionsFrom(params("", "#"+f), []string{"lost-syn"})
+	if warn != "" || !reflect.DeepEqual(o.Request, req) {
+		t.Errorf("fragment %q gives %+v (links %+v), %q", f, o.Request, o.Request.Links, warn)
+	}
+	o, warn = optionsFrom(params("", "#scenario=lost-syn&loss=2&delay=1ms&jitter=0s&bw=0&dup=0&reorder=0&whatif=drop:x&whatif=explode:3&whatif=drop:5"), []string{"lost-syn"})
+	if o.Request.Links != nil || len(o.Request.WhatIfs) != 1 || o.Request.WhatIfs[0].Packet != 5 ||
+		warn != "socketlab: ignored in the URL: loss=2, whatif=drop:x, whatif=explode:3" {
+		t.Errorf("got %+v, %q", o.Request, warn)
 	}
 }
