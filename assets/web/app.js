@@ -66,6 +66,10 @@ async function load() {
   let off = 0;
   for (const c of chunks) { bytes.set(c, off); off += c.length; }
   const go = new Go();
+  // A panic prints its trace to the console; the page says so in one line.
+  go.exit = (code) => {
+    if (code !== 0) notice(`socketlab: the playground stopped (exit status ${code}); the browser console has the details`, true);
+  };
   const { instance } = await WebAssembly.instantiate(bytes, go.importObject);
   await go.run(instance);
 }
