@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"socketlab/assets/web/bundle"
 )
@@ -131,7 +132,20 @@ func TestServeBrowser(t *testing.T) {
 		if !strings.Contains(hash, "scenario=lost-syn") || !strings.Contains(hash, "seed=3") || loading != "true" {
 			t.Errorf("fragment %q, loading screen hidden: %s", hash, loading)
 		}
-		t.Logf("aria-live: %q", live)
+		// → steps to the first event: the region gets its caption.
+		for i := 0; ; i++ {
+			if err := chromedp.Do(ctx, chromedp.KeyEvent(kb.ArrowRight)); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(300 * time.Millisecond)
+			if now := evalJS[string](t, ctx, `document.getElementById("live").textContent`); now != live {
+				t.Logf("aria-live: %q, after →: %q", live, now)
+				break
+			}
+			if i == 20 {
+				t.Fatalf("the live region stayed %q after → was pressed", live)
+			}
+		}
 		perf := evalJS[string](t, ctx, `(() => {
 			const e = performance.getEntriesByType("resource").find(e => e.name.endsWith("/socketlab.wasm"));
 			const nav = performance.getEntriesByType("navigation")[0];
