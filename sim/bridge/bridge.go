@@ -371,8 +371,11 @@ func (b *Bridge) open(ctx context.Context, proto, target string, init *webrtc.Da
 		return nil, fmt.Errorf("bridge: %s: %w", label, err)
 	}
 	c.dc = dc
-	dc.OnOpen(c.onOpen)
+	// The message and close handlers first: natively the channel may
+	// already be opening, and pion drops what arrives before a handler.
+	c.release = onMessage(dc, c.arrive)
 	dc.OnClose(c.onClose)
+	dc.OnOpen(c.onOpen)
 	dc.SetBufferedAmountLowThreshold(highWater / 2)
 	dc.OnBufferedAmountLow(func() {
 		select {
@@ -380,7 +383,6 @@ func (b *Bridge) open(ctx context.Context, proto, target string, init *webrtc.Da
 		default:
 		}
 	})
-	c.release = onMessage(dc, c.arrive)
 	b.mu.Lock()
 	if b.err != nil {
 		b.mu.Unlock()
