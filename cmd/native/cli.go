@@ -2,19 +2,21 @@ package main
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/netip"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"socketlab/core"
+	"socketlab/core/capture"
 	"socketlab/sim/trace"
 )
 
@@ -320,6 +322,7 @@ type traceOut struct {
 	err   error // the first write error; read after done
 	errw  io.Writer
 	batch time.Duration
+	order trace.Reorderer
 }
 
 // traceFeedLimit bounds the events waiting to be written: a server that
@@ -335,7 +338,8 @@ func startTrace(path string, out, errw io.Writer, name string, args []string) (*
 	if path == "" {
 		return nil, nil
 	}
-	t := &traceOut{path: path, errw: errw, done: make(chan struct{}), feed: trace.NewFeed(traceFeedLimit), batch: 20 * time.Millisecond}
+	t := &traceOut{path: path, errw: errw, done: make(chan struct{}), feed: trace.NewFeed(traceFeedLimit), batch: 20 * time.Millisecond,
+		order: trace.Reorderer{Hold: 1}}
 	w := out
 	if path != "-" {
 		f, err := os.Create(path)
@@ -376,14 +380,18 @@ func (t *traceOut) write(w io.Writer, jw *trace.JSONLWriter, buf *bytes.Buffer) 
 	defer close(t.done)
 	evs := make([]trace.Event, 0, 4096)
 	for {
-		t.feed.Wait()
+		if t.order.Len() == 0 { // held events go out next round without waiting for more
+			t.feed.Wait()
+		}
 		var ended bool
 		var err error
 		evs, ended, err = t.feed.Take(evs[:0], cap(evs))
-		// Connections on several goroutines stamp and queue their events
-		// a few microseconds apart, not always in the same order; a batch
-		// goes out in time order (one connection's order is kept).
-		slices.SortStableFunc(evs, func(a, b trace.Event) int { return cmp.Compare(a.At, b.At) })
+		// Connections on several goroutines, and a capture, hand their
+		// events over a little late and out of time order: each waits
+		// one batch for earlier-stamped latecomers (one source's order
+		// is kept).
+		t.order.Push(evs)
+		evs = t.order.Pop(evs[:0], cap(evs), ended || errors.Is(err, trace.ErrFeedClosed))
 		buf.Reset()
 		for i := range evs {
 			jw.Emit(&evs[i])
@@ -439,18 +447,138 @@ func (t *traceOut) closeFile() error {
 	return t.file.Close()
 }
 
-// withTrace runs act with the command's Tracer, writing --trace path
-// around it: the file is created before act touches the network, and
-// closed (its events all written) after act returned. act's error wins
-// over the trace's.
-func withTrace(path string, std stdio, name string, args []string, act func(tr core.Tracer) error) error {
-	t, err := startTrace(path, std.Out, std.Err, name, args)
+// withTrace runs act with the command's Tracer, writing --trace around
+// it: the file is created before act touches the network, and closed (its
+// events all written) after act returned. With --pcap it also captures
+// the segments of the command's own sockets (see wireSink) into the pcap
+// file and the trace. act's error wins over the trace's.
+func withTrace(w wireFlags, std stdio, name string, args []string, act func(tr core.Tracer) error) error {
+	t, err := startTrace(w.trace, std.Out, std.Err, name, args)
 	if err != nil {
 		return err
 	}
-	err = act(t.Tracer())
+	tr := t.Tracer()
+	var ws *wireSink
+	if w.pcap != "" {
+		if ws, err = startWire(w.pcap, name, &tr); err != nil {
+			t.Close()
+			return err
+		}
+	}
+	err = act(tr)
+	if ws != nil {
+		if cerr := ws.Close(); err == nil {
+			err = cerr
+		}
+	}
 	if cerr := t.Close(); err == nil {
 		err = cerr
 	}
 	return err
+}
+
+// wireSink captures what a command's own sockets put on the wire (--pcap).
+// It sits in front of the command's trace sink and watches its events:
+// a listen names a server's port, a connect-start or a first sendto the
+// port of the server a client talks to. It adds the port to the capture's
+// kernel filter inside Emit, before the call that emits the event goes
+// on, so the capture sees the SYN or the first datagram.
+type wireSink struct {
+	next    trace.Sink // the --trace feed, or nil
+	cap     *capture.Capture
+	file    *os.File
+	path    string
+	mu      sync.Mutex
+	servers map[uint16]bool
+}
+
+// startWire creates path, starts a capture on the loopback interface
+// that reports to tr's sink (the capture's segments go into --trace too)
+// and puts itself in front of it. Without the privilege to capture it is
+// a one-line error, before anything is sent.
+func startWire(path, name string, tr *core.Tracer) (*wireSink, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: --pcap: %v", name, err)
+	}
+	ws := &wireSink{next: tr.Sink, file: f, path: path, servers: map[uint16]bool{}}
+	if tr.Start.IsZero() {
+		tr.Start = time.Now()
+	}
+	capSink := tr.Sink
+	if capSink == nil {
+		capSink = trace.Discard
+	}
+	ws.cap, err = capture.Start(context.Background(), capture.Config{
+		Start: tr.Start, Sink: capSink, Pcap: f,
+		NodeOf: func(ep netip.AddrPort) string {
+			ws.mu.Lock()
+			defer ws.mu.Unlock()
+			if ws.servers[ep.Port()] {
+				return core.NodeServer
+			}
+			return core.NodeClient
+		},
+	})
+	if err != nil {
+		f.Close()
+		os.Remove(path)
+		if errors.Is(err, capture.ErrNoPrivilege) {
+			return nil, fmt.Errorf("%s: --pcap: capturing packets needs root or CAP_NET_RAW: run it with sudo, or drop --pcap", name)
+		}
+		return nil, fmt.Errorf("%s: --pcap: %v", name, err)
+	}
+	tr.Sink = ws
+	return ws, nil
+}
+
+// Emit watches e's ports, then passes it on.
+func (ws *wireSink) Emit(e *trace.Event) {
+	if e.Kind == trace.KindApp {
+		switch e.Op {
+		case trace.OpListen:
+			ws.watch(e.Socket.Port())
+		case trace.OpConnectStart, trace.OpConnect, trace.OpSendTo:
+			if e.Node == core.NodeClient {
+				if e.Remote.IsValid() {
+					ws.watch(e.Remote.Port())
+				} else if _, p, err := net.SplitHostPort(e.Text); err == nil {
+					if n, err := strconv.ParseUint(p, 10, 16); err == nil {
+						ws.watch(uint16(n))
+					}
+				}
+			}
+		}
+	}
+	if ws.next != nil {
+		ws.next.Emit(e)
+	}
+}
+
+// watch adds a server's port to the capture (once).
+func (ws *wireSink) watch(port uint16) {
+	if port == 0 {
+		return
+	}
+	ws.mu.Lock()
+	seen := ws.servers[port]
+	ws.servers[port] = true
+	ws.mu.Unlock()
+	if !seen {
+		ws.cap.AddPorts(port)
+	}
+}
+
+// Close waits a moment for the last segments (the final ACKs), stops the
+// capture and closes the file.
+func (ws *wireSink) Close() error {
+	time.Sleep(50 * time.Millisecond)
+	cerr := ws.cap.Close()
+	if err := ws.file.Close(); err != nil {
+		return fmt.Errorf("--pcap %s: %v", ws.path, err)
+	}
+	if cerr != nil {
+		return fmt.Errorf("--pcap %s: %v", ws.path, cerr)
+	}
+	return nil
 }

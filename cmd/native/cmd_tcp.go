@@ -43,7 +43,7 @@ type streamServerFlags struct {
 	iterative *bool
 	maxConns  *int
 	idle      *time.Duration
-	trace     *string
+	trace     *wireFlags
 }
 
 func addStreamServerFlags(fs *flag.FlagSet) streamServerFlags {

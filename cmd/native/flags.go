@@ -204,21 +204,41 @@ func readScenarioFile(path string) ([]byte, error) {
 	return data, nil
 }
 
-// traceFlag is the --trace of every command that opens sockets.
-func traceFlag(fs *flag.FlagSet) *string {
-	return fs.String("trace", "", "write what the sockets do — every socket call, the kernel's TCP state, RTT and cwnd (TCP_INFO) — "+
+// wireFlags are the --trace and --pcap of every command that opens
+// sockets: what the sockets do, and what went over the wire.
+type wireFlags struct {
+	trace string // JSON lines of the socket calls (and, with --pcap, the segments)
+	pcap  string // the captured segments as a pcap file
+}
+
+// traceFlag adds --trace and --pcap to fs.
+func traceFlag(fs *flag.FlagSet) *wireFlags {
+	w := new(wireFlags)
+	fs.StringVar(&w.trace, "trace", "", "write what the sockets do — every socket call, the kernel's TCP state, RTT and cwnd (TCP_INFO) — "+
 		"as JSON lines to `FILE` while the command runs; 'socketlab replay FILE' draws them")
+	if !strings.HasPrefix(fs.Name(), "unix-") { // a Unix socket never reaches a network interface
+		fs.StringVar(&w.pcap, "pcap", "", "capture the segments of this command's own sockets from the wire (loopback) into a pcap `FILE` "+
+			"for Wireshark, and into --trace (needs root or CAP_NET_RAW)")
+	}
+	return w
 }
 
 // checkTraceFlag refuses --trace - for a command whose stdout is its
 // own output (replies, results): the events would be mixed into it. A
-// server, whose stdout is otherwise unused, may trace to stdout.
-func checkTraceFlag(fs *flag.FlagSet, path string, stdoutIsOutput bool) error {
-	if path == "-" && stdoutIsOutput {
+// server, whose stdout is otherwise unused, may trace to stdout. A pcap
+// file is binary: never stdout.
+func checkTraceFlag(fs *flag.FlagSet, w wireFlags, stdoutIsOutput bool) error {
+	if w.trace == "-" && stdoutIsOutput {
 		return usagef("%s: --trace -: stdout carries this command's own output; give a file name, e.g. --trace run.jsonl", fs.Name())
 	}
-	if strings.ContainsRune(path, 0) {
-		return usagef("%s: --trace contains a NUL byte", fs.Name())
+	if w.pcap == "-" {
+		return usagef("%s: --pcap -: a pcap file is binary; give a file name, e.g. --pcap run.pcap", fs.Name())
+	}
+	if strings.ContainsRune(w.trace, 0) || strings.ContainsRune(w.pcap, 0) {
+		return usagef("%s: --trace or --pcap contains a NUL byte", fs.Name())
+	}
+	if w.pcap != "" && w.pcap == w.trace {
+		return usagef("%s: --trace and --pcap name the same file", fs.Name())
 	}
 	return nil
 }

@@ -1,9 +1,7 @@
 package view
 
 import (
-	"cmp"
 	"math"
-	"slices"
 	"sync/atomic"
 	"time"
 
@@ -71,23 +69,19 @@ func (s *traceStream) Take(dst []trace.Event, max int) ([]trace.Event, bool, err
 // order (a capture reads the segments of a write a few hundred
 // microseconds after the write's own event), so the stream holds each
 // event back for two ticks and releases them in the order of their times.
-func FeedStream(h trace.Header, f *trace.Feed) Stream { return &feedStream{h: h, f: f} }
+func FeedStream(h trace.Header, f *trace.Feed) Stream {
+	return &feedStream{h: h, f: f, r: trace.Reorderer{Hold: feedHold}}
+}
 
 // feedHold is how many Take calls (ticks, 1/60 s each) an event waits for
 // earlier-stamped events that arrive after it.
 const feedHold = 2
 
-type held struct {
-	e    trace.Event
-	tick int
-}
-
 type feedStream struct {
-	h       trace.Header
-	f       *trace.Feed
-	tick    int
-	pending []held
-	buf     []trace.Event
+	h   trace.Header
+	f   *trace.Feed
+	r   trace.Reorderer
+	buf []trace.Event
 }
 
 func (s *feedStream) Header() trace.Header { return s.h }
@@ -96,28 +90,19 @@ func (s *feedStream) Progress() float64    { return 0 }
 func (s *feedStream) Close()               { s.f.Close() }
 
 func (s *feedStream) Wait() {
-	if len(s.pending) == 0 {
+	if s.r.Len() == 0 {
 		s.f.Wait()
 	}
 }
 
 func (s *feedStream) Take(dst []trace.Event, max int) ([]trace.Event, bool, error) {
-	s.tick++
 	var ended bool
 	var err error
 	s.buf, ended, err = s.f.Take(s.buf[:0], max)
-	for i := range s.buf {
-		s.pending = append(s.pending, held{s.buf[i], s.tick})
-	}
+	s.r.Push(s.buf)
 	clear(s.buf)
-	slices.SortStableFunc(s.pending, func(x, y held) int { return cmp.Compare(x.e.At, y.e.At) })
-	n := 0
-	for n < len(s.pending) && n < max && (ended || s.pending[n].tick <= s.tick-feedHold) {
-		dst = append(dst, s.pending[n].e)
-		n++
-	}
-	s.pending = s.pending[:copy(s.pending, s.pending[n:])]
-	return dst, ended && len(s.pending) == 0, err
+	dst = s.r.Pop(dst, max, ended)
+	return dst, ended && s.r.Len() == 0, err
 }
 
 // simSlice is how many events a simulation runs on before it looks at
