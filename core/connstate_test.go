@@ -79,9 +79,9 @@ func TestConnStateSequences(t *testing.T) {
 				idle = time.Hour // only Shutdown may end it
 			}
 			if tc.line {
-				srv = &LineTimestampServer{Now: fixedNow, IdleTimeout: idle, Logf: log.logf, ConnState: rec.hook}
+				srv = &LineTimestampServer{Now: fixedNow, IdleTimeout: idle, Trace: log.tracer(), ConnState: rec.hook}
 			} else {
-				srv = &TimestampServer{Now: fixedNow, IdleTimeout: idle, Logf: log.logf, ConnState: rec.hook}
+				srv = &TimestampServer{Now: fixedNow, IdleTimeout: idle, Trace: log.tracer(), ConnState: rec.hook}
 			}
 			l := listenLoopback(t, "tcp")
 			serveErr := make(chan error, 1)
@@ -217,7 +217,7 @@ func TestDeadlineRearmDoesNotAllocate(t *testing.T) {
 func TestShutdownCutsBlockedWrites(t *testing.T) {
 	log := newLog()
 	rec := newStateRecorder()
-	srv := &TimestampServer{Now: fixedNow, WriteTimeout: -1, IdleTimeout: -1, Logf: log.logf, ConnState: rec.hook}
+	srv := &TimestampServer{Now: fixedNow, WriteTimeout: -1, IdleTimeout: -1, Trace: log.tracer(), ConnState: rec.hook}
 	l := listenLoopback(t, "tcp")
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(smallBufListener{l}) }()

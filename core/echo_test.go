@@ -37,7 +37,7 @@ func TestUDPEchoServer(t *testing.T) {
 		t.Run(network, func(t *testing.T) {
 			ctx := testCtx(t)
 			log := newLog()
-			addr := servePacket(t, &UDPEchoServer{Logf: log.logf}, network)
+			addr := servePacket(t, &UDPEchoServer{Trace: log.echoTracer()}, network)
 			u := dialUDP(t, ctx, UDPClient{BufSize: 65536}, addr)
 			for _, msg := range [][]byte{[]byte("hello"), {0, 0xff, 0, '\n'}, bytes.Repeat([]byte{0xab}, 8192)} {
 				got, err := u.Exchange(ctx, msg)
@@ -65,7 +65,7 @@ func TestUDPEchoServerSurvivesBadDatagrams(t *testing.T) {
 	}
 	flaky := &flakyPacketConn{PacketConn: pc}
 	flaky.readFails.Store(1)
-	srv := &UDPEchoServer{Logf: log.logf}
+	srv := &UDPEchoServer{Trace: log.echoTracer()}
 	addr := servePacketOn(t, srv, flaky)
 	log.waitFor(t, ctx, ": injected failure [socket.error]; serving on in 5ms")
 

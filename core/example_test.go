@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"time"
 
 	"socketlab/core"
+	"socketlab/sim/trace"
 )
 
 // clock is a fixed time, so that the examples' output is deterministic.
@@ -160,4 +162,25 @@ func ExampleUDPEchoServer() {
 	fmt.Printf("%q\n", reply)
 	// Output:
 	// "\x00hi\xff"
+}
+
+// A server has no log besides its trace events: a ServerLog renders them
+// as the lines the command line prints. Serve a server with
+// Trace: core.Tracer{Sink: log, StatEvery: -1} (or a Sink that fans out
+// to the log and a trace file); here the events are written out.
+func ExampleServerLog() {
+	log := &core.ServerLog{Line: func(line string) { fmt.Println(line) }}
+	peer := netip.MustParseAddrPort("127.0.0.1:40000")
+	for _, e := range []trace.Event{
+		{Kind: trace.KindApp, Node: core.NodeServer, Op: trace.OpAccept, Remote: peer},
+		{Kind: trace.KindApp, Node: core.NodeServer, Op: trace.OpRead, Remote: peer, N: 5, Text: "hello"}, // no line
+		{Kind: trace.KindApp, Node: core.NodeServer, Op: trace.OpClose, Remote: peer, Text: "client closed the connection"},
+		{Kind: trace.KindNote, Node: core.NodeServer, Text: "shutting down: interrupt"},
+	} {
+		log.Emit(&e)
+	}
+	// Output:
+	// ...connected from 127.0.0.1:40000
+	// ...closed 127.0.0.1:40000: client closed the connection
+	// shutting down: interrupt
 }

@@ -112,11 +112,11 @@ func startHostile(t *testing.T, kind string) *hostileEnv {
 		var srv server
 		if kind == "line" {
 			s := &LineTimestampServer{MaxConns: hostileMaxConns, IdleTimeout: hostileIdle, WriteTimeout: hostileWrite,
-				MaxLine: hostileMaxLine, Now: fixedNow, Logf: e.log.logf, ConnState: e.states.hook}
+				MaxLine: hostileMaxLine, Now: fixedNow, Trace: e.log.tracer(), ConnState: e.states.hook}
 			srv, e.stream = s, &s.srv
 		} else {
 			s := &TimestampServer{MaxConns: hostileMaxConns, IdleTimeout: hostileIdle, WriteTimeout: hostileWrite,
-				Now: fixedNow, Logf: e.log.logf, ConnState: e.states.hook}
+				Now: fixedNow, Trace: e.log.tracer(), ConnState: e.states.hook}
 			srv, e.stream = s, &s.srv
 		}
 		shutdown = srv.Shutdown
@@ -130,10 +130,10 @@ func startHostile(t *testing.T, kind string) *hostileEnv {
 		e.addr = pc.LocalAddr().String()
 		var srv packetServerAPI
 		if kind == "udp" {
-			s := &UDPTimestampServer{Now: fixedNow, Logf: e.log.logf}
+			s := &UDPTimestampServer{Now: fixedNow, Trace: e.log.tracer()}
 			srv, e.packet = s, &s.srv
 		} else {
-			s := &UDPEchoServer{Logf: e.log.logf}
+			s := &UDPEchoServer{Trace: e.log.echoTracer()}
 			srv, e.packet = s, &s.srv
 		}
 		shutdown = srv.Shutdown

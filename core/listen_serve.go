@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -73,7 +74,6 @@ type streamServer struct {
 type streamConfig struct {
 	iterative bool
 	maxConns  int
-	logf      func(format string, args ...any)
 	// handle serves one connection and says why it ended (nil, io.EOF, a
 	// timeout, a writeError, ...). It must not close c. It reports
 	// StateActive and StateIdle itself; run reports StateNew and
@@ -106,12 +106,6 @@ func timeoutOr(d, def time.Duration) time.Duration {
 		return 0
 	}
 	return d
-}
-
-func (s *streamServer) logf(cfg *streamConfig, format string, args ...any) {
-	if cfg.logf != nil {
-		cfg.logf(format, args...)
-	}
 }
 
 func (s *streamServer) init(maxConns int) {
@@ -176,10 +170,10 @@ func (s *streamServer) serve(l net.Listener, cfg streamConfig) error {
 			// Out of file descriptors or buffers: wait for connections to
 			// end instead of spinning, like net/http.
 			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-			s.logf(&cfg, "accept: %v; retrying in %v", err, backoff)
 			if lt != nil {
 				cfg.tr.App(NodeServer, trace.OpError, lt.addr, netip.AddrPort{}, 0,
 					ErrorText("accept", err)+"; retrying in "+backoff.String())
+				cfg.tr.Note(NodeServer, fmt.Sprintf("accept: %v; retrying in %v", err, backoff))
 			}
 			select {
 			case <-time.After(backoff):
@@ -227,22 +221,14 @@ func (s *streamServer) run(c net.Conn, ct *ConnTracer, cfg *streamConfig) {
 	n := s.active.Add(1)
 	for p := s.peak.Load(); n > p && !s.peak.CompareAndSwap(p, n); p = s.peak.Load() {
 	}
-	var peer string
-	if cfg.logf != nil {
-		peer = peerName(c)
-		s.logf(cfg, "...connected from %s", peer)
-	}
 	ct.Stat() // the kernel's state at accept, off the accept loop
 	cfg.setState(c, StateNew)
 	err := cfg.handle(c, ct, cfg)
-	var reason string
-	if ct != nil || cfg.logf != nil {
-		reason = s.endReason(err, cfg) // the log line and the close event say the same
+	if ct != nil {
+		ct.Close(s.endReason(err, cfg)) // the log renders it: "...closed 127.0.0.1:40000: answered"
 	}
-	ct.Close(reason)
 	c.Close()
 	s.active.Add(-1)
-	s.logf(cfg, "...closed %s: %s", peer, reason)
 	cfg.setState(c, StateClosed)
 
 	s.mu.Lock()
@@ -252,19 +238,6 @@ func (s *streamServer) run(c net.Conn, ct *ConnTracer, cfg *streamConfig) {
 		s.drained = nil
 	}
 	s.mu.Unlock()
-}
-
-// peerName names the client for the log. A Unix-domain client usually has
-// no address (it did not bind), and a nil Addr must not panic.
-func peerName(c net.Conn) string {
-	a := c.RemoteAddr()
-	if a == nil {
-		return "(no address)"
-	}
-	if ua, ok := a.(*net.UnixAddr); ok && (ua == nil || ua.Name == "" || ua.Name == "@") {
-		return "(unnamed unix socket)"
-	}
-	return a.String()
 }
 
 // endReason says in a few words why a connection ended.
@@ -391,25 +364,26 @@ func (s *streamServer) close() error {
 	return nil
 }
 
-// listenAndServe listens on addr, logs the bound address, serves until
-// ctx is done and then shuts down gracefully within shutdownGrace.
-func listenAndServe(ctx context.Context, network, addr, what string,
-	logf func(string, ...any),
+// listenAndServe listens on addr, notes the bound address ("tcp
+// timestamp server listening on tcp 127.0.0.1:21567"), serves until ctx
+// is done and then shuts down gracefully within shutdownGrace.
+func listenAndServe(ctx context.Context, network, addr, what string, tr Tracer,
 	serve func(net.Listener) error, shutdown func(context.Context) error) error {
 	l, err := Listen(ctx, network, addr)
 	if err != nil {
 		return err
 	}
-	if logf != nil {
-		logf("%s listening on %s %s", what, l.Addr().Network(), l.Addr())
+	if tr.On() {
+		tr.Note(NodeServer, fmt.Sprintf("%s listening on %s %s", what, l.Addr().Network(), l.Addr()))
 	}
-	return serveUntil(ctx, func() error { return serve(l) }, shutdown, logf)
+	return serveUntil(ctx, func() error { return serve(l) }, shutdown, tr)
 }
 
 // serveUntil runs serve until it returns or ctx is done; then it calls
 // shutdown with shutdownGrace to finish and returns nil if the server
 // stopped cleanly. An early return of serve is returned as is.
-func serveUntil(ctx context.Context, serve func() error, shutdown func(context.Context) error, logf func(string, ...any)) error {
+// It notes why it shuts down ("shutting down: interrupt") on tr.
+func serveUntil(ctx context.Context, serve func() error, shutdown func(context.Context) error, tr Tracer) error {
 	errc := make(chan error, 1)
 	go func() { errc <- serve() }()
 	select {
@@ -417,8 +391,8 @@ func serveUntil(ctx context.Context, serve func() error, shutdown func(context.C
 		return err
 	case <-ctx.Done():
 	}
-	if logf != nil {
-		logf("shutting down: %v", context.Cause(ctx))
+	if tr.On() {
+		tr.Note(NodeServer, fmt.Sprintf("shutting down: %v", context.Cause(ctx)))
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	err := shutdown(sctx)

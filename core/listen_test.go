@@ -25,7 +25,8 @@ func testCtx(t *testing.T) context.Context {
 	return ctx
 }
 
-// logLines collects Logf output safely from many goroutines.
+// logLines collects a server's log — its events as a ServerLog renders
+// them — safely from many goroutines.
 type logLines struct {
 	mu    sync.Mutex
 	lines []string
@@ -43,6 +44,19 @@ func (l *logLines) logf(format string, args ...any) {
 	default:
 	}
 }
+
+// tracer returns a Tracer whose events l renders as a server's log
+// (TCP_INFO off, as on the command line without --trace).
+func (l *logLines) tracer() Tracer {
+	return Tracer{Sink: &ServerLog{Line: l.line}, Start: time.Now(), StatEvery: -1}
+}
+
+// echoTracer is tracer for the echo server's log.
+func (l *logLines) echoTracer() Tracer {
+	return Tracer{Sink: &ServerLog{Line: l.line, Echo: true}, Start: time.Now(), StatEvery: -1}
+}
+
+func (l *logLines) line(s string) { l.logf("%s", s) }
 
 func (l *logLines) snapshot() []string {
 	l.mu.Lock()

@@ -46,9 +46,6 @@ type LineTimestampServer struct {
 	MaxLine int
 	// Now is the clock for the stamp (nil means time.Now).
 	Now func() time.Time
-	// Logf, if set, receives one line per connection and per problem. It
-	// may be called from several goroutines at once.
-	Logf func(format string, args ...any)
 	// ConnState, if set, is called as each connection changes state, on
 	// the connection's goroutine and in order: StateNew before the first
 	// read, StateActive when the first bytes of the line arrive (or, for
@@ -75,7 +72,6 @@ func (s *LineTimestampServer) Serve(l net.Listener) error {
 	return s.srv.serve(l, streamConfig{
 		iterative: s.Iterative,
 		maxConns:  s.MaxConns,
-		logf:      s.Logf,
 		handle:    s.handle,
 		idle:      timeoutOr(s.IdleTimeout, DefaultIdleTimeout),
 		write:     timeoutOr(s.WriteTimeout, DefaultWriteTimeout),
@@ -84,11 +80,11 @@ func (s *LineTimestampServer) Serve(l net.Listener) error {
 	})
 }
 
-// ListenAndServe listens on addr, logs the bound address through Logf and
+// ListenAndServe listens on addr, notes the bound address on Trace and
 // serves until ctx is done, then shuts down gracefully and returns nil;
 // see TimestampServer.ListenAndServe.
 func (s *LineTimestampServer) ListenAndServe(ctx context.Context, network, addr string) error {
-	return listenAndServe(ctx, network, addr, "socketserver timestamp server", s.Logf, s.Serve, s.Shutdown)
+	return listenAndServe(ctx, network, addr, "socketserver timestamp server", s.Trace, s.Serve, s.Shutdown)
 }
 
 // Shutdown stops accepting, ends connections still waiting for their line

@@ -83,7 +83,7 @@ func TestLineTimestampClient(t *testing.T) {
 		t.Run(network, func(t *testing.T) {
 			ctx := testCtx(t)
 			log := newLog()
-			addr := serveStream(t, &LineTimestampServer{Now: fixedNow, Logf: log.logf}, network)
+			addr := serveStream(t, &LineTimestampServer{Now: fixedNow, Trace: log.tracer()}, network)
 			c := LineTimestampClient{Timeout: 10 * time.Second}
 			for _, msg := range []string{"fds", "fsdfsdfsd"} {
 				got, err := c.Exchange(ctx, "tcp", addr, []byte(msg))
@@ -112,7 +112,7 @@ func TestLineTimestampClient(t *testing.T) {
 func TestLineTimestampServerIdleAndIterative(t *testing.T) {
 	ctx := testCtx(t)
 	log := newLog()
-	srv := &LineTimestampServer{Now: fixedNow, Iterative: true, IdleTimeout: 100 * time.Millisecond, Logf: log.logf}
+	srv := &LineTimestampServer{Now: fixedNow, Iterative: true, IdleTimeout: 100 * time.Millisecond, Trace: log.tracer()}
 	addr := serveStream(t, srv, "tcp")
 	silent, err := net.Dial("tcp", addr)
 	if err != nil {

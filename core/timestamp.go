@@ -56,9 +56,6 @@ type TimestampServer struct {
 	// Now is the clock for the stamp (nil means time.Now); the stamp is
 	// formatted in the location of the time it returns.
 	Now func() time.Time
-	// Logf, if set, receives one line per connection and per problem. It
-	// may be called from several goroutines at once.
-	Logf func(format string, args ...any)
 	// ConnState, if set, is called with c and its new state as each
 	// connection passes through the states of ConnState: StateNew before
 	// the first read, StateActive when a read returned a chunk (before it
@@ -75,7 +72,12 @@ type TimestampServer struct {
 	// and text, the end of stream (a read of 0), failures with their class,
 	// close (Text says why, in the words of the log line), and the
 	// kernel's TCP state and variables of each connection (TCP_INFO after
-	// every operation and every Trace.StatEvery); see Tracer. Events of one
+	// every operation and every Trace.StatEvery); see Tracer. Notes say
+	// what else a log shows: an accept that failed and is retried, and,
+	// from ListenAndServe, the bound address and why the server shuts
+	// down. These events are the server's whole output: a ServerLog
+	// renders them as the lines of a log ("...connected from
+	// 127.0.0.1:40000"). Events of one
 	// connection come in order; those of different connections interleave.
 	// Off (the zero value) it costs nothing: no call, no allocation.
 	Trace Tracer
@@ -87,7 +89,6 @@ func (s *TimestampServer) config() streamConfig {
 	return streamConfig{
 		iterative: s.Iterative,
 		maxConns:  s.MaxConns,
-		logf:      s.Logf,
 		handle:    s.handle,
 		idle:      timeoutOr(s.IdleTimeout, DefaultIdleTimeout),
 		write:     timeoutOr(s.WriteTimeout, DefaultWriteTimeout),
@@ -104,12 +105,13 @@ func (s *TimestampServer) Serve(l net.Listener) error {
 }
 
 // ListenAndServe listens on addr ("host:port"; network is "tcp", "tcp4" or
-// "tcp6"), logs the bound address through Logf, and serves until ctx is
+// "tcp6"), notes the bound address on Trace ("tcp timestamp server listening
+// on tcp 127.0.0.1:21567"), and serves until ctx is
 // done; it then shuts down gracefully (waiting up to a few seconds for
 // connections to finish) and returns nil. Listening errors are one-line
 // *Error values. After Shutdown or Close it returns ErrServerClosed.
 func (s *TimestampServer) ListenAndServe(ctx context.Context, network, addr string) error {
-	return listenAndServe(ctx, network, addr, "tcp timestamp server", s.Logf, s.Serve, s.Shutdown)
+	return listenAndServe(ctx, network, addr, "tcp timestamp server", s.Trace, s.Serve, s.Shutdown)
 }
 
 // Shutdown stops accepting and ends every connection at its next read:

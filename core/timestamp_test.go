@@ -107,7 +107,7 @@ func TestStamperYearsBeyondANSIC(t *testing.T) {
 func TestTimestampServerIterative(t *testing.T) {
 	ctx := testCtx(t)
 	log := newLog()
-	srv := &TimestampServer{Iterative: true, Now: fixedNow, Logf: log.logf}
+	srv := &TimestampServer{Iterative: true, Now: fixedNow, Trace: log.tracer()}
 	addr := serveStream(t, srv, "tcp")
 
 	a := dialTS(t, ctx, addr)
@@ -188,7 +188,7 @@ func TestTimestampServerUnixSocket(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := newLog()
-	srv := &TimestampServer{Now: fixedNow, Logf: log.logf}
+	srv := &TimestampServer{Now: fixedNow, Trace: log.tracer()}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
 	defer func() {
@@ -311,7 +311,7 @@ func TestTimestampClientContextCancel(t *testing.T) {
 func TestTimestampServerPeerClosedMidResponse(t *testing.T) {
 	ctx := testCtx(t)
 	log := newLog()
-	srv := &TimestampServer{Now: fixedNow, Logf: log.logf}
+	srv := &TimestampServer{Now: fixedNow, Trace: log.tracer()}
 	addr := serveStream(t, srv, "tcp")
 
 	c, err := net.Dial("tcp", addr)
@@ -421,7 +421,7 @@ func TestTimestampServerBinaryAndOversize(t *testing.T) {
 func TestTimestampServerIdleTimeout(t *testing.T) {
 	ctx := testCtx(t)
 	log := newLog()
-	srv := &TimestampServer{Now: fixedNow, IdleTimeout: 150 * time.Millisecond, Logf: log.logf}
+	srv := &TimestampServer{Now: fixedNow, IdleTimeout: 150 * time.Millisecond, Trace: log.tracer()}
 	addr := serveStream(t, srv, "tcp")
 
 	silent, err := net.Dial("tcp", addr)
@@ -564,7 +564,7 @@ func TestTimestampServerShutdown(t *testing.T) {
 
 func TestTimestampServerListenAndServeStopsOnCancel(t *testing.T) {
 	log := newLog()
-	srv := &TimestampServer{Now: fixedNow, Logf: log.logf}
+	srv := &TimestampServer{Now: fixedNow, Trace: log.tracer()}
 	ctx, cancel := context.WithCancel(testCtx(t))
 	done := make(chan error, 1)
 	go func() { done <- srv.ListenAndServe(ctx, "tcp", "[::1]:0") }()

@@ -15,7 +15,7 @@ import (
 // UDPTimestampServer is the textbook's UDP timestamp server (tsUserv.py):
 // every datagram, even an empty one, is answered with one datagram
 // "[ctime] data" sent back to its source. Like recvfrom(1024), a datagram
-// longer than BufSize is cut to BufSize bytes (and the cut is logged).
+// longer than BufSize is cut to BufSize bytes (and the cut is noted on Trace).
 //
 // The zero value is ready to use. The fields must not change once
 // ServePacket has been called; ServePacket, Shutdown and Close may be
@@ -26,12 +26,13 @@ type UDPTimestampServer struct {
 	BufSize int
 	// Now is the clock for the stamp (nil means time.Now).
 	Now func() time.Time
-	// Logf, if set, receives one line per datagram and per problem.
-	Logf func(format string, args ...any)
 	// Trace, if on, receives the server's events on node "server": listen
 	// (the bind; N is 0, there is no backlog), recvfrom and sendto of every
 	// datagram with its size, text and peer, a note when a datagram was
-	// cut, errors with their class, and close; see Tracer.
+	// cut, errors with their class (and a note of the back-off after a
+	// failed receive or reply), and close; see Tracer. These events are
+	// the server's whole output: a ServerLog renders them as the lines of
+	// a log.
 	Trace Tracer
 
 	srv packetServer
@@ -39,7 +40,7 @@ type UDPTimestampServer struct {
 
 // ServePacket answers datagrams on pc until Shutdown or Close, then
 // returns ErrServerClosed; it closes pc when it returns. A failed read or
-// reply is logged and serving goes on, like the textbook's loop. Datagrams
+// reply is traced and serving goes on, like the textbook's loop. Datagrams
 // are answered one at a time, in arrival order.
 func (s *UDPTimestampServer) ServePacket(pc net.PacketConn) error {
 	size := s.BufSize
@@ -53,18 +54,17 @@ func (s *UDPTimestampServer) ServePacket(pc net.PacketConn) error {
 	var st stamper
 	// One spare byte behind the BufSize reveals a datagram that was longer.
 	buf := make([]byte, stampLen+size+1)
-	return s.srv.serve(pc, s.Logf, s.Trace, buf[stampLen:], func(n int, from net.Addr, ct *ConnTracer) []byte {
-		n = s.srv.received(s.Logf, ct, buf[stampLen:], n, size, from)
-		s.srv.logf(s.Logf, "...received from and returned to %s", from)
+	return s.srv.serve(pc, s.Trace, buf[stampLen:], func(n int, from net.Addr, ct *ConnTracer) []byte {
+		n = s.srv.received(ct, buf[stampLen:], n, size, from)
 		return st.frame(buf, n, now())
 	})
 }
 
-// ListenAndServe listens on addr (network "udp", "udp4" or "udp6"), logs
-// the bound address through Logf and serves until ctx is done, then shuts
+// ListenAndServe listens on addr (network "udp", "udp4" or "udp6"), notes
+// the bound address on Trace and serves until ctx is done, then shuts
 // down and returns nil. After Shutdown or Close it returns ErrServerClosed.
 func (s *UDPTimestampServer) ListenAndServe(ctx context.Context, network, addr string) error {
-	return listenAndServePacket(ctx, network, addr, "udp timestamp server", s.Logf, s.ServePacket, s.Shutdown)
+	return listenAndServePacket(ctx, network, addr, "udp timestamp server", s.Trace, s.ServePacket, s.Shutdown)
 }
 
 // Shutdown stops the server after the datagram it is answering, if any,
@@ -87,18 +87,11 @@ type packetServer struct {
 	datagrams atomic.Int64 // datagrams answered, for tests
 }
 
-func (s *packetServer) logf(logf func(string, ...any), format string, args ...any) {
-	if logf != nil {
-		logf(format, args...)
-	}
-}
-
-// received traces and logs a datagram of n bytes read into in from from,
+// received traces a datagram of n bytes read into in from from,
 // of which a server reads at most size (in has one byte more, to notice a
 // longer one), and returns how many bytes it keeps.
-func (s *packetServer) received(logf func(string, ...any), ct *ConnTracer, in []byte, n, size int, from net.Addr) int {
+func (s *packetServer) received(ct *ConnTracer, in []byte, n, size int, from net.Addr) int {
 	if n > size {
-		s.logf(logf, "datagram from %s cut to %d bytes, as recvfrom(%d) does", from, size, size)
 		n = size
 		if ct != nil {
 			ct.t.Note(NodeServer, fmt.Sprintf("datagram from %s cut to %d bytes, as recvfrom(%d) does", from, size, size))
@@ -114,7 +107,7 @@ func (s *packetServer) received(logf func(string, ...any), ct *ConnTracer, in []
 // them (reply traces the datagram received on ct; serve the reply). Errors
 // of one datagram never stop the loop; repeated read errors back off so
 // that a broken socket does not spin.
-func (s *packetServer) serve(pc net.PacketConn, logf func(string, ...any), tr Tracer, in []byte, reply func(n int, from net.Addr, ct *ConnTracer) []byte) error {
+func (s *packetServer) serve(pc net.PacketConn, tr Tracer, in []byte, reply func(n int, from net.Addr, ct *ConnTracer) []byte) error {
 	s.mu.Lock()
 	if s.closing.Load() {
 		s.mu.Unlock()
@@ -150,9 +143,9 @@ func (s *packetServer) serve(pc net.PacketConn, logf func(string, ...any), tr Tr
 				return Wrap("receive", pc.LocalAddr().String(), err)
 			}
 			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-			s.logf(logf, "%v; serving on in %v", Wrap("receive", pc.LocalAddr().String(), err), backoff)
 			if ct != nil {
 				ct.OpText(trace.OpError, 0, ErrorText("receive", err)+"; serving on in "+backoff.String())
+				tr.Note(NodeServer, fmt.Sprintf("%v; serving on in %v", Wrap("receive", pc.LocalAddr().String(), err), backoff))
 			}
 			t := time.NewTimer(backoff)
 			select {
@@ -166,8 +159,10 @@ func (s *packetServer) serve(pc net.PacketConn, logf func(string, ...any), tr Tr
 		backoff = 0
 		out := reply(n, from, ct)
 		if _, err := pc.WriteTo(out, from); err != nil {
-			s.logf(logf, "%v; serving on", Wrap("reply", from.String(), err))
-			ct.FailTo(addrPortOf(from), "reply", err)
+			if ct != nil {
+				ct.FailTo(addrPortOf(from), "reply", err)
+				tr.Note(NodeServer, fmt.Sprintf("%v; serving on", Wrap("reply", from.String(), err)))
+			}
 			continue
 		}
 		ct.Datagram(trace.OpSendTo, addrPortOf(from), len(out), out)
@@ -228,15 +223,14 @@ func (s *packetServer) close() error {
 }
 
 // listenAndServePacket is listenAndServe for datagram servers.
-func listenAndServePacket(ctx context.Context, network, addr, what string,
-	logf func(string, ...any),
+func listenAndServePacket(ctx context.Context, network, addr, what string, tr Tracer,
 	serve func(net.PacketConn) error, shutdown func(context.Context) error) error {
 	pc, err := ListenPacket(ctx, network, addr)
 	if err != nil {
 		return err
 	}
-	if logf != nil {
-		logf("%s listening on %s %s", what, pc.LocalAddr().Network(), pc.LocalAddr())
+	if tr.On() {
+		tr.Note(NodeServer, fmt.Sprintf("%s listening on %s %s", what, pc.LocalAddr().Network(), pc.LocalAddr()))
 	}
-	return serveUntil(ctx, func() error { return serve(pc) }, shutdown, logf)
+	return serveUntil(ctx, func() error { return serve(pc) }, shutdown, tr)
 }

@@ -62,7 +62,7 @@ func TestUDPTimestampServerExactBytes(t *testing.T) {
 		t.Run(network, func(t *testing.T) {
 			ctx := testCtx(t)
 			log := newLog()
-			addr := servePacket(t, &UDPTimestampServer{Now: fixedNow, Logf: log.logf}, network)
+			addr := servePacket(t, &UDPTimestampServer{Now: fixedNow, Trace: log.tracer()}, network)
 			u := dialUDP(t, ctx, UDPClient{BufSize: 2048}, addr)
 			for _, msg := range []string{"fds", "", "\x00\xff binary \x00", strings.Repeat("z", 1024)} {
 				got, err := u.Exchange(ctx, []byte(msg))
@@ -162,7 +162,7 @@ func TestUDPClientInvalidAddress(t *testing.T) {
 
 func TestUDPTimestampServerListenAndServe(t *testing.T) {
 	log := newLog()
-	srv := &UDPTimestampServer{Now: fixedNow, Logf: log.logf}
+	srv := &UDPTimestampServer{Now: fixedNow, Trace: log.tracer()}
 	ctx, cancel := context.WithCancel(testCtx(t))
 	done := make(chan error, 1)
 	go func() { done <- srv.ListenAndServe(ctx, "udp", "[::1]:0") }()
@@ -215,9 +215,9 @@ func TestPacketServerBackoffWakesOnStop(t *testing.T) {
 			t.Parallel()
 			switch s := tc.srv.(type) {
 			case *UDPEchoServer:
-				s.Logf = tc.log.logf
+				s.Trace = tc.log.echoTracer()
 			case *UDPTimestampServer:
-				s.Logf = tc.log.logf
+				s.Trace = tc.log.tracer()
 			}
 			pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 			if err != nil {

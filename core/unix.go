@@ -114,22 +114,21 @@ func ListenUnix(ctx context.Context, path string) (*net.UnixListener, error) {
 }
 
 // ListenAndServeUnix listens on the Unix socket at path (removing a stale
-// one), logs the address through logf (which may be nil), runs srv on it
+// one), notes the address on tr ("listening on unix /tmp/ts.sock"; also
+// "removed stale socket …" and, at the end, "shutting down: …"; tr may
+// be off), runs srv on it
 // until ctx is done, then shuts srv down gracefully — the same grace as
 // the servers' ListenAndServe, a few seconds — and returns nil. A server
 // that stops by itself after Shutdown or Close (ErrServerClosed, or
 // net/http's ErrServerClosed for an *http.Server) also gives nil. The
 // socket file is removed when it returns.
-func ListenAndServeUnix(ctx context.Context, path string, srv StreamServer, logf func(string, ...any)) error {
-	if logf == nil {
-		logf = func(string, ...any) {}
-	}
+func ListenAndServeUnix(ctx context.Context, path string, srv StreamServer, tr Tracer) error {
 	removed, err := RemoveStaleSocket(ctx, path)
 	if err != nil {
 		return err
 	}
-	if removed {
-		logf("removed stale socket %s (nothing answered on it)", path)
+	if removed && tr.On() {
+		tr.Note(NodeServer, "removed stale socket "+path+" (nothing answered on it)")
 	}
 	l, err := ListenUnix(ctx, path)
 	if err != nil {
@@ -138,12 +137,14 @@ func ListenAndServeUnix(ctx context.Context, path string, srv StreamServer, logf
 	// Serve closes the listener when it returns, which unlinks the file;
 	// the deferred Close covers a server that does not.
 	defer l.Close()
-	logf("listening on unix %s", path)
+	if tr.On() {
+		tr.Note(NodeServer, "listening on unix "+path)
+	}
 	err = serveUntil(ctx, func() error { return srv.Serve(l) }, func(sctx context.Context) error {
 		err := srv.Shutdown(sctx)
 		l.Close() // stop accepting even if Shutdown did not close it
 		return err
-	}, logf)
+	}, tr)
 	if serverClosed(err) {
 		return nil
 	}

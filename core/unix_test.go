@@ -27,7 +27,7 @@ func TestUnixTimestampServer(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	log := newLog()
 	done := make(chan error, 1)
-	go func() { done <- ListenAndServeUnix(ctx, path, srv, log.logf) }()
+	go func() { done <- ListenAndServeUnix(ctx, path, srv, log.tracer()) }()
 	log.waitFor(t, testCtx(t), "listening on unix "+path)
 
 	dctx, dcancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -210,7 +210,7 @@ func TestListenAndServeUnixHTTPServer(t *testing.T) {
 		defer cancel()
 		done := make(chan error, 1)
 		log := newLog()
-		go func() { done <- ListenAndServeUnix(ctx, path, srv, log.logf) }()
+		go func() { done <- ListenAndServeUnix(ctx, path, srv, log.tracer()) }()
 		log.waitFor(t, testCtx(t), "listening on unix "+path)
 		tr := &http.Transport{DisableKeepAlives: true, DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			return DialUnix(ctx, nil, path)
@@ -271,7 +271,7 @@ func TestListenAndServeUnixGrace(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	log := newLog()
-	go func() { done <- ListenAndServeUnix(ctx, path, g, log.logf) }()
+	go func() { done <- ListenAndServeUnix(ctx, path, g, log.tracer()) }()
 	log.waitFor(t, testCtx(t), "listening on unix "+path)
 	cancel()
 	if grace := <-g.grace; grace <= shutdownGrace-time.Second || grace > shutdownGrace {

@@ -32,19 +32,19 @@ type demoServer struct {
 var demoServers = []demoServer{
 	{what: "TCP timestamp server", log: "tcp timestamp server", network: "tcp", port: 21567,
 		stream: func(logf func(string, ...any), tr core.Tracer) streamService {
-			return &core.TimestampServer{Logf: logf, Trace: tr}
+			return &core.TimestampServer{Trace: serverTracer(tr, logf, false)}
 		}},
 	{what: "UDP timestamp server", log: "udp timestamp server", network: "udp", port: 21567,
 		packet: func(logf func(string, ...any), tr core.Tracer) packetService {
-			return &core.UDPTimestampServer{Logf: logf, Trace: tr}
+			return &core.UDPTimestampServer{Trace: serverTracer(tr, logf, false)}
 		}},
 	{what: "SocketServer timestamp server", log: "socketserver timestamp server", network: "tcp", port: 21568,
 		stream: func(logf func(string, ...any), tr core.Tracer) streamService {
-			return &core.LineTimestampServer{Logf: logf, Trace: tr}
+			return &core.LineTimestampServer{Trace: serverTracer(tr, logf, false)}
 		}},
 	{what: "UDP echo server", log: "udp echo server", network: "udp", port: 51423,
 		packet: func(logf func(string, ...any), tr core.Tracer) packetService {
-			return &core.UDPEchoServer{Logf: logf, Trace: tr}
+			return &core.UDPEchoServer{Trace: serverTracer(tr, logf, true)}
 		}},
 }
 

@@ -31,7 +31,7 @@ var socketServerClientCmd = &command{
 
 func parseSocketServerServer(c *command, args []string, std stdio) (action, error) {
 	return parseStreamServer(c, args, std, "socketserver timestamp server", func(f streamServerFlags, logf func(string, ...any), tr core.Tracer) streamService {
-		return &core.LineTimestampServer{Iterative: *f.iterative, MaxConns: *f.maxConns, IdleTimeout: *f.idle, Logf: logf, Trace: tr}
+		return &core.LineTimestampServer{Iterative: *f.iterative, MaxConns: *f.maxConns, IdleTimeout: *f.idle, Trace: serverTracer(tr, logf, false)}
 	})
 }
 

@@ -103,7 +103,7 @@ func parseStreamServer(c *command, args []string, std stdio, what string,
 
 func parseTCPServer(c *command, args []string, std stdio) (action, error) {
 	return parseStreamServer(c, args, std, "tcp timestamp server", func(f streamServerFlags, logf func(string, ...any), tr core.Tracer) streamService {
-		return &core.TimestampServer{Iterative: *f.iterative, MaxConns: *f.maxConns, IdleTimeout: *f.idle, Logf: logf, Trace: tr}
+		return &core.TimestampServer{Iterative: *f.iterative, MaxConns: *f.maxConns, IdleTimeout: *f.idle, Trace: serverTracer(tr, logf, false)}
 	})
 }
 
@@ -178,8 +178,8 @@ func checkPortName(ctx context.Context, fs *flag.FlagSet, network, addr, flagNam
 	return nil
 }
 
-// lineLogger returns a Logf that writes whole lines to w; servers call it
-// from many goroutines, so writes are serialized.
+// lineLogger returns a printf-style logger that writes whole lines to w;
+// the servers' logSinks call it from many goroutines, so writes are serialized.
 func lineLogger(w io.Writer) func(format string, args ...any) {
 	var mu sync.Mutex
 	return func(format string, args ...any) {

@@ -49,7 +49,7 @@ func parseUDPServer(c *command, args []string, std stdio) (action, error) {
 				return err
 			}
 			return serveOne(ctx, std.Err, func(logf func(string, ...any)) (socket, error) {
-				return listenPacket(ctx, "udp timestamp server", *addr, &core.UDPTimestampServer{Logf: logf, Trace: tr})
+				return listenPacket(ctx, "udp timestamp server", *addr, &core.UDPTimestampServer{Trace: serverTracer(tr, logf, false)})
 			})
 		})
 	}, nil
@@ -77,7 +77,7 @@ func parseUDPEcho(c *command, args []string, std stdio) (action, error) {
 				return err
 			}
 			return serveOne(ctx, std.Err, func(logf func(string, ...any)) (socket, error) {
-				return listenPacket(ctx, "udp echo server", *addr, &core.UDPEchoServer{BufSize: *size, Logf: logf, Trace: tr})
+				return listenPacket(ctx, "udp echo server", *addr, &core.UDPEchoServer{BufSize: *size, Trace: serverTracer(tr, logf, true)})
 			})
 		})
 	}, nil

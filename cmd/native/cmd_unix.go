@@ -68,9 +68,9 @@ func parseUnixServer(c *command, args []string, std stdio) (action, error) {
 	}
 	return func(ctx context.Context) error {
 		return withTrace(*traceFile, std, c.name, args, func(tr core.Tracer) error {
-			logf := lineLogger(std.Err)
-			srv := &core.TimestampServer{IdleTimeout: *idle, Logf: logf, Trace: tr}
-			return core.ListenAndServeUnix(ctx, *path, srv, logf)
+			st := serverTracer(tr, lineLogger(std.Err), false)
+			srv := &core.TimestampServer{IdleTimeout: *idle, Trace: st}
+			return core.ListenAndServeUnix(ctx, *path, srv, st)
 		})
 	}, nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"socketlab/core"
+	"socketlab/sim/trace"
 )
 
 // shutdownGrace bounds how long a stopping server waits for the
@@ -110,6 +111,38 @@ func serveAll(ctx context.Context, logf func(string, ...any), socks []socket) er
 		return core.Wrap("shut down", "", err)
 	}
 	return nil
+}
+
+// logSink renders a server's events as its log lines on the command
+// line (see core.ServerLog): "...connected from 127.0.0.1:40000",
+// "...closed 127.0.0.1:40000: client closed the connection", "got 5
+// bytes from …", the server's notes as they are. The log is one consumer
+// of the events the servers emit, --trace another. It is safe for
+// concurrent use: its lines go through logf, a lineLogger, which writes
+// whole lines one at a time.
+type logSink struct{ core.ServerLog }
+
+// newLogSink returns a logSink writing through logf; echo selects the
+// echo server's line for a datagram.
+func newLogSink(logf func(string, ...any), echo bool) *logSink {
+	return &logSink{core.ServerLog{Echo: echo, Line: func(line string) { logf("%s", line) }}}
+}
+
+// serverTracer is the Tracer a server command's server runs with: its
+// events go to a logSink writing through logf and, with --trace (tr on),
+// to tr's Sink as well. Without --trace the Tracer reads no TCP_INFO
+// (StatEvery -1): the log does not show it.
+func serverTracer(tr core.Tracer, logf func(string, ...any), echo bool) core.Tracer {
+	log := newLogSink(logf, echo)
+	if !tr.On() {
+		return core.Tracer{Sink: log, Start: time.Now(), StatEvery: -1}
+	}
+	next := tr.Sink
+	tr.Sink = trace.SinkFunc(func(e *trace.Event) {
+		log.Emit(e)
+		next.Emit(e)
+	})
+	return tr
 }
 
 // announce prints a server's start-up line, as the core servers' own
