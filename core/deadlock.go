@@ -97,16 +97,16 @@ type DeadlockConfig struct {
 	// buffers make the write-write deadlock arrive after fewer bytes.
 	SendBuf, RecvBuf int
 
-	// Narrate, if set, is told what happens step by step, with the time
-	// since the start. It is called from the goroutine running Deadlock.
-	Narrate func(at time.Duration, line string)
-
 	// Trace, if on, receives both ends' events: the server's listen and
 	// accept on node "server", the client's connect-start and connect on
 	// node "client", every send and receive call with its byte count, the
-	// closes, the narration as notes, and the kernel's view of both
-	// connections (TCP_INFO) after each call and at every check for
-	// progress — which shows the windows closing as the buffers fill.
+	// closes, the narration, and the kernel's view of both connections
+	// (TCP_INFO) after each call and at every check for progress — which
+	// shows the windows closing as the buffers fill. The narration — what
+	// happens step by step, "connected: …", "progress: …", "DEADLOCK: …" —
+	// is notes with no node, emitted from the goroutine running Deadlock:
+	// the command line prints them with their time, a trace file keeps
+	// them. Off, nothing is narrated.
 	Trace Tracer
 }
 
@@ -209,11 +209,6 @@ func Deadlock(ctx context.Context, cfg DeadlockConfig) (*DeadlockResult, error) 
 	case cfg.SendBuf < 0 || cfg.RecvBuf < 0:
 		return nil, errors.New("deadlock: buffer sizes must be positive")
 	}
-	narrate := cfg.Narrate
-	if narrate == nil {
-		narrate = func(time.Duration, string) {}
-	}
-
 	client, server, cts, err := deadlockConnect(ctx, cfg.Trace)
 	if err != nil {
 		return nil, err
@@ -239,9 +234,9 @@ func Deadlock(ctx context.Context, cfg DeadlockConfig) (*DeadlockResult, error) 
 
 	start := time.Now()
 	say := func(format string, a ...any) {
-		line := fmt.Sprintf(format, a...)
-		narrate(time.Since(start), line)
-		cfg.Trace.Note("", line)
+		if cfg.Trace.On() {
+			cfg.Trace.Note("", fmt.Sprintf(format, a...))
+		}
 	}
 	say("connected: client %v ⇄ server %v", client.LocalAddr(), server.LocalAddr())
 	for _, p := range r.peers {

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
+
+	"socketlab/sim/trace"
 )
 
 func TestDeadlockWriteWriteStalls(t *testing.T) {
@@ -19,10 +22,10 @@ func TestDeadlockWriteWriteStalls(t *testing.T) {
 	var lines []string
 	start := time.Now()
 	res, err := Deadlock(ctx, DeadlockConfig{
-		Mode:    DeadlockWriteWrite,
-		Bytes:   16 << 20,
-		Stall:   stall,
-		Narrate: func(_ time.Duration, l string) { lines = append(lines, l) },
+		Mode:  DeadlockWriteWrite,
+		Bytes: 16 << 20,
+		Stall: stall,
+		Trace: narration(&lines),
 	})
 	took := time.Since(start)
 	var de *DeadlockError
@@ -229,4 +232,17 @@ func TestDeadlockSize(t *testing.T) {
 			t.Errorf("deadlockSize(%d) = %q, want %q", tc.n, got, tc.want)
 		}
 	}
+}
+
+// narration returns a Tracer that collects a deadlock demo's narration,
+// its notes with no node, into lines (without TCP_INFO).
+func narration(lines *[]string) Tracer {
+	var mu sync.Mutex
+	return Tracer{Start: time.Now(), StatEvery: -1, Sink: trace.SinkFunc(func(e *trace.Event) {
+		if e.Kind == trace.KindNote && e.Node == "" {
+			mu.Lock()
+			*lines = append(*lines, e.Text)
+			mu.Unlock()
+		}
+	})}
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
 
 	"socketlab/core"
+	"socketlab/sim/trace"
 )
 
 var deadlockCmd = &command{
@@ -75,9 +77,7 @@ func parseDeadlock(c *command, args []string, std stdio) (action, error) {
 func deadlock(ctx context.Context, io stdio, m core.DeadlockMode, cfg core.DeadlockConfig) error {
 	out := io.Out
 	fmt.Fprintf(out, "deadlock demo, mode %s: a client and a server on one loopback TCP connection\n", m)
-	cfg.Narrate = func(at time.Duration, line string) {
-		fmt.Fprintf(out, "[%6.3fs] %s\n", at.Seconds(), line)
-	}
+	cfg.Trace = narrate(cfg.Trace, out)
 	res, err := core.Deadlock(ctx, cfg)
 	var de *core.DeadlockError
 	switch {
@@ -152,4 +152,26 @@ func sizeText(n int64) string {
 		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
 	}
 	return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+}
+
+// narrate returns tr (or, when tr is off, a Tracer reading no TCP_INFO)
+// with its Sink also printing the demo's narration — its notes with no
+// node — to out, each with its time since the demo began: "[ 0.012s]
+// progress: …". The narration is one consumer of the demo's events,
+// --trace another.
+func narrate(tr core.Tracer, out io.Writer) core.Tracer {
+	if !tr.On() {
+		tr = core.Tracer{Start: time.Now(), StatEvery: -1}
+	}
+	t0 := tr.At(time.Now())
+	next := tr.Sink
+	tr.Sink = trace.SinkFunc(func(e *trace.Event) {
+		if e.Kind == trace.KindNote && e.Node == "" {
+			fmt.Fprintf(out, "[%6.3fs] %s\n", (e.At - t0).Seconds(), e.Text)
+		}
+		if next != nil {
+			next.Emit(e)
+		}
+	})
+	return tr
 }
