@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -23,6 +24,7 @@ import (
 
 	"socketlab/assets/web"
 	"socketlab/core"
+	"socketlab/core/gateway"
 	"socketlab/sim/view"
 )
 
@@ -39,8 +41,11 @@ type serveConfig struct {
 	allow []string // extra Host headers to answer (--allow), lower case
 	lan   bool     // every interface, and the LAN's addresses as Host
 	demo  bool     // also start the demo servers on loopback
-	page  fs.FS    // index.html, app.js, style.css
-	dist  fs.FS    // the bundle: socketlab.wasm.br, socketlab.wasm.gz, wasm_exec.js
+	// demoHost is the loopback address the demo servers bind ("":
+	// 127.0.0.1); tests pick a quiet corner of 127/8.
+	demoHost string
+	page     fs.FS // index.html, app.js, style.css
+	dist     fs.FS // the bundle: socketlab.wasm.br, socketlab.wasm.gz, wasm_exec.js
 	// gateway is the WebRTC gateway (core/gateway, being written
 	// separately): an http.Handler for POST /rtc that bridges the page to
 	// the demo servers. It is mounted at /rtc when not nil; nil for now.
@@ -121,19 +126,37 @@ func runServe(ctx context.Context, std stdio, cfg *serveConfig) error {
 			return core.ErrServerClosed
 		},
 		shutdown: srv.Shutdown, close: l.Close}}
+	var targets []demoTarget // what the page's real clients may talk to
 	if cfg.demo {
-		demo, err := bindDemo(ctx, logf, "127.0.0.1")
+		host := cfg.demoHost
+		if host == "" {
+			host = "127.0.0.1"
+		}
+		demo, err := bindDemo(ctx, logf, host)
 		if err != nil {
 			logf("socketlab serve: the demo servers did not start (%v); the playground works without them", err)
 		} else {
 			var where []string
 			for i, d := range demoServers {
 				where = append(where, d.network+"/"+demo[i].addr.String())
+				targets = append(targets, demoTarget{Name: d.what, Network: d.network, Addr: demo[i].addr.String()})
 			}
 			logf("demo servers: %s", strings.Join(where, " "))
 			socks = append(socks, demo...)
 		}
 	}
+	// The gateway bridges the page's data channels to the demo servers,
+	// and to nothing else.
+	gw, err := newGateway(cfg, hosts, targets)
+	if err != nil {
+		for _, s := range socks {
+			s.close()
+		}
+		return fmt.Errorf("serve: %w", err)
+	}
+	defer gw.Close()
+	h.gateway = gw
+	h.demo, _ = json.Marshal(targets)
 	url := "http://" + hostPort(l.Addr()) + "/"
 	if cfg.lan {
 		lanURL := url
@@ -153,6 +176,32 @@ func runServe(ctx context.Context, std stdio, cfg *serveConfig) error {
 		fmt.Fprintf(std.Out, "socketlab serve: open %s (loopback only; --lan serves the classroom)\n", url)
 	}
 	return serveAll(ctx, logf, socks)
+}
+
+// demoTarget is one demo server the page's real clients may talk to
+// through the gateway, as /demo.json lists them.
+type demoTarget struct {
+	Name    string `json:"name"`    // "TCP timestamp server"
+	Network string `json:"network"` // "tcp" or "udp"
+	Addr    string `json:"addr"`    // "127.0.0.1:21567"
+}
+
+// newGateway makes the WebRTC gateway for the served origin: it relays
+// only to targets, answers only for hosts and their http:// origins, and
+// with --lan offers ICE candidates on every interface.
+func newGateway(cfg *serveConfig, hosts []string, targets []demoTarget) (*gateway.Gateway, error) {
+	gc := gateway.Config{Hosts: hosts, LAN: cfg.lan}
+	for _, h := range hosts {
+		gc.Origins = append(gc.Origins, "http://"+h)
+	}
+	for _, t := range targets {
+		ap, err := netip.ParseAddrPort(t.Addr)
+		if err != nil {
+			return nil, err
+		}
+		gc.Allow = append(gc.Allow, ap)
+	}
+	return gateway.New(gc)
 }
 
 // bindDemo binds the demo servers' sockets on host, as socketlab demo does.
@@ -264,6 +313,7 @@ type webHandler struct {
 	br, gz  *webFile            // socketlab.wasm compressed; br may be nil
 	decoded int64               // socketlab.wasm's own size
 	gateway http.Handler
+	demo    []byte // /demo.json: the demo servers the gateway relays to
 }
 
 func newWebHandler(cfg *serveConfig) (*webHandler, error) {
@@ -314,6 +364,16 @@ func (h *webHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("X-Content-Type-Options", "nosniff")
 	if r.URL.Path == "/rtc" && h.gateway != nil {
 		h.gateway.ServeHTTP(w, r)
+		return
+	}
+	if r.URL.Path == "/demo.json" && r.Method == http.MethodGet {
+		hd.Set("Content-Type", "application/json")
+		hd.Set("Cache-Control", "no-store")
+		if h.demo == nil {
+			w.Write([]byte("[]"))
+			return
+		}
+		w.Write(h.demo)
 		return
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {

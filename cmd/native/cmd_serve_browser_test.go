@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"image/png"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -182,6 +184,50 @@ func TestServeBrowser(t *testing.T) {
 		if errText != "" {
 			t.Errorf("the page says %q", errText)
 		}
+	})
+
+	// The browser's live mode: key 1 sends "hello" over a reliable data
+	// channel through the gateway to the real TCP timestamp server, and
+	// the page draws the exchange as it happens.
+	t.Run("live through the gateway", func(t *testing.T) {
+		live := startServe(t, &serveConfig{dist: os.DirFS(dist), demo: true, demoHost: "127.0.0.39"})
+		var targets []demoTarget
+		resp, err := http.Get(live.url + "demo.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		json.NewDecoder(resp.Body).Decode(&targets)
+		resp.Body.Close()
+		if len(targets) != 4 || targets[0].Network != "tcp" || targets[0].Addr != "127.0.0.39:21567" {
+			t.Fatalf("/demo.json: %+v", targets)
+		}
+		ctx, cancel := chromedp.NewContext(bctx)
+		defer cancel()
+		ctx, cancelT := context.WithTimeout(ctx, 45*time.Second)
+		defer cancelT()
+		if err := chromedp.Do(ctx, chromedp.Navigate(live.url+"#scenario=live")); err != nil {
+			t.Fatal(err)
+		}
+		var at float64
+		waitJS(t, ctx, `socketlab.error || (socketlab.canvasAt > 0 && socketlab.canvasAt)`, &at)
+		time.Sleep(500 * time.Millisecond) // the playground's first ticks
+		if err := chromedp.Do(ctx, chromedp.KeyEvent("1")); err != nil {
+			t.Fatal(err)
+		}
+		var said string
+		waitJS(t, ctx, `(t => t.includes("browser") ? t : "")(document.getElementById("live").textContent)`, &said)
+		// The real server answered the browser's "hello" and saw it close.
+		deadline := time.Now().Add(5 * time.Second)
+		for !strings.Contains(live.stderr.String(), "client closed the connection") {
+			if time.Now().After(deadline) {
+				t.Fatalf("the demo server saw no connection: %q", live.stderr.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if e := evalJS[string](t, ctx, `socketlab.error`); e != "" {
+			t.Fatalf("page error %q", e)
+		}
+		t.Logf("aria-live: %q", said)
 	})
 
 	t.Run("unknown scenario", func(t *testing.T) {

@@ -181,10 +181,18 @@ func TestServeFiles(t *testing.T) {
 	if !bytes.Contains(page, []byte(`aria-live="polite"`)) {
 		t.Error("the page has no aria-live region")
 	}
-	for _, path := range []string{"/nope", "/socketlab.wasm.br", "/dist/README", "/rtc", "/../go.mod"} {
+	for _, path := range []string{"/nope", "/socketlab.wasm.br", "/dist/README", "/../go.mod"} {
 		if resp, body := get(t, s, "GET", path); resp.StatusCode != 404 {
 			t.Errorf("GET %s: %s %q, want 404", path, resp.Status, body)
 		}
+	}
+	// The gateway answers /rtc: an offer is POSTed.
+	if resp, body := get(t, s, "GET", "/rtc"); resp.StatusCode != http.StatusMethodNotAllowed || string(body) != "method not allowed: POST an offer\n" {
+		t.Errorf("GET /rtc: %s %q, want 405 from the gateway", resp.Status, body)
+	}
+	// /demo.json lists what the gateway relays to: nothing without --demo.
+	if resp, body := get(t, s, "GET", "/demo.json"); resp.StatusCode != 200 || string(body) != "null" && string(body) != "[]" {
+		t.Errorf("GET /demo.json: %s %q", resp.Status, body)
 	}
 	if resp, _ := get(t, s, "POST", "/"); resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "GET, HEAD" {
 		t.Errorf("POST /: %s", resp.Status)
@@ -255,9 +263,12 @@ func TestServeRefusesForeignHost(t *testing.T) {
 	} {
 		for _, path := range []string{"/", "/socketlab.wasm", "/nope", "/rtc"} {
 			resp, body := get(t, s, "GET", path, "Host: "+host)
-			got := resp.StatusCode
-			if want == 200 && (path == "/nope" || path == "/rtc") {
+			got, want := resp.StatusCode, want
+			if want == 200 && path == "/nope" {
 				want = 404
+			}
+			if want == 200 && path == "/rtc" {
+				want = http.StatusMethodNotAllowed // the gateway wants a POST
 			}
 			if got != want {
 				t.Errorf("GET %s with Host %q: %s, want %d", path, host, resp.Status, want)

@@ -21,7 +21,9 @@ import (
 func main() {
 	loc := js.Global().Get("location")
 	q := params(loc.Get("search").String(), loc.Get("hash").String())
-	opts, warn := optionsFrom(q, presetNames(view.SimSource{}))
+	src := newLiveSource()
+	opts, warn := optionsFrom(q, presetNames(src))
+	opts.Source = src
 	if warn != "" {
 		notice(warn, false)
 	}

@@ -1,0 +1,185 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"sync"
+	"syscall/js"
+	"time"
+
+	"socketlab/sim/bridge"
+	"socketlab/sim/trace"
+	"socketlab/sim/view"
+)
+
+// livePreset is the picker's name for the page's real connections.
+const livePreset = "live"
+
+// target is one demo server that socketlab serve lets the page reach
+// through its gateway (/demo.json).
+type target struct {
+	Name    string `json:"name"`
+	Network string `json:"network"`
+	Addr    string `json:"addr"`
+}
+
+// liveSource is the browser's live mode: real messages to the real demo
+// servers through the WebRTC gateway — a reliable, ordered data channel
+// for "TCP", an unordered one without retransmissions for "UDP" — drawn
+// as they happen. Every other request goes to the simulator, so the
+// picker still offers the presets.
+type liveSource struct {
+	view.SimSource
+	start   time.Time
+	targets []target
+
+	feedMu sync.Mutex // guards feed; never held while dialling
+	feed   *trace.Feed
+	dialMu sync.Mutex // guards b; Dial emits events, so feedMu is not it
+	b      *bridge.Bridge
+}
+
+// newLiveSource asks the page's server which demo servers it relays to;
+// without a server that answers (a page opened from elsewhere) the live
+// run has no actions and says why.
+func newLiveSource() *liveSource {
+	s := &liveSource{start: time.Now()}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, origin()+"/demo.json", nil)
+	if err == nil {
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			json.NewDecoder(resp.Body).Decode(&s.targets)
+			resp.Body.Close()
+		}
+	}
+	return s
+}
+
+func origin() string { return js.Global().Get("location").Get("origin").String() }
+
+// Presets lists the live run first, then the simulator's presets.
+func (s *liveSource) Presets() []view.Preset {
+	return append([]view.Preset{{Name: livePreset, Summary: "your browser talks to the real demo servers through the WebRTC gateway (keys 1–9)"}},
+		s.SimSource.Presets()...)
+}
+
+// Open opens the live run for the live preset, else a simulation.
+func (s *liveSource) Open(req view.Request) (view.Stream, error) {
+	if req.Doc != nil || req.Preset != livePreset {
+		return s.SimSource.Open(req)
+	}
+	feed := trace.NewFeed(1 << 16)
+	s.feedMu.Lock()
+	s.feed = feed
+	s.feedMu.Unlock()
+	if len(s.targets) == 0 {
+		feed.Emit(&trace.Event{Kind: trace.KindNote, Text: "no demo servers to talk to: open the page from socketlab serve"})
+	}
+	return view.FeedStream(trace.Header{Scenario: livePreset,
+		Title: "your browser and the real servers, through the WebRTC gateway — press 1–9",
+		Nodes: []trace.Node{{Name: "browser", Kind: trace.NodeHost, Role: "client"}}}, feed), nil
+}
+
+// Encode saves a simulation's request; a live run has none.
+func (s *liveSource) Encode(req view.Request) ([]byte, error) {
+	if req.Preset == livePreset {
+		return nil, errors.New("a live run cannot be saved as a scenario")
+	}
+	return s.SimSource.Encode(req)
+}
+
+// Actions are one exchange with each demo server.
+func (s *liveSource) Actions() []view.Action {
+	var out []view.Action
+	for _, t := range s.targets {
+		kind := "a reliable, ordered data channel (TCP)"
+		if t.Network == "udp" {
+			kind = "an unordered data channel without retransmissions (UDP)"
+		}
+		out = append(out, view.Action{Name: t.Network + " " + t.Addr, Summary: "\"hello\" to the " + t.Name + " over " + kind})
+	}
+	return out
+}
+
+// emit passes an event to the live run's feed.
+func (s *liveSource) Emit(e *trace.Event) {
+	s.feedMu.Lock()
+	f := s.feed
+	s.feedMu.Unlock()
+	if f != nil {
+		f.Emit(e)
+	}
+}
+
+// bridge dials the gateway once.
+func (s *liveSource) bridge(ctx context.Context) (*bridge.Bridge, error) {
+	s.dialMu.Lock()
+	defer s.dialMu.Unlock()
+	if s.b != nil {
+		return s.b, nil
+	}
+	b, err := bridge.Dial(ctx, bridge.Config{URL: origin() + "/rtc", Sink: s, Start: s.start})
+	if err != nil {
+		return nil, err
+	}
+	s.b = b
+	return b, nil
+}
+
+// Do sends "hello" to demo server i and waits for its answer, on its own
+// goroutine; what happens arrives on the live run.
+func (s *liveSource) Do(i int) error {
+	if i < 0 || i >= len(s.targets) {
+		return fmt.Errorf("no action %d", i+1)
+	}
+	t := s.targets[i]
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := s.exchange(ctx, t); err != nil {
+			msg := t.Network + " " + t.Addr + ": " + err.Error()
+			s.Emit(&trace.Event{At: time.Since(s.start), Kind: trace.KindNote, Node: "browser", Text: msg})
+			notice("socketlab: "+msg, true)
+		}
+	}()
+	return nil
+}
+
+func (s *liveSource) exchange(ctx context.Context, t target) error {
+	b, err := s.bridge(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := netip.ParseAddrPort(t.Addr); err != nil {
+		return err
+	}
+	if t.Network == "udp" {
+		d, err := b.UDP(ctx, t.Addr)
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		if err := d.Send([]byte("hello")); err != nil {
+			return err
+		}
+		_, err = d.Recv(ctx)
+		return err
+	}
+	st, err := b.TCP(ctx, t.Addr)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if _, err := st.Write([]byte("hello")); err != nil {
+		return err
+	}
+	_, err = st.Read(make([]byte, 1024))
+	return err
+}
