@@ -190,7 +190,7 @@ func TestServeBrowser(t *testing.T) {
 	// channel through the gateway to the real TCP timestamp server, and
 	// the page draws the exchange as it happens.
 	t.Run("live through the gateway", func(t *testing.T) {
-		live := startServe(t, &serveConfig{dist: os.DirFS(dist), demo: true, demoHost: "127.0.0.39"})
+		live := startServe(t, &serveConfig{dist: os.DirFS(dist), demo: true, demoHost: "127.0.0.47"})
 		var targets []demoTarget
 		resp, err := http.Get(live.url + "demo.json")
 		if err != nil {
@@ -198,7 +198,7 @@ func TestServeBrowser(t *testing.T) {
 		}
 		json.NewDecoder(resp.Body).Decode(&targets)
 		resp.Body.Close()
-		if len(targets) != 4 || targets[0].Network != "tcp" || targets[0].Addr != "127.0.0.39:21567" {
+		if len(targets) != 4 || targets[0].Network != "tcp" || targets[0].Addr != "127.0.0.47:21567" {
 			t.Fatalf("/demo.json: %+v", targets)
 		}
 		ctx, cancel := chromedp.NewContext(bctx)
