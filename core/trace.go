@@ -6,7 +6,6 @@ import (
 	"net/netip"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"socketlab/sim/trace"
 )
@@ -467,28 +466,6 @@ func unmapped(ap netip.AddrPort) netip.AddrPort {
 	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 }
 
-// Preview is the Text of a write or read event, by the simulator's rule:
-// the data when it is printable UTF-8 (line breaks and tabs allowed), cut
-// to 64 bytes with "…" after the cut; "" for binary data (N still says how
-// much).
-func Preview(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	n := min(len(b), 64)
-	for n > 0 && n < len(b) && !utf8.RuneStart(b[n]) {
-		n--
-	}
-	for _, c := range b[:n] {
-		if (c < 0x20 && c != '\n' && c != '\t' && c != '\r') || c == 0x7f {
-			return ""
-		}
-	}
-	if !utf8.Valid(b[:n]) {
-		return ""
-	}
-	if n < len(b) {
-		return string(b[:n]) + "…"
-	}
-	return string(b)
-}
+// Preview is the Text of a write or read event: trace.Preview, the rule
+// every source shares.
+func Preview(b []byte) string { return trace.Preview(b) }

@@ -60,7 +60,7 @@ func eventLine(e *trace.Event) string {
 			fmt.Fprintf(&b, " type=%d code=%d quote=#%d", p.ICMPType, p.ICMPCode, p.Quote)
 		}
 		fmt.Fprintf(&b, " len=%d", len(p.Payload))
-		if t := preview(p.Payload); t != "" && p.Proto != trace.ProtoICMP {
+		if t := trace.Preview(p.Payload); t != "" && p.Proto != trace.ProtoICMP {
 			b.WriteString(" " + strconv.Quote(shorten(t)))
 		}
 		if e.Kind == trace.KindSend {

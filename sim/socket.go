@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/netip"
 	"time"
-	"unicode/utf8"
 
 	"socketlab/sim/tcp"
 	"socketlab/sim/trace"
@@ -41,34 +40,10 @@ func (s *Sim) defer_(st *Stream, l *Listener, u *UDPConn, n tcp.Notice) {
 // app records an application operation.
 func (s *Sim) app(h *Host, op trace.AppOp, sock, remote netip.AddrPort, n int, data []byte, text string) {
 	if text == "" {
-		text = preview(data)
+		text = trace.Preview(data)
 	}
 	s.ev = trace.Event{At: s.now, Kind: trace.KindApp, Node: h.name, Op: op, Socket: sock, Remote: remote, N: n, Text: text}
 	s.emit()
-}
-
-// preview is the data as text for App events: up to 64 bytes when it is
-// printable UTF-8, otherwise nothing (N still says how much).
-func preview(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	n := min(len(b), 64)
-	for n > 0 && n < len(b) && !utf8.RuneStart(b[n]) {
-		n--
-	}
-	for _, c := range b[:n] {
-		if (c < 0x20 && c != '\n' && c != '\t' && c != '\r') || c == 0x7f {
-			return ""
-		}
-	}
-	if !utf8.Valid(b[:n]) {
-		return ""
-	}
-	if n < len(b) {
-		return string(b[:n]) + "…"
-	}
-	return string(b)
 }
 
 // Stream is a TCP socket of a simulated program: the counterpart of a

@@ -163,21 +163,3 @@ func TestRecvFromTruncates(t *testing.T) {
 		t.Fatalf("recvfrom(3) = %q from %v", got, from)
 	}
 }
-
-func TestPreview(t *testing.T) {
-	long := make([]byte, 100)
-	for i := range long {
-		long[i] = 'a'
-	}
-	for _, tc := range []struct{ in, want string }{
-		{"hello", "hello"},
-		{"a\x00b", ""},
-		{string(long), string(long[:64]) + "…"},
-		{"你好", "你好"},
-		{"\xff", ""},
-	} {
-		if got := preview([]byte(tc.in)); got != tc.want {
-			t.Errorf("preview(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-}

@@ -26,7 +26,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/pion/webrtc/v4"
 
@@ -583,7 +582,7 @@ func (c *channel) send(op trace.AppOp, p []byte) error {
 		c.pending = now
 	}
 	c.mu.Unlock()
-	b.emitApp(op, c.remote, len(p), preview(p))
+	b.emitApp(op, c.remote, len(p), trace.Preview(p))
 	if err := c.dc.Send(bytes.Clone(p)); err != nil {
 		b.emitApp(trace.OpError, c.remote, 0, c.label+": "+op.String()+": "+err.Error())
 		return fmt.Errorf("bridge: %s: %s: %w", c.label, op, err)
@@ -760,7 +759,7 @@ func (b *Bridge) emitApp(op trace.AppOp, remote netip.AddrPort, n int, text stri
 func (b *Bridge) emitReply(op trace.AppOp, remote netip.AddrPort, data []byte, rtt time.Duration) {
 	b.emitMu.Lock()
 	defer b.emitMu.Unlock()
-	b.emitLocked(&trace.Event{Kind: trace.KindApp, Op: op, Remote: remote, N: len(data), Text: preview(data)})
+	b.emitLocked(&trace.Event{Kind: trace.KindApp, Op: op, Remote: remote, N: len(data), Text: trace.Preview(data)})
 	if rtt > 0 {
 		b.emitLocked(&trace.Event{Kind: trace.KindNote, Text: RTTNote + round(rtt).String()})
 	}
@@ -788,28 +787,4 @@ func round(d time.Duration) time.Duration {
 		return d.Round(100 * time.Microsecond)
 	}
 	return d.Round(time.Millisecond)
-}
-
-// preview is the event text of data, like core's: up to 64 bytes of
-// printable UTF-8 ("…" when cut), empty for binary data.
-func preview(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	n := min(len(b), 64)
-	for n > 0 && n < len(b) && !utf8.RuneStart(b[n]) {
-		n--
-	}
-	for _, c := range b[:n] {
-		if (c < 0x20 && c != '\n' && c != '\t' && c != '\r') || c == 0x7f {
-			return ""
-		}
-	}
-	if !utf8.Valid(b[:n]) {
-		return ""
-	}
-	if n < len(b) {
-		return string(b[:n]) + "…"
-	}
-	return string(b)
 }

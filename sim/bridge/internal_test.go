@@ -1,7 +1,6 @@
 package bridge
 
 import (
-	"strings"
 	"testing"
 	"time"
 )
@@ -21,21 +20,6 @@ func TestMaxMessageSize(t *testing.T) {
 	} {
 		if got := maxMessageSize(tc.sdp); got != tc.want {
 			t.Errorf("maxMessageSize(%q) = %d, want %d", tc.sdp, got, tc.want)
-		}
-	}
-}
-
-func TestPreview(t *testing.T) {
-	long := strings.Repeat("é", 40) // 80 bytes
-	for _, tc := range []struct{ in, want string }{
-		{"", ""},
-		{"hello\r\n", "hello\r\n"},
-		{"\x00\x01", ""},
-		{long, strings.Repeat("é", 32) + "…"},
-		{"\xff", ""},
-	} {
-		if got := preview([]byte(tc.in)); got != tc.want {
-			t.Errorf("preview(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }
