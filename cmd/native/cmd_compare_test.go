@@ -1,14 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -155,40 +151,9 @@ func TestCompareMistakes(t *testing.T) {
 // Without the privilege to capture: one line saying so, exit 1.
 func TestCompareWithoutPrivilege(t *testing.T) {
 	needCapture(t) // only root can drop to another user
-	// nobody cannot enter the go build directory: run a copy.
-	dir, err := os.MkdirTemp("", "socketlab-noprivilege")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin, err := os.ReadFile(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	exe := filepath.Join(dir, "socketlab.test")
-	if err := os.WriteFile(exe, bin, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(exe)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "SOCKETLAB_TEST_ARGS=compare refused")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534, Groups: []uint32{}}}
-	var errb bytes.Buffer
-	cmd.Stderr = &errb
-	err = cmd.Run()
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
-		t.Fatalf("exit: %v, stderr %q", err, errb.String())
-	}
+	stderr, code, _ := runAsNobody(t, "compare", "refused")
 	want := "socketlab: compare refused: comparing needs the real segments, and capturing them needs root or CAP_NET_RAW: run it with sudo\n"
-	if errb.String() != want {
-		t.Fatalf("stderr %q\nwant   %q", errb.String(), want)
+	if code != 1 || stderr != want {
+		t.Fatalf("exit %d, stderr %q\nwant   %q", code, stderr, want)
 	}
 }

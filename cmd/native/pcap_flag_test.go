@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"net"
@@ -9,9 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"socketlab/core"
 	"socketlab/sim/trace"
@@ -99,41 +96,9 @@ func TestPcapFlagMistakes(t *testing.T) {
 // no file left behind.
 func TestPcapFlagWithoutPrivilege(t *testing.T) {
 	needCapture(t) // only root can drop to another user
-	dir, err := os.MkdirTemp("", "socketlab-pcap-noprivilege")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin, err := os.ReadFile(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	exe := filepath.Join(dir, "socketlab.test")
-	if err := os.WriteFile(exe, bin, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(dir, 0o777); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, exe)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "SOCKETLAB_TEST_ARGS=tcp-client --pcap "+filepath.Join(dir, "x.pcap")+" 127.0.0.1:1")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534, Groups: []uint32{}}}
-	var errb bytes.Buffer
-	cmd.Stderr = &errb
-	err = cmd.Run()
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
-		t.Fatalf("exit: %v, stderr %q", err, errb.String())
-	}
-	if want := "socketlab: tcp-client: --pcap: capturing packets needs root or CAP_NET_RAW: run it with sudo, or drop --pcap\n"; errb.String() != want {
-		t.Fatalf("stderr %q\nwant   %q", errb.String(), want)
+	stderr, code, dir := runAsNobody(t, "tcp-client", "--pcap", "$DIR/x.pcap", "127.0.0.1:1")
+	if want := "socketlab: tcp-client: --pcap: capturing packets needs root or CAP_NET_RAW: run it with sudo, or drop --pcap\n"; code != 1 || stderr != want {
+		t.Fatalf("exit %d, stderr %q\nwant   %q", code, stderr, want)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "x.pcap")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("the pcap file was left: %v", err)
