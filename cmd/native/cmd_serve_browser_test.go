@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -228,6 +229,46 @@ func TestServeBrowser(t *testing.T) {
 			t.Fatalf("page error %q", e)
 		}
 		t.Logf("aria-live: %q", said)
+	})
+
+	// The README's twenty lines of JavaScript, run on the served page as
+	// they stand (only the target is this test's demo server): the real
+	// TCP timestamp server answers through the gateway.
+	t.Run("README JavaScript example", func(t *testing.T) {
+		live := startServe(t, &serveConfig{dist: os.DirFS(dist), demo: true, demoHost: "127.0.0.48"})
+		doc, err := os.ReadFile("../../README.md")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, rest, ok := strings.Cut(string(doc), "<!-- gateway-example")
+		_, rest, ok2 := strings.Cut(rest, "```js\n")
+		example, _, ok3 := strings.Cut(rest, "```")
+		if !ok || !ok2 || !ok3 || strings.Count(example, "\n") > 22 {
+			t.Fatalf("no example of at most twenty-odd lines in the README (%d lines)", strings.Count(example, "\n"))
+		}
+		example = strings.ReplaceAll(example, "127.0.0.1:21567", "127.0.0.48:21567")
+		ctx, cancel := chromedp.NewContext(bctx)
+		defer cancel()
+		ctx, cancelT := context.WithTimeout(ctx, 45*time.Second)
+		defer cancelT()
+		if err := chromedp.Do(ctx, chromedp.Navigate(live.url+"#scenario=handshake")); err != nil {
+			t.Fatal(err)
+		}
+		// The example prints with console.log; the page's console is
+		// watched for the first line it prints.
+		script := `(async () => {
+			const printed = new Promise((resolve) => { window.__printed = resolve; });
+			const console = { log: (s) => window.__printed(String(s)) };
+			` + example + `
+			return await printed;
+		})()`
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](script, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatalf("the example: %v", err)
+		}
+		if !regexp.MustCompile(`^\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d \d{4}\] hello$`).MatchString(got) {
+			t.Fatalf("the example printed %q, want [ctime] hello", got)
+		}
 	})
 
 	t.Run("unknown scenario", func(t *testing.T) {
