@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/netip"
 	"sync"
 	"syscall/js"
@@ -50,16 +49,40 @@ type liveSource struct {
 // run has no actions and says why.
 func newLiveSource() *liveSource {
 	s := &liveSource{start: time.Now()}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, origin()+"/demo.json", nil)
-	if err == nil {
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			json.NewDecoder(resp.Body).Decode(&s.targets)
-			resp.Body.Close()
-		}
+	if b, err := fetchText(origin()+"/demo.json", 5*time.Second); err == nil {
+		json.Unmarshal([]byte(b), &s.targets)
 	}
 	return s
+}
+
+// fetchText GETs url with the page's fetch and returns the body. It
+// stands in for net/http, which would add a megabyte to the module.
+func fetchText(url string, timeout time.Duration) (string, error) {
+	type result struct {
+		text string
+		err  error
+	}
+	done := make(chan result, 1)
+	toText := js.FuncOf(func(_ js.Value, args []js.Value) any { return args[0].Call("text") })
+	var onText, onErr js.Func
+	onText = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		done <- result{text: args[0].String()}
+		return nil
+	})
+	onErr = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		done <- result{err: errors.New(args[0].Call("toString").String())}
+		return nil
+	})
+	defer toText.Release()
+	defer onText.Release()
+	defer onErr.Release()
+	js.Global().Call("fetch", url).Call("then", toText).Call("then", onText).Call("catch", onErr)
+	select {
+	case r := <-done:
+		return r.text, r.err
+	case <-time.After(timeout):
+		return "", errors.New("fetch " + url + ": no answer")
+	}
 }
 
 func origin() string { return js.Global().Get("location").Get("origin").String() }
