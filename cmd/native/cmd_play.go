@@ -304,19 +304,3 @@ func haveDisplay() bool {
 	}
 	return os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != ""
 }
-
-// runDefault is socketlab without arguments: the playground window, or,
-// with no display to open it on, the list of commands and what to do.
-func runDefault(ctx context.Context, std stdio) error {
-	if haveDisplay() {
-		err := runCommand(ctx, playCmd, nil, std)
-		if !errors.Is(err, view.ErrNoWindowSystem) {
-			return err
-		}
-	}
-	printOverview(std.Out)
-	fmt.Fprintln(std.Out)
-	fmt.Fprintln(std.Out, "There is no display here for the playground window (socketlab play): set DISPLAY, or run it under xvfb-run.")
-	fmt.Fprintln(std.Out, "Every other command works without one; try 'socketlab demo' or 'socketlab sim --scenario handshake --ladder'.")
-	return nil
-}
