@@ -23,7 +23,7 @@ fi
 
 # The sources that hold UI text and captions (tests excluded: their strings
 # are not drawn).
-files=$(find "$root/sim/view" "$root/sim/caption" -name '*.go' ! -name '*_test.go' 2>/dev/null | sort)
+files=$( (find "$root/sim/view" "$root/sim/caption" -name '*.go' ! -name '*_test.go'; echo "$root/cmd/native/live.go" "$root/cmd/wasm/live.go") 2>/dev/null | sort)
 
 /usr/bin/python3 - "$files" >runes.txt <<'PY'
 import sys

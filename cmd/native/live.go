@@ -217,7 +217,7 @@ func (s *liveSession) Open(req view.Request) (view.Stream, error) {
 	feed := trace.NewFeed(1 << 20)
 	s.sink.set(feed)
 	lo := netip.MustParseAddr("127.0.0.1")
-	h := trace.Header{Scenario: livePreset, Title: "your own connections on loopback — press 1–9 to run a client",
+	h := trace.Header{Scenario: livePreset, Title: "your own connections, keys 1–9 · 你自己的连接，按 1–9",
 		Nodes: []trace.Node{
 			{Name: core.NodeClient, Kind: trace.NodeHost, Addrs: []netip.Addr{lo}, Role: "client"},
 			{Name: core.NodeServer, Kind: trace.NodeHost, Addrs: []netip.Addr{lo}, Role: "server"},
@@ -270,20 +270,26 @@ func (s *liveSession) liveActions() []struct {
 		}
 	}
 	acts := []entry{
-		{view.Action{Name: "tcp-client", Summary: "tsTclnt.py sends \"hello\" to the TCP timestamp server " + s.tcp.String()}, exchange(s.tcp.String())},
-		{view.Action{Name: "socketserver", Summary: "tsTclntSS.py: one line, one connection, to " + s.line.String()}, func(ctx context.Context, tr core.Tracer) error {
+		{view.Action{Name: "tcp-client", Summary: "tsTclnt.py sends \"hello\" to the TCP timestamp server " + s.tcp.String(),
+			SummaryZH: "tsTclnt.py 向 TCP 时间戳服务器 " + s.tcp.String() + " 发送 \"hello\""}, exchange(s.tcp.String())},
+		{view.Action{Name: "socketserver", Summary: "tsTclntSS.py: one line, one connection, to " + s.line.String(),
+			SummaryZH: "tsTclntSS.py：一行一个连接，发往 " + s.line.String()}, func(ctx context.Context, tr core.Tracer) error {
 			c := core.LineTimestampClient{Timeout: 5 * time.Second, Trace: tr}
 			_, err := c.Exchange(ctx, "tcp", s.line.String(), []byte("hello"))
 			return err
 		}},
-		{view.Action{Name: "udp-client", Summary: "tsUclnt.py sends a datagram to the UDP timestamp server " + s.udp.String()}, udp(s.udp.String())},
-		{view.Action{Name: "udp-echo", Summary: "a datagram to the UDP echo server " + s.echo.String() + " and back"}, udp(s.echo.String())},
-		{view.Action{Name: "get", Summary: "the HTTP/1.0 GET with half-close against " + s.http.String()}, func(ctx context.Context, tr core.Tracer) error {
+		{view.Action{Name: "udp-client", Summary: "tsUclnt.py sends a datagram to the UDP timestamp server " + s.udp.String(),
+			SummaryZH: "tsUclnt.py 向 UDP 时间戳服务器 " + s.udp.String() + " 发送一个数据报"}, udp(s.udp.String())},
+		{view.Action{Name: "udp-echo", Summary: "a datagram to the UDP echo server " + s.echo.String() + " and back",
+			SummaryZH: "一个数据报发往 UDP 回显服务器 " + s.echo.String() + " 再返回"}, udp(s.echo.String())},
+		{view.Action{Name: "get", Summary: "the HTTP/1.0 GET with half-close against " + s.http.String(),
+			SummaryZH: "带半关闭的 HTTP/1.0 GET，发往 " + s.http.String()}, func(ctx context.Context, tr core.Tracer) error {
 			c := httpget.Client{Trace: tr}
 			_, err := c.Get(ctx, io.Discard, "127.0.0.1", strconv.Itoa(s.http.Port), "/")
 			return err
 		}},
-		{view.Action{Name: "dns", Summary: "getaddrinfo(\"www.example.test\") asking the teaching zone at " + s.dns.Addr}, func(ctx context.Context, tr core.Tracer) error {
+		{view.Action{Name: "dns", Summary: "getaddrinfo(\"www.example.test\") asking the teaching zone at " + s.dns.Addr,
+			SummaryZH: "getaddrinfo(\"www.example.test\")，询问教学域名服务器 " + s.dns.Addr}, func(ctx context.Context, tr core.Tracer) error {
 			c, err := lookup.NewClient(s.dns.Addr, false)
 			if err != nil {
 				return err
@@ -292,7 +298,8 @@ func (s *liveSession) liveActions() []struct {
 			_, err = c.Forward(ctx, "www.example.test")
 			return err
 		}},
-		{view.Action{Name: "info", Summary: "connect to localhost by name, getsockname and getpeername, port " + strconv.Itoa(s.tcp.Port)}, func(ctx context.Context, tr core.Tracer) error {
+		{view.Action{Name: "info", Summary: "connect to localhost by name, getsockname and getpeername, port " + strconv.Itoa(s.tcp.Port),
+			SummaryZH: "按名字连接 localhost 的端口 " + strconv.Itoa(s.tcp.Port) + "，再调用 getsockname 和 getpeername"}, func(ctx context.Context, tr core.Tracer) error {
 			c := info.Client{Trace: tr}
 			_, err := c.Run(ctx, io.Discard, "localhost", strconv.Itoa(s.tcp.Port))
 			return err
@@ -302,7 +309,8 @@ func (s *liveSession) liveActions() []struct {
 	target := s.target
 	s.mu.Unlock()
 	if target != "" {
-		acts = append(acts, entry{view.Action{Name: "tcp → " + target, Summary: "tsTclnt.py sends \"hello\" to " + target}, exchange(target)})
+		acts = append(acts, entry{view.Action{Name: "tcp → " + target, Summary: "tsTclnt.py sends \"hello\" to " + target,
+			SummaryZH: "tsTclnt.py 向 " + target + " 发送 \"hello\""}, exchange(target)})
 	}
 	return acts
 }

@@ -106,7 +106,7 @@ func (s *liveSource) Open(req view.Request) (view.Stream, error) {
 		feed.Emit(&trace.Event{Kind: trace.KindNote, Text: "no demo servers to talk to: open the page from socketlab serve"})
 	}
 	return view.FeedStream(trace.Header{Scenario: livePreset,
-		Title: "your browser and the real servers, through the WebRTC gateway — press 1–9",
+		Title: "the real servers through the WebRTC gateway, keys 1–9 · 经 WebRTC 网关连接真实服务器，按 1–9",
 		Nodes: []trace.Node{{Name: "browser", Kind: trace.NodeHost, Role: "client"}}}, feed), nil
 }
 
@@ -122,11 +122,12 @@ func (s *liveSource) Encode(req view.Request) ([]byte, error) {
 func (s *liveSource) Actions() []view.Action {
 	var out []view.Action
 	for _, t := range s.targets {
-		kind := "a reliable, ordered data channel (TCP)"
+		kind, kindZH := "a reliable, ordered data channel (TCP)", "可靠、有序的数据通道（TCP）"
 		if t.Network == "udp" {
-			kind = "an unordered data channel without retransmissions (UDP)"
+			kind, kindZH = "an unordered data channel without retransmissions (UDP)", "无序、不重传的数据通道（UDP）"
 		}
-		out = append(out, view.Action{Name: t.Network + " " + t.Addr, Summary: "\"hello\" to the " + t.Name + " over " + kind})
+		out = append(out, view.Action{Name: t.Network + " " + t.Addr, Summary: "\"hello\" to the " + t.Name + " over " + kind,
+			SummaryZH: "经" + kindZH + "向 " + t.Addr + " 发送 \"hello\""})
 	}
 	return out
 }

@@ -366,7 +366,11 @@ func (a *App) Act(i int) {
 		a.Status = "error: " + err.Error()
 		return
 	}
-	a.Status = fmt.Sprintf(a.tr("running %s: %s", "运行 %s：%s"), acts[i].Name, acts[i].Summary)
+	sum := acts[i].Summary
+	if a.Lang == "zh" && acts[i].SummaryZH != "" {
+		sum = acts[i].SummaryZH
+	}
+	a.Status = fmt.Sprintf(a.tr("running %s: %s", "运行 %s：%s"), acts[i].Name, sum)
 	if a.stream != nil && a.stream.Live() {
 		a.Live, a.Playing = true, false // watch it happen
 	}

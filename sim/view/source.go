@@ -48,8 +48,9 @@ func (r Request) Clone() Request {
 // Action is something the user can make happen in a live run: a real
 // client run against a real server, say.
 type Action struct {
-	Name    string // short, for its button: "tcp-client"
-	Summary string // one line for the status bar and the help
+	Name      string // short, for its button: "tcp-client"
+	Summary   string // one line for the status bar and the help
+	SummaryZH string // the same in Chinese ("" falls back to Summary)
 }
 
 // Actor is implemented by a Source whose live runs the user can act on.

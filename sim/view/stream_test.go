@@ -193,7 +193,9 @@ type liveSource struct {
 	did  *[]int
 }
 
-func (s liveSource) Actions() []Action { return []Action{{Name: "tcp-client", Summary: "hello"}} }
+func (s liveSource) Actions() []Action {
+	return []Action{{Name: "tcp-client", Summary: "hello", SummaryZH: "你好"}}
+}
 
 func (s liveSource) SetTarget(hostport string) error {
 	if !strings.Contains(hostport, ":") {
@@ -274,6 +276,12 @@ func TestLiveStreamFollowsEdge(t *testing.T) {
 	if !slices.Equal(did, []int{0}) || a.Status != "running tcp-client: hello" || len(a.Actions()) != 1 {
 		t.Fatalf("actions run %v, status %q", did, a.Status)
 	}
+	a.Lang = "zh"
+	press(a, Key1)
+	a.Lang = "en"
+	if a.Status != "运行 tcp-client：你好" {
+		t.Fatalf("in Chinese the status is %q", a.Status)
+	}
 	// T opens a prompt: typing goes to it, not to the commands; a bad
 	// HOST:PORT keeps it open with the reason, Enter uses a good one.
 	press(a, KeyT)
@@ -287,7 +295,7 @@ func TestLiveStreamFollowsEdge(t *testing.T) {
 	}
 	_ = a.Update(Input{Chars: []rune(":21567")})
 	_ = a.Update(Input{Keys: []Key{KeyEnter}})
-	if a.Prompting || !slices.Equal(did, []int{0, -len("localhost:21567")}) {
+	if a.Prompting || !slices.Equal(did, []int{0, 0, -len("localhost:21567")}) {
 		t.Fatalf("good target: prompting %v, calls %v", a.Prompting, did)
 	}
 	press(a, KeyT, KeyEscape)
