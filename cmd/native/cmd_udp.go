@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"time"
 
 	"socketlab/core"
@@ -30,36 +31,34 @@ var udpEchoCmd = &command{
 }
 
 func parseUDPServer(c *command, args []string, std stdio) (action, error) {
-	fs := newFlags(c)
-	addr := addrFlag(fs, defaultServerAddr)
-	traceFile := traceFlag(fs)
-	pos, err := parseArgs(fs, args, std)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkServerArgs(fs, pos, *addr); err != nil {
-		return nil, err
-	}
-	if err := checkTraceFlag(fs, *traceFile, false); err != nil {
-		return nil, err
-	}
-	return func(ctx context.Context) error {
-		return withTrace(*traceFile, std, c.name, args, func(tr core.Tracer) error {
-			if err := checkPortName(ctx, fs, "udp", *addr, "--addr"); err != nil {
-				return err
-			}
-			return serveOne(ctx, std.Err, func(logf func(string, ...any)) (socket, error) {
-				return listenPacket(ctx, "udp timestamp server", *addr, &core.UDPTimestampServer{Trace: serverTracer(tr, logf, false)})
-			})
+	return parsePacketServer(c, args, std, defaultServerAddr, "udp timestamp server", nil,
+		func(tr core.Tracer, logf func(string, ...any)) packetService {
+			return &core.UDPTimestampServer{Trace: serverTracer(tr, logf, false)}
 		})
-	}, nil
 }
 
 func parseUDPEcho(c *command, args []string, std stdio) (action, error) {
+	var size *int
+	return parsePacketServer(c, args, std, "127.0.0.1:51423", "udp echo server",
+		func(fs *flag.FlagSet) {
+			size = intFlag(fs, "size", core.EchoBufSize, 1, 65535,
+				"read at most `N` bytes of a datagram, like recvfrom(N); longer ones are cut (a UDP datagram holds at most 65,507 bytes of data over IPv4)")
+		},
+		func(tr core.Tracer, logf func(string, ...any)) packetService {
+			return &core.UDPEchoServer{BufSize: *size, Trace: serverTracer(tr, logf, true)}
+		})
+}
+
+// parsePacketServer parses what the UDP servers share — --addr, --trace,
+// --pcap — and, through flags (nil: none), their own flags; build makes
+// the server that answers on the socket.
+func parsePacketServer(c *command, args []string, std stdio, defAddr, what string,
+	flags func(*flag.FlagSet), build func(tr core.Tracer, logf func(string, ...any)) packetService) (action, error) {
 	fs := newFlags(c)
-	addr := addrFlag(fs, "127.0.0.1:51423")
-	size := intFlag(fs, "size", core.EchoBufSize, 1, 65535,
-		"read at most `N` bytes of a datagram, like recvfrom(N); longer ones are cut (a UDP datagram holds at most 65,507 bytes of data over IPv4)")
+	addr := addrFlag(fs, defAddr)
+	if flags != nil {
+		flags(fs)
+	}
 	traceFile := traceFlag(fs)
 	pos, err := parseArgs(fs, args, std)
 	if err != nil {
@@ -77,7 +76,7 @@ func parseUDPEcho(c *command, args []string, std stdio) (action, error) {
 				return err
 			}
 			return serveOne(ctx, std.Err, func(logf func(string, ...any)) (socket, error) {
-				return listenPacket(ctx, "udp echo server", *addr, &core.UDPEchoServer{BufSize: *size, Trace: serverTracer(tr, logf, true)})
+				return listenPacket(ctx, what, *addr, build(tr, logf))
 			})
 		})
 	}, nil
