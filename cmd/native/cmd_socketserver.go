@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -36,32 +37,13 @@ func parseSocketServerServer(c *command, args []string, std stdio) (action, erro
 }
 
 func parseSocketServerClient(c *command, args []string, std stdio) (action, error) {
-	fs := newFlags(c)
-	timeout := timeoutFlag(fs, 10*time.Second, "give up on a connect or a reply after this `duration`")
-	traceFile := traceFlag(fs)
-	pos, err := parseArgs(fs, args, std)
-	if err != nil {
-		return nil, err
-	}
-	addr, err := addrArg(fs, pos)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkTraceFlag(fs, *traceFile, true); err != nil {
-		return nil, err
-	}
-	return func(ctx context.Context) error {
-		return withTrace(*traceFile, std, c.name, args, func(tr core.Tracer) error {
-			if err := checkPortName(ctx, fs, "tcp", addr, ""); err != nil {
-				return err
-			}
-			return withHint(chat(ctx, std, func(ctx context.Context, line []byte) ([]byte, error) {
-				reply, err := lineExchange(ctx, *timeout, addr, line, tr)
-				// The textbook prints data.strip(): the reply without its "\r\n".
-				return bytes.TrimSpace(reply), err
-			}), fs)
-		})
-	}, nil
+	return parseTCPClientArgs(c, args, std, func(ctx context.Context, fs *flag.FlagSet, timeout time.Duration, addr string, tr core.Tracer) error {
+		return withHint(chat(ctx, std, func(ctx context.Context, line []byte) ([]byte, error) {
+			reply, err := lineExchange(ctx, timeout, addr, line, tr)
+			// The textbook prints data.strip(): the reply without its "\r\n".
+			return bytes.TrimSpace(reply), err
+		}), fs)
+	})
 }
 
 // notClosedError is a reply that arrived from a server that then kept the

@@ -108,6 +108,24 @@ func parseTCPServer(c *command, args []string, std stdio) (action, error) {
 }
 
 func parseTCPClient(c *command, args []string, std stdio) (action, error) {
+	return parseTCPClientArgs(c, args, std, func(ctx context.Context, fs *flag.FlagSet, timeout time.Duration, addr string, tr core.Tracer) error {
+		client := core.TimestampClient{Timeout: timeout, Trace: tr}
+		conn, err := client.Dial(ctx, "tcp", addr)
+		if err != nil {
+			return withHint(err, fs)
+		}
+		defer conn.Close()
+		return withHint(chat(ctx, std, func(ctx context.Context, line []byte) ([]byte, error) {
+			return conn.Exchange(ctx, line)
+		}), fs)
+	})
+}
+
+// parseTCPClientArgs parses what the TCP timestamp clients share —
+// --timeout, --trace, --pcap and one HOST:PORT — and runs talk with them,
+// the port name already looked up and the trace around it.
+func parseTCPClientArgs(c *command, args []string, std stdio,
+	talk func(ctx context.Context, fs *flag.FlagSet, timeout time.Duration, addr string, tr core.Tracer) error) (action, error) {
 	fs := newFlags(c)
 	timeout := timeoutFlag(fs, 10*time.Second, "give up on a connect or a reply after this `duration`")
 	traceFile := traceFlag(fs)
@@ -127,15 +145,7 @@ func parseTCPClient(c *command, args []string, std stdio) (action, error) {
 			if err := checkPortName(ctx, fs, "tcp", addr, ""); err != nil {
 				return err
 			}
-			client := core.TimestampClient{Timeout: *timeout, Trace: tr}
-			conn, err := client.Dial(ctx, "tcp", addr)
-			if err != nil {
-				return withHint(err, fs)
-			}
-			defer conn.Close()
-			return withHint(chat(ctx, std, func(ctx context.Context, line []byte) ([]byte, error) {
-				return conn.Exchange(ctx, line)
-			}), fs)
+			return talk(ctx, fs, *timeout, addr, tr)
 		})
 	}, nil
 }
