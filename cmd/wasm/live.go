@@ -106,7 +106,7 @@ func (s *liveSource) Open(req view.Request) (view.Stream, error) {
 		feed.Emit(&trace.Event{Kind: trace.KindNote, Text: "no demo servers to talk to: open the page from socketlab serve"})
 	}
 	return view.FeedStream(trace.Header{Scenario: livePreset,
-		Title: "the real servers through the WebRTC gateway, keys 1–9 · 经 WebRTC 网关连接真实服务器，按 1–9",
+		Title: "real servers via WebRTC, keys 1–9 · 经 WebRTC 连接真实服务器，按 1–9",
 		Nodes: []trace.Node{{Name: "browser", Kind: trace.NodeHost, Role: "client"}}}, feed), nil
 }
 

@@ -375,8 +375,13 @@ func (a *App) drawLadder(screen *ebiten.Image, g *regions) {
 	for _, t := range a.axis {
 		p.text(dst, layout.FormatShort(t), l.Area.X-10, l.Y(t)-th.Small*0.7, th.Small*0.85, th.Dim, text.AlignEnd)
 	}
+	gapY := math.Inf(-1)
 	for _, gp := range gaps {
 		y := (l.Y(gp.Start)+l.Y(gp.End))/2 - th.Small*0.6
+		if y-gapY < th.Small*1.2 {
+			continue // squeezed gaps a line apart: one label, not two on top of each other
+		}
+		gapY = y
 		p.text(dst, "≈ "+layout.FormatShort(layout.Round3(gp.End-gp.Start))+a.tr(" idle", " 空闲"), l.Area.X+l.Area.W/2, y, th.Small*0.85, th.Fg, text.AlignCenter)
 	}
 	for _, n := range m.Order() {
