@@ -9,6 +9,31 @@
 // (non-trickle) offer as JSON {"type":"offer","sdp":"…"}; the answer comes
 // back in the same shape once ICE gathering is complete.
 //
+// Rooms pair two pages with each other, browser to browser: the gateway
+// relays only their signaling, never their data. Both POST /room/NAME
+// (NAME: 1–32 of a-z 0-9 - _, else 400) with their complete offer
+// {"type":"offer","sdp":"…"}:
+//
+//   - In an empty room the offer waits: the request is held until a
+//     partner answers, then returns 200 {"type":"answer","sdp":"…"}; after
+//     Config.RoomWait (2 minutes) without an answer it returns 408
+//     `nobody joined room "NAME" within 2m0s`. A waiter that goes away
+//     frees the room.
+//   - In a room whose waiting offer nobody claims, the caller's own offer
+//     is discarded and it gets 200
+//     {"type":"offer","sdp":"<the waiting offer>","ticket":"<hex>"}: it
+//     must answer that offer with POST /room/NAME
+//     {"type":"answer","sdp":"…","ticket":"<hex>"}, which hands the
+//     answer to the waiter and returns 204; the room is then empty and
+//     its name free. While claimed, other offers get 409 `room "NAME" is
+//     full: two pages are pairing in it`; a claim not answered within
+//     Config.ConnectTimeout lapses and the next offer gets the waiting
+//     offer with a new ticket.
+//   - An answer without the ticket of a live claim is 409 with the reason
+//     in one line; a ticket in an offer is 400. At most Config.MaxRooms
+//     rooms (64) hold an offer at once, after that 503 `too many rooms
+//     waiting`; Shutdown answers every waiter 503 `gateway closed`.
+//
 // The gateway is a small attack surface on purpose: only allowlisted
 // targets (checked after name resolution, before any connection attempt),
 // only requests whose Host and Origin are the served ones, loopback-only
@@ -52,6 +77,8 @@ const (
 	DefaultIdleTimeout    = 2 * time.Minute
 	DefaultDialTimeout    = 5 * time.Second
 	DefaultWriteTimeout   = 10 * time.Second
+	DefaultMaxRooms       = 64
+	DefaultRoomWait       = 2 * time.Minute
 )
 
 // Path is the signaling endpoint ServeHTTP answers.
@@ -126,6 +153,13 @@ type Config struct {
 	// WriteTimeout bounds every write to a relay socket or channel (0:
 	// DefaultWriteTimeout).
 	WriteTimeout time.Duration
+	// MaxRooms bounds the rooms holding an offer (waiting or claimed) at
+	// once (0: DefaultMaxRooms).
+	MaxRooms int
+	// RoomWait bounds how long an offer waits in a room for a partner's
+	// answer (0: DefaultRoomWait). A joiner's claim on a waiting offer
+	// lapses after ConnectTimeout.
+	RoomWait time.Duration
 
 	// Impair, if any probability is set, impairs the UDP relays.
 	Impair Impairment
@@ -151,6 +185,8 @@ type Stats struct {
 	BytesUp       uint64 // bytes relayed from pages to targets
 	BytesDown     uint64 // bytes relayed from targets to pages
 	Dropped       uint64 // datagrams dropped by Impair
+	RoomsWaiting  int    // rooms holding an offer now (waiting or claimed)
+	RoomsPaired   uint64 // answers delivered in rooms
 }
 
 // Gateway is the signaling handler and the pion peers it runs. ServeHTTP,
@@ -162,6 +198,7 @@ type Gateway struct {
 
 	mu     sync.Mutex
 	peers  map[*peer]struct{}
+	rooms  map[string]*room // rooms holding an offer, by name
 	closed bool
 	wg     sync.WaitGroup // every goroutine the gateway started
 
@@ -169,6 +206,7 @@ type Gateway struct {
 	bytesUp, bytesDown, dropped        atomic.Uint64
 	channels                           atomic.Int64
 	seq                                atomic.Uint64 // relays started, for the impairment seeds
+	roomsPaired                        atomic.Uint64
 }
 
 // New returns a Gateway for cfg; it starts nothing until offers arrive.
@@ -200,6 +238,12 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = DefaultWriteTimeout
 	}
+	if cfg.MaxRooms <= 0 {
+		cfg.MaxRooms = DefaultMaxRooms
+	}
+	if cfg.RoomWait <= 0 {
+		cfg.RoomWait = DefaultRoomWait
+	}
 	if cfg.Impair.ReorderHold <= 0 {
 		cfg.Impair.ReorderHold = 50 * time.Millisecond
 	}
@@ -211,7 +255,7 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.Resolver == nil {
 		cfg.Resolver = net.DefaultResolver
 	}
-	g := &Gateway{cfg: cfg, allow: map[netip.AddrPort]bool{}, peers: map[*peer]struct{}{}}
+	g := &Gateway{cfg: cfg, allow: map[netip.AddrPort]bool{}, peers: map[*peer]struct{}{}, rooms: map[string]*room{}}
 	for _, ap := range cfg.Allow {
 		if !ap.IsValid() || ap.Port() == 0 {
 			return nil, fmt.Errorf("gateway: allowlist entry %v is not an address and port", ap)
@@ -269,14 +313,16 @@ func httpError(w http.ResponseWriter, status int, msg string) {
 	io.WriteString(w, msg+"\n")
 }
 
-// ServeHTTP handles POST /rtc; every other path is 404. It checks Host
+// ServeHTTP handles POST /rtc and POST /room/NAME (see the package doc
+// for rooms); every other path is 404. It checks Host
 // and Origin (403), the method (405), the content type (415), and the
 // body (400: strict JSON, one object, no unknown fields, at most
 // MaxBody bytes); then it creates a peer (503 when MaxPeers are busy or
 // the gateway is closed), answers the offer and returns the answer once
 // ICE gathering is complete. It is safe for concurrent use.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != Path {
+	room := strings.HasPrefix(r.URL.Path, RoomPath)
+	if r.URL.Path != Path && !room {
 		httpError(w, http.StatusNotFound, "not found")
 		return
 	}
@@ -299,6 +345,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		httpError(w, http.StatusUnsupportedMediaType, "unsupported media type: want application/json")
+		return
+	}
+	if room {
+		g.serveRoom(w, r)
 		return
 	}
 	offer, err := g.readOffer(w, r)
@@ -409,7 +459,7 @@ var (
 // Stats returns the gateway's counters.
 func (g *Gateway) Stats() Stats {
 	g.mu.Lock()
-	n := len(g.peers)
+	n, rooms := len(g.peers), len(g.rooms)
 	g.mu.Unlock()
 	return Stats{
 		Peers:         n,
@@ -420,15 +470,19 @@ func (g *Gateway) Stats() Stats {
 		BytesUp:       g.bytesUp.Load(),
 		BytesDown:     g.bytesDown.Load(),
 		Dropped:       g.dropped.Load(),
+		RoomsWaiting:  rooms,
+		RoomsPaired:   g.roomsPaired.Load(),
 	}
 }
 
-// Shutdown refuses new offers, closes every peer and relay, and waits for
-// all of the gateway's goroutines to return or for ctx to end (then it
+// Shutdown refuses new offers, answers every offer waiting in a room with
+// 503, closes every peer and relay, and waits for all of the gateway's
+// goroutines and held room requests to return or for ctx to end (then it
 // returns ctx's error; the goroutines still end soon).
 func (g *Gateway) Shutdown(ctx context.Context) error {
 	g.mu.Lock()
 	g.closed = true
+	g.closeRoomsLocked()
 	peers := make([]*peer, 0, len(g.peers))
 	for p := range g.peers {
 		peers = append(peers, p)
