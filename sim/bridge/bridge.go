@@ -27,8 +27,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pion/webrtc/v4"
-
 	"socketlab/sim/trace"
 )
 
@@ -65,6 +63,15 @@ type Config struct {
 	OpenGrace time.Duration
 }
 
+// chanOpts says how a data channel is opened: reliable and ordered (the
+// zero value), or unordered without retransmissions; pre-negotiated
+// with a fixed id, or announced to the other side in-band.
+type chanOpts struct {
+	unreliable bool
+	negotiated bool
+	id         uint16
+}
+
 // Errors of the bridge's operations.
 var (
 	// ErrClosed: the Stream, Datagrams or Bridge was closed by its user.
@@ -93,10 +100,11 @@ func (e *GatewayError) Error() string { return e.Reason }
 // on it. Its methods are safe for concurrent use.
 type Bridge struct {
 	cfg    Config
-	pc     *webrtc.PeerConnection
+	pc     *rtcPeer
 	maxMsg int // bytes of one message, from the answer's max-message-size
 
-	emitMu sync.Mutex // orders events and their At
+	emitMu sync.Mutex // orders events and their At; guards nextID and every flights
+	nextID uint64     // the last message's packet ID
 
 	mu     sync.Mutex
 	chans  map[*channel]struct{}
@@ -112,8 +120,47 @@ type Bridge struct {
 // SCTP association is up. ctx bounds all of it; on error nothing is
 // left running.
 func Dial(ctx context.Context, cfg Config) (*Bridge, error) {
+	b, fail, err := newBridge(cfg)
+	if err != nil {
+		return nil, err
+	}
+	cfg, pc, begin := b.cfg, b.pc, time.Now()
+	ctrl, err := pc.createChannel("bridge", chanOpts{negotiated: true, id: 0})
+	if err != nil {
+		return fail(fmt.Errorf("bridge: data channel: %w", err))
+	}
+	opened := make(chan struct{})
+	var once sync.Once
+	ctrl.onOpen(func() { once.Do(func() { close(opened) }) })
+
+	offer, err := pc.offer(ctx)
+	if err != nil {
+		return fail(fmt.Errorf("bridge: %w", err))
+	}
+	answer, err := signal(ctx, cfg.URL, offer)
+	if err != nil {
+		return fail(err)
+	}
+	if err := pc.acceptAnswer(answer); err != nil {
+		return fail(fmt.Errorf("bridge: %w", err))
+	}
+	b.maxMsg = maxMessageSize(answer)
+	select {
+	case <-opened:
+	case <-ctx.Done():
+		return fail(fmt.Errorf("bridge: connecting: %w", ctx.Err()))
+	case <-b.done:
+		return fail(ErrLost)
+	}
+	b.emitNote(fmt.Sprintf("bridge: connected to %s in %v", cfg.URL, round(time.Since(begin))))
+	return b, nil
+}
+
+// newBridge checks and completes cfg and makes the peer connection;
+// fail undoes it with a note of what failed.
+func newBridge(cfg Config) (b *Bridge, fail func(error) (*Bridge, error), err error) {
 	if cfg.URL == "" {
-		return nil, errors.New("bridge: Config.URL is empty")
+		return nil, nil, errors.New("bridge: Config.URL is empty")
 	}
 	if cfg.Node == "" {
 		cfg.Node = DefaultNode
@@ -127,64 +174,19 @@ func Dial(ctx context.Context, cfg Config) (*Bridge, error) {
 	if cfg.OpenGrace == 0 {
 		cfg.OpenGrace = DefaultOpenGrace
 	}
-	begin := time.Now()
-	pc, err := newPeerConnection()
+	pc, err := newRTCPeer()
 	if err != nil {
-		return nil, fmt.Errorf("bridge: peer connection: %w", err)
+		return nil, nil, fmt.Errorf("bridge: peer connection: %w", err)
 	}
-	b := &Bridge{cfg: cfg, pc: pc, maxMsg: 64 << 10, chans: map[*channel]struct{}{}, done: make(chan struct{})}
-	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
-		if s == webrtc.PeerConnectionStateFailed || s == webrtc.PeerConnectionStateClosed {
-			b.lose()
-		}
-	})
-	fail := func(err error) (*Bridge, error) {
+	b = &Bridge{cfg: cfg, pc: pc, maxMsg: 64 << 10, chans: map[*channel]struct{}{}, done: make(chan struct{})}
+	pc.onLost(b.lose)
+	fail = func(err error) (*Bridge, error) {
 		b.lose()
-		pc.Close()
+		b.pc.close()
 		b.emitNote("bridge: dial failed: " + err.Error())
 		return nil, err
 	}
-	negotiated, id := true, uint16(0)
-	ctrl, err := pc.CreateDataChannel("bridge", &webrtc.DataChannelInit{Negotiated: &negotiated, ID: &id})
-	if err != nil {
-		return fail(fmt.Errorf("bridge: data channel: %w", err))
-	}
-	opened := make(chan struct{})
-	var once sync.Once
-	ctrl.OnOpen(func() { once.Do(func() { close(opened) }) })
-
-	offer, err := pc.CreateOffer(nil)
-	if err != nil {
-		return fail(fmt.Errorf("bridge: offer: %w", err))
-	}
-	gathered := webrtc.GatheringCompletePromise(pc)
-	if err := pc.SetLocalDescription(offer); err != nil {
-		return fail(fmt.Errorf("bridge: offer: %w", err))
-	}
-	select {
-	case <-gathered:
-	case <-ctx.Done():
-		return fail(fmt.Errorf("bridge: ICE gathering: %w", ctx.Err()))
-	case <-b.done:
-		return fail(ErrLost)
-	}
-	answer, err := signal(ctx, cfg.URL, pc.LocalDescription().SDP)
-	if err != nil {
-		return fail(err)
-	}
-	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
-		return fail(fmt.Errorf("bridge: answer: %w", err))
-	}
-	b.maxMsg = maxMessageSize(answer)
-	select {
-	case <-opened:
-	case <-ctx.Done():
-		return fail(fmt.Errorf("bridge: connecting: %w", ctx.Err()))
-	case <-b.done:
-		return fail(ErrLost)
-	}
-	b.emitNote(fmt.Sprintf("bridge: connected to %s in %v", cfg.URL, round(time.Since(begin))))
-	return b, nil
+	return b, fail, nil
 }
 
 // sessionDescription is the JSON body of the signaling exchange.
@@ -286,7 +288,7 @@ func (b *Bridge) Close() error {
 		c.close()
 	}
 	b.finish(ErrClosed)
-	err := b.pc.Close()
+	err := b.pc.close()
 	b.emitNote("bridge: closed")
 	return err
 }
@@ -297,7 +299,7 @@ func (b *Bridge) Close() error {
 // Config.OpenGrace, for the gateway's refusal: a *GatewayError whose
 // text is the gateway's one-line reason. ctx bounds the open only.
 func (b *Bridge) TCP(ctx context.Context, target string) (*Stream, error) {
-	c, err := b.open(ctx, "tcp", target, &webrtc.DataChannelInit{})
+	c, err := b.open(ctx, "tcp", target, chanOpts{})
 	if err != nil {
 		return nil, err
 	}
@@ -308,8 +310,7 @@ func (b *Bridge) TCP(ctx context.Context, target string) (*Stream, error) {
 // 0) "udp/"+target, which the gateway relays to one UDP socket connected
 // to target; it waits like TCP.
 func (b *Bridge) UDP(ctx context.Context, target string) (*Datagrams, error) {
-	ordered, rt := false, uint16(0)
-	c, err := b.open(ctx, "udp", target, &webrtc.DataChannelInit{Ordered: &ordered, MaxRetransmits: &rt})
+	c, err := b.open(ctx, "udp", target, chanOpts{unreliable: true})
 	if err != nil {
 		return nil, err
 	}
@@ -325,7 +326,7 @@ type message struct {
 // channel is the state a Stream or Datagrams shares with the callbacks.
 type channel struct {
 	b      *Bridge
-	dc     *webrtc.DataChannel
+	dc     *rtcChannel
 	label  string
 	remote netip.AddrPort // the target when it is an address, else zero
 	stream bool
@@ -344,7 +345,7 @@ type channel struct {
 	ended        bool          // the channel is closed (either side)
 	closed       bool          // Close was called
 	closeEmitted bool
-	pending      time.Time // the request an arriving reply answers (RTT)
+	flights      flights // the arrows of its messages (under b.emitMu)
 }
 
 // Bounds of a channel's buffers.
@@ -353,7 +354,7 @@ const (
 	highWater          = 1 << 20 // Write waits while more is buffered to send
 )
 
-func (b *Bridge) open(ctx context.Context, proto, target string, init *webrtc.DataChannelInit) (*channel, error) {
+func (b *Bridge) open(ctx context.Context, proto, target string, o chanOpts) (*channel, error) {
 	if err := b.doneErr(); err != nil {
 		return nil, err
 	}
@@ -365,18 +366,18 @@ func (b *Bridge) open(ctx context.Context, proto, target string, init *webrtc.Da
 	if ap, err := netip.ParseAddrPort(target); err == nil {
 		c.remote = ap
 	}
-	dc, err := b.pc.CreateDataChannel(label, init)
+	c.flights = flights{far: label, remote: c.remote, fifo: c.stream}
+	dc, err := b.pc.createChannel(label, o)
 	if err != nil {
 		return nil, fmt.Errorf("bridge: %s: %w", label, err)
 	}
 	c.dc = dc
 	// The message and close handlers first: natively the channel may
 	// already be opening, and pion drops what arrives before a handler.
-	c.release = onMessage(dc, c.arrive)
-	dc.OnClose(c.onClose)
-	dc.OnOpen(c.onOpen)
-	dc.SetBufferedAmountLowThreshold(highWater / 2)
-	dc.OnBufferedAmountLow(func() {
+	c.release = dc.onMessage(c.arrive)
+	dc.onClose(c.onClose)
+	dc.onOpen(c.onOpen)
+	dc.onBufferedLow(highWater/2, func() {
 		select {
 		case c.low <- struct{}{}:
 		default:
@@ -491,15 +492,10 @@ func (c *channel) arrive(data []byte, isString bool) {
 		b.emitNote(fmt.Sprintf("bridge: %s: datagram of %d bytes dropped: %d unread", c.label, len(data), maxQueuedDatagrams))
 		return
 	}
-	var rtt time.Duration
-	if !c.pending.IsZero() {
-		rtt = now.Sub(c.pending)
-		c.pending = time.Time{}
-	}
 	c.queue = append(c.queue, message{data: data})
 	c.arrived = true
 	c.mu.Unlock()
-	b.emitReply(op, c.remote, data, rtt)
+	b.emitReply(op, c, data, now)
 	c.wake()
 }
 
@@ -543,7 +539,7 @@ func (c *channel) close() error {
 	if emit {
 		c.b.emitApp(trace.OpClose, c.remote, 0, "")
 	}
-	err := c.dc.Close()
+	err := c.dc.close()
 	c.release()
 	b := c.b
 	b.mu.Lock()
@@ -556,7 +552,7 @@ func (c *channel) close() error {
 // send sends one message, after waiting while too much is buffered.
 func (c *channel) send(op trace.AppOp, p []byte) error {
 	b := c.b
-	for c.dc.BufferedAmount() > highWater {
+	for c.dc.buffered() > highWater {
 		c.mu.Lock()
 		err := c.writableLocked()
 		changed := c.changed
@@ -575,15 +571,9 @@ func (c *channel) send(op trace.AppOp, p []byte) error {
 		c.mu.Unlock()
 		return err
 	}
-	now := time.Now()
-	if !c.stream || c.pending.IsZero() {
-		// A stream's reply answers its oldest unanswered write; a
-		// datagram's the latest send (an earlier one may be lost).
-		c.pending = now
-	}
 	c.mu.Unlock()
-	b.emitApp(op, c.remote, len(p), trace.Preview(p))
-	if err := c.dc.Send(bytes.Clone(p)); err != nil {
+	b.emitSend(op, c, p)
+	if err := c.dc.send(p); err != nil {
 		b.emitApp(trace.OpError, c.remote, 0, c.label+": "+op.String()+": "+err.Error())
 		return fmt.Errorf("bridge: %s: %s: %w", c.label, op, err)
 	}
@@ -740,11 +730,19 @@ func (d *Datagrams) Recv(ctx context.Context) ([]byte, error) {
 // ErrClosed. It is idempotent.
 func (d *Datagrams) Close() error { return d.c.close() }
 
-// emit stamps e with At and Node and hands it to the sink; events leave
-// in the order of their At.
-func (b *Bridge) emitLocked(e *trace.Event) {
-	e.At = time.Since(b.cfg.Start)
-	e.Node = b.cfg.Node
+// emitLocked stamps e with the time now and, unless it names one, the
+// bridge's node, and hands it to the sink.
+func (b *Bridge) emitLocked(e *trace.Event) { b.emitAtLocked(e, time.Now()) }
+
+// emitAtLocked is emitLocked for an event that happened at t. The events
+// of one message may be emitted a little out of the order of their At
+// (the far end's moment is known only when the reply arrives): the
+// view's stream puts them back in order.
+func (b *Bridge) emitAtLocked(e *trace.Event, t time.Time) {
+	e.At = t.Sub(b.cfg.Start)
+	if e.Node == "" {
+		e.Node = b.cfg.Node
+	}
 	b.cfg.Sink.Emit(e)
 }
 
@@ -754,14 +752,25 @@ func (b *Bridge) emitApp(op trace.AppOp, remote netip.AddrPort, n int, text stri
 	b.emitLocked(&trace.Event{Kind: trace.KindApp, Op: op, Remote: remote, N: n, Text: text})
 }
 
-// emitReply emits a read or recvfrom and, when it answers a request, a
-// note with the round-trip time right after it.
-func (b *Bridge) emitReply(op trace.AppOp, remote netip.AddrPort, data []byte, rtt time.Duration) {
+// emitSend emits a write or sendto of p and the message's arrow.
+func (b *Bridge) emitSend(op trace.AppOp, c *channel, p []byte) {
 	b.emitMu.Lock()
 	defer b.emitMu.Unlock()
-	b.emitLocked(&trace.Event{Kind: trace.KindApp, Op: op, Remote: remote, N: len(data), Text: trace.Preview(data)})
+	now := time.Now()
+	b.emitAtLocked(&trace.Event{Kind: trace.KindApp, Op: op, Remote: c.remote, N: len(p), Text: trace.Preview(p)}, now)
+	b.sentLocked(&c.flights, bytes.Clone(p), now)
+}
+
+// emitReply emits the arrows of a message that arrived at now, the read
+// or recvfrom that returns it and, when it answers a request, a note with
+// the round-trip time.
+func (b *Bridge) emitReply(op trace.AppOp, c *channel, data []byte, now time.Time) {
+	b.emitMu.Lock()
+	defer b.emitMu.Unlock()
+	rtt := b.receivedLocked(&c.flights, data, now)
+	b.emitAtLocked(&trace.Event{Kind: trace.KindApp, Op: op, Remote: c.remote, N: len(data), Text: trace.Preview(data)}, now)
 	if rtt > 0 {
-		b.emitLocked(&trace.Event{Kind: trace.KindNote, Text: RTTNote + round(rtt).String()})
+		b.emitAtLocked(&trace.Event{Kind: trace.KindNote, Text: RTTNote + round(rtt).String()}, now)
 	}
 }
 

@@ -28,13 +28,17 @@ type sig struct {
 
 func (s sig) String() string { return fmt.Sprintf("%v/%v n=%d %q", s.kind, s.op, s.n, s.text) }
 
-// browserEvents checks node, At order and Remote of the bridge's events
-// and returns them reduced; rtt notes become "rtt".
+// browserEvents checks node, At order and Remote of the bridge's app
+// events and notes and returns them reduced; rtt notes become "rtt". The
+// message arrows (checked by flightsOf) are left out.
 func browserEvents(t *testing.T, evs []trace.Event, remote netip.AddrPort) []sig {
 	t.Helper()
 	var out []sig
 	var last time.Duration
 	for _, e := range evs {
+		if e.Kind == trace.KindSend || e.Kind == trace.KindDeliver {
+			continue
+		}
 		if e.Node != bridge.DefaultNode {
 			t.Errorf("event on node %q: %+v", e.Node, e)
 		}
@@ -58,6 +62,74 @@ func browserEvents(t *testing.T, evs []trace.Event, remote netip.AddrPort) []sig
 		out = append(out, sig{kind: e.Kind, op: e.Op, n: e.N, text: e.Text})
 	}
 	return out
+}
+
+// flight is a message arrow reduced to what the tests compare.
+type flight struct {
+	kind       trace.Kind
+	node, peer string
+	id         uint64
+	payload    string
+	text       string // a Deliver's remark, "rtt" for any round trip
+}
+
+func (f flight) String() string {
+	return fmt.Sprintf("%v %s→%s #%d %q %s", f.kind, f.node, f.peer, f.id, f.payload, f.text)
+}
+
+// flightsOf returns the message arrows of evs reduced, in emission order,
+// and checks what a page can honestly draw: a request arrives at the far
+// end at the very moment its reply leaves, and that moment is exactly
+// half way through the measured round trip.
+func flightsOf(t *testing.T, evs []trace.Event) []flight {
+	t.Helper()
+	var out []flight
+	sent := map[uint64]time.Duration{}
+	var lastMid time.Duration = -1
+	for _, e := range evs {
+		if e.Kind != trace.KindSend && e.Kind != trace.KindDeliver {
+			continue
+		}
+		if e.Link != bridge.Link || e.Packet.Proto != trace.ProtoMsg {
+			t.Errorf("arrow on link %q, proto %v: %+v", e.Link, e.Packet.Proto, e)
+		}
+		f := flight{kind: e.Kind, node: e.Node, peer: e.Peer, id: e.Packet.ID, payload: string(e.Packet.Payload)}
+		switch {
+		case e.Kind == trace.KindSend && e.Node == bridge.DefaultNode:
+			sent[e.Packet.ID] = e.At
+		case e.Kind == trace.KindDeliver && e.Node != bridge.DefaultNode: // a request reached the far end
+			lastMid = e.At
+			if _, ok := sent[e.Packet.ID]; !ok {
+				t.Errorf("#%d delivered at the far end, never sent", e.Packet.ID)
+			}
+		case e.Kind == trace.KindSend: // a reply left the far end
+			if lastMid >= 0 && e.At != lastMid {
+				t.Errorf("reply #%d leaves at %v, its request arrived at %v", e.Packet.ID, e.At, lastMid)
+			}
+			sent[e.Packet.ID] = e.At
+		case e.Kind == trace.KindDeliver: // a reply reached the page
+			if strings.HasPrefix(e.Text, bridge.RTTNote) {
+				rtt, err := time.ParseDuration(strings.TrimPrefix(e.Text, bridge.RTTNote))
+				if err != nil || rtt <= 0 {
+					t.Errorf("rtt remark %q", e.Text)
+				}
+				f.text = "rtt"
+			}
+			if e.At < sent[e.Packet.ID] {
+				t.Errorf("#%d arrives at %v before it left at %v", e.Packet.ID, e.At, sent[e.Packet.ID])
+			}
+			lastMid = -1
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func sameFlights(t *testing.T, got, want []flight) {
+	t.Helper()
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("arrows:\n  %v\nwant:\n  %v", got, want)
+	}
 }
 
 func sameSigs(t *testing.T, got, want []sig) {
@@ -106,12 +178,20 @@ func TestTCPTimestamp(t *testing.T) {
 	if _, err := s.Write(got); !errors.Is(err, bridge.ErrClosed) {
 		t.Errorf("Write after Close: %v", err)
 	}
-	sameSigs(t, browserEvents(t, events(feed), ts), []sig{
+	evs := events(feed)
+	sameSigs(t, browserEvents(t, evs, ts), []sig{
 		{trace.KindApp, trace.OpConnect, 0, "tcp/" + ts.String()},
 		{trace.KindApp, trace.OpWrite, 5, "hello"},
 		{trace.KindApp, trace.OpRead, 32, want},
 		{trace.KindNote, 0, 0, "rtt"},
 		{trace.KindApp, trace.OpClose, 0, ""},
+	})
+	far := "tcp/" + ts.String()
+	sameFlights(t, flightsOf(t, evs), []flight{
+		{trace.KindSend, "browser", far, 1, "hello", ""},
+		{trace.KindDeliver, far, "browser", 1, "hello", ""},
+		{trace.KindSend, far, "browser", 2, want, ""},
+		{trace.KindDeliver, "browser", far, 2, want, "rtt"},
 	})
 }
 
@@ -154,11 +234,18 @@ func TestTCPServerClose(t *testing.T) {
 		t.Errorf("Write after the server closed: %v", err)
 	}
 	s.Close()
-	sameSigs(t, browserEvents(t, events(feed), addr), []sig{
+	evs := events(feed)
+	sameSigs(t, browserEvents(t, evs, addr), []sig{
 		{trace.KindApp, trace.OpConnect, 0, "tcp/" + addr.String()},
 		{trace.KindApp, trace.OpRead, 3, "bye"},
 		{trace.KindApp, trace.OpRead, 0, ""},
 		{trace.KindApp, trace.OpClose, 0, "closed by the gateway"},
+	})
+	// "bye" answers nothing: it is drawn leaving the server, not as a reply.
+	far := "tcp/" + addr.String()
+	sameFlights(t, flightsOf(t, evs), []flight{
+		{trace.KindSend, far, "browser", 1, "bye", ""},
+		{trace.KindDeliver, "browser", far, 1, "bye", ""},
 	})
 }
 
@@ -184,7 +271,19 @@ func TestUDPEcho(t *testing.T) {
 	if _, err := d.Recv(ctx); !errors.Is(err, bridge.ErrClosed) {
 		t.Errorf("Recv after Close: %v", err)
 	}
-	sigs := browserEvents(t, events(feed), echo)
+	evs := events(feed)
+	sigs := browserEvents(t, evs, echo)
+	far := "udp/" + echo.String()
+	var want []flight
+	for i, msg := range []string{"one", "two", "three"} {
+		id := uint64(2*i + 1)
+		want = append(want,
+			flight{trace.KindSend, "browser", far, id, msg, ""},
+			flight{trace.KindDeliver, far, "browser", id, msg, ""},
+			flight{trace.KindSend, far, "browser", id + 1, msg, ""},
+			flight{trace.KindDeliver, "browser", far, id + 1, msg, "rtt"})
+	}
+	sameFlights(t, flightsOf(t, evs), want)
 	ops := map[string]int{}
 	for _, s := range sigs {
 		ops[s.String()]++

@@ -331,6 +331,8 @@ func Key(e *trace.Event, c *Context) string {
 			return "send.ack"
 		case trace.ProtoUDP:
 			return "send.udp"
+		case trace.ProtoMsg:
+			return "send.msg"
 		case trace.ProtoICMP:
 			return pick(portUnreachable(p), "send.icmp.port-unreachable", "send.icmp")
 		}
@@ -370,6 +372,8 @@ func Key(e *trace.Event, c *Context) string {
 				return "deliver.udp.reordered"
 			}
 			return "deliver.udp"
+		case trace.ProtoMsg:
+			return "deliver.msg"
 		case trace.ProtoICMP:
 			return pick(portUnreachable(p), "deliver.icmp.port-unreachable", "deliver.icmp")
 		}

@@ -122,10 +122,11 @@ func synthetic() []trace.Event {
 	icmp6 := trace.Packet{ID: 4, Proto: trace.ProtoICMP, Src: netip.MustParseAddrPort("[fd00::2]:0"), Dst: netip.MustParseAddrPort("[fd00::1]:0"), ICMPType: 1, ICMPCode: 4}
 	echo := trace.Packet{ID: 5, Proto: trace.ProtoICMP, Src: b, Dst: a, ICMPType: 8}
 	none := trace.Packet{ID: 6, Src: a, Dst: b}
+	msg := trace.Packet{ID: 7, Proto: trace.ProtoMsg, Dst: b, Payload: []byte("hello")}
 	var ev []trace.Event
 	for _, p := range []trace.Packet{
 		tcp(trace.FlagSYN, ""), tcp(trace.FlagSYN|trace.FlagACK, ""), tcp(trace.FlagACK, ""), tcp(trace.FlagPSH|trace.FlagACK, "data"),
-		tcp(trace.FlagFIN|trace.FlagACK, ""), tcp(trace.FlagRST, ""), tcp(trace.FlagRST|trace.FlagACK, ""), udp, icmp, icmp6, echo, none,
+		tcp(trace.FlagFIN|trace.FlagACK, ""), tcp(trace.FlagRST, ""), tcp(trace.FlagRST|trace.FlagACK, ""), udp, icmp, icmp6, echo, none, msg,
 	} {
 		for _, k := range []trace.Kind{trace.KindSend, trace.KindDeliver, trace.KindEnqueue, trace.KindDuplicate} {
 			ev = append(ev, trace.Event{Kind: k, Node: "client", Peer: "server", Link: "c-s", Packet: p})

@@ -1289,8 +1289,10 @@ func decodePacket(sc *scanner, p *Packet) error {
 					p.Proto = ProtoUDP
 				case "icmp":
 					p.Proto = ProtoICMP
+				case "msg":
+					p.Proto = ProtoMsg
 				default:
-					err = fmt.Errorf("unknown proto %q (tcp, udp or icmp)", s)
+					err = fmt.Errorf("unknown proto %q (tcp, udp, icmp or msg)", s)
 				}
 			}
 		case "src":

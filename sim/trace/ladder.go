@@ -387,6 +387,8 @@ func (l *ladder) label(e *Event, a *Analysis, room int) string {
 		if p.Quote != 0 {
 			fmt.Fprintf(&sb, " (about #%d)", p.Quote)
 		}
+	case ProtoMsg:
+		fmt.Fprintf(&sb, "message len=%d", len(p.Payload))
 	default:
 		fmt.Fprintf(&sb, "packet len=%d", len(p.Payload))
 	}

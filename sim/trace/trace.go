@@ -71,12 +71,18 @@ const (
 	ProtoTCP
 	ProtoUDP
 	ProtoICMP
+	// ProtoMsg is one message of a WebRTC data channel as a page sends or
+	// receives it (SCTP over DTLS over UDP underneath, which the page
+	// cannot see): the browser's "TCP" and "UDP" through the gateway, and
+	// a message between two pages. Payload is the message; it has no
+	// wire format of its own in a pcap.
+	ProtoMsg
 	protoCount
 )
 
-var protoNames = [protoCount]string{"none", "tcp", "udp", "icmp"}
+var protoNames = [protoCount]string{"none", "tcp", "udp", "icmp", "msg"}
 
-// String returns "tcp", "udp" or "icmp".
+// String returns "tcp", "udp", "icmp" or "msg".
 func (p Proto) String() string {
 	if p < protoCount {
 		return protoNames[p]
@@ -386,7 +392,7 @@ type Event struct {
 	Socket netip.AddrPort // App: the local address of the socket
 	Remote netip.AddrPort // App: the peer (connect, accept, sendto, recvfrom)
 	N      int            // App: bytes written/read; for listen, the backlog
-	Text   string         // App: the data as text (may be shortened); Note, Error: the message
+	Text   string         // App: the data as text (may be shortened); Note, Error: the message; Deliver: a remark on the arrival ("rtt 412µs")
 }
 
 // Sink receives events in the order they happen. Emit must not keep the

@@ -32,6 +32,13 @@ type Sizes struct {
 	Wasm, Brotli, Gzip int
 }
 
+// BuildFlags are the go build flags of the module: no symbol table or
+// DWARF, no file paths, and no inlining. Inlining copies function bodies
+// into their callers; in WebAssembly those copies compress badly, and
+// without them brotli makes the module 13 % smaller (3.46 → 3.00 MB) for
+// a playground whose frame time is spent drawing, not calling.
+var BuildFlags = []string{"-ldflags=-s -w", "-trimpath", "-gcflags=all=-l"}
+
 // Build compiles the module at root's ./cmd/wasm with goCmd ("go") and
 // writes the bundle into dir. brotliQuality is 0–11; 11 is the smallest
 // and the slowest (make build uses it; tests may trade size for time).
@@ -45,7 +52,7 @@ func Build(ctx context.Context, goCmd, root, dir string, brotliQuality int) (Siz
 	}
 	defer os.RemoveAll(tmp)
 	wasm := filepath.Join(tmp, "socketlab.wasm")
-	cmd := exec.CommandContext(ctx, goCmd, "build", "-ldflags=-s -w", "-trimpath", "-o", wasm, "./cmd/wasm")
+	cmd := exec.CommandContext(ctx, goCmd, append([]string{"build"}, append(BuildFlags, "-o", wasm, "./cmd/wasm")...)...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm", "CGO_ENABLED=0")
 	var stderr bytes.Buffer

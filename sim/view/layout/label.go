@@ -96,6 +96,9 @@ func (m *Model) Label(p *trace.Packet) string {
 		fmt.Fprintf(&b, "UDP %d→%d len=%d", p.Src.Port(), p.Dst.Port(), p.Len())
 	case trace.ProtoICMP:
 		fmt.Fprintf(&b, "ICMP type=%d code=%d", p.ICMPType, p.ICMPCode)
+	case trace.ProtoMsg:
+		// A page's message: what it said matters more than its size.
+		fmt.Fprintf(&b, "%s len=%d", strconv.Quote(shorten(string(p.Payload), 20)), p.Len())
 	default:
 		fmt.Fprintf(&b, "%s len=%d", p.Proto, p.Len())
 	}
@@ -120,6 +123,11 @@ func (m *Model) FlightLabel(fi int) string {
 	}
 	if f.Dropped {
 		s += " × " + f.Reason.String()
+	}
+	if f.EndEv >= 0 {
+		if e := m.Event(f.EndEv); e.Kind == trace.KindDeliver && e.Text != "" {
+			s += " · " + e.Text // live: the measured round trip
+		}
 	}
 	return s
 }

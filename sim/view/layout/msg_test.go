@@ -1,0 +1,40 @@
+package layout
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"socketlab/sim/trace"
+)
+
+// A page's data-channel message is labelled by what it says, and the
+// arrival's remark — the round trip the page measured — follows the
+// label of the arrow it ends.
+func TestMessageFlightLabel(t *testing.T) {
+	srv := netip.MustParseAddrPort("127.0.0.1:21567")
+	req := trace.Packet{ID: 1, Proto: trace.ProtoMsg, Dst: srv, Payload: []byte("hello")}
+	rep := trace.Packet{ID: 2, Proto: trace.ProtoMsg, Src: srv, Payload: []byte("[Sat Nov 21 11:10:46 2026] hello")}
+	const far = "tcp/127.0.0.1:21567"
+	m := NewStream(trace.Header{Nodes: []trace.Node{{Name: "browser"}}})
+	m.Append([]trace.Event{
+		{At: 0, Kind: trace.KindSend, Node: "browser", Peer: far, Link: "webrtc", Packet: req},
+		{At: 200 * time.Microsecond, Kind: trace.KindDeliver, Node: far, Peer: "browser", Link: "webrtc", Packet: req},
+		{At: 200 * time.Microsecond, Kind: trace.KindSend, Node: far, Peer: "browser", Link: "webrtc", Packet: rep},
+		{At: 400 * time.Microsecond, Kind: trace.KindDeliver, Node: "browser", Peer: far, Link: "webrtc", Packet: rep, Text: "rtt 400µs"},
+	}...)
+	if len(m.Flights) != 2 {
+		t.Fatalf("%d flights, want 2", len(m.Flights))
+	}
+	for i, want := range []string{
+		`#1 "hello" len=5`,
+		`#2 "[Sat Nov 21 11:10:4…" len=32 · rtt 400µs`,
+	} {
+		if got := m.FlightLabel(i); got != want {
+			t.Errorf("flight %d: %q, want %q", i, got, want)
+		}
+	}
+	if f := m.Flights[0]; m.Nodes[f.To].Name != far || f.End != 200*time.Microsecond || f.Dropped {
+		t.Errorf("the request's flight %+v", f)
+	}
+}
