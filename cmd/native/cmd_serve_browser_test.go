@@ -229,6 +229,98 @@ func TestServeBrowser(t *testing.T) {
 			t.Fatalf("page error %q", e)
 		}
 		t.Logf("aria-live: %q", said)
+		// The ladder drew the real messages as arrows, the reply with its
+		// round trip, and beside them the simulator's model of the same
+		// exchange, segment by segment (the page lists the latest arrows).
+		var arrows string
+		waitJS(t, ctx, `(t => t.includes("model server → model client") ? t : "")(document.getElementById("arrows").innerText)`, &arrows)
+		t.Logf("arrows:\n%s", arrows)
+		far := "tcp/" + targets[0].Addr
+		for _, want := range []*regexp.Regexp{
+			regexp.MustCompile(`(?m)^browser → ` + regexp.QuoteMeta(far) + `: #1 "hello" len=5$`),
+			regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(far) + ` → browser: #2 "\[[^"]+" len=32 · rtt [0-9.]+(µs|ms)$`),
+			regexp.MustCompile(`(?m)^model client → model server: #\d+ PSH,ACK seq=1 ack=1 len=5 win=\d+$`),
+			regexp.MustCompile(`(?m)^model server → model client: #\d+ PSH,ACK seq=1 ack=6 len=32 win=\d+$`),
+		} {
+			if !want.MatchString(arrows) {
+				t.Errorf("no arrow %s", want)
+			}
+		}
+	})
+
+	// Two pages join one room: the gateway relays only their offer and
+	// answer, the message goes page to page, and both ladders draw it.
+	t.Run("two pages in a room", func(t *testing.T) {
+		live := startServe(t, &serveConfig{dist: os.DirFS(dist), demo: true, demoHost: "127.0.0.49"})
+		// Browser to browser on loopback: Chromium offers a loopback host
+		// candidate only with these flags and once the page may use a
+		// microphone (a fake one here).
+		ropts := append(opts[:len(opts):len(opts)],
+			chromedp.Flag("allow-loopback-in-peer-connection", true),
+			chromedp.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"),
+			chromedp.Flag("use-fake-ui-for-media-stream", true),
+			chromedp.Flag("use-fake-device-for-media-stream", true),
+			chromedp.UserDataDir(t.TempDir()))
+		ractx, cancelR := chromedp.NewExecAllocator(context.Background(), ropts...)
+		defer cancelR()
+		rb, cancelRB := chromedp.NewContext(ractx)
+		defer cancelRB()
+		if err := chromedp.Do(rb); err != nil {
+			t.Fatal(err)
+		}
+		var pages [2]context.Context
+		for i := range pages {
+			ctx, cancel := chromedp.NewContext(rb)
+			defer cancel()
+			ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
+			defer cancelT()
+			pages[i] = ctx
+			if err := chromedp.Do(ctx, chromedp.Navigate(live.url+"#scenario=live&room=lab-7")); err != nil {
+				t.Fatal(err)
+			}
+			var at float64
+			waitJS(t, ctx, `socketlab.error || (socketlab.canvasAt > 0 && socketlab.canvasAt)`, &at)
+			if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`navigator.mediaDevices.getUserMedia({audio: true}).then(() => true)`, chromedp.EvalAwaitPromise)); err != nil {
+				t.Fatalf("getUserMedia: %v", err)
+			}
+			time.Sleep(300 * time.Millisecond)
+			// Four demo servers take keys 1–4: 5 joins the room, 6 sends.
+			if err := chromedp.Do(ctx, chromedp.KeyEvent("5")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i, ctx := range pages {
+			var n string
+			waitJS(t, ctx, `(t => t.includes("waiting") ? "" : t)(socketlab.notice + " " + socketlab.error)`, &n)
+			t.Logf("page %d: %s", i+1, n)
+			if !strings.Contains(n, "connected to the other page") {
+				t.Fatalf("page %d: %s", i+1, n)
+			}
+		}
+		if err := chromedp.Do(pages[0], chromedp.KeyEvent("6")); err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		waitJS(t, pages[1], `(t => t.includes("says") ? t : "")(socketlab.notice)`, &got)
+		if want := `socketlab: room lab-7: the other page says "hello"`; got != want {
+			t.Errorf("the second page: %q, want %q", got, want)
+		}
+		// The sender's arrow reaches the peer with the round trip its ack
+		// measured; the receiver's leaves the peer and reaches it.
+		var sent, rcvd string
+		waitJS(t, pages[0], `(t => t.includes("· rtt") ? t : "")(document.getElementById("arrows").innerText)`, &sent)
+		waitJS(t, pages[1], `(t => t.includes("peer → browser") ? t : "")(document.getElementById("arrows").innerText)`, &rcvd)
+		if !regexp.MustCompile(`(?m)^browser → peer: #1 "hello" len=5 · rtt [0-9.]+(µs|ms)$`).MatchString(sent) {
+			t.Errorf("the sender's arrows:\n%s", sent)
+		}
+		if !regexp.MustCompile(`(?m)^peer → browser: #1 "hello" len=5$`).MatchString(rcvd) {
+			t.Errorf("the receiver's arrows:\n%s", rcvd)
+		}
+		for i, ctx := range pages {
+			if e := evalJS[string](t, ctx, `socketlab.error`); e != "" {
+				t.Errorf("page %d error %q", i+1, e)
+			}
+		}
 	})
 
 	// The README's twenty lines of JavaScript, run on the served page as

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strconv"
 	"sync"
 	"syscall/js"
 	"time"
@@ -37,18 +38,22 @@ type liveSource struct {
 	view.SimSource
 	start   time.Time
 	targets []target
+	room    string // the room the page joins (key after the servers')
 
 	feedMu sync.Mutex // guards feed; never held while dialling
 	feed   *trace.Feed
 	dialMu sync.Mutex // guards b; Dial emits events, so feedMu is not it
 	b      *bridge.Bridge
+	peerMu sync.Mutex // guards peer and joining
+	peer   *bridge.Peer
+	joining bool
 }
 
 // newLiveSource asks the page's server which demo servers it relays to;
 // without a server that answers (a page opened from elsewhere) the live
 // run has no actions and says why.
-func newLiveSource() *liveSource {
-	s := &liveSource{start: time.Now()}
+func newLiveSource(room string) *liveSource {
+	s := &liveSource{start: time.Now(), room: room}
 	if b, err := fetchText(origin()+"/demo.json", 5*time.Second); err == nil {
 		json.Unmarshal([]byte(b), &s.targets)
 	}
@@ -126,10 +131,14 @@ func (s *liveSource) Actions() []view.Action {
 		if t.Network == "udp" {
 			kind, kindZH = "an unordered data channel without retransmissions (UDP)", "无序、不重传的数据通道（UDP）"
 		}
-		out = append(out, view.Action{Name: t.Network + " " + t.Addr, Summary: "\"hello\" to the " + t.Name + " over " + kind,
-			SummaryZH: "经" + kindZH + "向 " + t.Addr + " 发送 \"hello\""})
+		out = append(out, view.Action{Name: t.Network + " " + t.Addr, Summary: "\"hello\" to the " + t.Name + " over " + kind + ", beside the simulator's model",
+			SummaryZH: "经" + kindZH + "向 " + t.Addr + " 发送 \"hello\"，旁边是模拟器的模型"})
 	}
-	return out
+	return append(out,
+		view.Action{Name: "room " + s.room, Summary: "join room " + s.room + ": a page that joins it too talks to this one directly, peer to peer (WebRTC)",
+			SummaryZH: "加入房间 " + s.room + "：同样加入的页面与本页直接通信（WebRTC 点对点）"},
+		view.Action{Name: "to peer", Summary: "send \"hello\" to the other page of room " + s.room,
+			SummaryZH: "向房间 " + s.room + " 的另一个页面发送 \"hello\""})
 }
 
 // emit passes an event to the live run's feed.
@@ -160,6 +169,12 @@ func (s *liveSource) bridge(ctx context.Context) (*bridge.Bridge, error) {
 // Do sends "hello" to demo server i and waits for its answer, on its own
 // goroutine; what happens arrives on the live run.
 func (s *liveSource) Do(i int) error {
+	switch i {
+	case len(s.targets):
+		return s.join()
+	case len(s.targets) + 1:
+		return s.sendPeer()
+	}
 	if i < 0 || i >= len(s.targets) {
 		return fmt.Errorf("no action %d", i+1)
 	}
@@ -190,20 +205,94 @@ func (s *liveSource) exchange(ctx context.Context, t target) error {
 			return err
 		}
 		defer d.Close()
+		sent := time.Now()
 		if err := d.Send([]byte("hello")); err != nil {
 			return err
 		}
-		_, err = d.Recv(ctx)
-		return err
+		if _, err = d.Recv(ctx); err != nil {
+			return err
+		}
+		s.model(t, sent, time.Since(sent))
+		return nil
 	}
 	st, err := b.TCP(ctx, t.Addr)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	sent := time.Now()
 	if _, err := st.Write([]byte("hello")); err != nil {
 		return err
 	}
-	_, err = st.Read(make([]byte, 1024))
-	return err
+	if _, err = st.Read(make([]byte, 1024)); err != nil {
+		return err
+	}
+	s.model(t, sent, time.Since(sent))
+	return nil
+}
+
+// model draws the simulator's model of the exchange just made beside it:
+// its first data leaves when the real message left, over a link whose
+// delay is half the measured round trip. Events up to now are emitted at
+// once, later ones (the teardown) when their time comes.
+func (s *liveSource) model(t target, sent time.Time, rtt time.Duration) {
+	evs, err := modelEvents(t.Name, "hello", sent.Sub(s.start), rtt/2)
+	if err != nil {
+		return // no model of this server: the real exchange alone
+	}
+	go func() {
+		for i := range evs {
+			if wait := s.start.Add(evs[i].At).Sub(time.Now()); wait > 0 {
+				time.Sleep(wait)
+			}
+			s.Emit(&evs[i])
+		}
+	}()
+}
+
+// join joins the page's room on its own goroutine: the first page waits
+// for a second (at most two minutes); then either may send.
+func (s *liveSource) join() error {
+	s.peerMu.Lock()
+	defer s.peerMu.Unlock()
+	if s.peer != nil || s.joining {
+		return nil
+	}
+	s.joining = true
+	s.Emit(&trace.Event{At: time.Since(s.start), Kind: trace.KindNote, Node: "browser",
+		Text: "room " + s.room + ": waiting for another page to join"})
+	notice("socketlab: room "+s.room+": waiting for another page to join", false)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute+10*time.Second)
+		defer cancel()
+		p, err := bridge.JoinRoom(ctx, bridge.Config{URL: origin() + "/room/", Sink: s, Start: s.start}, s.room)
+		s.peerMu.Lock()
+		s.peer, s.joining = p, false
+		s.peerMu.Unlock()
+		if err != nil {
+			notice("socketlab: room "+s.room+": "+err.Error(), true)
+			return
+		}
+		notice("socketlab: room "+s.room+": connected to the other page, peer to peer", false)
+		for {
+			m, err := p.Recv(context.Background())
+			if err != nil {
+				notice("socketlab: room "+s.room+": the other page left", false)
+				return
+			}
+			notice("socketlab: room "+s.room+": the other page says "+strconv.Quote(string(m)), false)
+		}
+	}()
+	return nil
+}
+
+// sendPeer sends "hello" to the other page of the room.
+func (s *liveSource) sendPeer() error {
+	s.peerMu.Lock()
+	p := s.peer
+	s.peerMu.Unlock()
+	if p == nil {
+		return fmt.Errorf("join room %s first (the key before this one)", s.room)
+	}
+	return p.Send([]byte("hello"))
 }

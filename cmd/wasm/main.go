@@ -11,6 +11,7 @@ package main
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"syscall/js"
 	"time"
@@ -21,8 +22,12 @@ import (
 func main() {
 	loc := js.Global().Get("location")
 	q := params(loc.Get("search").String(), loc.Get("hash").String())
-	src := newLiveSource()
+	room, roomWarn := roomFrom(q)
+	src := newLiveSource(room)
 	opts, warn := optionsFrom(q, presetNames(src))
+	if warn == "" {
+		warn = roomWarn
+	}
 	opts.Source = src
 	if warn != "" {
 		notice(warn, false)
@@ -32,7 +37,7 @@ func main() {
 		notice("socketlab: "+err.Error(), true)
 		return
 	}
-	go mirror(a, opts)
+	go mirror(a, opts, room)
 	if err := view.Run(context.Background(), a, 1280, 800, nil); err != nil {
 		notice("socketlab: "+err.Error(), true)
 	}
@@ -52,15 +57,26 @@ func notice(msg string, isError bool) {
 // (aria-live) gets the caption and the selected packet for screen readers,
 // and the URL fragment the scenario, seed and language shown. The canvas
 // itself is opaque to assistive technology.
-func mirror(a *view.App, opts view.Options) {
+func mirror(a *view.App, opts view.Options, room string) {
 	doc := js.Global().Get("document")
 	live := doc.Call("getElementById", "live")
+	list := doc.Call("getElementById", "arrows")
 	var said, frag string
+	var listed []string
 	for range time.Tick(250 * time.Millisecond) {
-		text, f := describe(a, opts)
+		text, f := describe(a, opts, room)
 		if text != said && live.Truthy() {
 			live.Set("textContent", text)
 			said = text
+		}
+		if arrows := lastArrows(a, maxListed); list.Truthy() && !slices.Equal(arrows, listed) {
+			list.Call("replaceChildren")
+			for _, line := range arrows {
+				li := doc.Call("createElement", "li")
+				li.Set("textContent", line) // text, never markup: labels quote what the network said
+				list.Call("appendChild", li)
+			}
+			listed = arrows
 		}
 		if f != frag {
 			frag = f
@@ -78,15 +94,35 @@ func mirror(a *view.App, opts view.Options) {
 	}
 }
 
+// maxListed is how many of the latest arrows the page lists.
+const maxListed = 12
+
+// lastArrows returns the latest n arrows of the ladder, one line each:
+// "browser → tcp/127.0.0.1:21567: #1 "hello" len=5 · rtt 412µs". The page
+// lists them for screen readers (the canvas says nothing to them) and
+// for tests.
+func lastArrows(a *view.App, n int) (lines []string) {
+	defer func() {
+		if recover() != nil {
+			lines = nil
+		}
+	}()
+	fs := a.M.Flights
+	for i := max(0, len(fs)-n); i < len(fs); i++ {
+		lines = append(lines, a.M.Nodes[fs[i].From].Name+" → "+a.M.Nodes[fs[i].To].Name+": "+a.Label(i))
+	}
+	return lines
+}
+
 // describe returns the live region's text and the fragment for what a
 // shows now.
-func describe(a *view.App, opts view.Options) (text, frag string) {
+func describe(a *view.App, opts view.Options, room string) (text, frag string) {
 	defer func() {
 		if recover() != nil {
 			text = a.Caption()
 		}
 	}()
-	frag = fragment(a.Request(), opts.Lang, opts.Projector)
+	frag = fragment(a.Request(), opts.Lang, opts.Projector, room)
 	text = a.Caption()
 	if a.Sel >= 0 {
 		sel := a.Label(a.Sel)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"socketlab/sim/bridge"
 	"socketlab/sim/view"
 )
 
@@ -69,7 +70,7 @@ func optionsFrom(q url.Values, presets []string) (view.Options, string) {
 // fragment is the URL fragment that reproduces req: scenario, seed, the
 // sliders (all six link settings, when moved), the what-ifs in order
 // (whatif=drop:12, whatif=delay:14:200ms), language, projector.
-func fragment(req view.Request, lang string, projector bool) string {
+func fragment(req view.Request, lang string, projector bool, room string) string {
 	v := url.Values{}
 	if req.Doc == nil && req.Preset != "" {
 		v.Set("scenario", req.Preset)
@@ -98,7 +99,27 @@ func fragment(req view.Request, lang string, projector bool) string {
 	if projector {
 		v.Set("projector", "1")
 	}
+	if room != defaultRoom {
+		v.Set("room", room)
+	}
 	return v.Encode()
+}
+
+// defaultRoom is the room the live run's room key joins unless the URL
+// names another (room=NAME): two pages opened with the same link meet.
+const defaultRoom = "class"
+
+// roomFrom reads the room's name from the URL; a malformed one falls back
+// to the default with a notice.
+func roomFrom(q url.Values) (room, warn string) {
+	r := q.Get("room")
+	switch {
+	case r == "":
+		return defaultRoom, ""
+	case !bridge.ValidRoomName(r):
+		return defaultRoom, "socketlab: room " + strconv.Quote(r) + " is not a room name (1–32 of a-z 0-9 - _); using " + defaultRoom
+	}
+	return r, ""
 }
 
 // linksFrom reads the sliders from the URL: all six together, or none

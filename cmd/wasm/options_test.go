@@ -22,10 +22,10 @@ func TestOptionsFromURL(t *testing.T) {
 	if o.Request.Preset != defaultScenario || !o.Projector || !strings.Contains(warn, `no scenario named "no-such"; showing handshake instead`) {
 		t.Errorf("got %+v, %q", o, warn)
 	}
-	if f := fragment(view.Request{Preset: "lost-syn", Seed: 3, HasSeed: true}, "zh", true); f != "lang=zh&projector=1&scenario=lost-syn&seed=3" {
+	if f := fragment(view.Request{Preset: "lost-syn", Seed: 3, HasSeed: true}, "zh", true, defaultRoom); f != "lang=zh&projector=1&scenario=lost-syn&seed=3" {
 		t.Errorf("fragment %q", f)
 	}
-	o, _ = optionsFrom(params("", "#"+fragment(view.Request{Preset: "lost-syn", Seed: 7, HasSeed: true}, "en", false)), presets)
+	o, _ = optionsFrom(params("", "#"+fragment(view.Request{Preset: "lost-syn", Seed: 7, HasSeed: true}, "en", false, defaultRoom)), presets)
 	if o.Request.Preset != "lost-syn" || o.Request.Seed != 7 || o.Lang != "en" {
 		t.Errorf("round trip: %+v", o)
 	}
@@ -37,7 +37,7 @@ func TestOptionsSlidersAndWhatIfs(t *testing.T) {
 	req := view.Request{Preset: "lost-syn", Seed: 3, HasSeed: true,
 		Links:   &view.LinkOverride{Delay: 40 * time.Millisecond, Jitter: 5 * time.Millisecond, Bandwidth: 1000000, Loss: 0.1, Duplicate: 0.02, Reorder: 0},
 		WhatIfs: []view.WhatIf{{Packet: 4, Action: "drop"}, {Packet: 7, Action: "delay", Delay: 200 * time.Millisecond}, {Packet: 9, Action: "duplicate"}}}
-	f := fragment(req, "en", false)
+	f := fragment(req, "en", false, defaultRoom)
 	o, warn := optionsFrom(params("", "#"+f), []string{"lost-syn"})
 	if warn != "" || !reflect.DeepEqual(o.Request, req) {
 		t.Errorf("fragment %q gives %+v (links %+v), %q", f, o.Request, o.Request.Links, warn)
@@ -46,5 +46,23 @@ func TestOptionsSlidersAndWhatIfs(t *testing.T) {
 	if o.Request.Links != nil || len(o.Request.WhatIfs) != 1 || o.Request.WhatIfs[0].Packet != 5 ||
 		warn != "socketlab: ignored in the URL: loss=2, whatif=drop:x, whatif=explode:3" {
 		t.Errorf("got %+v, %q", o.Request, warn)
+	}
+}
+
+// The room travels in the link, so that two pages opened with it meet;
+// a malformed name falls back to the default with a notice.
+func TestRoomFromURL(t *testing.T) {
+	for _, c := range []struct{ hash, room, warn string }{
+		{"#scenario=live", defaultRoom, ""},
+		{"#scenario=live&room=lab-2", "lab-2", ""},
+		{"#room=Lab%202", defaultRoom, `socketlab: room "Lab 2" is not a room name (1–32 of a-z 0-9 - _); using class`},
+	} {
+		room, warn := roomFrom(params("", c.hash))
+		if room != c.room || warn != c.warn {
+			t.Errorf("%s: room %q, notice %q; want %q, %q", c.hash, room, warn, c.room, c.warn)
+		}
+	}
+	if f := fragment(view.Request{Preset: "live"}, "en", false, "lab-2"); f != "room=lab-2&scenario=live" {
+		t.Errorf("fragment %q", f)
 	}
 }

@@ -24,9 +24,9 @@ const (
 	roomClockID = 2 // "ping", "pong" and one "ack" per message: the round trips
 )
 
-// validRoom reports whether name is what the gateway takes as a room's
-// name: 1–32 of a-z 0-9 - _.
-func validRoom(name string) bool {
+// ValidRoomName reports whether name is what the gateway takes as a
+// room's name: 1–32 of a-z 0-9 - _.
+func ValidRoomName(name string) bool {
 	if len(name) < 1 || len(name) > 32 {
 		return false
 	}
@@ -75,7 +75,7 @@ type roomMessage struct {
 // the gateway's room wait) until a second one joins; the second answers
 // the first's offer. On error nothing is left running.
 func JoinRoom(ctx context.Context, cfg Config, name string) (*Peer, error) {
-	if !validRoom(name) {
+	if !ValidRoomName(name) {
 		return nil, fmt.Errorf("bridge: bad room name %q: use 1–32 of a-z 0-9 - _", name)
 	}
 	url := cfg.URL + name
@@ -106,6 +106,8 @@ func JoinRoom(ctx context.Context, cfg Config, name string) (*Peer, error) {
 			return failPeer(fmt.Errorf("bridge: %w", err))
 		}
 	case "offer": // the first page waits: answer its offer on a fresh peer
+		p.msg.close()
+		p.clock.close()
 		b.pc.close()
 		pc, err := newRTCPeer()
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/ice/v4"
@@ -127,15 +128,29 @@ func (p *rtcPeer) close() error {
 }
 
 // rtcChannel is one data channel of an rtcPeer.
-type rtcChannel struct{ dc *webrtc.DataChannel }
+type rtcChannel struct {
+	dc       *webrtc.DataChannel
+	detached atomic.Bool // closed by us: the handlers are not called any more
+}
 
-func (c *rtcChannel) onOpen(f func())  { c.dc.OnOpen(f) }
-func (c *rtcChannel) onClose(f func()) { c.dc.OnClose(f) }
+func (c *rtcChannel) onOpen(f func()) { c.dc.OnOpen(f) }
+
+func (c *rtcChannel) onClose(f func()) {
+	c.dc.OnClose(func() {
+		if !c.detached.Load() {
+			f()
+		}
+	})
+}
 
 // onMessage calls f with every message, in order, on pion's read loop;
 // f gets its own copy of the data. The returned function undoes it.
 func (c *rtcChannel) onMessage(f func(data []byte, isString bool)) (release func()) {
-	c.dc.OnMessage(func(m webrtc.DataChannelMessage) { f(bytes.Clone(m.Data), m.IsString) })
+	c.dc.OnMessage(func(m webrtc.DataChannelMessage) {
+		if !c.detached.Load() {
+			f(bytes.Clone(m.Data), m.IsString)
+		}
+	})
 	return func() {}
 }
 
@@ -151,4 +166,9 @@ func (c *rtcChannel) buffered() int { return int(c.dc.BufferedAmount()) }
 // send sends p as one message; p may be reused once it returns.
 func (c *rtcChannel) send(p []byte) error { return c.dc.Send(bytes.Clone(p)) }
 
-func (c *rtcChannel) close() error { return c.dc.Close() }
+// close closes the channel: a close by the user is not reported to
+// onClose, nor are messages still arriving, as in the browser.
+func (c *rtcChannel) close() error {
+	c.detached.Store(true)
+	return c.dc.Close()
+}

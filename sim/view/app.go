@@ -258,9 +258,17 @@ func (a *App) pump() {
 	if a.stream == nil {
 		return
 	}
+	before := a.M.Len()
 	ended, err := a.take(a.M, a.stream)
 	for len(a.labels) < len(a.M.Flights) {
 		a.labels = append(a.labels, "")
+	}
+	// A flight's label changes when its end arrives (a drop, the round
+	// trip a live page measured): labels drawn while it flew are stale.
+	for i := before; i < a.M.Len(); i++ {
+		if fi, ok := a.M.FlightOf(i); ok {
+			a.labels[fi] = ""
+		}
 	}
 	for len(a.events) < a.M.Len() {
 		a.events = append(a.events, "")

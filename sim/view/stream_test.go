@@ -395,3 +395,25 @@ func TestFeedStreamOrdersByTime(t *testing.T) {
 		t.Fatalf("at the end: %v, ended %v, err %v", got, ended, err)
 	}
 }
+
+// A live arrow labelled while it flies is labelled again when its end
+// arrives: the round trip a page measured joins the label.
+func TestLiveLabelFollowsEnd(t *testing.T) {
+	feed := trace.NewFeed(1000)
+	a, err := New(Options{Source: liveSource{feed: feed}, Request: Request{Preset: "live"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	p := trace.Packet{ID: 1, Proto: trace.ProtoMsg, Payload: []byte("hi")}
+	feed.Emit(&trace.Event{At: time.Millisecond, Kind: trace.KindSend, Node: "client", Peer: "server", Link: "webrtc", Packet: p})
+	tick(a, feedHold+1)
+	if got := a.Label(0); got != `#1 "hi" len=2` {
+		t.Fatalf("in flight: %q", got)
+	}
+	feed.Emit(&trace.Event{At: 2 * time.Millisecond, Kind: trace.KindDeliver, Node: "server", Peer: "client", Link: "webrtc", Packet: p, Text: "rtt 2ms"})
+	tick(a, feedHold+1)
+	if got := a.Label(0); got != `#1 "hi" len=2 · rtt 2ms` {
+		t.Fatalf("arrived: %q", got)
+	}
+}
