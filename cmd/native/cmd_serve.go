@@ -155,6 +155,12 @@ func runServe(ctx context.Context, std stdio, cfg *serveConfig) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	defer gw.Close()
+	// The gateway goes first: a page waiting in a room gets its one-line
+	// 503 at once, and the web server is not held up by its request.
+	socks[0].shutdown = func(ctx context.Context) error {
+		gwErr := gw.Shutdown(ctx)
+		return errors.Join(srv.Shutdown(ctx), gwErr)
+	}
 	h.gateway = gw
 	h.demo, _ = json.Marshal(targets)
 	url := "http://" + hostPort(l.Addr()) + "/"

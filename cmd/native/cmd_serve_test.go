@@ -428,3 +428,60 @@ func TestServeNoArgumentsWithoutDisplay(t *testing.T) {
 		t.Errorf("stdout %q, stderr %q, %v", line, stderr, err)
 	}
 }
+
+// Stopping serve while a page waits in a room answers that page at once
+// with the gateway's one-line 503, and serve stops well within its grace.
+func TestServeStopsRoomWaiters(t *testing.T) {
+	s := startServe(t, &serveConfig{})
+	type reply struct {
+		status int
+		body   string
+	}
+	got := make(chan reply, 1)
+	go func() {
+		resp, err := http.Post(s.url+"room/waiting", "application/json", strings.NewReader(`{"type":"offer","sdp":"v=0"}`))
+		if err != nil {
+			got <- reply{body: err.Error()}
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		got <- reply{resp.StatusCode, string(b)}
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(roomsWaiting(t, s), "waiting") {
+		if time.Now().After(deadline) {
+			t.Fatal("the page never waited in the room")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	start := time.Now()
+	s.close(t)
+	if took := time.Since(start); took > shutdownGrace/2 {
+		t.Errorf("serve took %v to stop with a page waiting in a room", took)
+	}
+	select {
+	case r := <-got:
+		if r.status != http.StatusServiceUnavailable || r.body != "gateway closed\n" {
+			t.Errorf("the waiting page got %d %q, want 503 \"gateway closed\"", r.status, r.body)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the waiting page got no answer")
+	}
+}
+
+// roomsWaiting says "waiting" once a second offer to the room would be
+// answered with the first one's: probing with a bad answer leaves the
+// room as it is (409 with the room's state in one line).
+func roomsWaiting(t *testing.T, s *servedServer) string {
+	resp, err := http.Post(s.url+"room/waiting", "application/json", strings.NewReader(`{"type":"answer","sdp":"v=0","ticket":"0"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if strings.Contains(string(b), "no claimed offer") {
+		return "waiting"
+	}
+	return string(b)
+}
