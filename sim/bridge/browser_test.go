@@ -5,6 +5,8 @@ package bridge_test
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -57,7 +59,10 @@ func TestBrowser(t *testing.T) {
 
 	ts, _ := startTimestamp(t)
 	echo := startUDPEcho(t)
-	g, err := gateway.New(gateway.Config{Allow: []netip.AddrPort{ts, echo}})
+	sink := startSink(t, 16<<20)
+	// The bulk transfer measures the bridge, not the classroom's bound of
+	// 4 MiB/s per page: BytesPerSecond is off here.
+	g, err := gateway.New(gateway.Config{Allow: []netip.AddrPort{ts, echo, sink}, BytesPerSecond: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +104,7 @@ WebAssembly.instantiateStreaming(fetch("client.wasm"), go.importObject).then(r =
 	defer cancelAlloc()
 	bctx, cancelBrowser := chromedp.NewContext(actx)
 	defer cancelBrowser()
-	page := srv.URL + "/?tcp=" + ts.String() + "&udp=" + echo.String() + "&refused=127.0.0.1:9"
+	page := srv.URL + "/?tcp=" + ts.String() + "&udp=" + echo.String() + "&refused=127.0.0.1:9&sink=" + sink.String()
 	if err := chromedp.Do(bctx, chromedp.Navigate(page)); err != nil {
 		t.Fatalf("chromium: %v", err)
 	}
@@ -114,18 +119,22 @@ WebAssembly.instantiateStreaming(fetch("client.wasm"), go.importObject).then(r =
 	var r struct {
 		TCP, UDP, Refused, Err string
 		Events                 []string
-		P50, P99               float64
+		P50, P99, MBps         float64
 	}
 	if err := json.Unmarshal([]byte(raw), &r); err != nil {
 		t.Fatalf("%v: %s", err, raw)
 	}
 	t.Logf("events in the browser:\n  %s", strings.Join(r.Events[:min(len(r.Events), 20)], "\n  "))
 	t.Logf("TCP round trips in the page (Write → Read of 32 bytes): p50 %.0f µs, p99 %.0f µs", r.P50, r.P99)
+	t.Logf("reliable channel → TCP sink, 16 MiB in 64 KiB messages: %.1f MB/s", r.MBps)
 	if r.Err != "" {
 		t.Fatalf("the page failed: %s", r.Err)
 	}
 	if want := "[Sat Nov 21 11:10:46 2026] hello"; r.TCP != want {
 		t.Errorf("tcp: %q, want %q", r.TCP, want)
+	}
+	if r.MBps <= 0 {
+		t.Errorf("no bulk transfer rate: %v", r.MBps)
 	}
 	if r.UDP != "ping" {
 		t.Errorf("udp: %q, want the echo", r.UDP)
@@ -147,4 +156,29 @@ WebAssembly.instantiateStreaming(fetch("client.wasm"), go.importObject).then(r =
 			t.Errorf("no event %s", want)
 		}
 	}
+}
+
+// startSink listens for one TCP connection, reads exactly n bytes from it
+// and answers "ok".
+func startSink(t *testing.T, n int64) netip.AddrPort {
+	t.Helper()
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(time.Minute))
+		if _, err := io.CopyN(io.Discard, c, n); err == nil {
+			c.Write([]byte("ok"))
+		}
+	}()
+	t.Cleanup(func() { l.Close(); <-done })
+	return l.Addr().(*net.TCPAddr).AddrPort()
 }

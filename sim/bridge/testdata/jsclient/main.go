@@ -28,6 +28,7 @@ type result struct {
 	Err     string   `json:"err,omitempty"`
 	P50     float64  `json:"p50"` // µs, TCP round trips after the first
 	P99     float64  `json:"p99"`
+	MBps    float64  `json:"mbps"` // reliable channel → TCP sink, MB/s (0: not measured)
 	Events  []string `json:"events"`
 }
 
@@ -35,6 +36,9 @@ func main() {
 	q, _ := url.ParseQuery(strings.TrimPrefix(js.Global().Get("location").Get("search").String(), "?"))
 	feed := trace.NewFeed(10000)
 	r := run(q.Get("tcp"), q.Get("udp"), q.Get("refused"), feed)
+	if sink := q.Get("sink"); sink != "" && r.Err == "" {
+		r.MBps, r.Err = bulk(sink)
+	}
 	evs, _, _ := feed.Take(nil, 10000)
 	for _, e := range evs {
 		if e.Kind == trace.KindNote {
@@ -112,4 +116,38 @@ func run(tcp, udp, refused string, feed *trace.Feed) (r result) {
 		r.Refused = err.Error()
 	}
 	return r
+}
+
+// bulkBytes is what the page sends to the sink, which answers "ok" once it
+// has read all of it.
+const bulkBytes = 16 << 20
+
+// bulk sends bulkBytes through a reliable channel to the TCP sink and
+// returns the rate from the first write to the sink's "ok" (events go to
+// a discarding sink: the rate is the bridge's, not a feed's).
+func bulk(sink string) (float64, string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	b, err := bridge.Dial(ctx, bridge.Config{URL: "/rtc"})
+	if err != nil {
+		return 0, "bulk dial: " + err.Error()
+	}
+	defer b.Close()
+	s, err := b.TCP(ctx, sink)
+	if err != nil {
+		return 0, "bulk: " + err.Error()
+	}
+	defer s.Close()
+	chunk := make([]byte, 64<<10)
+	start := time.Now()
+	for sent := 0; sent < bulkBytes; sent += len(chunk) {
+		if _, err := s.Write(chunk); err != nil {
+			return 0, "bulk write: " + err.Error()
+		}
+	}
+	ok := make([]byte, 2)
+	if _, err := io.ReadFull(s, ok); err != nil || string(ok) != "ok" {
+		return 0, fmt.Sprintf("bulk: the sink said %q, %v", ok, err)
+	}
+	return bulkBytes / 1e6 / time.Since(start).Seconds(), ""
 }
