@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall/js"
 	"time"
 
@@ -38,14 +39,15 @@ type liveSource struct {
 	view.SimSource
 	start   time.Time
 	targets []target
-	room    string // the room the page joins (key after the servers')
+	room    string        // the room the page joins (key after the servers')
+	ids     atomic.Uint64 // packet IDs of the run: the bridge's messages and the models'
 
-	feedMu sync.Mutex // guards feed; never held while dialling
-	feed   *trace.Feed
-	dialMu sync.Mutex // guards b; Dial emits events, so feedMu is not it
-	b      *bridge.Bridge
-	peerMu sync.Mutex // guards peer and joining
-	peer   *bridge.Peer
+	feedMu  sync.Mutex // guards feed; never held while dialling
+	feed    *trace.Feed
+	dialMu  sync.Mutex // guards b; Dial emits events, so feedMu is not it
+	b       *bridge.Bridge
+	peerMu  sync.Mutex // guards peer and joining
+	peer    *bridge.Peer
 	joining bool
 }
 
@@ -158,7 +160,7 @@ func (s *liveSource) bridge(ctx context.Context) (*bridge.Bridge, error) {
 	if s.b != nil {
 		return s.b, nil
 	}
-	b, err := bridge.Dial(ctx, bridge.Config{URL: origin() + "/rtc", Sink: s, Start: s.start})
+	b, err := bridge.Dial(ctx, bridge.Config{URL: origin() + "/rtc", Sink: s, Start: s.start, IDs: &s.ids})
 	if err != nil {
 		return nil, err
 	}
@@ -236,7 +238,7 @@ func (s *liveSource) exchange(ctx context.Context, t target) error {
 // delay is half the measured round trip. Events up to now are emitted at
 // once, later ones (the teardown) when their time comes.
 func (s *liveSource) model(t target, sent time.Time, rtt time.Duration) {
-	evs, err := modelEvents(t.Name, "hello", sent.Sub(s.start), rtt/2)
+	evs, err := modelEvents(t.Name, "hello", sent.Sub(s.start), rtt/2, &s.ids)
 	if err != nil {
 		return // no model of this server: the real exchange alone
 	}
@@ -265,7 +267,7 @@ func (s *liveSource) join() error {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute+10*time.Second)
 		defer cancel()
-		p, err := bridge.JoinRoom(ctx, bridge.Config{URL: origin() + "/room/", Sink: s, Start: s.start}, s.room)
+		p, err := bridge.JoinRoom(ctx, bridge.Config{URL: origin() + "/room/", Sink: s, Start: s.start, IDs: &s.ids}, s.room)
 		s.peerMu.Lock()
 		s.peer, s.joining = p, false
 		s.peerMu.Unlock()

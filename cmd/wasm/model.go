@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"socketlab/sim"
@@ -14,11 +15,9 @@ import (
 // data channel) next to what TCP or UDP does for the same exchange
 // between a client and the server (segments, handshake, teardown).
 const (
-	modelClient = "model client"
-	modelServer = "model server"
+	modelClient = trace.ModelPrefix + "client"
+	modelServer = trace.ModelPrefix + "server"
 	modelLink   = "model"
-	// modelIDs offsets the model's packet IDs past the bridge's.
-	modelIDs = 1 << 40
 	// modelSpan bounds how much of the model is drawn: the exchange and
 	// its teardown, not TIME-WAIT's minutes.
 	modelSpan = 2 * time.Second
@@ -50,7 +49,8 @@ func modelPrograms(what, msg string) ([]sim.Program, bool) {
 // returns its events on the model's nodes and link, shifted so that the
 // model's first data leaves at sent — the moment the real message left.
 // Everything the model does before (the handshake) lies just before it.
-func modelEvents(what, msg string, sent, oneWay time.Duration) ([]trace.Event, error) {
+// Its packets are numbered from ids, the counter the run's bridge shares.
+func modelEvents(what, msg string, sent, oneWay time.Duration, ids *atomic.Uint64) ([]trace.Event, error) {
 	progs, ok := modelPrograms(what, msg)
 	if !ok {
 		return nil, fmt.Errorf("no model of the %s", what)
@@ -80,6 +80,15 @@ func modelEvents(what, msg string, sent, oneWay time.Duration) ([]trace.Event, e
 		return nil, errors.New("the model sent no data")
 	}
 	rename := map[string]string{"client": modelClient, "server": modelServer}
+	renumber := map[uint64]uint64{0: 0}
+	id := func(old uint64) uint64 {
+		n, ok := renumber[old]
+		if !ok {
+			n = ids.Add(1)
+			renumber[old] = n
+		}
+		return n
+	}
 	out := make([]trace.Event, 0, len(tr.Events))
 	for _, e := range tr.Events {
 		if e.Kind == trace.KindNote {
@@ -96,15 +105,7 @@ func modelEvents(what, msg string, sent, oneWay time.Duration) ([]trace.Event, e
 		if e.Link != "" {
 			e.Link = modelLink
 		}
-		if e.Packet.ID != 0 {
-			e.Packet.ID += modelIDs
-		}
-		if e.Packet.Orig != 0 {
-			e.Packet.Orig += modelIDs
-		}
-		if e.Packet.Quote != 0 {
-			e.Packet.Quote += modelIDs
-		}
+		e.Packet.ID, e.Packet.Orig, e.Packet.Quote = id(e.Packet.ID), id(e.Packet.Orig), id(e.Packet.Quote)
 		out = append(out, e)
 	}
 	return out, nil

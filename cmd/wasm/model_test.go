@@ -2,6 +2,7 @@ package main
 
 import (
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,7 +16,9 @@ import (
 func TestModelEventsTCP(t *testing.T) {
 	const sent = 250 * time.Millisecond
 	const oneWay = 300 * time.Microsecond
-	evs, err := modelEvents("TCP timestamp server", "hello", sent, oneWay)
+	var ids atomic.Uint64
+	ids.Store(2) // the bridge's request and reply came first
+	evs, err := modelEvents("TCP timestamp server", "hello", sent, oneWay, &ids)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +30,7 @@ func TestModelEventsTCP(t *testing.T) {
 		}
 		switch e.Kind {
 		case trace.KindSend:
-			if e.Link != modelLink || e.Packet.ID <= modelIDs {
+			if e.Link != modelLink || e.Packet.ID != uint64(3+len(sends)) {
 				t.Errorf("send on link %q, id %d", e.Link, e.Packet.ID)
 			}
 			sends[e.Packet.ID] = e.At
@@ -62,7 +65,7 @@ func TestModelEventsTCP(t *testing.T) {
 // UDP: one datagram and its echo, no handshake; a server the simulator
 // has no model of is an error, not a guess.
 func TestModelEventsUDPAndUnknown(t *testing.T) {
-	evs, err := modelEvents("UDP echo server", "hello", time.Second, 100*time.Microsecond)
+	evs, err := modelEvents("UDP echo server", "hello", time.Second, 100*time.Microsecond, new(atomic.Uint64))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +78,7 @@ func TestModelEventsUDPAndUnknown(t *testing.T) {
 	if got, want := strings.Join(segs, " | "), "model client udp hello | model server udp hello"; got != want {
 		t.Errorf("segments %q, want %q", got, want)
 	}
-	if _, err := modelEvents("SocketServer timestamp server", "hello", 0, time.Millisecond); err == nil ||
+	if _, err := modelEvents("SocketServer timestamp server", "hello", 0, time.Millisecond, new(atomic.Uint64)); err == nil ||
 		err.Error() != "no model of the SocketServer timestamp server" {
 		t.Errorf("unknown server: %v", err)
 	}

@@ -25,6 +25,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"socketlab/sim/trace"
@@ -61,6 +62,10 @@ type Config struct {
 	// DefaultOpenGrace; negative means no wait (a refusal then surfaces
 	// at the first Read, Write or Recv).
 	OpenGrace time.Duration
+	// IDs, if set, numbers the messages' packets: a counter shared with
+	// the other producers of one run (a model drawn beside it), so that
+	// packet IDs stay unique and small. Nil: the bridge counts from 1.
+	IDs *atomic.Uint64
 }
 
 // chanOpts says how a data channel is opened: reliable and ordered (the

@@ -9,7 +9,9 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -536,4 +538,37 @@ func TestGatewayShutdown(t *testing.T) {
 		_, err := b.TCP(ctx, ts.String())
 		return errors.Is(err, bridge.ErrLost)
 	})
+}
+
+// A counter shared through Config.IDs numbers the messages: the run's
+// other producers (a model drawn beside) and the bridge never reuse an ID.
+func TestSharedIDs(t *testing.T) {
+	echo := startUDPEcho(t)
+	_, url := startGateway(t, gateway.Config{Allow: []netip.AddrPort{echo}})
+	var ids atomic.Uint64
+	ids.Store(40)
+	feed := trace.NewFeed(1000)
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	b, err := bridge.Dial(ctx, bridge.Config{URL: url, Sink: feed, IDs: &ids})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	d, err := b.UDP(ctx, echo.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	roundTrip(t, d, "x")
+	ids.Add(5) // someone else took 43–47
+	roundTrip(t, d, "y")
+	var got []uint64
+	for _, f := range flightsOf(t, events(feed)) {
+		if f.kind == trace.KindSend {
+			got = append(got, f.id)
+		}
+	}
+	if want := []uint64{41, 42, 48, 49}; !slices.Equal(got, want) {
+		t.Errorf("IDs %v, want %v", got, want)
+	}
 }

@@ -42,8 +42,7 @@ type request struct {
 // sentLocked emits the Send of a message the page sent at now and
 // remembers it as a request.
 func (b *Bridge) sentLocked(f *flights, p []byte, now time.Time) {
-	b.nextID++
-	pkt := trace.Packet{ID: b.nextID, Proto: trace.ProtoMsg, Dst: f.remote, Payload: p}
+	pkt := trace.Packet{ID: b.newIDLocked(), Proto: trace.ProtoMsg, Dst: f.remote, Payload: p}
 	b.emitAtLocked(&trace.Event{Kind: trace.KindSend, Node: b.cfg.Node, Peer: f.far, Link: Link, Packet: pkt}, now)
 	r := request{pkt: pkt, sent: now}
 	switch {
@@ -99,8 +98,16 @@ func (b *Bridge) answeredLocked(f *flights, now time.Time, remark bool) (mid tim
 // arrivedLocked emits a message of the far end that left it at left and
 // reached the page at now; text is the arrival's remark.
 func (b *Bridge) arrivedLocked(f *flights, data []byte, left, now time.Time, text string) {
-	b.nextID++
-	pkt := trace.Packet{ID: b.nextID, Proto: trace.ProtoMsg, Src: f.remote, Payload: data}
+	pkt := trace.Packet{ID: b.newIDLocked(), Proto: trace.ProtoMsg, Src: f.remote, Payload: data}
 	b.emitAtLocked(&trace.Event{Kind: trace.KindSend, Node: f.far, Peer: b.cfg.Node, Link: Link, Packet: pkt}, left)
 	b.emitAtLocked(&trace.Event{Kind: trace.KindDeliver, Node: b.cfg.Node, Peer: f.far, Link: Link, Packet: pkt, Text: text}, now)
+}
+
+// newIDLocked returns the next message's packet ID.
+func (b *Bridge) newIDLocked() uint64 {
+	if b.cfg.IDs != nil {
+		return b.cfg.IDs.Add(1)
+	}
+	b.nextID++
+	return b.nextID
 }

@@ -447,6 +447,11 @@ func (k NodeKind) String() string {
 	return "host"
 }
 
+// ModelPrefix begins the names of the nodes of a simulated model drawn
+// beside a real run ("model client", "model server"): the ladder puts
+// their columns after the real ones.
+const ModelPrefix = "model "
+
 // Node describes one node of the topology.
 type Node struct {
 	Name  string

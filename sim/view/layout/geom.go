@@ -47,9 +47,21 @@ func (m *Model) Columns() (left, middle, right []int) {
 }
 
 // Order returns the node indices from left to right (ladder columns).
+// The nodes of a model drawn beside a real run (named with
+// trace.ModelPrefix) come after the real ones, so that each exchange
+// keeps its two columns together.
 func (m *Model) Order() []int {
 	l, c, r := m.Columns()
-	return append(append(l, c...), r...)
+	all := append(append(l, c...), r...)
+	var real, model []int
+	for _, n := range all {
+		if strings.HasPrefix(m.Nodes[n].Name, trace.ModelPrefix) {
+			model = append(model, n)
+		} else {
+			real = append(real, n)
+		}
+	}
+	return append(real, model...)
 }
 
 // Topo is the topology view's geometry.

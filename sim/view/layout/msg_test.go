@@ -2,6 +2,7 @@ package layout
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,5 +37,23 @@ func TestMessageFlightLabel(t *testing.T) {
 	}
 	if f := m.Flights[0]; m.Nodes[f.To].Name != far || f.End != 200*time.Microsecond || f.Dropped {
 		t.Errorf("the request's flight %+v", f)
+	}
+}
+
+// A model drawn beside a real run keeps to the right of it: the real
+// exchange's two columns together, then the model's client and server.
+func TestModelColumnsAfterReal(t *testing.T) {
+	m := NewStream(trace.Header{Nodes: []trace.Node{{Name: "browser"}}})
+	p := trace.Packet{ID: 1, Proto: trace.ProtoTCP}
+	for _, pair := range [][2]string{{"model client", "model server"}, {"browser", "tcp/127.0.0.1:21567"}} {
+		m.Append(trace.Event{Kind: trace.KindSend, Node: pair[0], Peer: pair[1], Link: pair[0], Packet: p})
+		p.ID++
+	}
+	var names []string
+	for _, n := range m.Order() {
+		names = append(names, m.Nodes[n].Name)
+	}
+	if got, want := strings.Join(names, " | "), "browser | tcp/127.0.0.1:21567 | model client | model server"; got != want {
+		t.Errorf("columns %q, want %q", got, want)
 	}
 }
