@@ -1,7 +1,6 @@
 package view
 
 import (
-	"bytes"
 	"fmt"
 	"image"
 	"image/color"
@@ -11,73 +10,42 @@ import (
 	"time"
 
 	"github.com/hajimehoshi/ebiten/v2"
-	"github.com/hajimehoshi/ebiten/v2/text/v2"
 
-	"socketlab/assets/fonts"
 	"socketlab/sim/trace"
 	"socketlab/sim/view/layout"
 )
 
 // painter holds what drawing needs beyond the App's state: the triangle
-// batch, the font faces and scratch slices, all reused between frames.
+// batch, the glyph cache and scratch slices, all reused between frames.
 type painter struct {
-	b     *batch
-	src   *text.GoTextFaceSource
-	faces map[float64]*text.GoTextFace
-	topt  text.DrawOptions
-	tmp   []int
-}
-
-var fontSource *text.GoTextFaceSource
-
-func loadFont() (*text.GoTextFaceSource, error) {
-	if fontSource != nil {
-		return fontSource, nil
-	}
-	s, err := text.NewGoTextFaceSource(bytes.NewReader(fonts.CJK))
-	if err != nil {
-		return nil, fmt.Errorf("embedded font: %w", err)
-	}
-	fontSource = s
-	return s, nil
+	b   *batch
+	g   *glyphCache
+	tmp []int
 }
 
 func (a *App) painter() *painter {
 	if a.pt == nil {
-		src, err := loadFont()
+		f, err := loadFont()
+		if err == nil {
+			var g *glyphCache
+			if g, err = newGlyphCache(f); err == nil {
+				a.pt = &painter{b: newBatch(), g: g}
+			}
+		}
 		if err != nil {
 			panic(err) // the font is embedded at build time; a bad one is a build defect
 		}
-		a.pt = &painter{b: newBatch(), src: src, faces: map[float64]*text.GoTextFace{}}
 	}
 	return a.pt
 }
 
-func (p *painter) face(size float64) *text.GoTextFace {
-	f, ok := p.faces[size]
-	if !ok {
-		f = &text.GoTextFace{Source: p.src, Size: size}
-		p.faces[size] = f
-	}
-	return f
+// text draws s with its top-left (align start), centre or right end at x,
+// y being the top of the line.
+func (p *painter) text(dst *ebiten.Image, s string, x, y, size float64, c color.RGBA, al align) {
+	p.g.draw(dst, s, x, y, size, c, al)
 }
 
-// text draws s with its top-left (align start), centre or right end at x.
-func (p *painter) text(dst *ebiten.Image, s string, x, y, size float64, c color.RGBA, align text.Align) {
-	if s == "" {
-		return
-	}
-	o := &p.topt
-	o.GeoM.Reset()
-	o.GeoM.Translate(math.Round(x), math.Round(y))
-	o.ColorScale.Reset()
-	o.ColorScale.ScaleWithColor(c)
-	o.PrimaryAlign = align
-	o.SecondaryAlign = text.AlignStart
-	text.Draw(dst, s, p.face(size), o)
-}
-
-func (p *painter) width(s string, size float64) float64 { return text.Advance(s, p.face(size)) }
+func (p *painter) width(s string, size float64) float64 { return p.g.width(s, size) }
 
 // Draw paints the whole playground on dst.
 func (a *App) Draw(dst *ebiten.Image) {
@@ -134,7 +102,7 @@ func (a *App) drawTop(dst *ebiten.Image, g *regions) {
 	if n := len(a.req.WhatIfs); n > 0 {
 		right = fmt.Sprintf("%s %d   %s", a.tr("what-ifs", "假设"), n, right)
 	}
-	p.text(dst, right, g.top.W-12, g.top.Y+th.Text*0.4, th.Text, th.Dim, text.AlignEnd)
+	p.text(dst, right, g.top.W-12, g.top.Y+th.Text*0.4, th.Text, th.Dim, alignEnd)
 	room := g.top.W - 36 - p.width(right, th.Text)
 	if p.width(title, th.Text) > room {
 		rs := []rune(title)
@@ -143,7 +111,7 @@ func (a *App) drawTop(dst *ebiten.Image, g *regions) {
 		}
 		title = string(rs) + "…"
 	}
-	p.text(dst, title, 12, g.top.Y+th.Text*0.4, th.Text, th.Fg, text.AlignStart)
+	p.text(dst, title, 12, g.top.Y+th.Text*0.4, th.Text, th.Fg, alignStart)
 }
 
 // clip returns the part of dst inside r: drawing on it is cut at r's
@@ -157,7 +125,7 @@ func round2(f float64) float64 { return math.Round(f*100) / 100 }
 func (a *App) drawTopology(dst *ebiten.Image, g *regions, s *layout.Snapshot) {
 	p, th, m, b := a.pt, a.Theme, a.M, a.pt.b
 	topo := a.topoGeom(g)
-	p.text(dst, a.tr("topology", "拓扑"), g.topo.X+10, g.topo.Y+4, th.Small, th.Dim, text.AlignStart)
+	p.text(dst, a.tr("topology", "拓扑"), g.topo.X+10, g.topo.Y+4, th.Small, th.Dim, alignStart)
 	for _, l := range m.Header.Links {
 		i, ok1 := m.NodeIndex(l.A)
 		j, ok2 := m.NodeIndex(l.B)
@@ -229,9 +197,9 @@ func (a *App) drawTopology(dst *ebiten.Image, g *regions, s *layout.Snapshot) {
 	roomy := topo.RowGap > 2*r+th.Small*4.4
 	for i, n := range m.Nodes {
 		q := topo.Pos[i]
-		p.text(dst, n.Name, q.X, q.Y+r+2, th.Small, th.Fg, text.AlignCenter)
+		p.text(dst, n.Name, q.X, q.Y+r+2, th.Small, th.Fg, alignCenter)
 		if len(n.Addrs) > 0 && roomy {
-			p.text(dst, n.Addrs[0].String(), q.X, q.Y+r+2+th.Small*1.25, th.Small*0.85, th.Dim, text.AlignCenter)
+			p.text(dst, n.Addrs[0].String(), q.X, q.Y+r+2+th.Small*1.25, th.Small*0.85, th.Dim, alignCenter)
 		}
 		if badge := s.Hosts[i].Badge(); badge != "" {
 			w := p.width(badge, th.Small) + 10
@@ -247,7 +215,7 @@ func (a *App) drawTopology(dst *ebiten.Image, g *regions, s *layout.Snapshot) {
 			}
 			b.rect(dst, bx-w/2, by, w, th.Small*1.45, th.Grid)
 			b.flush(dst)
-			p.text(dst, badge, bx, by+th.Small*0.1, th.Small, th.Fg, text.AlignCenter)
+			p.text(dst, badge, bx, by+th.Small*0.1, th.Small, th.Fg, alignCenter)
 		}
 	}
 	if !many {
@@ -262,12 +230,12 @@ func (a *App) drawTopology(dst *ebiten.Image, g *regions, s *layout.Snapshot) {
 				tag = "RETX"
 			}
 			if tag != "" {
-				p.text(dst, tag, q.X, q.Y+ph, th.Small*0.8, th.Fg, text.AlignCenter)
+				p.text(dst, tag, q.X, q.Y+ph, th.Small*0.8, th.Fg, alignCenter)
 			}
 		}
 		for _, fi := range s.Drops {
 			q := topo.DropPos(&m.Flights[fi])
-			p.text(dst, "× "+m.Flights[fi].Reason.String(), q.X, q.Y+r*0.4, th.Small, th.Drop, text.AlignCenter)
+			p.text(dst, "× "+m.Flights[fi].Reason.String(), q.X, q.Y+r*0.4, th.Small, th.Drop, alignCenter)
 		}
 		for _, mi := range s.Marks {
 			mk := &m.Marks[mi]
@@ -275,11 +243,11 @@ func (a *App) drawTopology(dst *ebiten.Image, g *regions, s *layout.Snapshot) {
 			if mk.Peer >= 0 {
 				q = topo.QueuePos(mk.Node, mk.Peer, 0)
 			}
-			p.text(dst, "× "+mk.Reason.String(), q.X, q.Y+r*0.4, th.Small, th.Drop, text.AlignCenter)
+			p.text(dst, "× "+mk.Reason.String(), q.X, q.Y+r*0.4, th.Small, th.Drop, alignCenter)
 		}
 	}
 	if len(s.Queued) > 0 {
-		p.text(dst, fmt.Sprintf(a.tr("%d queued", "%d 个排队"), len(s.Queued)), g.topo.X+g.topo.W-10, g.topo.Y+4, th.Small, th.Dim, text.AlignEnd)
+		p.text(dst, fmt.Sprintf(a.tr("%d queued", "%d 个排队"), len(s.Queued)), g.topo.X+g.topo.W-10, g.topo.Y+4, th.Small, th.Dim, alignEnd)
 	}
 }
 
@@ -289,7 +257,7 @@ func (a *App) drawLadder(screen *ebiten.Image, g *regions) {
 	// Arrows are cut at the top of the time axis, below the node names.
 	dst := clip(screen, layout.Rect{X: g.ladder.X, Y: l.Area.Y - 2, W: g.ladder.W, H: g.ladder.Y + g.ladder.H - l.Area.Y + 2})
 	head := clip(screen, g.ladder)
-	p.text(head, a.tr("ladder", "时序图"), g.ladder.X+10, g.ladder.Y+4, th.Small, th.Dim, text.AlignStart)
+	p.text(head, a.tr("ladder", "时序图"), g.ladder.X+10, g.ladder.Y+4, th.Small, th.Dim, alignStart)
 	top, bottom := l.Area.Y, l.Area.Y+l.Area.H
 	for _, n := range m.Order() {
 		b.line(dst, l.ColX[n], top, l.ColX[n], bottom, th.Line, th.Grid)
@@ -373,7 +341,7 @@ func (a *App) drawLadder(screen *ebiten.Image, g *regions) {
 	p.tmp = labels
 	b.flush(dst)
 	for _, t := range a.axis {
-		p.text(dst, layout.FormatShort(t), l.Area.X-10, l.Y(t)-th.Small*0.7, th.Small*0.85, th.Dim, text.AlignEnd)
+		p.text(dst, layout.FormatShort(t), l.Area.X-10, l.Y(t)-th.Small*0.7, th.Small*0.85, th.Dim, alignEnd)
 	}
 	gapY := math.Inf(-1)
 	for _, gp := range gaps {
@@ -382,10 +350,10 @@ func (a *App) drawLadder(screen *ebiten.Image, g *regions) {
 			continue // squeezed gaps a line apart: one label, not two on top of each other
 		}
 		gapY = y
-		p.text(dst, "≈ "+layout.FormatShort(layout.Round3(gp.End-gp.Start))+a.tr(" idle", " 空闲"), l.Area.X+l.Area.W/2, y, th.Small*0.85, th.Fg, text.AlignCenter)
+		p.text(dst, "≈ "+layout.FormatShort(layout.Round3(gp.End-gp.Start))+a.tr(" idle", " 空闲"), l.Area.X+l.Area.W/2, y, th.Small*0.85, th.Fg, alignCenter)
 	}
 	for _, n := range m.Order() {
-		p.text(head, m.Nodes[n].Name, l.ColX[n], g.ladder.Y+6, th.Small, th.Fg, text.AlignCenter)
+		p.text(head, m.Nodes[n].Name, l.ColX[n], g.ladder.Y+6, th.Small, th.Fg, alignCenter)
 	}
 	if len(labels) > 80 {
 		return // too dense to read: the inspector names any arrow clicked
@@ -413,7 +381,7 @@ func (a *App) drawLadder(screen *ebiten.Image, g *regions) {
 		if f.Dropped {
 			c = th.Drop
 		}
-		p.text(head, a.Label(i), (l.ColX[f.From]+l.ColX[f.To])/2, y, th.Small*0.85, c, text.AlignCenter)
+		p.text(head, a.Label(i), (l.ColX[f.From]+l.ColX[f.To])/2, y, th.Small*0.85, c, alignCenter)
 	}
 }
 
@@ -438,7 +406,7 @@ func (a *App) drawEvents(dst *ebiten.Image, g *regions) {
 	p, th := a.pt, a.Theme
 	r := g.events
 	n, top := a.eventRows(g)
-	p.text(dst, fmt.Sprintf(a.tr("events %d/%d", "事件 %d/%d"), a.Cur.N, a.M.Len()), r.X+10, r.Y+4, th.Small, th.Dim, text.AlignStart)
+	p.text(dst, fmt.Sprintf(a.tr("events %d/%d", "事件 %d/%d"), a.Cur.N, a.M.Len()), r.X+10, r.Y+4, th.Small, th.Dim, alignStart)
 	cur := a.Cur.Current()
 	for k := 0; k < n && top+k < a.M.Len(); k++ {
 		i := top + k
@@ -452,7 +420,7 @@ func (a *App) drawEvents(dst *ebiten.Image, g *regions) {
 			p.b.rect(dst, r.X+4, y, 4, g.row, th.Cursor)
 			p.b.flush(dst)
 		}
-		p.text(dst, a.EventLine(i), r.X+12, y+1, th.Small*0.9, c, text.AlignStart)
+		p.text(dst, a.EventLine(i), r.X+12, y+1, th.Small*0.9, c, alignStart)
 	}
 }
 
@@ -463,14 +431,14 @@ func (a *App) drawHost(dst *ebiten.Image, g *regions, s *layout.Snapshot) {
 	if a.Node >= 0 && a.Node < len(a.M.Nodes) {
 		name = a.M.Nodes[a.Node].Name
 	}
-	p.text(dst, a.tr("host ", "主机 ")+name+a.tr("  (click a node, Tab)", "（点击节点，Tab）"), r.X+10, r.Y+4, th.Small, th.Dim, text.AlignStart)
+	p.text(dst, a.tr("host ", "主机 ")+name+a.tr("  (click a node, Tab)", "（点击节点，Tab）"), r.X+10, r.Y+4, th.Small, th.Dim, alignStart)
 	if a.Node < 0 {
 		return
 	}
 	y := r.Y + g.row*1.4
 	h := &s.Hosts[a.Node]
 	if len(h.Conns) == 0 {
-		p.text(dst, a.tr("no TCP connection yet", "尚无 TCP 连接"), r.X+12, y, th.Small, th.Fg, text.AlignStart)
+		p.text(dst, a.tr("no TCP connection yet", "尚无 TCP 连接"), r.X+12, y, th.Small, th.Fg, alignStart)
 		return
 	}
 	// The connection that changed last first: that is what the caption is about.
@@ -486,7 +454,7 @@ func (a *App) drawHost(dst *ebiten.Image, g *regions, s *layout.Snapshot) {
 			if y+g.row > r.Y+r.H {
 				return
 			}
-			p.text(dst, line, r.X+12, y, th.Small*0.9, th.Fg, text.AlignStart)
+			p.text(dst, line, r.X+12, y, th.Small*0.9, th.Fg, alignStart)
 			y += g.row
 		}
 	}
@@ -495,10 +463,10 @@ func (a *App) drawHost(dst *ebiten.Image, g *regions, s *layout.Snapshot) {
 func (a *App) drawInspector(dst *ebiten.Image, g *regions) {
 	p, th := a.pt, a.Theme
 	r := g.inspect
-	p.text(dst, a.tr("packet inspector", "分组检查器"), r.X+10, r.Y+4, th.Small, th.Dim, text.AlignStart)
+	p.text(dst, a.tr("packet inspector", "分组检查器"), r.X+10, r.Y+4, th.Small, th.Dim, alignStart)
 	y := r.Y + g.row*1.4
 	if a.Sel < 0 {
-		p.text(dst, a.tr("click a packet in the topology or the ladder", "在拓扑图或时序图中点击一个分组"), r.X+12, y, th.Small, th.Fg, text.AlignStart)
+		p.text(dst, a.tr("click a packet in the topology or the ladder", "在拓扑图或时序图中点击一个分组"), r.X+12, y, th.Small, th.Fg, alignStart)
 		return
 	}
 	fs := a.M.Inspect(a.Sel)
@@ -508,8 +476,8 @@ func (a *App) drawInspector(dst *ebiten.Image, g *regions) {
 		if k%2 == 0 && k > 0 {
 			y += g.row * 0.95
 		}
-		p.text(dst, f.Name, x, y, th.Small*0.85, th.Dim, text.AlignStart)
-		p.text(dst, f.Value, x+th.Small*5, y, th.Small*0.85, th.Fg, text.AlignStart)
+		p.text(dst, f.Name, x, y, th.Small*0.85, th.Dim, alignStart)
+		p.text(dst, f.Value, x+th.Small*5, y, th.Small*0.85, th.Fg, alignStart)
 	}
 	y += g.row * 1.1
 	pl := a.M.Packet(a.Sel).Payload
@@ -532,7 +500,7 @@ func (a *App) hexRow(dst *ebiten.Image, line string, x, y, size float64) {
 	cw := size * 0.6
 	for i, r := range []rune(line) {
 		if r != ' ' {
-			a.pt.text(dst, string(r), x+float64(i)*cw, y, size, a.Theme.Fg, text.AlignStart)
+			a.pt.text(dst, string(r), x+float64(i)*cw, y, size, a.Theme.Fg, alignStart)
 		}
 	}
 }
@@ -541,10 +509,10 @@ func (a *App) drawPlot(dst *ebiten.Image, g *regions) {
 	p, th, b := a.pt, a.Theme, a.pt.b
 	r := g.plot
 	s := a.seqSeries()
-	p.text(dst, a.tr("time–sequence (■ data, □ retransmit, × lost, — ACK, ┈ SND.UNA+cwnd)", "时间-序号图（■ 数据，□ 重传，× 丢失，— 确认，┈ 发送上限）"), r.X+10, r.Y+4, th.Small*0.85, th.Dim, text.AlignStart)
+	p.text(dst, a.tr("time–sequence (■ data, □ retransmit, × lost, — ACK, ┈ SND.UNA+cwnd)", "时间-序号图（■ 数据，□ 重传，× 丢失，— 确认，┈ 发送上限）"), r.X+10, r.Y+4, th.Small*0.85, th.Dim, alignStart)
 	area := layout.Rect{X: r.X + 50, Y: r.Y + g.row*1.4, W: r.W - 62, H: r.H - g.row*1.4 - 12}
 	if len(s.Sends) == 0 || area.H < 10 {
-		p.text(dst, a.tr("no TCP data sent by this host", "该主机没有发送 TCP 数据"), area.X, area.Y, th.Small, th.Fg, text.AlignStart)
+		p.text(dst, a.tr("no TCP data sent by this host", "该主机没有发送 TCP 数据"), area.X, area.Y, th.Small, th.Fg, alignStart)
 		return
 	}
 	maxSeq := float64(max(s.MaxSeq, 1))
@@ -584,8 +552,8 @@ func (a *App) drawPlot(dst *ebiten.Image, g *regions) {
 	}
 	b.line(dst, x(a.Cur.T), area.Y, x(a.Cur.T), area.Y+area.H, 1, th.Cursor)
 	b.flush(dst)
-	p.text(dst, fmt.Sprint(s.MaxSeq), area.X-4, area.Y-th.Small*0.5, th.Small*0.8, th.Dim, text.AlignEnd)
-	p.text(dst, "0", area.X-4, area.Y+area.H-th.Small*0.8, th.Small*0.8, th.Dim, text.AlignEnd)
+	p.text(dst, fmt.Sprint(s.MaxSeq), area.X-4, area.Y-th.Small*0.5, th.Small*0.8, th.Dim, alignEnd)
+	p.text(dst, "0", area.X-4, area.Y+area.H-th.Small*0.8, th.Small*0.8, th.Dim, alignEnd)
 }
 
 func (a *App) drawCaption(dst *ebiten.Image, g *regions) {
@@ -596,7 +564,7 @@ func (a *App) drawCaption(dst *ebiten.Image, g *regions) {
 	p.b.flush(dst)
 	size := th.Text * 1.1
 	if a.Prompting {
-		p.text(dst, a.tr("TCP client → ", "TCP 客户端 → ")+a.Prompt+"▏", r.X+20, r.Y+6, size, th.Cursor, text.AlignStart)
+		p.text(dst, a.tr("TCP client → ", "TCP 客户端 → ")+a.Prompt+"▏", r.X+20, r.Y+6, size, th.Cursor, alignStart)
 		return
 	}
 	lines := wrap(p, a.Caption(), size, r.W-40)
@@ -604,7 +572,7 @@ func (a *App) drawCaption(dst *ebiten.Image, g *regions) {
 		if k == 2 {
 			break
 		}
-		p.text(dst, line, r.X+20, r.Y+6+float64(k)*size*1.25, size, th.Fg, text.AlignStart)
+		p.text(dst, line, r.X+20, r.Y+6+float64(k)*size*1.25, size, th.Fg, alignStart)
 	}
 }
 
@@ -668,17 +636,17 @@ func (a *App) drawControls(dst *ebiten.Image, g *regions) {
 	}
 	b.flush(dst)
 	for _, bt := range g.buttons {
-		p.text(dst, bt.label, bt.r.X+bt.r.W/2, bt.r.Y+(bt.r.H-th.Small*1.3)/2, th.Small, th.Fg, text.AlignCenter)
+		p.text(dst, bt.label, bt.r.X+bt.r.W/2, bt.r.Y+(bt.r.H-th.Small*1.3)/2, th.Small, th.Fg, alignCenter)
 	}
 	for i, sr := range g.sliders {
 		if sr.W == 0 {
 			continue
 		}
-		p.text(dst, a.tr(sliderNames[i][0], sliderNames[i][1])+" "+a.sliderText(i), sr.X, sr.Y, th.Small*0.85, th.Fg, text.AlignStart)
+		p.text(dst, a.tr(sliderNames[i][0], sliderNames[i][1])+" "+a.sliderText(i), sr.X, sr.Y, th.Small*0.85, th.Fg, alignStart)
 	}
 	if a.Status != "" {
 		c := g.caption
-		p.text(dst, a.Status, c.X+c.W-12, c.Y+c.H-th.Small*1.35, th.Small*0.9, th.Dim, text.AlignEnd)
+		p.text(dst, a.Status, c.X+c.W-12, c.Y+c.H-th.Small*1.35, th.Small*0.9, th.Dim, alignEnd)
 	}
 }
 
@@ -697,10 +665,10 @@ func (a *App) drawPicker(dst *ebiten.Image, g *regions) {
 		}
 	}
 	b.flush(dst)
-	p.text(dst, a.tr("choose a scenario (click; Esc closes)", "选择场景（点击；Esc 关闭）"), rows[0].X, rows[0].Y-24, th.Small, th.Dim, text.AlignStart)
+	p.text(dst, a.tr("choose a scenario (click; Esc closes)", "选择场景（点击；Esc 关闭）"), rows[0].X, rows[0].Y-24, th.Small, th.Dim, alignStart)
 	in := clip(dst, layout.Rect{X: rows[0].X, Y: rows[0].Y, W: rows[0].W, H: last.Y + last.H - rows[0].Y})
 	for i, r := range rows {
-		p.text(in, a.presets[i].Name+"  —  "+a.presets[i].Summary, r.X+6, r.Y+2, th.Small, th.Fg, text.AlignStart)
+		p.text(in, a.presets[i].Name+"  —  "+a.presets[i].Summary, r.X+6, r.Y+2, th.Small, th.Fg, alignStart)
 	}
 }
 
@@ -732,14 +700,14 @@ func (a *App) drawHelp(dst *ebiten.Image, g *regions) {
 	b.rect(dst, x, y, w, h, th.Panel)
 	b.frame(dst, x, y, w, h, 2, th.Fg)
 	b.flush(dst)
-	p.text(dst, a.tr("keys", "按键"), x+12, y+8, th.Small, th.Dim, text.AlignStart)
+	p.text(dst, a.tr("keys", "按键"), x+12, y+8, th.Small, th.Dim, alignStart)
 	for i, k := range helpKeys {
 		ry := y + 8 + float64(i+1)*g.row*1.2
-		p.text(dst, k[0], x+12, ry, th.Small, th.Cursor, text.AlignStart)
+		p.text(dst, k[0], x+12, ry, th.Small, th.Cursor, alignStart)
 		desc := k[1]
 		if a.Lang == "zh" {
 			desc = k[2]
 		}
-		p.text(dst, desc, x+12+th.Small*8, ry, th.Small, th.Fg, text.AlignStart)
+		p.text(dst, desc, x+12+th.Small*8, ry, th.Small, th.Fg, alignStart)
 	}
 }

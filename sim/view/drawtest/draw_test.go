@@ -252,8 +252,8 @@ func benchDraw(b *testing.B, n int) {
 // Drawing a frame allocates nothing per packet: the triangle batch, the
 // snapshot and the label caches are reused, so a frame with 10,000 packets
 // in flight allocates no more than one with 100. (What a frame does
-// allocate is ebiten's text/v2 bookkeeping, about one object per text
-// draw, and a few formatted strings.)
+// allocate is ebiten's own bookkeeping, about one object per draw call,
+// and a few formatted strings.)
 func TestDrawAllocationsDoNotGrowWithPackets(t *testing.T) {
 	needDisplay(t)
 	img := ebiten.NewImage(1280, 800)
