@@ -197,19 +197,26 @@ type Ladder struct {
 	m    *Model
 }
 
-// DefaultSpan picks the ladder's window in display time: the whole run
-// when it is short, otherwise enough for about 25 packets (but at least
-// four flight times), so that arrows and labels stay readable.
+// DefaultSpan picks the ladder's window in display time: the packets of
+// a short run from its first one on (a live run idles before its first
+// exchange, and that wait is not the lesson), otherwise enough for about
+// 25 packets (but at least four flight times), so that arrows and labels
+// stay readable.
 func (m *Model) DefaultSpan() time.Duration {
 	end := m.Display(m.End)
 	if end <= 0 {
 		return time.Second
 	}
-	s := end + end/20
-	if n := len(m.Flights); n > 25 {
+	whole := end + end/20
+	s := whole
+	switch n := len(m.Flights); {
+	case n > 25:
 		s = max(time.Duration(float64(end)*25/float64(n)), 4*m.Linger/3)
+	case n > 0:
+		busy := end - m.Display(m.Flights[0].Start)
+		s = max(busy+busy/10, 4*m.Linger/3)
 	}
-	return min(max(s, time.Microsecond), end+end/20)
+	return min(max(s, time.Microsecond), whole)
 }
 
 // LayoutLadder returns the ladder for area showing span (display time)

@@ -57,3 +57,21 @@ func TestModelColumnsAfterReal(t *testing.T) {
 		t.Errorf("columns %q, want %q", got, want)
 	}
 }
+
+// A run that idles before its first packet (a live run waiting for the
+// user) opens on its packets, not on the wait.
+func TestDefaultSpanSkipsTheWait(t *testing.T) {
+	m := NewStream(trace.Header{})
+	p := trace.Packet{ID: 1, Proto: trace.ProtoUDP}
+	at := 10 * time.Second
+	for i := range 4 {
+		p.ID = uint64(i + 1)
+		m.Append(trace.Event{At: at, Kind: trace.KindSend, Node: "a", Peer: "b", Link: "l", Packet: p, Arrive: at + time.Millisecond},
+			trace.Event{At: at + time.Millisecond, Kind: trace.KindDeliver, Node: "b", Peer: "a", Link: "l", Packet: p})
+		at += 2 * time.Millisecond
+	}
+	busy := m.Display(m.End) - m.Display(10*time.Second)
+	if s := m.DefaultSpan(); s > busy*3/2 || s < busy {
+		t.Errorf("span %v for %v of packets after a wait (display end %v)", s, busy, m.Display(m.End))
+	}
+}
