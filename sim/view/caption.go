@@ -36,7 +36,7 @@ func captionFor(m *layout.Model, ev int, lang string) string {
 		if zh {
 			return fmt.Sprintf("%s 丢失了（原因：%s）。%s", what, dropZH(e.Reason), dropHintZH(e.Reason))
 		}
-		return fmt.Sprintf("%s is lost (%s). %s", what, e.Reason, dropHintEN(e.Reason))
+		return fmt.Sprintf("%s is lost (%s). %s", what, layout.DropText(e.Reason), dropHintEN(e.Reason))
 	case trace.KindDuplicate:
 		if zh {
 			return fmt.Sprintf("链路 %s 复制了一个分组：%s 会收到两份。", e.Link, e.Peer)
@@ -117,7 +117,7 @@ func dropZH(r trace.DropReason) string {
 	case trace.DropQueueFull:
 		return "队列已满"
 	case trace.DropScripted:
-		return "脚本故障"
+		return "假设实验中被删除"
 	case trace.DropMTU:
 		return "超过 MTU"
 	case trace.DropNoRoute:

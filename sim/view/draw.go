@@ -235,7 +235,7 @@ func (a *App) drawTopology(dst *ebiten.Image, g *regions, s *layout.Snapshot) {
 		}
 		for _, fi := range s.Drops {
 			q := topo.DropPos(&m.Flights[fi])
-			p.text(dst, "× "+m.Flights[fi].Reason.String(), q.X, q.Y+r*0.4, th.Small, th.Drop, alignCenter)
+			p.text(dst, "× "+layout.DropText(m.Flights[fi].Reason), q.X, q.Y+r*0.4, th.Small, th.Drop, alignCenter)
 		}
 		for _, mi := range s.Marks {
 			mk := &m.Marks[mi]
@@ -243,7 +243,7 @@ func (a *App) drawTopology(dst *ebiten.Image, g *regions, s *layout.Snapshot) {
 			if mk.Peer >= 0 {
 				q = topo.QueuePos(mk.Node, mk.Peer, 0)
 			}
-			p.text(dst, "× "+mk.Reason.String(), q.X, q.Y+r*0.4, th.Small, th.Drop, alignCenter)
+			p.text(dst, "× "+layout.DropText(mk.Reason), q.X, q.Y+r*0.4, th.Small, th.Drop, alignCenter)
 		}
 	}
 	if len(s.Queued) > 0 {

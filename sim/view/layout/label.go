@@ -10,6 +10,16 @@ import (
 	"socketlab/sim/trace"
 )
 
+// DropText is a drop reason as the view says it: "loss", "queue-full",
+// and for a packet a what-if (or a lesson) removed, "lost (what-if)" —
+// not the trace's "scripted", which means nothing to a student.
+func DropText(r trace.DropReason) string {
+	if r == trace.DropScripted {
+		return "lost (what-if)"
+	}
+	return r.String()
+}
+
 // FormatTime prints a virtual time the way the views label it: "0 s",
 // "12.5 ms", "1.020 s".
 func FormatTime(d time.Duration) string {
@@ -36,7 +46,9 @@ func FormatShort(d time.Duration) string {
 	case d < time.Second && d > -time.Second:
 		return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', -1, 64) + " ms"
 	}
-	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + " s"
+	// float64(d)/1e9 rather than d.Seconds(), which adds the whole and
+	// fractional seconds and prints 1.57 s as 1.5699999999999998.
+	return strconv.FormatFloat(float64(d)/float64(time.Second), 'f', -1, 64) + " s"
 }
 
 // Round3 rounds d to three significant digits, for labels of lengths.
@@ -115,6 +127,9 @@ func (m *Model) FlightLabel(fi int) string {
 	if f.Retrans {
 		s += " RETX"
 	}
+	if f.Probe {
+		s += " window probe"
+	}
 	if f.Dup {
 		s += " DUP"
 	}
@@ -122,7 +137,7 @@ func (m *Model) FlightLabel(fi int) string {
 		s += " LATE"
 	}
 	if f.Dropped {
-		s += " × " + f.Reason.String()
+		s += " × " + DropText(f.Reason)
 	}
 	if f.EndEv >= 0 {
 		if e := m.Event(f.EndEv); e.Kind == trace.KindDeliver && e.Text != "" {
@@ -209,7 +224,7 @@ func (m *Model) Inspect(fi int) []Field {
 	}
 	switch {
 	case f.Dropped:
-		fs = append(fs, Field{"dropped", FormatTime(m.Event(f.EndEv).At) + "  × " + f.Reason.String()})
+		fs = append(fs, Field{"dropped", FormatTime(m.Event(f.EndEv).At) + "  × " + DropText(f.Reason)})
 	case f.EndEv >= 0:
 		fs = append(fs, Field{"delivered", FormatTime(f.End)})
 	}

@@ -33,6 +33,7 @@ type Flight struct {
 	DropFrac float64 // for a drop: how far along the link (0..1) the packet was lost
 	Dup      bool    // a copy made by the link (Packet.Orig is the original)
 	Retrans  bool    // a TCP segment re-sending sequence space sent before
+	Probe    bool    // a window probe: data sent into the peer's zero window (RFC 9293 §3.8.6.1)
 	Late     bool    // overtaken: a packet sent later on the same link and direction arrived first
 }
 
@@ -124,6 +125,7 @@ type Model struct {
 	openQ      map[flightKey]int // queued packets not yet sent or dropped
 	seenID     map[uint64]bool
 	sentEnd    map[flowKey]uint32 // highest sequence end sent per flow
+	lastAdv    map[flowKey]adv    // the latest ACK and window sent per flow
 	connIdx    map[connKey]int
 	inDir      map[dirKey][]overtake // per link direction: flights on the wire, oldest first
 	orphans    []int                 // flights whose key a later Send reused: they never end
@@ -172,7 +174,7 @@ func NewModel(tr *trace.Trace) *Model {
 func NewStream(h trace.Header) *Model {
 	m := &Model{Header: h, nodeIdx: map[string]int{}, isn: map[flowKey]uint32{},
 		open: map[flightKey]int{}, openQ: map[flightKey]int{}, seenID: map[uint64]bool{},
-		sentEnd: map[flowKey]uint32{}, connIdx: map[connKey]int{}, inDir: map[dirKey][]overtake{}}
+		sentEnd: map[flowKey]uint32{}, lastAdv: map[flowKey]adv{}, connIdx: map[connKey]int{}, inDir: map[dirKey][]overtake{}}
 	for _, n := range h.Nodes {
 		m.node(n.Name, n)
 	}
@@ -239,7 +241,7 @@ func (m *Model) add(i int, e *trace.Event) {
 			Start: e.At, Arrive: e.Arrive, Dup: e.Kind == trace.KindDuplicate}
 		m.unqueue(key, e.At)
 		if e.Kind == trace.KindSend && !m.seenID[e.Packet.ID] && e.Packet.Proto == trace.ProtoTCP {
-			f.Retrans = m.trackSeq(&e.Packet)
+			f.Retrans, f.Probe = m.trackSeq(&e.Packet)
 		}
 		m.seenID[e.Packet.ID] = true
 		fi := len(m.Flights)
@@ -310,9 +312,20 @@ func (m *Model) add(i int, e *trace.Event) {
 	m.sweep.push(interval{kind: ivPoint, at: t})
 }
 
-// trackSeq records the ISN and the highest sequence sent of p's flow and
-// reports whether p re-sends sequence space sent before.
-func (m *Model) trackSeq(p *trace.Packet) (retrans bool) {
+// adv is what a flow last told its peer: the next byte it expects and the
+// room it has.
+type adv struct {
+	ack uint32
+	win uint16
+}
+
+// trackSeq records the ISN, the highest sequence sent and the latest ACK
+// and window of p's flow, and reports whether p re-sends sequence space
+// sent before or probes the peer's zero window (data at exactly the
+// peer's acknowledgment while it advertises no room: a probe, however
+// often repeated, not a retransmission — as Wireshark and the text
+// ladder say).
+func (m *Model) trackSeq(p *trace.Packet) (retrans, probe bool) {
 	fk := flowKey{p.Src, p.Dst}
 	if p.Flags.Has(trace.FlagSYN) {
 		if _, ok := m.isn[fk]; !ok {
@@ -331,7 +344,13 @@ func (m *Model) trackSeq(p *trace.Packet) (retrans bool) {
 	if _, ok := m.isn[fk]; !ok {
 		m.isn[fk] = p.Seq - 1 // joined mid-stream: count from the first byte seen
 	}
-	return retrans
+	if rev, ok := m.lastAdv[flowKey{p.Dst, p.Src}]; ok && rev.win == 0 && p.Len() > 0 && p.Seq == rev.ack {
+		retrans, probe = false, true
+	}
+	if p.Flags.Has(trace.FlagACK) && p.Flags&trace.FlagRST == 0 {
+		m.lastAdv[fk] = adv{p.Ack, p.Window}
+	}
+	return retrans, probe
 }
 
 // unqueue ends the wait of the packet queued under key, if any, at t.

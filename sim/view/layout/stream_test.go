@@ -33,6 +33,9 @@ func referenceModel(tr *trace.Trace) *Model {
 	seenID := map[uint64]bool{}
 	sentEnd := map[flowKey]uint32{} // highest sequence end sent per flow
 	connIdx := map[[3]any]int{}
+	// Window probes as the text ladder's analysis (Wireshark's rule) finds
+	// them: an independent statement of the rule the model applies.
+	analysis := trace.Analyze(tr)
 	m.Linger = 0
 	for i := range tr.Events {
 		e := &tr.Events[i]
@@ -67,6 +70,9 @@ func referenceModel(tr *trace.Trace) *Model {
 				}
 				if _, ok := m.isn[fk]; !ok {
 					m.isn[fk] = p.Seq - 1 // joined mid-stream: count from the first byte seen
+				}
+				if analysis[i].WindowProbe {
+					f.Retrans, f.Probe = false, true
 				}
 			}
 			seenID[e.Packet.ID] = true
