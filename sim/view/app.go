@@ -855,10 +855,17 @@ const (
 	bandHi    = 1e9
 )
 
+// slidersFromHeader sets the sliders to the scenario's own link: its
+// bottleneck (the narrowest link, the one the lesson is about: "1 Mb/s
+// bottleneck"), or the first link when none is narrower.
 func (a *App) slidersFromHeader() {
 	var p trace.LinkParams
-	if ls := a.M.Header.Links; len(ls) > 0 {
-		p = ls[0].AB
+	for i, l := range a.M.Header.Links {
+		for _, d := range []trace.LinkParams{l.AB, l.BA} {
+			if i == 0 && d == l.AB || d.Bandwidth > 0 && (p.Bandwidth == 0 || d.Bandwidth < p.Bandwidth) {
+				p = d
+			}
+		}
 	}
 	a.sliders[sLoss] = p.Loss / maxLoss
 	a.sliders[sDelay] = float64(p.Delay) / float64(maxDelay)

@@ -402,3 +402,24 @@ func TestBadRequests(t *testing.T) {
 		t.Errorf("bad dropped file: status %q, scenario %q", a.Status, a.M.Header.Scenario)
 	}
 }
+
+// The sliders open on the scenario's own link: in congestion, the 1 Mb/s
+// bottleneck, not the 100 Mb/s access link that happens to come first.
+func TestSlidersShowTheBottleneck(t *testing.T) {
+	a, err := New(Options{Source: SimSource{}, Request: Request{Preset: "congestion"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	deadline := time.Now().Add(20 * time.Second)
+	for len(a.M.Header.Links) == 0 || a.Streaming() {
+		if time.Now().After(deadline) {
+			t.Fatal("congestion never loaded")
+		}
+		_ = a.Update(Input{Width: 1280, Height: 800})
+		time.Sleep(time.Millisecond)
+	}
+	if bw := a.Override().Bandwidth; bw != 1_000_000 {
+		t.Errorf("the bandwidth slider shows %d bit/s, want the bottleneck's 1000000", bw)
+	}
+}
