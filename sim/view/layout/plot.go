@@ -61,3 +61,40 @@ func (m *Model) SeqPlot(node int) SeqSeries {
 	}
 	return s
 }
+
+// UDPStats counts what node did with UDP up to t: datagrams it sent,
+// datagrams delivered to it, and of those it sent, how many were lost on
+// the way (a drop of any of their hops) — what a UDP host's panel shows
+// instead of TCP's variables, since UDP keeps no state of its own. A copy
+// a link made counts as received: the application gets it twice.
+type UDPStats struct {
+	Sent, Received, Lost int
+}
+
+// UDPStats returns node's UDP counts up to t.
+func (m *Model) UDPStats(node int, t time.Duration) UDPStats {
+	var s UDPStats
+	sent := map[uint64]bool{}
+	_, hi := m.FlightsBetween(0, t)
+	for i := 0; i < hi; i++ {
+		f := &m.Flights[i]
+		p := m.Packet(i)
+		if p.Proto != trace.ProtoUDP {
+			continue
+		}
+		if f.From == node && !f.Dup && !sent[f.ID] && f.Start <= t {
+			sent[f.ID] = true
+			s.Sent++
+		}
+		if f.To == node && !f.Dropped && f.EndEv >= 0 && f.End <= t {
+			s.Received++
+		}
+	}
+	for i := 0; i < hi; i++ {
+		if f := &m.Flights[i]; f.Dropped && f.End <= t && sent[f.ID] {
+			s.Lost++
+			sent[f.ID] = false // one loss per datagram
+		}
+	}
+	return s
+}

@@ -61,3 +61,46 @@ func TestDropText(t *testing.T) {
 		t.Errorf("queue-full: %q", got)
 	}
 }
+
+// A UDP host's counts agree with the events themselves: every datagram
+// the client sent, every one delivered to it (copies too), every one of
+// its own lost on the way.
+func TestUDPStats(t *testing.T) {
+	sc, err := sim.LoadPreset("udp-impaired")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := sim.Run(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := layout.NewModel(tr)
+	node, ok := m.NodeIndex("client")
+	if !ok {
+		t.Fatal("no client in udp-impaired")
+	}
+	var want layout.UDPStats
+	sent, lost := map[uint64]bool{}, map[uint64]bool{}
+	for _, e := range tr.Events {
+		if e.Packet.Proto != trace.ProtoUDP {
+			continue
+		}
+		switch {
+		case e.Kind == trace.KindSend && e.Node == "client" && !sent[e.Packet.ID]:
+			sent[e.Packet.ID] = true
+			want.Sent++
+		case e.Kind == trace.KindDeliver && e.Node == "client":
+			want.Received++
+		case e.Kind == trace.KindDrop && sent[e.Packet.ID] && !lost[e.Packet.ID]:
+			lost[e.Packet.ID] = true
+			want.Lost++
+		}
+	}
+	got := m.UDPStats(node, tr.Events[len(tr.Events)-1].At)
+	if got != want || want.Lost == 0 || want.Sent < 5 {
+		t.Errorf("client's UDP counts %+v, want %+v (with some losses)", got, want)
+	}
+	if half := m.UDPStats(node, 0); half.Sent > 1 || half.Received != 0 {
+		t.Errorf("at 0 the client has %+v", half)
+	}
+}
