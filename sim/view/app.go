@@ -292,6 +292,32 @@ func (a *App) pump() {
 	}
 }
 
+// nextTheme switches to the next of layout.Themes and says which.
+func (a *App) nextTheme() {
+	i := slices.Index(layout.Themes, a.Theme)
+	a.Theme = layout.Themes[(i+1)%len(layout.Themes)]
+	names := map[string]string{"screen": "屏幕", "high contrast": "高对比度", "projector": "投影"}
+	a.Status = a.tr("theme: "+a.Theme.Name+" (V: next)", "主题："+names[a.Theme.Name]+"（V：下一个）")
+}
+
+// selectCurrent selects the packet of the latest event up to the cursor
+// that has one, or before any, of the next: the keyboard's way to pick a
+// packet for a what-if.
+func (a *App) selectCurrent() {
+	for i := a.Cur.N - 1; i >= 0; i-- {
+		if fi, ok := a.M.FlightOf(i); ok {
+			a.Sel = fi
+			return
+		}
+	}
+	for i := a.Cur.N; i < a.M.Len(); i++ {
+		if fi, ok := a.M.FlightOf(i); ok {
+			a.Sel = fi
+			return
+		}
+	}
+}
+
 // StateText says in a few words what the cursor is doing, for the top
 // bar: following a live run (LIVE), held back in one while it goes on
 // arriving, waiting for a re-run, playing or paused.
@@ -574,6 +600,10 @@ func (a *App) key(k Key, ctrl, shift bool) {
 		}
 	case KeyH:
 		a.Help = !a.Help
+	case KeyV:
+		a.nextTheme()
+	case KeyEnter:
+		a.selectCurrent()
 	case KeyP:
 		a.Picker = !a.Picker
 	case KeyG:

@@ -423,3 +423,36 @@ func TestSlidersShowTheBottleneck(t *testing.T) {
 		t.Errorf("the bandwidth slider shows %d bit/s, want the bottleneck's 1000000", bw)
 	}
 }
+
+// V cycles the themes and says which; Enter selects the packet of the
+// current event (the keyboard's way to a what-if), or the latest one
+// before it.
+func TestThemeAndSelectKeys(t *testing.T) {
+	a, _ := newApp(t, "handshake")
+	for _, want := range []string{"high contrast", "projector", "screen"} {
+		press(a, KeyV)
+		if a.Theme.Name != want || !strings.Contains(a.Status, want) {
+			t.Fatalf("after V: theme %q, status %q; want %q", a.Theme.Name, a.Status, want)
+		}
+	}
+	press(a, KeyEnter) // before any packet: the first one
+	if a.Sel != 0 {
+		t.Fatalf("Enter at the start selected %d, want the first packet", a.Sel)
+	}
+	for range 12 {
+		press(a, KeyRight)
+	}
+	press(a, KeyEnter)
+	want := -1
+	for i := a.Cur.N - 1; i >= 0 && want < 0; i-- {
+		if fi, ok := a.M.FlightOf(i); ok {
+			want = fi
+		}
+	}
+	if want <= 0 || a.Sel != want {
+		t.Errorf("Enter selected flight %d, want %d (the latest event's)", a.Sel, want)
+	}
+	if err := a.WhatIf("drop"); err != nil {
+		t.Errorf("a what-if on the packet Enter selected: %v", err)
+	}
+}

@@ -44,8 +44,9 @@ const (
 	Key8
 	Key9
 	KeyT         // live: type a HOST:PORT for the TCP client
-	KeyEnter     // end the text being typed
+	KeyEnter     // end the text being typed; otherwise select the current event's packet
 	KeyBackspace // delete the last character typed
+	KeyV         // next theme: screen, high contrast, projector
 	keyCount
 )
 

@@ -58,6 +58,23 @@ var Projector = Theme{
 	Line: 3.5, Text: 22, Small: 18,
 }
 
+// HighContrast is the theme for a bright room or weak eyes: black
+// background, white type, the full-strength Okabe–Ito hues, thicker lines
+// and larger type than Screen.
+var HighContrast = Theme{
+	Name: "high contrast",
+	Bg:   OIBlack, Panel: color.RGBA{0x0c, 0x0c, 0x0c, 0xff},
+	Fg: color.RGBA{0xff, 0xff, 0xff, 0xff}, Dim: color.RGBA{0xd8, 0xd8, 0xd8, 0xff},
+	Grid: color.RGBA{0x70, 0x70, 0x70, 0xff}, Link: color.RGBA{0xe0, 0xe0, 0xe0, 0xff},
+	Cursor: OIYellow, Sel: OIYellow,
+	Control: OIOrange, Data: OISkyBlue, Ack: OIBluishGreen, UDP: OIReddishPurple,
+	Drop: OIVermillion, Dup: OIReddishPurple, Ghost: color.RGBA{0x90, 0x90, 0x90, 0xc0},
+	Line: 2.5, Text: 16, Small: 14,
+}
+
+// Themes are the themes V cycles through, in order.
+var Themes = []*Theme{&Screen, &HighContrast, &Projector}
+
 // PacketColor returns the colour class of a packet: control segments (SYN,
 // FIN, RST), data, pure ACKs, UDP and other datagrams.
 func (th *Theme) PacketColor(p *trace.Packet) color.RGBA {
