@@ -9,6 +9,12 @@ package fonts
 
 import _ "embed"
 
+// Mono is the same family's monospaced face, Noto Sans Mono CJK SC, cut
+// to printable ASCII: hex dumps and columns of numbers line up in it.
+//
+//go:embed NotoSansMonoCJKsc-subset.otf
+var Mono []byte
+
 // CJK is the OpenType (CFF) font file.
 //
 //go:embed NotoSansCJKsc-subset.otf

@@ -2,7 +2,8 @@
 # subset.sh regenerates NotoSansCJKsc-subset.otf: Noto Sans CJK SC cut down
 # to the characters the playground draws (every non-ASCII character in the
 # Go sources of the renderer and the caption catalogue, plus printable
-# ASCII), so that the font is small enough to embed in the wasm bundle.
+# ASCII), so that the font is small enough to embed in the wasm bundle; and
+# NotoSansMonoCJKsc-subset.otf, its monospaced face cut to ASCII.
 #
 # Run it by hand after changing captions or UI text, then commit the .otf
 # and runes.txt it writes. Tests and CI never run it (they check instead
@@ -40,4 +41,12 @@ $subset "$src" --font-number=$index --text-file=runes.txt \
 	--output-file=NotoSansCJKsc-subset.otf \
 	--layout-features='*' --name-IDs='*' --name-legacy --name-languages='*' \
 	--no-hinting --desubroutinize
-ls -l NotoSansCJKsc-subset.otf runes.txt
+# The monospaced face of the same family (face 7: "Noto Sans Mono CJK SC"),
+# cut to printable ASCII: hex dumps and columns of numbers.
+/usr/bin/python3 -c 'import sys; sys.stdout.write("".join(chr(c) for c in range(0x20, 0x7f)) + "\n")' >mono-runes.txt
+$subset "$src" --font-number=7 --text-file=mono-runes.txt \
+	--output-file=NotoSansMonoCJKsc-subset.otf \
+	--layout-features='' --name-IDs='*' --name-legacy --name-languages='*' \
+	--no-hinting --desubroutinize
+rm mono-runes.txt
+ls -l NotoSansCJKsc-subset.otf NotoSansMonoCJKsc-subset.otf runes.txt

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hajimehoshi/ebiten/v2"
+	"golang.org/x/image/font/sfnt"
 
 	"socketlab/sim/trace"
 	"socketlab/sim/view/layout"
@@ -20,6 +21,7 @@ import (
 type painter struct {
 	b   *batch
 	g   *glyphCache
+	m   *glyphCache // the monospaced face: hex dumps, columns of numbers
 	tmp []int
 }
 
@@ -27,9 +29,14 @@ func (a *App) painter() *painter {
 	if a.pt == nil {
 		f, err := loadFont()
 		if err == nil {
-			var g *glyphCache
+			var g, m *glyphCache
+			var mf *sfnt.Font
 			if g, err = newGlyphCache(f); err == nil {
-				a.pt = &painter{b: newBatch(), g: g}
+				if mf, err = loadMonoFont(); err == nil {
+					if m, err = newGlyphCache(mf); err == nil {
+						a.pt = &painter{b: newBatch(), g: g, m: m}
+					}
+				}
 			}
 		}
 		if err != nil {
@@ -46,6 +53,12 @@ func (p *painter) text(dst *ebiten.Image, s string, x, y, size float64, c color.
 }
 
 func (p *painter) width(s string, size float64) float64 { return p.g.width(s, size) }
+
+// mono draws s like text, in the monospaced face: every character one
+// advance wide, so that hex bytes and digits line up in columns.
+func (p *painter) mono(dst *ebiten.Image, s string, x, y, size float64, c color.RGBA, al align) {
+	p.m.draw(dst, s, x, y, size, c, al)
+}
 
 // Draw paints the whole playground on dst.
 func (a *App) Draw(dst *ebiten.Image) {

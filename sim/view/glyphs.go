@@ -91,7 +91,21 @@ type glyphCache struct {
 var (
 	parsedFont  *sfnt.Font
 	latinGlyphs map[sfnt.GlyphIndex]sfnt.GlyphIndex
+	parsedMono  *sfnt.Font
 )
+
+// loadMonoFont parses the embedded monospaced face once.
+func loadMonoFont() (*sfnt.Font, error) {
+	if parsedMono != nil {
+		return parsedMono, nil
+	}
+	f, err := opentype.Parse(fonts.Mono)
+	if err != nil {
+		return nil, fmt.Errorf("embedded monospaced font: %w", err)
+	}
+	parsedMono = f
+	return f, nil
+}
 
 // loadFont parses the embedded font once.
 func loadFont() (*sfnt.Font, error) {
@@ -114,9 +128,13 @@ func newGlyphCache(f *sfnt.Font) (*glyphCache, error) {
 	if err != nil {
 		return nil, fmt.Errorf("font metrics: %w", err)
 	}
+	var latin map[sfnt.GlyphIndex]sfnt.GlyphIndex
+	if f == parsedFont { // the Latin forms are the CJK face's, by its glyph IDs
+		latin = latinGlyphs
+	}
 	return &glyphCache{
 		font:   f,
-		latin:  latinGlyphs,
+		latin:  latin,
 		ascent: float64(m.Ascent) / 64,
 		upem:   float64(upem),
 		faces:  map[float64]*glyphFace{},
