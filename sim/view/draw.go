@@ -84,6 +84,7 @@ func (a *App) Draw(dst *ebiten.Image) {
 	a.drawPlot(dst, &g)
 	a.drawCaption(dst, &g)
 	a.drawControls(dst, &g)
+	a.drawLabels(dst, &g)
 	if a.Picker {
 		a.drawPicker(dst, &g)
 	}
@@ -94,37 +95,28 @@ func (a *App) Draw(dst *ebiten.Image) {
 
 func (a *App) drawTop(dst *ebiten.Image, g *regions) {
 	p, th := a.pt, a.Theme
-	h := &a.M.Header
-	title := h.Scenario
-	if h.Title != "" {
-		title += " — " + h.Title
-	}
-	state := a.StateText()
 	if prog, ok := a.Loading(); ok { // a re-run on its way in: a bar along the top
 		b := p.b
 		b.rect(dst, 0, g.top.Y+g.top.H-3, g.top.W*prog, 3, th.Cursor)
 		b.flush(dst)
 	}
-	seed := fmt.Sprintf("   %s %d", a.tr("seed", "种子"), h.Seed)
-	if a.Real { // a real run has no seed
-		seed = ""
-	}
-	right := fmt.Sprintf("%s / %s   %s %g× (%s/s)%s   %s", layout.FormatTime(a.Cur.T), layout.FormatTime(a.M.End),
-		a.tr("speed", "速度"), round2(a.Speed), layout.FormatTime(time.Duration(a.Speed*float64(a.rate()))),
-		seed, state)
-	if n := len(a.req.WhatIfs); n > 0 {
-		right = fmt.Sprintf("%s %d   %s", a.tr("what-ifs", "假设"), n, right)
-	}
-	p.text(dst, right, g.top.W-12, g.top.Y+th.Text*0.4, th.Text, th.Dim, alignEnd)
-	room := g.top.W - 36 - p.width(right, th.Text)
-	if p.width(title, th.Text) > room {
-		rs := []rune(title)
-		for len(rs) > 1 && p.width(string(rs)+"…", th.Text) > room {
-			rs = rs[:len(rs)-1]
+}
+
+// drawLabels draws the layout's fixed texts: the top bar, the headings,
+// the buttons' and sliders' labels.
+func (a *App) drawLabels(dst *ebiten.Image, g *regions) {
+	p, th := a.pt, a.Theme
+	for i := range g.labels {
+		l := &g.labels[i]
+		if l.ext || l.hint && a.Sel >= 0 {
+			continue
 		}
-		title = string(rs) + "…"
+		c := th.Fg
+		if l.dim {
+			c = th.Dim
+		}
+		p.text(dst, l.s, l.x, l.y, l.size, c, l.al)
 	}
-	p.text(dst, title, 12, g.top.Y+th.Text*0.4, th.Text, th.Fg, alignStart)
 }
 
 // clip returns the part of dst inside r: drawing on it is cut at r's
@@ -419,7 +411,6 @@ func (a *App) drawEvents(dst *ebiten.Image, g *regions) {
 	p, th := a.pt, a.Theme
 	r := g.events
 	n, top := a.eventRows(g)
-	p.text(dst, fmt.Sprintf(a.tr("events %d/%d", "事件 %d/%d"), a.Cur.N, a.M.Len()), r.X+10, r.Y+4, th.Small, th.Dim, alignStart)
 	cur := a.Cur.Current()
 	for k := 0; k < n && top+k < a.M.Len(); k++ {
 		i := top + k
@@ -433,25 +424,22 @@ func (a *App) drawEvents(dst *ebiten.Image, g *regions) {
 			p.b.rect(dst, r.X+4, y, 4, g.row, th.Cursor)
 			p.b.flush(dst)
 		}
-		p.text(dst, a.EventLine(i), r.X+12, y+1, th.Small*0.9, c, alignStart)
+		line, _ := elide(p.width, a.EventLine(i), th.Small*0.9, r.W-24)
+		p.text(dst, line, r.X+12, y+1, th.Small*0.9, c, alignStart)
 	}
 }
 
 func (a *App) drawHost(dst *ebiten.Image, g *regions, s *layout.Snapshot) {
 	p, th := a.pt, a.Theme
 	r := g.host
-	name := ""
-	if a.Node >= 0 && a.Node < len(a.M.Nodes) {
-		name = a.M.Nodes[a.Node].Name
-	}
-	p.text(dst, a.tr("host ", "主机 ")+name+a.tr("  (click a node, Tab)", "（点击节点，Tab）"), r.X+10, r.Y+4, th.Small, th.Dim, alignStart)
 	if a.Node < 0 {
 		return
 	}
 	y := r.Y + g.row*1.4
 	h := &s.Hosts[a.Node]
 	if len(h.Conns) == 0 {
-		p.text(dst, a.tr("no TCP connection yet", "尚无 TCP 连接"), r.X+12, y, th.Small, th.Fg, alignStart)
+		s, _ := elide(p.width, a.tr("no TCP connection yet", "尚无 TCP 连接"), th.Small, r.W-24)
+		p.text(dst, s, r.X+12, y, th.Small, th.Fg, alignStart)
 		return
 	}
 	// The connection that changed last first: that is what the caption is about.
@@ -467,6 +455,7 @@ func (a *App) drawHost(dst *ebiten.Image, g *regions, s *layout.Snapshot) {
 			if y+g.row > r.Y+r.H {
 				return
 			}
+			line, _ = elide(p.width, line, th.Small*0.9, r.W-24)
 			p.text(dst, line, r.X+12, y, th.Small*0.9, th.Fg, alignStart)
 			y += g.row
 		}
@@ -476,23 +465,28 @@ func (a *App) drawHost(dst *ebiten.Image, g *regions, s *layout.Snapshot) {
 func (a *App) drawInspector(dst *ebiten.Image, g *regions) {
 	p, th := a.pt, a.Theme
 	r := g.inspect
-	p.text(dst, a.tr("packet inspector", "分组检查器"), r.X+10, r.Y+4, th.Small, th.Dim, alignStart)
 	y := r.Y + g.row*1.4
 	if a.Sel < 0 {
-		p.text(dst, a.tr("click a packet in the topology or the ladder", "在拓扑图或时序图中点击一个分组"), r.X+12, y, th.Small, th.Fg, alignStart)
+		return // the hint is one of the layout's labels
+	}
+	// Fields in two columns when a value has room beside its name, else
+	// in one; only whole rows, none below the panel's edge.
+	fs := a.M.Inspect(a.Sel)
+	size := th.Small * 0.85
+	cols, colW, ys := inspectorFields(g, th.Small, len(fs))
+	for k, y := range ys {
+		x := r.X + 12 + float64(k%cols)*colW
+		p.text(dst, fs[k].Name, x, y, size, th.Dim, alignStart)
+		v, _ := elide(p.width, fs[k].Value, size, colW-th.Small*5-6)
+		p.text(dst, v, x+th.Small*5, y, size, th.Fg, alignStart)
+	}
+	if len(ys) == 0 || len(ys) < len(fs) {
 		return
 	}
-	fs := a.M.Inspect(a.Sel)
-	colW := (r.W - 24) / 2
-	for k, f := range fs {
-		x := r.X + 12 + float64(k%2)*colW
-		if k%2 == 0 && k > 0 {
-			y += g.row * 0.95
-		}
-		p.text(dst, f.Name, x, y, th.Small*0.85, th.Dim, alignStart)
-		p.text(dst, f.Value, x+th.Small*5, y, th.Small*0.85, th.Fg, alignStart)
+	y = ys[len(ys)-1] + g.row*1.1
+	if p.m.width(strings.Repeat("0", 71), th.Small*0.8) > r.W-24 {
+		return // a hex line is wider than the panel: the text field shows the payload
 	}
-	y += g.row * 1.1
 	pl := a.M.Packet(a.Sel).Payload
 	rows := int((r.Y + r.H - y) / (g.row * 0.95))
 	if rows <= 0 {
@@ -522,10 +516,10 @@ func (a *App) drawPlot(dst *ebiten.Image, g *regions) {
 	p, th, b := a.pt, a.Theme, a.pt.b
 	r := g.plot
 	s := a.seqSeries()
-	p.text(dst, a.tr("time–sequence (■ data, □ retransmit, × lost, — ACK, ┈ SND.UNA+cwnd)", "时间-序号图（■ 数据，□ 重传，× 丢失，— 确认，┈ 发送上限）"), r.X+10, r.Y+4, th.Small*0.85, th.Dim, alignStart)
 	area := layout.Rect{X: r.X + 50, Y: r.Y + g.row*1.4, W: r.W - 62, H: r.H - g.row*1.4 - 12}
 	if len(s.Sends) == 0 || area.H < 10 {
-		p.text(dst, a.tr("no TCP data sent by this host", "该主机没有发送 TCP 数据"), area.X, area.Y, th.Small, th.Fg, alignStart)
+		s, _ := elide(p.width, a.tr("no TCP data sent by this host", "该主机没有发送 TCP 数据"), th.Small, r.X+r.W-12-area.X)
+		p.text(dst, s, area.X, area.Y, th.Small, th.Fg, alignStart)
 		return
 	}
 	maxSeq := float64(max(s.MaxSeq, 1))
@@ -575,16 +569,27 @@ func (a *App) drawCaption(dst *ebiten.Image, g *regions) {
 	p.b.rect(dst, r.X, r.Y, r.W, r.H, th.Panel)
 	p.b.rect(dst, r.X, r.Y, 6, r.H, th.Cursor)
 	p.b.flush(dst)
+	// The status line at the bottom right, at most half the width; the
+	// caption's second line keeps clear of it.
+	statusW := 0.0
+	if a.Status != "" {
+		st, _ := elide(p.width, a.Status, th.Small*0.9, r.W/2)
+		p.text(dst, st, r.X+r.W-12, r.Y+r.H-th.Small*1.35, th.Small*0.9, th.Dim, alignEnd)
+		statusW = p.width(st, th.Small*0.9) + 24
+	}
 	size := th.Text * 1.1
 	if a.Prompting {
 		p.text(dst, a.tr("TCP client → ", "TCP 客户端 → ")+a.Prompt+"▏", r.X+20, r.Y+6, size, th.Cursor, alignStart)
 		return
 	}
+	// Two lines; a longer caption ends in "…" rather than being cut.
 	lines := wrap(p, a.Caption(), size, r.W-40)
+	if len(lines) > 1 {
+		rest := strings.Join(lines[1:], a.tr(" ", ""))
+		lines[1], _ = elide(p.width, rest, size, r.W-40-statusW)
+		lines = lines[:2]
+	}
 	for k, line := range lines {
-		if k == 2 {
-			break
-		}
 		p.text(dst, line, r.X+20, r.Y+6+float64(k)*size*1.25, size, th.Fg, alignStart)
 	}
 }
@@ -618,7 +623,7 @@ func wrap(p *painter, s string, size, w float64) []string {
 }
 
 func (a *App) drawControls(dst *ebiten.Image, g *regions) {
-	p, th, b := a.pt, a.Theme, a.pt.b
+	th, b := a.Theme, a.pt.b
 	sc := a.scrubber(g)
 	r := g.scrub
 	b.rect(dst, r.X, r.Y+r.H/2-2, r.W, 4, th.Grid)
@@ -648,19 +653,6 @@ func (a *App) drawControls(dst *ebiten.Image, g *regions) {
 		b.rect(dst, kx-4, t.Y+1, 8, t.H-2, th.Fg)
 	}
 	b.flush(dst)
-	for _, bt := range g.buttons {
-		p.text(dst, bt.label, bt.r.X+bt.r.W/2, bt.r.Y+(bt.r.H-th.Small*1.3)/2, th.Small, th.Fg, alignCenter)
-	}
-	for i, sr := range g.sliders {
-		if sr.W == 0 {
-			continue
-		}
-		p.text(dst, a.tr(sliderNames[i][0], sliderNames[i][1])+" "+a.sliderText(i), sr.X, sr.Y, th.Small*0.85, th.Fg, alignStart)
-	}
-	if a.Status != "" {
-		c := g.caption
-		p.text(dst, a.Status, c.X+c.W-12, c.Y+c.H-th.Small*1.35, th.Small*0.9, th.Dim, alignEnd)
-	}
 }
 
 func (a *App) drawPicker(dst *ebiten.Image, g *regions) {
