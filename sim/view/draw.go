@@ -23,6 +23,7 @@ type painter struct {
 	g   *glyphCache
 	m   *glyphCache // the monospaced face: hex dumps, columns of numbers
 	tmp []int
+	udp udpMemo
 }
 
 func (a *App) painter() *painter {
@@ -438,8 +439,24 @@ func (a *App) drawHost(dst *ebiten.Image, g *regions, s *layout.Snapshot) {
 	y := r.Y + g.row*1.4
 	h := &s.Hosts[a.Node]
 	if len(h.Conns) == 0 {
-		s, _ := elide(p.width, a.tr("no TCP connection yet", "尚无 TCP 连接"), th.Small, r.W-24)
-		p.text(dst, s, r.X+12, y, th.Small, th.Fg, alignStart)
+		lines := []string{a.tr("no TCP connection yet", "尚无 TCP 连接")}
+		if u := p.udpStats(a.M, a.Node, a.Cur); u.Sent+u.Received > 0 {
+			lines = []string{
+				a.tr(fmt.Sprintf("UDP: %s sent, %d received", datagrams(u.Sent), u.Received),
+					fmt.Sprintf("UDP：发送 %d 个数据报，收到 %d 个", u.Sent, u.Received)),
+				a.tr(fmt.Sprintf("%d of those sent lost on the way", u.Lost),
+					fmt.Sprintf("发出的数据报中有 %d 个在途中丢失", u.Lost)),
+				a.tr("no connection, no sequence numbers, no retransmission", "没有连接、没有序号、没有重传"),
+			}
+		}
+		for _, line := range lines {
+			if y+g.row > r.Y+r.H {
+				return
+			}
+			line, _ = elide(p.width, line, th.Small*0.9, r.W-24)
+			p.text(dst, line, r.X+12, y, th.Small*0.9, th.Fg, alignStart)
+			y += g.row
+		}
 		return
 	}
 	// The connection that changed last first: that is what the caption is about.
@@ -501,28 +518,54 @@ func (a *App) drawInspector(dst *ebiten.Image, g *regions) {
 	}
 }
 
-// hexRow draws a hex dump line on a fixed character grid, so the columns
-// line up even though the font is proportional.
-func (a *App) hexRow(dst *ebiten.Image, line string, x, y, size float64) {
-	cw := size * 0.6
-	for i, r := range []rune(line) {
-		if r != ' ' {
-			a.pt.text(dst, string(r), x+float64(i)*cw, y, size, a.Theme.Fg, alignStart)
-		}
+// datagrams says "1 datagram", "2 datagrams".
+func datagrams(n int) string {
+	if n == 1 {
+		return "1 datagram"
 	}
+	return fmt.Sprintf("%d datagrams", n)
+}
+
+// udpMemo keeps a host's UDP counts for the cursor they were counted at:
+// counting walks the flights up to the cursor, once per step, not per
+// frame.
+type udpMemo struct {
+	node, n, len int
+	m            *layout.Model
+	s            layout.UDPStats
+}
+
+// udpStats returns node's UDP counts at cursor c, from the memo when
+// nothing changed.
+func (p *painter) udpStats(m *layout.Model, node int, c layout.Cursor) layout.UDPStats {
+	u := &p.udp
+	if u.m != m || u.node != node || u.n != c.N || u.len != m.Len() {
+		*u = udpMemo{node: node, n: c.N, len: m.Len(), m: m, s: m.UDPStats(node, c.T)}
+	}
+	return u.s
+}
+
+// hexRow draws a hex dump line in the monospaced face, so the columns
+// line up.
+func (a *App) hexRow(dst *ebiten.Image, line string, x, y, size float64) {
+	a.pt.mono(dst, line, x, y, size, a.Theme.Fg, alignStart)
 }
 
 func (a *App) drawPlot(dst *ebiten.Image, g *regions) {
 	p, th, b := a.pt, a.Theme, a.pt.b
 	r := g.plot
 	s := a.seqSeries()
-	area := layout.Rect{X: r.X + 50, Y: r.Y + g.row*1.4, W: r.W - 62, H: r.H - g.row*1.4 - 12}
+	tick := th.Small * 0.7 // the axes' type
+	area := layout.Rect{X: r.X + 50, Y: r.Y + g.row*1.4, W: r.W - 62, H: r.H - g.row*1.4 - 12 - tick}
 	if len(s.Sends) == 0 || area.H < 10 {
 		s, _ := elide(p.width, a.tr("no TCP data sent by this host", "该主机没有发送 TCP 数据"), th.Small, r.X+r.W-12-area.X)
 		p.text(dst, s, area.X, area.Y, th.Small, th.Fg, alignStart)
 		return
 	}
-	maxSeq := float64(max(s.MaxSeq, 1))
+	// Axes at nice steps: the sequence axis ends at its first tick above
+	// the data (60 000, not 50002), the time axis is labelled.
+	top, yTicks := layout.SeqAxis(s.MaxSeq, max(int(area.H/(tick*2.5)), 1))
+	maxSeq := float64(top)
 	// Display time on the x axis, like the ladder: idle stretches squeezed.
 	end := max(a.M.Display(a.M.End), 1)
 	x := func(t time.Duration) float64 { return area.X + float64(a.M.Display(t))/float64(end)*area.W }
@@ -558,9 +601,24 @@ func (a *App) drawPlot(dst *ebiten.Image, g *regions) {
 		}
 	}
 	b.line(dst, x(a.Cur.T), area.Y, x(a.Cur.T), area.Y+area.H, 1, th.Cursor)
+	for _, tk := range yTicks {
+		b.line(dst, area.X-3, y(tk.V), area.X, y(tk.V), 1, th.Grid)
+	}
 	b.flush(dst)
-	p.text(dst, fmt.Sprint(s.MaxSeq), area.X-4, area.Y-th.Small*0.5, th.Small*0.8, th.Dim, alignEnd)
-	p.text(dst, "0", area.X-4, area.Y+area.H-th.Small*0.8, th.Small*0.8, th.Dim, alignEnd)
+	for _, tk := range yTicks {
+		p.mono(dst, tk.Label, area.X-5, y(tk.V)-tick*0.6, tick, th.Dim, alignEnd)
+	}
+	// Time ticks in real time, placed on the display axis: a squeezed idle
+	// stretch brings two close together, and then only the first is named.
+	lastX := math.Inf(-1)
+	for _, tk := range layout.TimeAxis(0, a.M.End, max(int(area.W/(tick*6)), 1)) {
+		tx, w := x(time.Duration(tk.V)), p.width(tk.Label, tick)
+		if tx-lastX < w+tick || tx+w/2 > r.X+r.W-4 {
+			continue // too close to the last label, or past the panel's edge
+		}
+		lastX = tx
+		p.text(dst, tk.Label, tx, area.Y+area.H+2, tick, th.Dim, alignCenter)
+	}
 }
 
 func (a *App) drawCaption(dst *ebiten.Image, g *regions) {
