@@ -221,11 +221,15 @@ func (m *Model) DefaultSpan() time.Duration {
 
 // LayoutLadder returns the ladder for area showing span (display time)
 // around the cursor: the window scrolls so the cursor stays at most 70%
-// down.
+// down, and no further than the run's end.
 func (m *Model) LayoutLadder(area Rect, cursor, span time.Duration) Ladder {
 	l := Ladder{Area: area, Span: max(span, time.Microsecond), ColX: make([]float64, len(m.Nodes)), m: m}
 	if top := m.Display(cursor) - l.Span*7/10; top > 0 {
-		l.Top = top
+		// Never more than a twentieth of the span past the run's end: at
+		// the end of a short run its first packets stay in view rather
+		// than scrolling out for empty future.
+		end := m.Display(m.End)
+		l.Top = min(top, max(end+min(end, l.Span)/20-l.Span, 0))
 	}
 	order := m.Order()
 	for k, n := range order {

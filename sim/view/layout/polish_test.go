@@ -104,3 +104,20 @@ func TestUDPStats(t *testing.T) {
 		t.Errorf("at 0 the client has %+v", half)
 	}
 }
+
+// At the end of a short run the ladder shows all of it: the SYN and
+// SYN-ACK do not scroll out for empty future. In a long run the end of
+// the run is the window's bottom edge, near enough.
+func TestLadderEndKeepsTheStart(t *testing.T) {
+	m := model(t, "handshake")
+	span := m.DefaultSpan()
+	l := m.LayoutLadder(layout.Rect{W: 800, H: 600}, m.End, span)
+	if l.Top != 0 {
+		t.Errorf("at the end of handshake the ladder starts at %v, want 0 (span %v, end %v)", l.Top, span, m.Display(m.End))
+	}
+	short := span / 4
+	l = m.LayoutLadder(layout.Rect{W: 800, H: 600}, m.End, short)
+	if want := m.Display(m.End) + short/20 - short; l.Top != want {
+		t.Errorf("zoomed in at the end: top %v, want %v", l.Top, want)
+	}
+}
