@@ -292,6 +292,21 @@ func (a *App) pump() {
 	}
 }
 
+// pan moves the ladder a third of its height earlier or later: the
+// cursor moves with it (the ladder follows the cursor), playback pauses
+// and a live run stops following its edge until End.
+func (a *App) pan(later bool) {
+	d := a.M.Display(a.Cur.T)
+	step := max(a.Span/3, 1)
+	if later {
+		d += step
+	} else {
+		d = max(d-step, 0)
+	}
+	a.Playing = false
+	a.SetTime(min(a.M.Real(d), a.M.End))
+}
+
 // nextTheme switches to the next of layout.Themes and says which.
 func (a *App) nextTheme() {
 	i := slices.Index(layout.Themes, a.Theme)
@@ -602,6 +617,8 @@ func (a *App) key(k Key, ctrl, shift bool) {
 		a.Help = !a.Help
 	case KeyV:
 		a.nextTheme()
+	case KeyPageUp, KeyPageDown:
+		a.pan(k == KeyPageDown)
 	case KeyEnter:
 		a.selectCurrent()
 	case KeyP:

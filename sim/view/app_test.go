@@ -456,3 +456,30 @@ func TestThemeAndSelectKeys(t *testing.T) {
 		t.Errorf("a what-if on the packet Enter selected: %v", err)
 	}
 }
+
+// PgUp/PgDn (and Shift+wheel over the ladder) pan by a third of the
+// ladder's height; the plain wheel still zooms.
+func TestPanKeys(t *testing.T) {
+	a, _ := newApp(t, "lost-syn")
+	press(a, KeyEnd)
+	end := a.Cur.T
+	span := a.Span
+	press(a, KeyPageUp)
+	if want := a.M.Real(a.M.Display(end) - span/3); a.Cur.T != want || a.Live || a.Playing {
+		t.Fatalf("PgUp: cursor %v, want %v", a.Cur.T, want)
+	}
+	press(a, KeyPageDown)
+	if a.Cur.T != end {
+		t.Fatalf("PgDn back: cursor %v, want %v", a.Cur.T, end)
+	}
+	g := a.regions(1280, 800)
+	mid := layout.Pt{X: g.ladder.X + g.ladder.W/2, Y: g.ladder.Y + g.ladder.H/2}
+	_ = a.Update(Input{Mouse: mid, Wheel: 1, Shift: true, Width: 1280, Height: 800})
+	if a.Cur.T >= end || a.Span != span {
+		t.Fatalf("Shift+wheel: cursor %v (end %v), span %v (was %v)", a.Cur.T, end, a.Span, span)
+	}
+	_ = a.Update(Input{Mouse: mid, Wheel: 1, Width: 1280, Height: 800})
+	if a.Span != span/2 {
+		t.Fatalf("the wheel no longer zooms: span %v, want %v", a.Span, span/2)
+	}
+}

@@ -749,6 +749,7 @@ var helpKeys = [][3]string{
 	{"P", "choose a scenario", "选择场景"},
 	{"Ctrl+S", "save the scenario with its what-ifs", "保存场景及其假设"},
 	{"+  −  wheel", "zoom the ladder", "缩放时序图"},
+	{"PgUp PgDn", "pan the ladder (Shift+wheel too)", "平移时序图（也可 Shift+滚轮）"},
 	{"Tab", "next host in the host panel and plot", "切换主机面板和图中的主机"},
 	{"C", "captions English / 中文", "字幕 English / 中文"},
 	{"V", "theme: screen / high contrast / projector", "主题：屏幕 / 高对比度 / 投影"},

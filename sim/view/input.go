@@ -47,6 +47,8 @@ const (
 	KeyEnter     // end the text being typed; otherwise select the current event's packet
 	KeyBackspace // delete the last character typed
 	KeyV         // next theme: screen, high contrast, projector
+	KeyPageUp    // pan the ladder a third of its height earlier (Shift+wheel up too)
+	KeyPageDown  // pan the ladder a third of its height later (Shift+wheel down too)
 	keyCount
 )
 

@@ -450,6 +450,12 @@ func (a *App) mouse(in Input) {
 		case g.events.Contains(p):
 			a.evFollow = false
 			a.evTop -= int(in.Wheel * 3)
+		case g.ladder.Contains(p) && in.Shift: // pan: earlier up, later down
+			if in.Wheel > 0 {
+				a.key(KeyPageUp, false, false)
+			} else {
+				a.key(KeyPageDown, false, false)
+			}
 		case g.ladder.Contains(p):
 			if in.Wheel > 0 {
 				a.key(KeyPlus, false, false)
