@@ -10,6 +10,12 @@
 // languages; Runes lists the characters the Chinese ones use, so a renderer
 // can embed a font subset that covers them.
 //
+// A caption teaches before it reports: at the key moments (the handshake,
+// a FIN, TIME-WAIT, a timeout, a zero window...) it says why. A player
+// shows one caption per instant; Annotate makes the last event of an
+// instant show the instant's key moment (Context.Shows), and each preset's
+// narration (narration.go) names the moments that are its lesson.
+//
 // The package depends on the standard library and sim/trace only.
 package caption
 
@@ -94,6 +100,47 @@ type Context struct {
 	// the trace shows it (the first packet to or from the socket's
 	// address); ProtoNone when no packet uses it.
 	Proto trace.Proto
+
+	// Waited is, for a retransmission timer firing and the retransmission
+	// it causes, how long the timer ran: the RTO before the back-off (RTO
+	// is then the doubled one).
+	Waited time.Duration
+	// DataACK: a pure ACK answering in-order data; DataSeq and DataLen are
+	// the relative sequence number and length of the segment it answers
+	// (ack = DataSeq + DataLen).
+	DataACK          bool
+	DataSeq, DataLen uint32
+	// FinACK: a pure ACK that acknowledges the peer's FIN (ack = the FIN's
+	// sequence number + 1); TimeWait: its sender is in TIME-WAIT (RTO is
+	// then 2·MSL).
+	FinACK, TimeWait bool
+	// Discarded: a Deliver at a host that then drops the packet (no
+	// socket, or a segment its TCP does not accept).
+	Discarded bool
+	// AfterProbe: data re-sent from the sequence number a window probe
+	// carried, once the window has opened (the receiver did not keep the
+	// probe's byte).
+	AfterProbe bool
+
+	// TimedOut: an application timer whose firing makes a blocking call
+	// fail with "timed out" (a timeout, not a pause).
+	TimedOut bool
+
+	// Lesson is the catalogue key a preset's narration gives this event:
+	// one of the key moments of the lesson. It overrides Key's own choice.
+	Lesson string
+	// Shows is set on the last event of an instant when an earlier event
+	// of the same instant teaches more (see Rank): a viewer that shows one
+	// caption per instant reads that moment's caption. For follows it;
+	// Ladder, which prints every event, does not.
+	Shows *Moment
+}
+
+// Moment is an event and its context.
+type Moment struct {
+	Index int // in the trace
+	Event *trace.Event
+	Ctx   *Context
 }
 
 // Annotate walks t once and returns one Context per event, index for index.
@@ -122,6 +169,30 @@ func Annotate(t *trace.Trace) []Context {
 	receivers := map[flowKey]*recv{}
 	pending := map[flowKey][]uint64{} // end to end: packets sent, not yet arrived or lost
 	packets := map[uint64]trace.Packet{}
+
+	type timerKey struct {
+		connKey
+		timer trace.TimerKind
+	}
+	type fired struct{ at, waited, next time.Duration }
+	armed := map[timerKey]time.Duration{} // how long each timer was last set for
+	lastFire := map[connKey]fired{}       // the last retransmission timeout of a connection
+	states := map[connKey]trace.TCPState{}
+	timeWait := map[connKey]time.Duration{} // 2·MSL of a connection in TIME-WAIT
+	finEnd := map[flowKey]uint32{}          // flow -> its FIN's sequence number + 1
+	finAcked := map[flowKey]bool{}
+	lastData := map[flowKey][2]uint32{} // flow -> relative seq and length of the last in-order data delivered
+	probed := map[connKey]uint32{}      // connection -> relative seq + 1 of its last window probe
+	type nodePacket struct {
+		node string
+		id   uint64
+	}
+	noSocket := map[nodePacket]bool{} // packets a host drops for want of a socket
+	for i := range t.Events {
+		if e := &t.Events[i]; e.Kind == trace.KindDrop && e.Reason == trace.DropNoSocket {
+			noSocket[nodePacket{e.Node, e.Packet.ID}] = true
+		}
+	}
 
 	// Which transport does a socket address carry? App events do not say.
 	protoOf := map[netip.AddrPort]trace.Proto{}
@@ -161,15 +232,35 @@ func Annotate(t *trace.Trace) []Context {
 			dups[k] = e.Conn.DupAcks
 			rto[k] = e.Conn.RTO
 		}
+		ck := connKey{e.Node, e.Conn.Local}
 		switch e.Kind {
 		case trace.KindTimerSet:
 			c.RTO = e.Deadline - e.At
+			armed[timerKey{ck, e.Timer}] = c.RTO
 		case trace.KindTimerFire:
 			c.RTO = e.Conn.RTO
 			if next, ok := trace.RearmedAfter(t, i); ok {
 				c.RTO = next
 			}
-		case trace.KindTimerCancel, trace.KindState, trace.KindConnStat:
+			if e.Timer == trace.TimerRetransmit {
+				c.Waited = armed[timerKey{ck, e.Timer}]
+				lastFire[ck] = fired{e.At, c.Waited, c.RTO}
+			}
+			if e.Timer == trace.TimerApp && i+1 < len(t.Events) {
+				next := &t.Events[i+1]
+				c.TimedOut = next.At == e.At && next.Node == e.Node && strings.Contains(next.Text, "timed out") &&
+					(next.Kind == trace.KindNote || next.Kind == trace.KindApp && next.Op == trace.OpError)
+			}
+		case trace.KindState:
+			c.RTO = e.Conn.RTO
+			states[ck] = e.To
+			if e.To == trace.StateTimeWait {
+				if d, ok := instantTimer(t, i, trace.TimerTimeWait); ok {
+					c.RTO = d
+				}
+				timeWait[ck] = c.RTO
+			}
+		case trace.KindTimerCancel, trace.KindConnStat:
 			c.RTO = e.Conn.RTO
 		}
 		if !isPacketKind(e.Kind) {
@@ -203,13 +294,39 @@ func Annotate(t *trace.Trace) []Context {
 			if p.Proto != trace.ProtoTCP {
 				break
 			}
+			ck := connKey{sender, p.Src}
+			if f := lastFire[ck]; c.Retransmission && !c.FastRetransmit && f.at == e.At && f.waited > 0 {
+				c.Waited, c.RTO = f.waited, f.next
+			}
+			switch {
+			case c.WindowProbe:
+				probed[ck] = c.RelSeq + 1
+			case c.Retransmission && len(p.Payload) > 0 && probed[ck] == c.RelSeq+1 && lastFire[ck].at != e.At:
+				c.AfterProbe = true
+				delete(probed, ck)
+			}
+			if p.Flags.Has(trace.FlagFIN) {
+				finEnd[flow] = p.Seq + p.SegLen()
+			}
+			rev := flowKey{p.Dst, p.Src}
 			switch {
 			case p.Flags.Has(trace.FlagSYN | trace.FlagACK):
 				synack[flow] = p.Seq
 			case p.Flags.Has(trace.FlagACK) && p.SegLen() == 0 && p.Flags&trace.FlagRST == 0:
-				rev := flowKey{p.Dst, p.Src}
 				if s, ok := synack[rev]; ok && !acked[flow] && p.Ack == s+1 {
 					c.HandshakeACK, acked[flow] = true, true
+					break
+				}
+				if end, ok := finEnd[rev]; ok && !finAcked[rev] && p.Ack == end {
+					c.FinACK, finAcked[rev] = true, true
+					if states[ck] == trace.StateTimeWait {
+						c.TimeWait, c.RTO = true, timeWait[ck]
+					}
+					break
+				}
+				if d, ok := lastData[rev]; ok && c.HaveRelAck && c.RelAck == d[0]+d[1] {
+					c.DataACK, c.DataSeq, c.DataLen = true, d[0], d[1]
+					delete(lastData, rev)
 				}
 			}
 		case trace.KindDuplicate:
@@ -224,6 +341,7 @@ func Annotate(t *trace.Trace) []Context {
 			if !c.FinalHop {
 				break
 			}
+			c.Discarded = noSocket[nodePacket{e.Node, p.ID}]
 			// End-to-end order: did it overtake a packet sent before it?
 			c.OutOfOrder, c.Overtook = false, 0
 			q := pending[flow]
@@ -237,12 +355,98 @@ func Annotate(t *trace.Trace) []Context {
 				}
 				pending[flow] = slices.Delete(q, j, j+1)
 			}
-			if p.Proto == trace.ProtoTCP {
+			if p.Proto == trace.ProtoTCP && !c.WindowProbe && !c.Discarded {
 				c.Gap, c.Expected = receive(receivers, flow, p, c.RelSeq)
+				if len(p.Payload) > 0 && !c.Gap {
+					lastData[flow] = [2]uint32{c.RelSeq, uint32(len(p.Payload))}
+				}
 			}
 		}
 	}
+	narrate(t, out)
+	lead(t, out)
 	return out
+}
+
+// instantTimer returns how long the timer of kind k that event i's node
+// sets at the same instant runs.
+func instantTimer(t *trace.Trace, i int, k trace.TimerKind) (time.Duration, bool) {
+	at, node := t.Events[i].At, t.Events[i].Node
+	lo := i
+	for lo > 0 && t.Events[lo-1].At == at {
+		lo--
+	}
+	for j := lo; j < len(t.Events) && t.Events[j].At == at; j++ {
+		if e := &t.Events[j]; e.Kind == trace.KindTimerSet && e.Timer == k && e.Node == node {
+			return e.Deadline - e.At, true
+		}
+	}
+	return 0, false
+}
+
+// lead makes the last event of every instant (the events at one time,
+// which a player shows at once) show the instant's most instructive
+// moment, when that came earlier: the SYN rather than the congestion
+// window reported after it.
+func lead(t *trace.Trace, out []Context) {
+	for start := 0; start < len(t.Events); {
+		end := start + 1
+		for end < len(t.Events) && t.Events[end].At == t.Events[start].At {
+			end++
+		}
+		last := end - 1
+		weight := func(j int) int {
+			if out[j].Lesson != "" {
+				return 4 // a moment the narration names
+			}
+			return Rank(Key(&t.Events[j], &out[j]))
+		}
+		best, br := last, weight(last)
+		for j := last - 1; j >= start; j-- {
+			if r := weight(j); r > br {
+				best, br = j, r
+			}
+		}
+		if best != last {
+			out[last].Shows = &Moment{Index: best, Event: &t.Events[best], Ctx: &out[best]}
+		}
+		start = end
+	}
+}
+
+// Rank says how much the caption of key teaches, from 0 (bookkeeping: a
+// connection's variables, timers armed and stopped, routine state
+// changes, notes) through 1 (a router's routine work) and 2 (ordinary
+// packets and socket calls) to 3 (a key moment: the handshake, a FIN,
+// TIME-WAIT, a loss and its repair, a zero window, an error) and 4 (a
+// moment a preset's narration names).
+func Rank(key string) int {
+	if strings.HasPrefix(key, "lesson.") {
+		return 4
+	}
+	if lessonKeys[key] || strings.HasPrefix(key, "drop") || strings.HasPrefix(key, "timer-fire.") && key != "timer-fire.delayed-ack" && key != "timer-fire.app" {
+		return 3
+	}
+	switch kind, _, _ := strings.Cut(key, "."); {
+	case key == "send.forward" || key == "deliver.router" || key == "enqueue":
+		return 1
+	case kind == "connstat" || kind == "timer-set" || kind == "timer-cancel" || kind == "state" || kind == "note" || kind == "timer-fire":
+		return 0
+	}
+	return 2
+}
+
+// lessonKeys are the key moments among the generic captions (besides
+// losses and timeouts).
+var lessonKeys = map[string]bool{
+	"send.syn": true, "send.syn.retx": true, "send.synack": true, "send.synack.retx": true,
+	"send.ack.handshake": true, "send.fin": true, "send.fin.retx": true, "send.ack.fin": true,
+	"send.ack.fin.time-wait": true, "send.data.retx": true, "send.data.timeout": true, "send.data.fastretx": true,
+	"send.data.after-probe": true, "send.dupack": true, "send.probe": true, "send.zerowindow": true,
+	"send.rst": true, "deliver.rst": true, "send.icmp.port-unreachable": true,
+	"deliver.icmp.port-unreachable": true, "state.TIME-WAIT": true, "state.CLOSED.last-ack": true,
+	"connstat.fast-recovery": true, "app.error": true, "duplicate": true, "deliver.udp.copy": true,
+	"deliver.udp.reordered": true, "deliver.data.gap": true, "deliver.data.reordered": true,
 }
 
 type flowKey struct{ src, dst netip.AddrPort }
@@ -294,8 +498,21 @@ func isPacketKind(k trace.Kind) bool {
 	return false
 }
 
-// Key returns the catalogue key For uses for e: "kind[.detail]".
+// Key returns the catalogue key For uses for e: "kind[.detail]", or the
+// narration's "lesson.…" key; for an event that shows another moment of
+// its instant (Context.Shows), that moment's key.
 func Key(e *trace.Event, c *Context) string {
+	if c.Shows != nil && c.Shows.Ctx != c {
+		return Key(c.Shows.Event, c.Shows.Ctx)
+	}
+	if c.Lesson != "" {
+		return c.Lesson
+	}
+	return ownKey(e, c)
+}
+
+// ownKey is the generic key of e: what it is, whatever the narration.
+func ownKey(e *trace.Event, c *Context) string {
 	p := &e.Packet
 	f := p.Flags
 	retx := c.Retransmission
@@ -319,14 +536,20 @@ func Key(e *trace.Event, c *Context) string {
 				return "send.data.fastretx"
 			case f.Has(trace.FlagFIN) && len(p.Payload) == 0:
 				return pick(retx, "send.fin.retx", "send.fin")
+			case len(p.Payload) > 0 && c.AfterProbe:
+				return "send.data.after-probe"
 			case len(p.Payload) > 0:
-				return pick(retx, "send.data.retx", "send.data")
+				return pick(retx, pick(c.Waited > 0, "send.data.timeout", "send.data.retx"), "send.data")
 			case c.DupAck > 0:
 				return "send.dupack"
 			case c.ZeroWindow:
 				return "send.zerowindow"
 			case c.HandshakeACK:
 				return "send.ack.handshake"
+			case c.FinACK:
+				return pick(c.TimeWait, "send.ack.fin.time-wait", "send.ack.fin")
+			case c.DataACK:
+				return "send.ack.data"
 			}
 			return "send.ack"
 		case trace.ProtoUDP:
@@ -341,11 +564,16 @@ func Key(e *trace.Event, c *Context) string {
 		if c.Router {
 			return "deliver.router"
 		}
+		if c.Discarded {
+			return "deliver.no-socket"
+		}
 		switch p.Proto {
 		case trace.ProtoTCP:
 			switch {
 			case f.Has(trace.FlagRST):
 				return "deliver.rst"
+			case len(p.Payload) > 0 && c.WindowProbe:
+				return "deliver.probe"
 			case f.Has(trace.FlagSYN | trace.FlagACK):
 				return "deliver.synack"
 			case f.Has(trace.FlagSYN):
@@ -382,8 +610,14 @@ func Key(e *trace.Event, c *Context) string {
 		switch e.Reason {
 		case trace.DropNone:
 			return "drop"
-		case trace.DropLoss:
+		case trace.DropLoss, trace.DropScripted:
+			// A drop the lesson scripts is a loss like any other; only
+			// what a loss does not explain keeps the generic words.
+			scripted := e.Reason == trace.DropScripted
 			switch {
+			case scripted && (p.Proto != trace.ProtoTCP && p.Proto != trace.ProtoUDP ||
+				p.Proto == trace.ProtoTCP && len(p.Payload) == 0 && p.Flags&(trace.FlagSYN|trace.FlagFIN) == 0):
+				return "drop.scripted"
 			case p.Proto == trace.ProtoUDP:
 				return "drop.loss.udp"
 			case p.Proto != trace.ProtoTCP:
@@ -411,6 +645,9 @@ func Key(e *trace.Event, c *Context) string {
 		if e.To == trace.StateNone {
 			return "state"
 		}
+		if e.To == trace.StateClosed && e.From == trace.StateLastAck {
+			return "state.CLOSED.last-ack"
+		}
 		return "state." + e.To.String()
 	case trace.KindConnStat:
 		switch {
@@ -424,6 +661,9 @@ func Key(e *trace.Event, c *Context) string {
 		if e.Timer == trace.TimerNone {
 			return e.Kind.String()
 		}
+		if e.Kind == trace.KindTimerFire && e.Timer == trace.TimerApp && c.TimedOut {
+			return "timer-fire.app.timeout"
+		}
 		return e.Kind.String() + "." + e.Timer.String()
 	case trace.KindApp:
 		switch {
@@ -434,7 +674,7 @@ func Key(e *trace.Event, c *Context) string {
 		}
 		if c.Proto == trace.ProtoUDP {
 			switch e.Op {
-			case trace.OpListen, trace.OpConnect, trace.OpRead, trace.OpWrite:
+			case trace.OpListen, trace.OpConnect, trace.OpRead, trace.OpWrite, trace.OpClose:
 				return "app." + e.Op.String() + ".udp"
 			}
 		}
@@ -486,6 +726,9 @@ func For(e *trace.Event, ctx *Context, lang Lang) string {
 	if ctx == nil {
 		ctx = &Context{}
 	}
+	if ctx.Shows != nil && ctx.Shows.Ctx != ctx {
+		e, ctx = ctx.Shows.Event, ctx.Shows.Ctx
+	}
 	en := lookup(Key(e, ctx))
 	if en == nil {
 		return ""
@@ -499,9 +742,13 @@ func For(e *trace.Event, ctx *Context, lang Lang) string {
 
 // Ladder returns a caption function for trace.LadderOptions.Caption that
 // explains the events of t in lang. Notes get no caption: the ladder
-// prints their text already.
+// prints their text already. Every row explains its own event: the
+// ladder shows them all, so no event stands in for its instant.
 func Ladder(t *trace.Trace, lang Lang) func(i int, e *trace.Event) string {
 	ctx := Annotate(t)
+	for i := range ctx {
+		ctx[i].Shows = nil
+	}
 	return func(i int, e *trace.Event) string {
 		if e.Kind == trace.KindNote {
 			return "" // the ladder already shows the note's text
@@ -529,8 +776,12 @@ func fill(tmpl string, e *trace.Event, c *Context, lang Lang) string {
 			break
 		}
 		b = append(b, tmpl[:i]...)
-		name := tmpl[i+1 : i+j]
-		switch v, ok := value(name, e, c, lang); {
+		name, noun, counted := strings.Cut(tmpl[i+1:i+j], "|")
+		v, ok := value(name, e, c, lang)
+		if counted && ok {
+			v = count(v, noun)
+		}
+		switch {
 		case !ok:
 			b = append(b, tmpl[i:i+j+1]...) // left visible: a test catches it
 		case v == "":
@@ -541,6 +792,15 @@ func fill(tmpl string, e *trace.Event, c *Context, lang Lang) string {
 		tmpl = tmpl[i+j+1:]
 	}
 	return string(b)
+}
+
+// count puts an English noun after a number, in the plural unless the
+// number is 1: "1 byte", "2 bytes", "1 duplicate ACK".
+func count(n, noun string) string {
+	if n != "1" {
+		noun += "s"
+	}
+	return n + " " + noun
 }
 
 func value(name string, e *trace.Event, c *Context, lang Lang) (string, bool) {
@@ -577,6 +837,19 @@ func value(name string, e *trace.Event, c *Context, lang Lang) (string, bool) {
 		return u(uint64(p.Ack))
 	case "expected":
 		return u(uint64(c.Expected))
+	case "rawseq":
+		return u(uint64(p.Seq))
+	case "rawack":
+		return u(uint64(p.Ack))
+	case "isn":
+		// For a SYN-ACK: the initial sequence number it acknowledges.
+		return u(uint64(p.Ack - 1))
+	case "dseq":
+		return u(uint64(c.DataSeq))
+	case "dlen":
+		return u(uint64(c.DataLen))
+	case "waited":
+		return duration(c.Waited, lang), true
 	case "len":
 		return strconv.Itoa(len(p.Payload)), true
 	case "win":

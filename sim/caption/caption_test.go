@@ -99,7 +99,8 @@ func placeholders(s string) []string {
 		if j < 0 {
 			break
 		}
-		out = append(out, strings.ToLower(s[i+1:i+j]))
+		name, _, _ := strings.Cut(s[i+1:i+j], "|") // {n|byte}: a count and its noun
+		out = append(out, strings.ToLower(name))
 		s = s[i+j+1:]
 	}
 	slices.Sort(out)
@@ -228,10 +229,18 @@ func TestEveryKeyExistsAndRenders(t *testing.T) {
 			check(t, "nil context", For(&e, nil, lang), lang)
 		}
 	}
+	var all []*trace.Trace
 	for _, tr := range fixtures() {
+		all = append(all, tr)
+	}
+	for _, p := range presetTraces(t) {
+		all = append(all, p.tr)
+	}
+	for _, tr := range all {
 		ctx := Annotate(tr)
 		for i := range tr.Events {
 			used[Key(&tr.Events[i], &ctx[i])] = true
+			used[ownKey(&tr.Events[i], &ctx[i])] = true
 			for _, lang := range Langs {
 				check(t, tr.Header.Scenario, For(&tr.Events[i], &ctx[i], lang), lang)
 			}
@@ -245,10 +254,14 @@ func TestEveryKeyExistsAndRenders(t *testing.T) {
 	}
 }
 
-// captionOf returns the caption of the first event of tr matching pred.
+// captionOf returns the caption of the first event of tr matching pred:
+// its own, as the ladder prints it, not its instant's.
 func captionOf(t *testing.T, tr *trace.Trace, lang Lang, pred func(e *trace.Event) bool) string {
 	t.Helper()
 	ctx := Annotate(tr)
+	for i := range tr.Events {
+		ctx[i].Shows = nil
+	}
 	for i := range tr.Events {
 		if pred(&tr.Events[i]) {
 			return For(&tr.Events[i], &ctx[i], lang)
@@ -280,23 +293,23 @@ func TestCaptionsExact(t *testing.T) {
 		{"SYN lost zh", lossy, kindOf(trace.KindDrop, 1), Chinese,
 			"SYN 在链路 c-s 上丢失：不会有 SYN-ACK 回来，所以等 RTO = 1 秒超时后，客户端会重新发送 SYN。"},
 		{"SYN", hs, sendOf(1), English,
-			"The client calls connect(): TCP sends a SYN carrying its initial sequence number (shown as 0) and MSS 1460, then waits for a SYN-ACK. Step 1 of the three-way handshake."},
+			"The client calls connect(): TCP sends a SYN with its initial sequence number, ISN = 4294967000, chosen at random (the ladder counts from it, so it shows 0), and MSS 1460. Step 1 of the three-way handshake."},
 		{"SYN zh", hs, sendOf(1), Chinese,
-			"客户端调用 connect()：TCP 发出 SYN，带上初始序号（相对序号 0）和 MSS 1460，然后等待 SYN-ACK。这是三次握手的第一步。"},
+			"客户端调用 connect()：TCP 发出 SYN，带上随机选取的初始序号 ISN = 4294967000（图中的相对序号从它算起，所以显示为 0）和 MSS 1460。这是三次握手的第一步。"},
 		{"SYN-ACK", hs, sendOf(2), English,
-			"The server answers with SYN-ACK: it acknowledges the SYN (ack=1: the next byte it expects) and sends its own initial sequence number. Step 2 of the three-way handshake."},
+			"The server answers with SYN-ACK: ack=1, that is ISN + 1 (4294967000 + 1 on the wire), because the SYN occupies one sequence number. It also carries its own ISN, 1000000. Step 2 of the three-way handshake."},
 		{"handshake ACK", hs, sendOf(3), English,
-			"The client acknowledges the SYN-ACK (ack=1). Step 3: the three-way handshake is complete and the client may send data at once."},
+			"The client acknowledges the SYN-ACK: ack=1, the peer's ISN + 1. Step 3: the three-way handshake is complete, and the client may send data at once."},
 		{"data", hs, sendOf(4), English,
 			`The client sends 5 bytes "hello": sequence numbers 1 to 6. They stay in its send buffer until the peer acknowledges them.`},
 		{"SYN retransmitted", lossy, sendOf(2), English,
-			"No SYN-ACK came back within RTO, so the client sends the same SYN again: a timeout retransmission. The sequence number does not change."},
+			"No SYN-ACK came within RTO = 1 s, so the client sends the same SYN again (same ISN) and doubles RTO to 2 s: exponential back-off (RFC 6298), in case the network is congested."},
 		{"RTO fired zh", lossy, func(e *trace.Event) bool { return e.Kind == trace.KindTimerFire }, Chinese,
-			"重传计时器超时：在 RTO 内没有收到确认。客户端重发最早未被确认的报文段，并把 RTO 加倍为 2 秒（指数退避）。"},
+			"在 RTO = 1 秒内没有收到确认：重传计时器超时。客户端重发最早未被确认的报文段，并把 RTO 加倍为 2 秒（指数退避，RFC 6298：给拥塞的网络更多时间）。"},
 		{"data lost", lossy, kindOf(trace.KindDrop, 6), English,
 			"The segment with bytes 101 to 201 was lost on link c-s. The receiver will see a gap; the client resends after three duplicate ACKs or after RTO = 1 s."},
 		{"gap", lossy, kindOf(trace.KindDeliver, 7), English,
-			"100 bytes arrive at the server, but bytes from 101 before them are still missing. TCP keeps them and answers with ack=101 again: a duplicate ACK."},
+			"The server receives 100 bytes while the bytes from 101 before them are still missing. TCP keeps them and answers with ack=101 again: a duplicate ACK."},
 		{"dup ack", lossy, sendOf(13), English,
 			"A segment arrived out of order: bytes from 101 are still missing. The server repeats ack=101, duplicate ACK number 3. After three, the sender retransmits."},
 		{"dup ack zh", lossy, sendOf(12), Chinese,
@@ -316,7 +329,7 @@ func TestCaptionsExact(t *testing.T) {
 		}, English,
 			"This datagram overtook #4, which was sent earlier: UDP keeps no order, so the application sees them in the order they arrive."},
 		{"forward", udp, func(e *trace.Event) bool { return e.Kind == trace.KindSend && e.Node == "r1" }, English,
-			"Router r1 forwards packet #1 towards its destination; the TTL drops to 63."},
+			"Router r1 forwards #1 towards the server."},
 		{"port unreachable", udp, sendOf(8), English,
 			`Nothing listens on UDP port 9999 at the server, so it answers with an ICMP "port unreachable" error quoting the datagram.`},
 		{"no socket zh", udp, kindOf(trace.KindDrop, 7), Chinese,
@@ -324,7 +337,7 @@ func TestCaptionsExact(t *testing.T) {
 		{"connection refused", udp, func(e *trace.Event) bool { return e.Kind == trace.KindApp && e.Op == trace.OpError }, English,
 			"A socket call on the client fails: recvfrom: connection refused."},
 		{"TIME-WAIT", hs, func(e *trace.Event) bool { return e.Kind == trace.KindState && e.To == trace.StateTimeWait }, English,
-			`The client is in TIME-WAIT: it waits 2·MSL so that late duplicates die out and a lost final ACK can be resent. This is why a restarted server may fail with "Address already in use" unless it sets SO_REUSEADDR.`},
+			`The client enters TIME-WAIT for 2·MSL = 60 s (MSL: the longest a segment may live in the network). If its last ACK is lost, the peer resends its FIN and the client must answer again; and old duplicates must die out before the same addresses and ports are reused. That is why a restarted server may get "Address already in use" unless it sets SO_REUSEADDR.`},
 		{"EOF zh", hs, func(e *trace.Event) bool { return e.Kind == trace.KindApp && e.Op == trace.OpRead && e.N == 0 }, Chinese,
 			"服务器上的 recv() 返回 0 字节：数据流结束，对方已关闭它的方向。"},
 		{"TIME-WAIT timer", hs, func(e *trace.Event) bool { return e.Kind == trace.KindTimerSet && e.Timer == trace.TimerTimeWait }, English,
@@ -448,7 +461,7 @@ func TestWindowProbe(t *testing.T) {
 	if ctx[7].DupAck != 0 || Key(&tr.Events[7], &ctx[7]) != "send.zerowindow" {
 		t.Errorf("the answer to a probe is no duplicate ACK: %+v", ctx[7].Analysis)
 	}
-	want := "The peer's window is 0, so the client may not send; every so often it sends a one-byte window probe to learn whether the window has opened."
+	want := "The peer's window is 0, so the client may not send. When its persist timer fires it sends a window probe, 1 byte beyond the window, to make the peer answer with its current window: a lost window update must not stall the connection for ever."
 	if got := For(&tr.Events[6], &ctx[6], English); got != want {
 		t.Errorf("\n got %s\nwant %s", got, want)
 	}
