@@ -503,7 +503,7 @@ func (a *App) Label(fi int) string {
 // EventLine returns event i's line in the event list, cached.
 func (a *App) EventLine(i int) string {
 	if a.events[i] == "" {
-		a.events[i] = a.M.EventText(i)
+		a.events[i] = a.M.EventTextIn(i, a.Lang == "zh")
 	}
 	return a.events[i]
 }
@@ -613,6 +613,8 @@ func (a *App) key(k Key, ctrl, shift bool) {
 		} else {
 			a.Lang = "zh"
 		}
+		clear(a.events) // the event list speaks the new language
+
 	case KeyH:
 		a.Help = !a.Help
 	case KeyV:

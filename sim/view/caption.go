@@ -110,27 +110,7 @@ func bytesZH(n int) string {
 	return fmt.Sprintf("，%d 字节", n)
 }
 
-func dropZH(r trace.DropReason) string {
-	switch r {
-	case trace.DropLoss:
-		return "链路随机丢包"
-	case trace.DropQueueFull:
-		return "队列已满"
-	case trace.DropScripted:
-		return "假设实验中被删除"
-	case trace.DropMTU:
-		return "超过 MTU"
-	case trace.DropNoRoute:
-		return "没有路由"
-	case trace.DropNoSocket:
-		return "端口没有套接字"
-	case trace.DropTTL:
-		return "TTL 耗尽"
-	case trace.DropBadState:
-		return "TCP 状态不接受"
-	}
-	return r.String()
-}
+func dropZH(r trace.DropReason) string { return layout.DropTextZH(r) }
 
 func dropHintEN(r trace.DropReason) string {
 	switch r {

@@ -148,19 +148,39 @@ func (m *Model) FlightLabel(fi int) string {
 }
 
 // EventText is one line of the event list: time, where, what.
-func (m *Model) EventText(i int) string {
+func (m *Model) EventText(i int) string { return m.EventTextIn(i, false) }
+
+// EventTextIn is EventText in English or, when zh, in Chinese: the verbs
+// and remarks are translated; flags, field names, socket calls, states
+// and node names stay as the program and the wire say them.
+func (m *Model) EventTextIn(i int, zh bool) string {
 	e := m.Event(i)
 	t := FormatTime(e.At)
+	w := func(en, cn string) string {
+		if zh {
+			return cn
+		}
+		return en
+	}
 	switch e.Kind {
 	case trace.KindSend:
-		return fmt.Sprintf("%s  %s → %s  send  %s", t, e.Node, e.Peer, m.Label(&e.Packet))
+		return fmt.Sprintf("%s  %s → %s  %s  %s", t, e.Node, e.Peer, w("send", "发送"), m.Label(&e.Packet))
 	case trace.KindDeliver:
-		return fmt.Sprintf("%s  %s → %s  deliver  %s", t, e.Peer, e.Node, m.Label(&e.Packet))
+		return fmt.Sprintf("%s  %s → %s  %s  %s", t, e.Peer, e.Node, w("deliver", "送达"), m.Label(&e.Packet))
 	case trace.KindDrop:
-		return fmt.Sprintf("%s  %s  × drop (%s)  %s", t, e.Node, e.Reason, m.Label(&e.Packet))
+		if zh {
+			return fmt.Sprintf("%s  %s  × 丢弃（%s）  %s", t, e.Node, DropTextZH(e.Reason), m.Label(&e.Packet))
+		}
+		return fmt.Sprintf("%s  %s  × drop (%s)  %s", t, e.Node, DropText(e.Reason), m.Label(&e.Packet))
 	case trace.KindDuplicate:
+		if zh {
+			return fmt.Sprintf("%s  %s → %s  复制自第 %d 号  %s", t, e.Node, e.Peer, e.Packet.Orig, m.Label(&e.Packet))
+		}
 		return fmt.Sprintf("%s  %s → %s  duplicate of #%d  %s", t, e.Node, e.Peer, e.Packet.Orig, m.Label(&e.Packet))
 	case trace.KindEnqueue:
+		if zh {
+			return fmt.Sprintf("%s  %s  排队等待发往 %s  %s", t, e.Node, e.Peer, m.Label(&e.Packet))
+		}
 		return fmt.Sprintf("%s  %s  queued for %s  %s", t, e.Node, e.Peer, m.Label(&e.Packet))
 	case trace.KindState:
 		return fmt.Sprintf("%s  %s  %s → %s", t, e.Node, stateName(e.From), stateName(e.To))
@@ -168,11 +188,14 @@ func (m *Model) EventText(i int) string {
 		c := &e.Conn
 		return fmt.Sprintf("%s  %s  cwnd=%d in-flight=%d rto=%s", t, e.Node, c.Cwnd, c.InFlight, FormatTime(c.RTO))
 	case trace.KindTimerSet:
+		if zh {
+			return fmt.Sprintf("%s  %s  %s定时器启动，%s 触发", t, e.Node, timerZH(e.Timer), FormatTime(e.Deadline))
+		}
 		return fmt.Sprintf("%s  %s  %s timer set, fires at %s", t, e.Node, e.Timer, FormatTime(e.Deadline))
 	case trace.KindTimerCancel:
-		return fmt.Sprintf("%s  %s  %s timer cancelled", t, e.Node, e.Timer)
+		return fmt.Sprintf("%s  %s  %s", t, e.Node, w(e.Timer.String()+" timer cancelled", timerZH(e.Timer)+"定时器取消"))
 	case trace.KindTimerFire:
-		return fmt.Sprintf("%s  %s  %s timer fired", t, e.Node, e.Timer)
+		return fmt.Sprintf("%s  %s  %s", t, e.Node, w(e.Timer.String()+" timer fired", timerZH(e.Timer)+"定时器触发"))
 	case trace.KindApp:
 		if e.Op == trace.OpListen { // N is the backlog here, not a byte count
 			if e.N > 0 {
@@ -181,7 +204,12 @@ func (m *Model) EventText(i int) string {
 			return fmt.Sprintf("%s  %s  listen(%s)", t, e.Node, e.Socket)
 		}
 		s := fmt.Sprintf("%s  %s  %s()", t, e.Node, e.Op)
-		if e.N > 0 {
+		switch {
+		case e.N > 0 && zh:
+			s += fmt.Sprintf(" %d 字节", e.N)
+		case e.N == 1:
+			s += " 1 byte"
+		case e.N > 0:
 			s += fmt.Sprintf(" %d bytes", e.N)
 		}
 		if e.Text != "" {
@@ -192,6 +220,46 @@ func (m *Model) EventText(i int) string {
 		return t + "  " + e.Text
 	}
 	return t + "  " + e.Kind.String()
+}
+
+// timerZH names a timer in Chinese.
+func timerZH(k trace.TimerKind) string {
+	switch k {
+	case trace.TimerRetransmit:
+		return "重传"
+	case trace.TimerPersist:
+		return "坚持（零窗口探测）"
+	case trace.TimerTimeWait:
+		return "TIME-WAIT "
+	case trace.TimerDelayedAck:
+		return "延迟确认"
+	case trace.TimerApp:
+		return "程序"
+	}
+	return k.String() + " "
+}
+
+// DropTextZH is DropText in Chinese.
+func DropTextZH(r trace.DropReason) string {
+	switch r {
+	case trace.DropLoss:
+		return "链路随机丢包"
+	case trace.DropQueueFull:
+		return "队列已满"
+	case trace.DropScripted:
+		return "假设实验中被删除"
+	case trace.DropMTU:
+		return "超过 MTU"
+	case trace.DropNoRoute:
+		return "没有路由"
+	case trace.DropNoSocket:
+		return "端口没有套接字"
+	case trace.DropTTL:
+		return "TTL 耗尽"
+	case trace.DropBadState:
+		return "TCP 状态不接受"
+	}
+	return r.String()
 }
 
 func stateName(s trace.TCPState) string {

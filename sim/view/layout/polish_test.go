@@ -121,3 +121,35 @@ func TestLadderEndKeepsTheStart(t *testing.T) {
 		t.Errorf("zoomed in at the end: top %v, want %v", l.Top, want)
 	}
 }
+
+// The event list speaks Chinese when the captions do: no English verb or
+// remark of the view's is left in any line of any preset (a program's
+// notes are its own words), and English says "1 byte".
+func TestEventTextChinese(t *testing.T) {
+	english := []string{" send ", " deliver ", "drop (", "duplicate of", "queued for", " timer ", " bytes", "fires at", "cancelled", "fired"}
+	for _, p := range sim.Presets() {
+		sc, err := sim.LoadPreset(p.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := sim.Run(sc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := layout.NewModel(tr)
+		for i := range m.Len() {
+			if m.Event(i).Kind == trace.KindNote {
+				continue // a program's own remark, in its own words
+			}
+			zh := m.EventTextIn(i, true)
+			for _, w := range english {
+				if strings.Contains(zh+" ", w) {
+					t.Errorf("%s event %d in Chinese still says %q: %s", p.Name, i, w, zh)
+				}
+			}
+			if en := m.EventText(i); strings.Contains(en, " 1 bytes") {
+				t.Errorf("%s event %d: %s", p.Name, i, en)
+			}
+		}
+	}
+}
