@@ -5,7 +5,6 @@ import (
 	"image"
 	"image/color"
 	"math"
-	"slices"
 	"strings"
 	"time"
 
@@ -24,6 +23,9 @@ type painter struct {
 	m   *glyphCache // the monospaced face: hex dumps, columns of numbers
 	tmp []int
 	udp udpMemo
+
+	// ladder is the ladder's placement, reused from frame to frame.
+	ladder ladderScratch
 }
 
 func (a *App) painter() *painter {
@@ -325,69 +327,60 @@ func (a *App) drawLadder(screen *ebiten.Image, g *regions) {
 			}
 		}
 	}
-	lo, hi := l.Visible(m)
-	labels := p.tmp[:0]
-	for i := lo; i < hi; i++ {
-		f := &m.Flights[i]
-		s, e, head, ok := l.Arrow(f, a.Cur.T)
-		if !ok || max(s.Y, e.Y) < top || min(s.Y, e.Y) > bottom {
-			continue
+	// Arrows, labels and markers as placed: simultaneous arrows moved
+	// apart, every label where no arrow or other label covers it, the
+	// rest counted by markers; the selected arrow last, on top.
+	sc := &p.ladder
+	a.placeLadder(g, &l, sc, p.width)
+	lp := &sc.lp
+	for k := range lp.Arrows {
+		pa := &lp.Arrows[k]
+		c := th.PacketColor(m.Packet(pa.Flight))
+		if pa.Flight == a.Sel {
+			b.line(dst, pa.A.X, pa.A.Y, pa.B.X, pa.B.Y, th.Line+4, th.Sel)
 		}
-		c := th.PacketColor(m.Packet(i))
-		w := th.Line
-		if i == a.Sel {
-			b.line(dst, s.X, s.Y, e.X, e.Y, w+4, th.Sel)
+		b.arrow(dst, pa.A.X, pa.A.Y, pa.B.X, pa.B.Y, th.Line, pa.Head, c)
+		if pa.Cross {
+			b.cross(dst, pa.B.X, pa.B.Y, 6, th.Line*2, th.Drop)
 		}
-		b.arrow(dst, s.X, s.Y, e.X, e.Y, w, head, c)
-		if f.Dropped && a.Cur.T >= f.End {
-			b.cross(dst, e.X, e.Y, 6, th.Line*2, th.Drop)
-		}
-		labels = append(labels, i)
 	}
-	p.tmp = labels
 	b.flush(dst)
 	for _, t := range a.axis {
 		p.text(dst, layout.FormatShort(t), l.Area.X-10, l.Y(t)-th.Small*0.7, th.Small*0.85, th.Dim, alignEnd)
 	}
-	gapY := math.Inf(-1)
-	for _, gp := range gaps {
-		y := (l.Y(gp.Start)+l.Y(gp.End))/2 - th.Small*0.6
-		if y-gapY < th.Small*1.2 {
-			continue // squeezed gaps a line apart: one label, not two on top of each other
-		}
-		gapY = y
-		p.text(dst, "≈ "+layout.FormatShort(layout.Round3(gp.End-gp.Start))+a.tr(" idle", " 空闲"), l.Area.X+l.Area.W/2, y, th.Small*0.85, th.Fg, alignCenter)
+	for _, n := range sc.notes {
+		p.text(dst, n.text, n.x, n.y, th.Small*0.85, th.Fg, alignCenter)
 	}
 	for _, n := range m.Order() {
 		p.text(head, m.Nodes[n].Name, l.ColX[n], g.ladder.Y+6, th.Small, th.Fg, alignCenter)
 	}
-	if len(labels) > 80 {
-		return // too dense to read: the inspector names any arrow clicked
-	}
-	// Above the arrow's middle, where arrows of a busy ladder are furthest
-	// apart; a lost packet's label sits over its stub.
-	labelY := func(i int) float64 {
-		s, e, _, _ := l.Arrow(&m.Flights[i], a.Cur.T)
-		return min(s.Y, e.Y) - th.Small*1.05
-	}
-	// The selected packet's label always shows; its neighbours yield.
-	selY := math.Inf(-1)
-	if a.Sel >= 0 && slices.Contains(labels, a.Sel) {
-		selY = labelY(a.Sel)
-	}
-	lastY := math.Inf(-1)
-	for _, i := range labels {
-		f := &m.Flights[i]
-		y := labelY(i)
-		if i != a.Sel && (y-lastY < th.Small*0.9 || math.Abs(y-selY) < th.Small*0.9 || y < g.ladder.Y+th.Small*1.6) {
-			continue // would overlap the previous or the selected label, or the node names
+	size := a.ladderLabelSize()
+	// A label's box is free of arrows, so its background hides nothing;
+	// one placed by force (the selected or current arrow's, with no free
+	// place) gets a frame, to show it is laid over the arrows.
+	for _, lb := range lp.Labels {
+		if lp.Arrows[lb.Arrow].Forced {
+			b.rect(head, lb.Box.X, lb.Box.Y, lb.Box.W, lb.Box.H, th.Panel)
+			b.frame(head, lb.Box.X, lb.Box.Y, lb.Box.W, lb.Box.H, 1, th.Dim)
+		} else {
+			b.rect(head, lb.Box.X, lb.Box.Y, lb.Box.W, lb.Box.H, th.Bg)
 		}
-		lastY = y
+	}
+	for _, mk := range lp.Markers {
+		b.rect(head, mk.Box.X, mk.Box.Y, mk.Box.W, mk.Box.H, th.Grid)
+		b.frame(head, mk.Box.X, mk.Box.Y, mk.Box.W, mk.Box.H, 1, th.Dim)
+	}
+	b.flush(head)
+	for _, lb := range lp.Labels {
+		pa := &lp.Arrows[lb.Arrow]
 		c := th.Fg
-		if f.Dropped {
+		if pa.Dropped {
 			c = th.Drop
 		}
-		p.text(head, a.Label(i), (l.ColX[f.From]+l.ColX[f.To])/2, y, th.Small*0.85, c, alignCenter)
+		p.text(head, lb.Text, lb.Box.X+3, lb.Box.Y+size*0.1, size, c, alignStart)
+	}
+	for _, mk := range lp.Markers {
+		p.text(head, mk.Text, mk.Box.X+mk.Box.W/2, mk.Box.Y+size*0.1, size, th.Fg, alignCenter)
 	}
 }
 

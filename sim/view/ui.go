@@ -526,8 +526,7 @@ func (a *App) mouse(in Input) {
 			a.Sel = -1
 		}
 	case g.ladder.Contains(p):
-		l := a.ladderGeom(&g)
-		if fi, ok := l.HitArrow(a.M, a.Cur.T, p, 6); ok {
+		if fi, ok := a.hitLadder(&g, p); ok {
 			a.Sel = fi
 		} else {
 			a.Sel = -1
