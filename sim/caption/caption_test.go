@@ -337,7 +337,7 @@ func TestCaptionsExact(t *testing.T) {
 		{"connection refused", udp, func(e *trace.Event) bool { return e.Kind == trace.KindApp && e.Op == trace.OpError }, English,
 			"A socket call on the client fails: recvfrom: connection refused."},
 		{"TIME-WAIT", hs, func(e *trace.Event) bool { return e.Kind == trace.KindState && e.To == trace.StateTimeWait }, English,
-			`The client enters TIME-WAIT for 2·MSL = 60 s (MSL: the longest a segment may live in the network). If its last ACK is lost, the peer resends its FIN and the client must answer again; and old duplicates must die out before the same addresses and ports are reused. That is why a restarted server may get "Address already in use" unless it sets SO_REUSEADDR.`},
+			`The client enters TIME-WAIT for 2·MSL = 60 s, twice a segment's longest life: if its last ACK is lost, the peer resends its FIN and the client must answer again; and old duplicates must die out before the ports are reused (hence "Address already in use" without SO_REUSEADDR).`},
 		{"EOF zh", hs, func(e *trace.Event) bool { return e.Kind == trace.KindApp && e.Op == trace.OpRead && e.N == 0 }, Chinese,
 			"服务器上的 recv() 返回 0 字节：数据流结束，对方已关闭它的方向。"},
 		{"TIME-WAIT timer", hs, func(e *trace.Event) bool { return e.Kind == trace.KindTimerSet && e.Timer == trace.TimerTimeWait }, English,

@@ -252,8 +252,8 @@ var catalogue = []entry{
 		"{Node} is in LAST-ACK: it has sent its own FIN after the peer's and waits for the last ACK.",
 		"{node}进入 LAST-ACK：在对方之后也发出了 FIN，等待最后一个 ACK。"},
 	{"state.TIME-WAIT",
-		"{Node} enters TIME-WAIT for 2·MSL = {rto} (MSL: the longest a segment may live in the network). If its last ACK is lost, the peer resends its FIN and {node} must answer again; and old duplicates must die out before the same addresses and ports are reused. That is why a restarted server may get \"Address already in use\" unless it sets SO_REUSEADDR.",
-		"{node}进入 TIME-WAIT，等待 2·MSL = {rto}（MSL 是报文段在网络中的最长寿命）。如果最后的 ACK 丢了，对方会重发 FIN，{node}必须再次确认；而且旧的重复报文要先消失，同样的地址和端口才能再用。所以重启服务器时如果没有设置 SO_REUSEADDR，可能会报“地址已被使用”。"},
+		"{Node} enters TIME-WAIT for 2·MSL = {rto}, twice a segment's longest life: if its last ACK is lost, the peer resends its FIN and {node} must answer again; and old duplicates must die out before the ports are reused (hence \"Address already in use\" without SO_REUSEADDR).",
+		"{node}进入 TIME-WAIT，等待 2·MSL = {rto}（报文段最长寿命的两倍）：如果最后的 ACK 丢了，对方会重发 FIN，{node}还得再次确认；旧的重复报文也要先消失，端口才能再用（所以不设置 SO_REUSEADDR 会报“地址已被使用”）。"},
 
 	// ---- connection variables ----
 	{"connstat",
@@ -388,7 +388,7 @@ var catalogue = []entry{
 		"tsTclnt.py 调用 close()：{node}的 TCP 发出 FIN（序号 {seq}），意思是“我不再发送了”。这只关闭一个方向，称为半关闭。在对方也发出 FIN 之前，{node}仍然可以接收。"},
 	{"lesson.close.second-fin",
 		"{Node} has acknowledged the FIN (ack={ack}: a FIN occupies one sequence number), and its recv() returned 0, so tsTserv.py closes too: {node} sends its own FIN (seq {seq}) and waits in LAST-ACK. Each direction is closed by its own FIN and ACK.",
-		"{node}已经确认了对方的 FIN（ack={ack}：FIN 占用一个序号），它的 recv() 也返回了 0，于是 tsTserv.py 也调用 close()：{node}发出自己的 FIN（序号 {seq}），进入 LAST-ACK 等待。每个方向都由自己的 FIN 和 ACK 关闭。"},
+		"{node}已确认对方的 FIN（ack={ack}：FIN 占用一个序号），recv() 也返回了 0，于是 tsTserv.py 也调用 close()：{node}发出自己的 FIN（序号 {seq}），进入 LAST-ACK。两个方向各由自己的 FIN 和 ACK 关闭。"},
 	{"lesson.transfer.delayed-ack",
 		"{Node} does not acknowledge this segment at once: with delayed ACKs it waits for a second segment or a short timer, and then one ACK covers both. Half the ACKs, the same information.",
 		"{node}没有立即确认这个报文段：使用延迟确认时，它等第二个报文段或一个短计时器，然后用一个 ACK 同时确认两个。ACK 少了一半，信息却一样。"},
