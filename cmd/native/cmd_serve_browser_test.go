@@ -238,7 +238,7 @@ func TestServeBrowser(t *testing.T) {
 		far := "tcp/" + targets[0].Addr
 		for _, want := range []*regexp.Regexp{
 			regexp.MustCompile(`(?m)^browser → ` + regexp.QuoteMeta(far) + `: #1 "hello" len=5$`),
-			regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(far) + ` → browser: #2 "\[[^"]+" len=32 · rtt [0-9.]+(µs|ms)$`),
+			regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(far) + ` → browser: #2 "\[[^"]+" len=32 · rtt [0-9.]+(µs|ms|s)$`),
 			regexp.MustCompile(`(?m)^model client → model server: #\d+ PSH,ACK seq=1 ack=1 len=5 win=\d+$`),
 			regexp.MustCompile(`(?m)^model server → model client: #\d+ PSH,ACK seq=1 ack=6 len=32 win=\d+$`),
 		} {
@@ -310,7 +310,7 @@ func TestServeBrowser(t *testing.T) {
 		var sent, rcvd string
 		waitJS(t, pages[0], `(t => t.includes("· rtt") ? t : "")(document.getElementById("arrows").innerText)`, &sent)
 		waitJS(t, pages[1], `(t => t.includes("peer → browser") ? t : "")(document.getElementById("arrows").innerText)`, &rcvd)
-		if !regexp.MustCompile(`(?m)^browser → peer: #1 "hello" len=5 · rtt [0-9.]+(µs|ms)$`).MatchString(sent) {
+		if !regexp.MustCompile(`(?m)^browser → peer: #1 "hello" len=5 · rtt [0-9.]+(µs|ms|s)$`).MatchString(sent) {
 			t.Errorf("the sender's arrows:\n%s", sent)
 		}
 		if !regexp.MustCompile(`(?m)^peer → browser: #1 "hello" len=5$`).MatchString(rcvd) {

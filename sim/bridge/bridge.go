@@ -426,14 +426,18 @@ func (b *Bridge) open(ctx context.Context, proto, target string, o chanOpts) (*c
 		switch {
 		case ge != nil:
 			return fail(ge)
-		case ended:
-			return fail(fmt.Errorf("bridge: %s: %w", label, ErrClosedByGateway))
-		case arrived:
+		case arrived: // data: reads return it, then the end if it closed
 			return c, nil
 		}
+		// A closed channel waits out the grace too: on an unordered
+		// ("udp/") channel the gateway's error line may be handed over
+		// after the close that followed it on the wire.
 		select {
 		case <-changed:
 		case <-t.C:
+			if ended {
+				return fail(fmt.Errorf("bridge: %s: %w", label, ErrClosedByGateway))
+			}
 			return c, nil
 		case <-ctx.Done(): // the channel is open: ctx bounded the open only
 			return c, nil
