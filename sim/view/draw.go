@@ -310,6 +310,12 @@ func (a *App) drawLadder(screen *ebiten.Image, g *regions) {
 	}
 	cy := l.Y(a.Cur.T)
 	b.line(dst, l.Area.X-8, cy, l.Area.X+l.Area.W, cy, th.Line, th.Cursor)
+	// Arrows, labels and markers as placed: simultaneous arrows moved
+	// apart, every label where no arrow or other label covers it, the
+	// rest counted by markers; the selected arrow last, on top.
+	sc := &p.ladder
+	a.placeLadder(g, &l, sc, p.width)
+	lp := &sc.lp
 	if a.Ghost != nil && a.ShowGhost {
 		// The previous branch, dashed, on this run's time axis: where the
 		// two runs part is where the arrows stop coinciding.
@@ -322,17 +328,11 @@ func (a *App) drawLadder(screen *ebiten.Image, g *regions) {
 				continue // a node this run does not have
 			}
 			s, e, _, ok := l.Arrow(f, gm.End)
-			if ok {
+			if ok && lp.GhostShown(m, f, s, e) {
 				b.dashed(dst, s.X, s.Y, e.X, e.Y, th.Line, 5, th.Ghost)
 			}
 		}
 	}
-	// Arrows, labels and markers as placed: simultaneous arrows moved
-	// apart, every label where no arrow or other label covers it, the
-	// rest counted by markers; the selected arrow last, on top.
-	sc := &p.ladder
-	a.placeLadder(g, &l, sc, p.width)
-	lp := &sc.lp
 	for k := range lp.Arrows {
 		pa := &lp.Arrows[k]
 		c := th.PacketColor(m.Packet(pa.Flight))

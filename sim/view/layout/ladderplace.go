@@ -658,6 +658,9 @@ func (p *LadderPlace) spot(a *PlacedArrow, w, h float64, o PlaceOpts, strict boo
 		if !inside(r, o.Bounds) || p.taken(r, o.Avoid) {
 			continue
 		}
+		if !p.owns(a, r) {
+			continue
+		}
 		n := p.crossCount(r, strict)
 		if n == 0 {
 			return r, true
@@ -667,6 +670,53 @@ func (p *LadderPlace) spot(a *PlacedArrow, w, h float64, o PlaceOpts, strict boo
 		}
 	}
 	return best, fewest >= 0
+}
+
+// owns reports whether a label at r, if it lies behind a column (beyond
+// the arrow's start or head), is level with its own arrow's end there
+// rather than another's; behind a ✕ or where the packet has not arrived
+// yet it never is.
+func (p *LadderPlace) owns(a *PlacedArrow, r Rect) bool {
+	lx, rx := min(a.A.X, a.End.X), max(a.A.X, a.End.X)
+	col := lx
+	switch {
+	case r.X+r.W <= lx:
+	case r.X >= rx:
+		col = rx
+	default:
+		return true
+	}
+	y := r.Y + r.H/2
+	switch {
+	case math.Abs(col-a.ca.X) < 0.5: // (not when it starts above the window)
+		return p.nearest(a, false, y)
+	case a.Head && a.headIn && math.Abs(col-a.B.X) < 0.5:
+		return p.nearest(a, true, y)
+	}
+	return false
+}
+
+// nearest reports whether, of the arrows that start or end on the column
+// where a starts (or, atEnd, ends), a's own end there is the one nearest to
+// row y: a label behind a column, level with its arrow's end, is read as
+// the label of the arrow nearest to it.
+func (p *LadderPlace) nearest(a *PlacedArrow, atEnd bool, y float64) bool {
+	q := a.ca
+	if atEnd {
+		q = a.B
+	}
+	own := math.Abs(q.Y - y)
+	for k := range p.Arrows {
+		b := &p.Arrows[k]
+		if b == a {
+			continue
+		}
+		if math.Abs(b.ca.X-q.X) < 0.5 && math.Abs(b.ca.Y-y) < own ||
+			b.Head && math.Abs(b.B.X-q.X) < 0.5 && math.Abs(b.B.Y-y) < own {
+			return false
+		}
+	}
+	return true
 }
 
 // crossCount counts the arrows that run through r; first stops at one.
@@ -825,4 +875,28 @@ func (p *LadderPlace) Hit(q Pt, tol float64, sel int) (int, bool) {
 		}
 	}
 	return best, best >= 0
+}
+
+// GhostShown reports whether the previous branch's arrow for flight g (of
+// the ghost run), drawn from s to e on this ladder, is worth drawing: not
+// where this run has the same packet on the same link at the same times
+// (the runs agree: this run's arrow says it all), and never along a ✕ of
+// this run (the old, delivered packet would look like the lost one
+// carrying on).
+func (p *LadderPlace) GhostShown(m *Model, g *Flight, s, e Pt) bool {
+	if p.Dense {
+		return true
+	}
+	right := e.X >= s.X
+	for k := range p.Arrows {
+		a := &p.Arrows[k]
+		f := &m.Flights[a.Flight]
+		if f.ID == g.ID && f.From == g.From && f.To == g.To && f.Start == g.Start && f.End == g.End && f.Dropped == g.Dropped {
+			return false
+		}
+		if a.Cross && (a.End.X >= a.A.X) == right && segDist(a.End, s, e) < p.DropSep {
+			return false
+		}
+	}
+	return true
 }

@@ -205,6 +205,42 @@ func checkPlace(m *layout.Model, p *layout.LadderPlace, l *layout.Ladder, o layo
 			}
 		}
 	}
+	// A label behind a column, beyond its arrow's start or head, is level
+	// with its own arrow's end there, not with another's: of the arrows
+	// starting or arriving on that column, its own is nearest.
+	for _, lb := range p.Labels {
+		a := &p.Arrows[lb.Arrow]
+		if a.Forced {
+			continue
+		}
+		lx, rx := min(a.A.X, a.End.X), max(a.A.X, a.End.X)
+		var col float64
+		switch {
+		case lb.Box.X+lb.Box.W <= lx:
+			col = lx
+		case lb.Box.X >= rx:
+			col = rx
+		default:
+			continue
+		}
+		y := lb.Box.Y + lb.Box.H/2
+		ends := func(b *layout.PlacedArrow) (d float64) {
+			d = math.Inf(1)
+			if s, _ := cutY(b.A, b.End, top, bottom); math.Abs(s.X-col) < 0.5 {
+				d = math.Abs(s.Y - y)
+			}
+			if b.Head && math.Abs(b.B.X-col) < 0.5 {
+				d = min(d, math.Abs(b.B.Y-y))
+			}
+			return d
+		}
+		own := ends(a)
+		for k := range p.Arrows {
+			if b := &p.Arrows[k]; k != lb.Arrow && ends(b) < own {
+				return fmt.Errorf("label %q behind the column at x=%.0f is nearer flight %d's end than its own", lb.Text, col, b.Flight)
+			}
+		}
+	}
 	// Every arrow is labelled or counted by exactly one marker whose
 	// count says how many it stands for.
 	for k := range p.Arrows {
@@ -582,6 +618,39 @@ func BenchmarkLadderPlace(b *testing.B) {
 				b.ReportMetric(float64(len(p.Arrows)), "arrows")
 				b.ReportMetric(float64(len(p.Labels)), "labels")
 			})
+		}
+	}
+}
+
+// After a what-if drop the previous run is drawn dashed beside this one.
+// Its arrows never run on from this run's ✕: the old #3, delivered, is not
+// drawn along the lost #3, and the arrows both runs share are not drawn
+// twice.
+func TestGhostNeverCarriesOnFromACross(t *testing.T) {
+	old := presetModel(t, "handshake")
+	m := presetModel(t, "handshake", sim.Fault{Action: "drop", Packet: 3})
+	for _, sc := range screens {
+		for _, at := range moments(m) {
+			p, l, _ := place(m, sc, at, -1)
+			from, to := l.Window()
+			lo, hi := old.FlightsBetween(from-old.MaxFlight(), to)
+			for i := lo; i < hi; i++ {
+				g := &old.Flights[i]
+				s, e, _, ok := l.Arrow(g, old.End)
+				if !ok || !p.GhostShown(m, g, s, e) {
+					continue
+				}
+				for k := range p.Arrows {
+					a := &p.Arrows[k]
+					f := &m.Flights[a.Flight]
+					if f.ID == g.ID && f.Start == g.Start && f.End == g.End {
+						t.Fatalf("%s at %v: the old #%d is drawn again over this run's", sc.name, at, g.ID)
+					}
+					if a.Cross && (a.End.X > a.A.X) == (e.X > s.X) && distSeg(a.End, s, e) < p.DropSep {
+						t.Fatalf("%s at %v: the old #%d runs %.1f px from the ✕ of #%d", sc.name, at, g.ID, distSeg(a.End, s, e), f.ID)
+					}
+				}
+			}
 		}
 	}
 }
