@@ -439,7 +439,7 @@ func TestServeStopsRoomWaiters(t *testing.T) {
 	}
 	got := make(chan reply, 1)
 	go func() {
-		resp, err := http.Post(s.url+"room/waiting", "application/json", strings.NewReader(`{"type":"offer","sdp":"v=0"}`))
+		resp, err := http.Post(s.url+"room/lab-9", "application/json", strings.NewReader(`{"type":"offer","sdp":"v=0"}`))
 		if err != nil {
 			got <- reply{body: err.Error()}
 			return
@@ -449,7 +449,7 @@ func TestServeStopsRoomWaiters(t *testing.T) {
 		got <- reply{resp.StatusCode, string(b)}
 	}()
 	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(roomsWaiting(t, s), "waiting") {
+	for roomsWaiting(t, s) != "waiting" {
 		if time.Now().After(deadline) {
 			t.Fatal("the page never waited in the room")
 		}
@@ -474,7 +474,7 @@ func TestServeStopsRoomWaiters(t *testing.T) {
 // answered with the first one's: probing with a bad answer leaves the
 // room as it is (409 with the room's state in one line).
 func roomsWaiting(t *testing.T, s *servedServer) string {
-	resp, err := http.Post(s.url+"room/waiting", "application/json", strings.NewReader(`{"type":"answer","sdp":"v=0","ticket":"0"}`))
+	resp, err := http.Post(s.url+"room/lab-9", "application/json", strings.NewReader(`{"type":"answer","sdp":"v=0","ticket":"0"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
