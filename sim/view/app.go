@@ -60,13 +60,15 @@ type App struct {
 	save   func([]byte) (string, error)
 	record func([]byte) (string, error)
 
-	M       *layout.Model // the current run
-	Ghost   *layout.Model // the previous branch, drawn faded for comparison
-	Cur     layout.Cursor
-	Playing bool
-	Speed   float64 // 1 = one median link flight per second of wall time
-	Lang    string
-	Theme   *layout.Theme
+	M         *layout.Model // the current run
+	Ghost     *layout.Model // the previous branch, drawn faded for comparison
+	Cur       layout.Cursor
+	Playing   bool
+	Speed     float64 // 1 = one median link flight per second of wall time
+	Lang      string
+	Theme     *layout.Theme // what Draw uses: a copy of one of layout.Themes, type scaled
+	scaled    layout.Theme  // the copy Theme points at
+	typeScale float64       // its type's factor (TypeScales)
 
 	Sel       int // selected flight, -1 for none
 	Node      int // host shown in the host panel and the plot
@@ -153,9 +155,9 @@ func New(o Options) (*App, error) {
 	if a.Lang != "zh" {
 		a.Lang = "en"
 	}
-	a.Theme = &layout.Screen
+	a.setTheme(&layout.Screen, 1)
 	if o.Projector {
-		a.Theme = &layout.Projector
+		a.setTheme(&layout.Projector, 1)
 	}
 	a.presets = a.src.Presets()
 	st, err := a.src.Open(a.req)
@@ -309,10 +311,35 @@ func (a *App) pan(later bool) {
 
 // nextTheme switches to the next of layout.Themes and says which.
 func (a *App) nextTheme() {
-	i := slices.Index(layout.Themes, a.Theme)
-	a.Theme = layout.Themes[(i+1)%len(layout.Themes)]
+	i := slices.IndexFunc(layout.Themes, func(th *layout.Theme) bool { return th.Name == a.Theme.Name })
+	a.setTheme(layout.Themes[(i+1)%len(layout.Themes)], a.typeScale)
 	names := map[string]string{"screen": "屏幕", "high contrast": "高对比度", "projector": "投影"}
 	a.Status = a.tr("theme: "+a.Theme.Name+" (V: next)", "主题："+names[a.Theme.Name]+"（V：下一个）")
+}
+
+// TypeScales are the type sizes F steps through, as factors of the
+// theme's own. The largest still leaves every panel its rows at 1280×800
+// (the projector theme's at 1600×1000): TestLayoutFitsLargeType.
+var TypeScales = []float64{1, 1.15, 1.3}
+
+// setTheme draws with th, its type scaled by scale (1: as the theme has
+// it): the App keeps its own copy, so the themes themselves never change.
+func (a *App) setTheme(th *layout.Theme, scale float64) {
+	a.typeScale = scale
+	a.scaled = *th
+	a.scaled.Text *= scale
+	a.scaled.Small *= scale
+	a.Theme = &a.scaled
+}
+
+// nextTypeScale makes the type larger, and after the largest, the
+// theme's own size again.
+func (a *App) nextTypeScale() {
+	i := slices.Index(TypeScales, a.typeScale)
+	base := layout.Themes[max(slices.IndexFunc(layout.Themes, func(th *layout.Theme) bool { return th.Name == a.Theme.Name }), 0)]
+	a.setTheme(base, TypeScales[(i+1)%len(TypeScales)])
+	pct := fmt.Sprintf("%d%%", int(a.typeScale*100+0.5))
+	a.Status = a.tr("type size "+pct+" (F: next)", "字号 "+pct+"（F：下一个）")
 }
 
 // selectCurrent selects the packet of the latest event up to the cursor
@@ -619,6 +646,8 @@ func (a *App) key(k Key, ctrl, shift bool) {
 		a.Help = !a.Help
 	case KeyV:
 		a.nextTheme()
+	case KeyF:
+		a.nextTypeScale()
 	case KeyPageUp, KeyPageDown:
 		a.pan(k == KeyPageDown)
 	case KeyEnter:

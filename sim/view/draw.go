@@ -746,6 +746,7 @@ var helpKeys = [][3]string{
 	{"Tab", "next host in the host panel and plot", "切换主机面板和图中的主机"},
 	{"C", "captions English / 中文", "字幕 English / 中文"},
 	{"V", "theme: screen / high contrast / projector", "主题：屏幕 / 高对比度 / 投影"},
+	{"F", "larger type (100 %, 115 %, 130 %)", "放大字号（100%、115%、130%）"},
 	{"H  Esc", "this help / close (Esc with nothing open: quit)", "帮助 / 关闭（没有可关闭的内容时 Esc 退出）"},
 	{"Q", "quit", "退出"},
 	{"1–9  T", "live: run a real client / type HOST:PORT for the TCP client", "实时：运行真实客户端 / 输入 TCP 客户端的 HOST:PORT"},

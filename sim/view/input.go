@@ -49,6 +49,7 @@ const (
 	KeyV         // next theme: screen, high contrast, projector
 	KeyPageUp    // pan the ladder a third of its height earlier (Shift+wheel up too)
 	KeyPageDown  // pan the ladder a third of its height later (Shift+wheel down too)
+	KeyF         // larger type: 100 %, 115 %, 130 %, then 100 % again
 	keyCount
 )
 
