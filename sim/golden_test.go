@@ -14,7 +14,11 @@ import (
 	"socketlab/sim/trace"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/*.golden and the canonical presets")
+var update = flag.Bool("update", false, "rewrite testdata/*.golden (expected outputs only, never the presets)")
+
+// canonicalize is separate from -update: presets are inputs, and a run
+// meant to refresh expected outputs must never rewrite them.
+var canonicalize = flag.Bool("canonicalize-presets", false, "rewrite presets/*.json in the form Encode writes")
 
 // goldenText renders a trace one line per event: every field a kind uses,
 // payloads as length plus a short quoted preview. It is the golden format
@@ -182,7 +186,7 @@ func TestPresetsAreCanonical(t *testing.T) {
 			t.Fatal(err)
 		}
 		path := filepath.Join("presets", p.Name+".json")
-		if *update {
+		if *canonicalize {
 			if err := os.WriteFile(path, enc, 0o644); err != nil {
 				t.Fatal(err)
 			}
@@ -190,7 +194,7 @@ func TestPresetsAreCanonical(t *testing.T) {
 		}
 		raw, _ := presetFS.ReadFile("presets/" + p.Name + ".json")
 		if !bytes.Equal(raw, enc) {
-			t.Errorf("%s is not in canonical form (go test ./sim -update rewrites it)", path)
+			t.Errorf("%s is not in canonical form (go test ./sim -run PresetsAreCanonical -canonicalize-presets rewrites it)", path)
 		}
 	}
 	if len(presetOrder) < 14 {
