@@ -177,8 +177,9 @@ func (h *Host) inputUDP(p *trace.Packet) {
 
 // portUnreachable answers a datagram to a closed port with ICMP destination
 // unreachable / port unreachable (RFC 792 type 3 code 3; RFC 4443 type 1
-// code 4). The quote is the offending datagram's 8-byte UDP header (the IP
-// header RFC 792 also quotes is left out: Packet.Quote names the packet).
+// code 4). The trace records as quote only the offending datagram's 8-byte
+// UDP header: Packet.Quote names the whole packet, and the pcap writer
+// rebuilds from it the IP header and data RFC 792 quotes.
 func (h *Host) portUnreachable(p *trace.Packet) {
 	q := make([]byte, 8)
 	binary.BigEndian.PutUint16(q[0:], p.Src.Port())

@@ -224,34 +224,76 @@ func ipAndAbove(p *trace.Packet, known map[uint64]trace.Packet) ([]gopacket.Seri
 	return out, nil
 }
 
-// icmpQuote returns the bytes an ICMP error carries: the event's own
-// Payload if it has one, or else the offending packet rebuilt from the
-// trace (as it arrived), cut to the RFC limits.
+// icmpQuote returns the bytes an ICMP error carries after its own header:
+// the offending packet from its IP header on, "the internet header plus the
+// first 64 bits of the original datagram's data" (RFC 792) or more, as much
+// as fits into the RFC 1812 §4.3.2.3 / RFC 4443 §2.4 size limits (Linux
+// quotes that much too).
+//
+// The simulator's hosts record only the quoted transport header as the
+// event's Payload (Packet.Quote names the whole packet), while a trace read
+// from a capture carries the quote as it was on the wire, IP header first.
+// So the Payload is used as it is only when it begins with the IP header of
+// a packet from the error's destination to its source; otherwise the
+// offending packet is rebuilt from the trace (as it arrived), or, when the
+// trace does not contain it, an IP header is put in front of the quoted
+// bytes.
 func icmpQuote(p *trace.Packet, known map[uint64]trace.Packet) ([]byte, error) {
-	if len(p.Payload) > 0 || p.Quote == 0 {
+	if len(p.Payload) > 0 && quotesIP(p) {
 		return p.Payload, nil
 	}
-	q, ok := known[p.Quote]
-	if !ok {
-		return nil, fmt.Errorf("the ICMP message quotes packet #%d, which the trace does not contain", p.Quote)
+	limit := icmpQuoteMax4 - 20 - 8 // IPv4 header and ICMP header of the error itself
+	if !p.Src.Addr().Is4() {
+		limit = icmpQuoteMax6 - 40 - 8
 	}
-	ls, err := ipAndAbove(&q, known)
-	if err != nil {
-		return nil, fmt.Errorf("quoted packet #%d: %w", p.Quote, err)
+	var ls []gopacket.SerializableLayer
+	if q, ok := known[p.Quote]; ok && p.Quote != 0 {
+		var err error
+		if ls, err = ipAndAbove(&q, known); err != nil {
+			return nil, fmt.Errorf("quoted packet #%d: %w", p.Quote, err)
+		}
+	} else if p.Quote != 0 && len(p.Payload) == 0 {
+		return nil, fmt.Errorf("the ICMP message quotes packet #%d, which the trace does not contain", p.Quote)
+	} else if len(p.Payload) == 0 {
+		return nil, nil
+	} else {
+		// Only the quoted transport header is known: the offending packet
+		// went from the error's destination to its source. Port
+		// unreachable, the one error the model sends, is about UDP.
+		proto := layers.IPProtocolUDP
+		if p.Src.Addr().Is4() {
+			ip := &layers.IPv4{Version: 4, IHL: 5, TTL: 64, Protocol: proto,
+				SrcIP: ipOf(p.Dst.Addr()), DstIP: ipOf(p.Src.Addr()), Flags: layers.IPv4DontFragment}
+			ls = []gopacket.SerializableLayer{ip, gopacket.Payload(p.Payload)}
+		} else {
+			ip := &layers.IPv6{Version: 6, HopLimit: 64, NextHeader: proto,
+				SrcIP: ipOf(p.Dst.Addr()), DstIP: ipOf(p.Src.Addr())}
+			ls = []gopacket.SerializableLayer{ip, gopacket.Payload(p.Payload)}
+		}
 	}
 	buf := gopacket.NewSerializeBuffer()
 	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, ls...); err != nil {
 		return nil, fmt.Errorf("quoted packet #%d: %w", p.Quote, err)
 	}
 	b := buf.Bytes()
-	limit := icmpQuoteMax4 - 20 - 8 // IPv4 header and ICMP header of the error itself
-	if !p.Src.Addr().Is4() {
-		limit = icmpQuoteMax6 - 40 - 8
-	}
 	if len(b) > limit {
 		b = b[:limit]
 	}
 	return append([]byte(nil), b...), nil
+}
+
+// quotesIP reports whether an ICMP error's Payload begins with the IP
+// header of a packet that went from the error's destination to its source
+// (the form a capture carries), rather than with a bare transport header.
+func quotesIP(p *trace.Packet) bool {
+	b := p.Payload
+	src, dst := p.Dst.Addr(), p.Src.Addr() // of the quoted packet
+	if src.Is4() {
+		return len(b) >= 20 && b[0]>>4 == 4 && int(b[0]&0xf)*4 <= len(b) && b[0]&0xf >= 5 &&
+			netip.AddrFrom4([4]byte(b[12:16])) == src && netip.AddrFrom4([4]byte(b[16:20])) == dst
+	}
+	return len(b) >= 40 && b[0]>>4 == 6 &&
+		netip.AddrFrom16([16]byte(b[8:24])) == src && netip.AddrFrom16([16]byte(b[24:40])) == dst
 }
 
 func ipOf(a netip.Addr) net.IP { return net.IP(a.AsSlice()) }

@@ -19,6 +19,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
 
+	"socketlab/sim"
 	"socketlab/sim/trace"
 	"socketlab/sim/trace/pcap"
 	"socketlab/sim/trace/tracetest"
@@ -496,4 +497,71 @@ func FuzzWrite(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestTsharkUDPRefusedPreset writes the capture of the real udp-refused
+// preset, whose ICMP error the simulator records with only the quoted UDP
+// header as payload: the frame must still quote the offending IP header
+// and the first bytes of its datagram (RFC 792), so that tshark decodes the
+// quote (no "bogus version") and finds the datagram's ports in it.
+func TestTsharkUDPRefusedPreset(t *testing.T) {
+	sc, err := sim.LoadPreset("udp-refused")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := sim.Run(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := writeFile(t, "udp-refused.pcap", tr)
+	args := append([]string{"-T", "fields", "-E", "separator=|", "-E", "aggregator=+",
+		"-e", "frame.protocols", "-e", "icmp.type", "-e", "icmp.code", "-e", "ip.src", "-e", "ip.dst",
+		"-e", "udp.srcport", "-e", "udp.dstport", "-e", "udp.length", "-e", "icmp.checksum.status", "-e", "ip.checksum.status"}, checksumPrefs...)
+	got := tshark(t, file, args...)
+	want := []string{
+		"eth:ethertype:ip:udp:echo|||10.0.0.1|10.0.0.2|49152|7|12||1",
+		// The quote: the datagram's IP header, then its UDP header (and data).
+		"eth:ethertype:ip:icmp:ip:udp:echo|3|3|10.0.0.2+10.0.0.1|10.0.0.1+10.0.0.2|49152|7|12|1|1+1",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("tshark fields:\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
+	}
+	verbose := strings.Join(tshark(t, file, "-V"), "\n")
+	for _, bad := range []string{"bogus", "Malformed", "Bad", "[Expert Info (Error"} {
+		if strings.Contains(verbose, bad) {
+			t.Errorf("tshark -V says %q:\n%s", bad, verbose)
+		}
+	}
+}
+
+// TestICMPQuoteOfBareTransportHeader: an ICMP error whose Payload is only
+// the quoted UDP header (as the simulator records it) and whose packet the
+// trace does not hold still quotes an IP header first, from the error's
+// destination to its source, for IPv4 and IPv6.
+func TestICMPQuoteOfBareTransportHeader(t *testing.T) {
+	udpHdr := []byte{0xc0, 0x00, 0x00, 0x07, 0x00, 0x0c, 0x00, 0x00} // 49152 → 7, length 12
+	for _, tc := range []struct {
+		c, s      string
+		typ, code uint8
+		first     gopacket.LayerType
+	}{{"10.0.0.1", "10.0.0.2", 3, 3, layers.LayerTypeIPv4}, {"fd00::1", "fd00::2", 1, 4, layers.LayerTypeIPv6}} {
+		tr := &trace.Trace{Events: []trace.Event{{Kind: trace.KindSend, Node: "server", Peer: "client", Packet: trace.Packet{ID: 2,
+			Proto: trace.ProtoICMP, Src: mustAP(tc.s, 0), Dst: mustAP(tc.c, 0), TTL: 64, ICMPType: tc.typ, ICMPCode: tc.code,
+			Payload: udpHdr}}}}
+		frames := decoded(t, write(t, tr))
+		checkChecksums(t, 1, frames[0])
+		var body []byte
+		if tc.first == layers.LayerTypeIPv4 {
+			body = frames[0].Layer(layers.LayerTypeICMPv4).(*layers.ICMPv4).Payload
+		} else {
+			body = frames[0].Layer(layers.LayerTypeICMPv6).(*layers.ICMPv6).Payload[4:]
+		}
+		inner := gopacket.NewPacket(body, tc.first, gopacket.Default)
+		nl := inner.NetworkLayer()
+		u, ok := inner.Layer(layers.LayerTypeUDP).(*layers.UDP)
+		if nl == nil || !ok || nl.NetworkFlow().Src().String() != tc.c || nl.NetworkFlow().Dst().String() != tc.s ||
+			u.SrcPort != 49152 || u.DstPort != 7 {
+			t.Errorf("%s: quote %x decodes as %v", tc.first, body, inner)
+		}
+	}
 }
