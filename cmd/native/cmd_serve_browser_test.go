@@ -215,8 +215,10 @@ func TestServeBrowser(t *testing.T) {
 		if err := chromedp.Do(ctx, chromedp.KeyEvent("1")); err != nil {
 			t.Fatal(err)
 		}
+		// The live region speaks as the run goes: the caption of what
+		// happens last (the real exchange, then the model's teardown).
 		var said string
-		waitJS(t, ctx, `(t => t.includes("browser") ? t : "")(document.getElementById("live").textContent)`, &said)
+		waitJS(t, ctx, `(t => t.includes("browser") || t.includes("model") ? t : "")(document.getElementById("live").textContent)`, &said)
 		// The real server answered the browser's "hello" and saw it close.
 		deadline := time.Now().Add(5 * time.Second)
 		for !strings.Contains(live.stderr.String(), "client closed the connection") {

@@ -353,6 +353,10 @@ type channel struct {
 	flights      flights // the arrows of its messages (under b.emitMu)
 }
 
+// lateLine is how long an open waits, after the channel closed with
+// nothing on it, for the gateway's error line to be handed over.
+const lateLine = time.Second
+
 // Bounds of a channel's buffers.
 const (
 	maxQueuedDatagrams = 1024    // datagrams beyond are dropped, like a full socket buffer
@@ -413,6 +417,7 @@ func (b *Bridge) open(ctx context.Context, proto, target string, o chanOpts) (*c
 	}
 	t := time.NewTimer(b.cfg.OpenGrace)
 	defer t.Stop()
+	var closedAt <-chan time.Time // set once the channel is seen closed
 	for {
 		c.mu.Lock()
 		ge := c.gwErr
@@ -429,16 +434,23 @@ func (b *Bridge) open(ctx context.Context, proto, target string, o chanOpts) (*c
 		case arrived: // data: reads return it, then the end if it closed
 			return c, nil
 		}
-		// A closed channel waits out the grace too: on an unordered
-		// ("udp/") channel the gateway's error line may be handed over
-		// after the close that followed it on the wire.
+		// A channel closed with nothing on it waits a little longer for
+		// the gateway's error line: the line and the close travel on
+		// different paths (an unordered channel does not order them at
+		// all, and pion reports a close apart from its messages), so the
+		// line may be handed over after the close that followed it.
+		if ended && closedAt == nil {
+			closedAt = time.After(lateLine)
+		}
 		select {
 		case <-changed:
+		case <-closedAt:
+			return fail(fmt.Errorf("bridge: %s: %w", label, ErrClosedByGateway))
 		case <-t.C:
-			if ended {
-				return fail(fmt.Errorf("bridge: %s: %w", label, ErrClosedByGateway))
+			if !ended {
+				return c, nil
 			}
-			return c, nil
+			t.Reset(time.Hour) // closed: the close's own wait decides
 		case <-ctx.Done(): // the channel is open: ctx bounded the open only
 			return c, nil
 		case <-b.done:
