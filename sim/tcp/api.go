@@ -20,10 +20,12 @@
 //     receiver silly-window-syndrome avoidance (§3.8.6.2), zero window and
 //     the persist timer with backed-off probes (§3.8.6.1);
 //   - retransmission timeout per RFC 6298 (SRTT, RTTVAR, Karn's algorithm,
-//     exponential back-off, configurable minimum and maximum), go-back-N
-//     after a timeout;
+//     exponential back-off, configurable minimum and maximum, the RTO
+//     re-initialised to 3 s after a SYN timeout, §5.7), go-back-N after a
+//     timeout;
 //   - slow start, congestion avoidance, fast retransmit and fast recovery
-//     (RFC 5681) with NewReno partial-ACK handling (RFC 6582);
+//     (RFC 5681) with NewReno partial-ACK handling (RFC 6582); after a lost
+//     SYN or SYN,ACK the initial window is one segment (RFC 5681 §3.1);
 //   - optional delayed ACKs (§3.8.6.3: ACK at least every second full
 //     segment, out-of-order data and FINs are ACKed at once);
 //   - out-of-order segments held and reassembled, duplicates ACKed but never

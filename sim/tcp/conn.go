@@ -81,7 +81,8 @@ type Conn struct {
 	rttSeq            Seq  // its first sequence number
 	rttStart          time.Duration
 	retries           int  // consecutive timeouts of the oldest segment
-	synRetransmitted  bool // RFC 6298 §5.7
+	synTimedOut       bool // the retransmission timer expired awaiting the ACK of our SYN (RFC 6298 §5.7)
+	synLost           bool // our SYN or SYN,ACK was sent again: it or the answer was lost (RFC 5681 §3.1)
 
 	// RFC 5681 / RFC 6582 state, in bytes.
 	cwnd, ssthresh uint32

@@ -119,6 +119,7 @@ func (c *Conn) handleSynchronized(now time.Duration, s Segment) {
 		if s.Flags&trace.FlagACK == 0 {
 			// The peer resent its SYN: our SYN,ACK was lost. Resend it
 			// rather than the bare ACK the acceptability test would give.
+			c.synLost = true
 			c.sendSyn(now)
 			c.discarded = true
 			return
@@ -234,8 +235,18 @@ func (c *Conn) finAcked() bool {
 
 // established enters ESTABLISHED after the handshake.
 func (c *Conn) established(now time.Duration) {
-	if c.synRetransmitted && !c.hasRTT && c.rto < synFallbackRTO {
-		c.rto = synFallbackRTO // RFC 6298 (5.7)
+	if c.synTimedOut && !c.hasRTT {
+		// RFC 6298 (5.7): re-initialized, not merely raised — the SYN's
+		// back-off (up to 8 s after three timeouts) ends with the
+		// handshake. An InitialRTO of 3 s or more is not "less than 3
+		// seconds": the RTO goes back to that initial value.
+		c.rto = clampRTO(max(synFallbackRTO, c.cfg.InitialRTO), &c.cfg)
+	}
+	if c.synLost {
+		// RFC 5681 §3.1: "if the SYN or SYN/ACK is lost, the initial window
+		// used by a sender after a correctly transmitted SYN MUST be one
+		// segment consisting of at most SMSS bytes."
+		c.cwnd = min(c.cwnd, uint32(c.sndMSS))
 	}
 	c.retries = 0
 	c.setState(now, trace.StateEstablished)

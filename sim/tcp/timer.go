@@ -17,8 +17,10 @@ const (
 	rttK = 4
 	// G is the clock granularity. The virtual clock ticks in nanoseconds.
 	clockGranularity = time.Nanosecond
-	// RFC 6298 §5.7: after a retransmitted SYN "the RTO MUST be
-	// re-initialized to 3 seconds when data transmission begins".
+	// RFC 6298 §5.7: "If the timer expires awaiting the ACK of a SYN
+	// segment and the TCP implementation is using an RTO less than 3
+	// seconds, the RTO MUST be re-initialized to 3 seconds when data
+	// transmission begins (i.e., after the three-way handshake completes)."
 	synFallbackRTO = 3 * time.Second
 )
 
@@ -145,7 +147,7 @@ func (c *Conn) onRetransmitTimeout(now time.Duration) {
 	switch c.state {
 	case trace.StateSynSent, trace.StateSynReceived:
 		if c.sndUna == c.iss { // our SYN is not acknowledged yet
-			c.synRetransmitted = true
+			c.synTimedOut, c.synLost = true, true
 			c.sendSyn(now)
 			return
 		}
