@@ -949,6 +949,9 @@ func role(w Who, fallback string, lang Lang, capital bool) string {
 		switch {
 		case zh == "":
 			s = w.Role
+			if t, ok := roleZH(w.Role); ok { // "bottleneck router", "sender 1"
+				s = t
+			}
 		case rest != "":
 			s = zh + " " + rest
 		case name != w.Role:
@@ -1036,6 +1039,11 @@ func Runes() []rune {
 	}
 	for _, n := range timerNames {
 		add(n.zh)
+	}
+	for _, tab := range [][]struct{ en, zh string }{presetTexts, rolePhrases, roleWordsZH} {
+		for _, t := range tab {
+			add(t.zh)
+		}
 	}
 	add(duration(time.Second, Chinese) + duration(time.Millisecond, Chinese) + "…?")
 	for r := rune(0x20); r < 0x7f; r++ {

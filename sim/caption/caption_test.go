@@ -481,6 +481,9 @@ func TestRoles(t *testing.T) {
 		{Who{"c1", "client 1"}, "client 1", "客户端 1"},
 		{Who{"db", "database"}, "database", "database"},
 		{Who{"", ""}, "the peer", "对端"},
+		{Who{"r1", "bottleneck router"}, "bottleneck router", "瓶颈路由器"},
+		{Who{"c2", "sender 2"}, "sender 2", "发送方 2"},
+		{Who{"server", "sink"}, "sink", "接收方"},
 	}
 	for _, tc := range tests {
 		if got := role(tc.w, "", English, false); got != tc.en {

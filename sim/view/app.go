@@ -239,7 +239,7 @@ func (a *App) pump() {
 		case err != nil:
 			p.stream.Close()
 			a.next = nil
-			a.Status = "error: " + err.Error()
+			a.Status = a.tr("status.error", err.Error())
 		case ended || p.stream.Live():
 			if ended {
 				p.stream.Close()
@@ -279,7 +279,7 @@ func (a *App) pump() {
 		a.stream.Close()
 		a.stream = nil
 		if err != nil && !errors.Is(err, trace.ErrFeedClosed) {
-			a.Status = "error: " + err.Error()
+			a.Status = a.tr("status.error", err.Error())
 		}
 	}
 	if a.M.Len() != a.annotAt && (ended || a.ticks-a.annotTic >= annotateTicks) {
@@ -313,8 +313,7 @@ func (a *App) pan(later bool) {
 func (a *App) nextTheme() {
 	i := slices.IndexFunc(layout.Themes, func(th *layout.Theme) bool { return th.Name == a.Theme.Name })
 	a.setTheme(layout.Themes[(i+1)%len(layout.Themes)], a.typeScale)
-	names := map[string]string{"screen": "屏幕", "high contrast": "高对比度", "projector": "投影"}
-	a.Status = a.tr("theme: "+a.Theme.Name+" (V: next)", "主题："+names[a.Theme.Name]+"（V：下一个）")
+	a.Status = a.tr("status.theme", a.tr(themeKey(a.Theme.Name)))
 }
 
 // TypeScales are the type sizes F steps through, as factors of the
@@ -339,7 +338,7 @@ func (a *App) nextTypeScale() {
 	base := layout.Themes[max(slices.IndexFunc(layout.Themes, func(th *layout.Theme) bool { return th.Name == a.Theme.Name }), 0)]
 	a.setTheme(base, TypeScales[(i+1)%len(TypeScales)])
 	pct := fmt.Sprintf("%d%%", int(a.typeScale*100+0.5))
-	a.Status = a.tr("type size "+pct+" (F: next)", "字号 "+pct+"（F：下一个）")
+	a.Status = a.tr("status.typesize", pct)
 }
 
 // selectCurrent selects the packet of the latest event up to the cursor
@@ -365,20 +364,20 @@ func (a *App) selectCurrent() {
 // arriving, waiting for a re-run, playing or paused.
 func (a *App) StateText() string {
 	if prog, ok := a.Loading(); ok {
-		return fmt.Sprintf(a.tr("simulating… %d%%", "模拟中… %d%%"), int(prog*100))
+		return a.tr("state.loading", int(prog*100))
 	}
 	live := a.stream != nil && a.stream.Live()
 	switch {
 	case a.Live:
-		return a.tr("● LIVE", "● 实时")
+		return a.tr("state.live")
 	case live && a.Playing:
-		return a.tr("replaying — End: back to LIVE", "回放中 — End 键回到实时")
+		return a.tr("state.replaying")
 	case live:
-		return a.tr("paused — End: back to LIVE", "暂停 — End 键回到实时")
+		return a.tr("state.paused.live")
 	case a.Playing:
-		return a.tr("playing", "播放中")
+		return a.tr("state.playing")
 	}
-	return a.tr("paused", "暂停")
+	return a.tr("state.paused")
 }
 
 // maxPrompt bounds the text typed at the prompt.
@@ -409,11 +408,11 @@ func (a *App) prompt(in Input) {
 				return
 			}
 			if err := t.SetTarget(a.Prompt); err != nil {
-				a.Status = "error: " + err.Error()
+				a.Status = a.tr("status.error", err.Error())
 				return // keep the prompt open to fix it
 			}
 			a.Prompting = false
-			a.Status = fmt.Sprintf(a.tr("the TCP client can now talk to %s: key %d", "TCP 客户端现在可以连接 %s：按 %d"), a.Prompt, len(a.Actions()))
+			a.Status = a.tr("status.target", a.Prompt, len(a.Actions()))
 			return
 		}
 	}
@@ -434,19 +433,19 @@ func (a *App) Act(i int) {
 	acts := a.Actions()
 	if i < 0 || i >= len(acts) {
 		if len(acts) == 0 {
-			a.Status = a.tr("keys 1–9 run real clients in a live run (socketlab play --live)", "数字键 1–9 在实时运行中启动真实客户端（socketlab play --live）")
+			a.Status = a.tr("status.nolive")
 		}
 		return
 	}
 	if err := a.src.(Actor).Do(i); err != nil {
-		a.Status = "error: " + err.Error()
+		a.Status = a.tr("status.error", err.Error())
 		return
 	}
 	sum := acts[i].Summary
 	if a.Lang == "zh" && acts[i].SummaryZH != "" {
 		sum = acts[i].SummaryZH
 	}
-	a.Status = fmt.Sprintf(a.tr("running %s: %s", "运行 %s：%s"), acts[i].Name, sum)
+	a.Status = a.tr("status.running", acts[i].Name, sum)
 	if a.stream != nil && a.stream.Live() {
 		a.Live, a.Playing = true, false // watch it happen
 	}
@@ -541,11 +540,7 @@ func (a *App) EventLine(i int) string {
 func (a *App) Caption() string {
 	i := a.Cur.Current()
 	if i >= 0 && i < len(a.capCtx) {
-		lang := caption.English
-		if a.Lang == "zh" {
-			lang = caption.Chinese
-		}
-		if s := caption.For(a.M.Event(i), &a.capCtx[i], lang); s != "" {
+		if s := caption.For(a.M.Event(i), &a.capCtx[i], a.capLang()); s != "" {
 			return s
 		}
 	}
@@ -668,8 +663,7 @@ func (a *App) key(k Key, ctrl, shift bool) {
 	case KeyT:
 		if _, ok := a.src.(Targeter); ok && a.Real {
 			a.Prompting, a.Prompt = true, ""
-			a.Status = a.tr("type HOST:PORT for the TCP client, Enter to use it, Esc to cancel",
-				"输入 TCP 客户端要连接的 HOST:PORT，回车确认，Esc 取消")
+			a.Status = a.tr("status.prompt")
 		}
 	case KeyD: // failures show on the status line
 		_ = a.WhatIf("drop")
@@ -724,7 +718,7 @@ func (a *App) SetSpeed(s float64) { a.Speed = min(max(s, MinSpeed), MaxSpeed) }
 func (a *App) rerun(req Request, ghost bool, after func()) error {
 	st, err := a.src.Open(req)
 	if err != nil {
-		a.Status = "error: " + err.Error()
+		a.Status = a.tr("status.error", err.Error())
 		return err
 	}
 	if a.next != nil {
@@ -746,8 +740,7 @@ var ErrRealRun = errors.New("what-ifs, seeds and sliders need the simulator; thi
 // realRun reports, on the status line, that the run cannot be re-run.
 func (a *App) realRun() bool {
 	if a.Real {
-		a.Status = a.tr("what-ifs, seeds and sliders need the simulator: this run is real (your own sockets)",
-			"假设、随机种子和滑块只适用于模拟；这是真实的运行（你自己的套接字）")
+		a.Status = a.tr("status.realrun")
 	}
 	return a.Real
 }
@@ -762,7 +755,7 @@ func (a *App) WhatIf(action string) error {
 		return ErrRealRun
 	}
 	if a.Sel < 0 {
-		a.Status = a.tr("select a packet first (click it), then D, L or U", "请先点击选中一个分组，再按 D、L 或 U")
+		a.Status = a.tr("status.select")
 		return ErrNoSelection
 	}
 	f := &a.M.Flights[a.Sel]
@@ -774,7 +767,7 @@ func (a *App) WhatIf(action string) error {
 	req := a.req.Clone()
 	req.WhatIfs = append(req.WhatIfs, w)
 	prev := slices.Clone(a.req.WhatIfs)
-	status := fmt.Sprintf(a.tr("what if: %s packet #%d", "假如：%s 分组 #%d"), action, w.Packet)
+	status := a.tr("status.whatif", a.tr(whatIfKey(action)), w.Packet)
 	if err := a.rerun(req, true, func() { a.Status = status }); err != nil {
 		return err
 	}
@@ -798,13 +791,13 @@ func (a *App) SelectPacket(id uint64) bool {
 // Undo removes the last what-if.
 func (a *App) Undo() {
 	if len(a.undo) == 0 {
-		a.Status = a.tr("nothing to undo", "没有可撤销的操作")
+		a.Status = a.tr("status.noundo")
 		return
 	}
 	req := a.req.Clone()
 	req.WhatIfs = a.undo[len(a.undo)-1]
 	cur := slices.Clone(a.req.WhatIfs)
-	if a.rerun(req, true, func() { a.Status = a.tr("undone", "已撤销") }) == nil {
+	if a.rerun(req, true, func() { a.Status = a.tr("status.undone") }) == nil {
 		a.undo = a.undo[:len(a.undo)-1]
 		a.redo = append(a.redo, cur)
 	}
@@ -813,13 +806,13 @@ func (a *App) Undo() {
 // Redo re-applies the last undone what-if.
 func (a *App) Redo() {
 	if len(a.redo) == 0 {
-		a.Status = a.tr("nothing to redo", "没有可重做的操作")
+		a.Status = a.tr("status.noredo")
 		return
 	}
 	req := a.req.Clone()
 	req.WhatIfs = a.redo[len(a.redo)-1]
 	cur := slices.Clone(a.req.WhatIfs)
-	if a.rerun(req, true, func() { a.Status = a.tr("redone", "已重做") }) == nil {
+	if a.rerun(req, true, func() { a.Status = a.tr("status.redone") }) == nil {
 		a.redo = a.redo[:len(a.redo)-1]
 		a.undo = append(a.undo, cur)
 	}
@@ -832,7 +825,7 @@ func (a *App) SetSeed(s uint64) {
 	}
 	req := a.req.Clone()
 	req.Seed, req.HasSeed = s, true
-	_ = a.rerun(req, false, func() { a.Status = a.tr("seed ", "随机种子 ") + strconv.FormatUint(s, 10) })
+	_ = a.rerun(req, false, func() { a.Status = a.tr("status.seed", s) })
 }
 
 // Pick switches to the named preset, dropping what-ifs and overrides.
@@ -846,7 +839,7 @@ func (a *App) Pick(name string) {
 
 func (a *App) openDoc(name string, doc []byte) {
 	req := Request{Doc: doc, DocName: name}
-	if a.rerun(req, false, func() { a.fresh(a.tr("opened ", "已打开 ") + name) }) == nil {
+	if a.rerun(req, false, func() { a.fresh(a.tr("status.opened", name)) }) == nil {
 		a.Sel = -1
 		a.undo, a.redo = nil, nil
 	}
@@ -868,24 +861,24 @@ func (a *App) Save() {
 		return
 	}
 	if a.save == nil {
-		a.Status = a.tr("saving is not available here", "此处无法保存")
+		a.Status = a.tr("status.nosave")
 		return
 	}
 	doc, err := a.src.Encode(a.req)
 	if err == nil {
 		var where string
 		if where, err = a.save(doc); err == nil {
-			a.Status = a.tr("saved ", "已保存 ") + where
+			a.Status = a.tr("status.saved", where)
 			return
 		}
 	}
-	a.Status = "error: " + err.Error()
+	a.Status = a.tr("status.error", err.Error())
 }
 
 // saveRecording writes the real run so far as JSON lines.
 func (a *App) saveRecording() {
 	if a.record == nil {
-		a.Status = a.tr("recording is not available here", "此处无法录制")
+		a.Status = a.tr("status.norecord")
 		return
 	}
 	var b bytes.Buffer
@@ -893,18 +886,41 @@ func (a *App) saveRecording() {
 	if err == nil {
 		var where string
 		if where, err = a.record(b.Bytes()); err == nil {
-			a.Status = fmt.Sprintf(a.tr("recorded %d events to %s", "已录制 %d 个事件到 %s"), a.M.Len(), where)
+			a.Status = a.tr("status.recorded", a.M.Len(), where)
 			return
 		}
 	}
-	a.Status = "error: " + err.Error()
+	a.Status = a.tr("status.error", err.Error())
 }
 
-func (a *App) tr(en, zh string) string {
+// capLang is the app's language for the caption package.
+func (a *App) capLang() caption.Lang {
 	if a.Lang == "zh" {
-		return zh
+		return caption.Chinese
 	}
-	return en
+	return caption.English
+}
+
+// themeKey is the catalogue's key for the name of a theme of layout.Themes.
+func themeKey(name string) string {
+	switch name {
+	case "high contrast":
+		return "theme.high-contrast"
+	case "projector":
+		return "theme.projector"
+	}
+	return "theme.screen"
+}
+
+// whatIfKey is the catalogue's key for a what-if's action.
+func whatIfKey(action string) string {
+	switch action {
+	case "delay":
+		return "whatif.delay"
+	case "duplicate":
+		return "whatif.duplicate"
+	}
+	return "whatif.drop"
 }
 
 // Sliders: the live impairments, applied to every link.
@@ -918,8 +934,9 @@ const (
 	nSliders
 )
 
-var sliderNames = [nSliders][2]string{
-	{"loss", "丢包"}, {"delay", "延迟"}, {"jitter", "抖动"}, {"reorder", "乱序"}, {"dup", "重复"}, {"bandwidth", "带宽"},
+// sliderKeys are the catalogue's keys for the sliders' names.
+var sliderKeys = [nSliders]string{
+	"slider.loss", "slider.delay", "slider.jitter", "slider.reorder", "slider.dup", "slider.bandwidth",
 }
 
 // Slider ranges. Bandwidth is logarithmic from 10 kbit/s to 1 Gbit/s; the
@@ -1008,7 +1025,7 @@ func (a *App) sliderText(i int) string {
 		if k > 0 {
 			s += "  "
 		}
-		s += a.tr(sliderNames[k][0], sliderNames[k][1]) + " " + vals[k]
+		s += a.tr(sliderKeys[k]) + " " + vals[k]
 	}
 	return s
 }

@@ -1,7 +1,6 @@
 package view
 
 import (
-	"fmt"
 	"image"
 	"image/color"
 	"math"
@@ -11,6 +10,7 @@ import (
 	"github.com/hajimehoshi/ebiten/v2"
 	"golang.org/x/image/font/sfnt"
 
+	"socketlab/sim/caption"
 	"socketlab/sim/trace"
 	"socketlab/sim/view/layout"
 )
@@ -133,7 +133,7 @@ func round2(f float64) float64 { return math.Round(f*100) / 100 }
 func (a *App) drawTopology(dst *ebiten.Image, g *regions, s *layout.Snapshot) {
 	p, th, m, b := a.pt, a.Theme, a.M, a.pt.b
 	topo := a.topoGeom(g)
-	p.text(dst, a.tr("topology", "拓扑"), g.topo.X+10, g.topo.Y+4, th.Small, th.Dim, alignStart)
+	p.text(dst, a.tr("panel.topology"), g.topo.X+10, g.topo.Y+4, th.Small, th.Dim, alignStart)
 	for _, l := range m.Header.Links {
 		i, ok1 := m.NodeIndex(l.A)
 		j, ok2 := m.NodeIndex(l.B)
@@ -233,9 +233,9 @@ func (a *App) drawTopology(dst *ebiten.Image, g *regions, s *layout.Snapshot) {
 			tag := ""
 			switch {
 			case f.Dup:
-				tag = "DUP"
+				tag = a.tr("topology.dup")
 			case f.Retrans:
-				tag = "RETX"
+				tag = a.tr("topology.retx")
 			}
 			if tag != "" {
 				p.text(dst, tag, q.X, q.Y+ph, th.Small*0.8, th.Fg, alignCenter)
@@ -255,7 +255,7 @@ func (a *App) drawTopology(dst *ebiten.Image, g *regions, s *layout.Snapshot) {
 		}
 	}
 	if len(s.Queued) > 0 {
-		p.text(dst, fmt.Sprintf(a.tr("%d queued", "%d 个排队"), len(s.Queued)), g.topo.X+g.topo.W-10, g.topo.Y+4, th.Small, th.Dim, alignEnd)
+		p.text(dst, a.tr("panel.topology.queued", len(s.Queued)), g.topo.X+g.topo.W-10, g.topo.Y+4, th.Small, th.Dim, alignEnd)
 	}
 }
 
@@ -265,7 +265,7 @@ func (a *App) drawLadder(screen *ebiten.Image, g *regions) {
 	// Arrows are cut at the top of the time axis, below the node names.
 	dst := clip(screen, layout.Rect{X: g.ladder.X, Y: l.Area.Y - 2, W: g.ladder.W, H: g.ladder.Y + g.ladder.H - l.Area.Y + 2})
 	head := clip(screen, g.ladder)
-	p.text(head, a.tr("ladder", "时序图"), g.ladder.X+10, g.ladder.Y+4, th.Small, th.Dim, alignStart)
+	p.text(head, a.tr("panel.ladder"), g.ladder.X+10, g.ladder.Y+4, th.Small, th.Dim, alignStart)
 	top, bottom := l.Area.Y, l.Area.Y+l.Area.H
 	for _, n := range m.Order() {
 		b.line(dst, l.ColX[n], top, l.ColX[n], bottom, th.Line, th.Grid)
@@ -432,15 +432,13 @@ func (a *App) drawHost(dst *ebiten.Image, g *regions, s *layout.Snapshot) {
 	y := r.Y + g.row*1.4
 	h := &s.Hosts[a.Node]
 	if len(h.Conns) == 0 {
-		lines := []string{a.tr("no TCP connection yet", "尚无 TCP 连接")}
+		lines := []string{a.tr("host.noconn")}
 		if u := p.udpStats(a.M, a.Node, a.Cur); u.Sent+u.Received > 0 {
-			lines = []string{
-				a.tr(fmt.Sprintf("UDP: %s sent, %d received", datagrams(u.Sent), u.Received),
-					fmt.Sprintf("UDP：发送 %d 个数据报，收到 %d 个", u.Sent, u.Received)),
-				a.tr(fmt.Sprintf("%d of those sent lost on the way", u.Lost),
-					fmt.Sprintf("发出的数据报中有 %d 个在途中丢失", u.Lost)),
-				a.tr("no connection, no sequence numbers, no retransmission", "没有连接、没有序号、没有重传"),
+			sent := a.tr("host.udp", u.Sent, u.Received)
+			if u.Sent == 1 {
+				sent = a.tr("host.udp.one", u.Sent, u.Received)
 			}
+			lines = []string{sent, a.tr("host.udp.lost", u.Lost), a.tr("host.udp.none")}
 		}
 		for _, line := range lines {
 			if y+g.row > r.Y+r.H {
@@ -511,14 +509,6 @@ func (a *App) drawInspector(dst *ebiten.Image, g *regions) {
 	}
 }
 
-// datagrams says "1 datagram", "2 datagrams".
-func datagrams(n int) string {
-	if n == 1 {
-		return "1 datagram"
-	}
-	return fmt.Sprintf("%d datagrams", n)
-}
-
 // udpMemo keeps a host's UDP counts for the cursor they were counted at:
 // counting walks the flights up to the cursor, once per step, not per
 // frame.
@@ -551,7 +541,7 @@ func (a *App) drawPlot(dst *ebiten.Image, g *regions) {
 	tick := th.Small * 0.7 // the axes' type
 	area := layout.Rect{X: r.X + 50, Y: r.Y + g.row*1.4, W: r.W - 62, H: r.H - g.row*1.4 - 12 - tick}
 	if len(s.Sends) == 0 || area.H < 10 {
-		s, _ := elide(p.width, a.tr("no TCP data sent by this host", "该主机没有发送 TCP 数据"), th.Small, r.X+r.W-12-area.X)
+		s, _ := elide(p.width, a.tr("plot.nodata"), th.Small, r.X+r.W-12-area.X)
 		p.text(dst, s, area.X, area.Y, th.Small, th.Fg, alignStart)
 		return
 	}
@@ -630,13 +620,13 @@ func (a *App) drawCaption(dst *ebiten.Image, g *regions) {
 	}
 	size := th.Text * 1.1
 	if a.Prompting {
-		p.text(dst, a.tr("TCP client → ", "TCP 客户端 → ")+a.Prompt+"▏", r.X+20, r.Y+6, size, th.Cursor, alignStart)
+		p.text(dst, a.tr("prompt.tcp", a.Prompt), r.X+20, r.Y+6, size, th.Cursor, alignStart)
 		return
 	}
 	// Two lines; a longer caption ends in "…" rather than being cut.
 	lines := wrap(p, a.Caption(), size, r.W-40)
 	if len(lines) > 1 {
-		rest := strings.Join(lines[1:], a.tr(" ", ""))
+		rest := strings.Join(lines[1:], a.tr("caption.join"))
 		lines[1], _ = elide(p.width, rest, size, r.W-40-statusW)
 		lines = lines[:2]
 	}
@@ -721,35 +711,35 @@ func (a *App) drawPicker(dst *ebiten.Image, g *regions) {
 		}
 	}
 	b.flush(dst)
-	p.text(dst, a.tr("choose a scenario (click; Esc closes)", "选择场景（点击；Esc 关闭）"), rows[0].X, rows[0].Y-24, th.Small, th.Dim, alignStart)
+	p.text(dst, a.tr("picker.title"), rows[0].X, rows[0].Y-24, th.Small, th.Dim, alignStart)
 	in := clip(dst, layout.Rect{X: rows[0].X, Y: rows[0].Y, W: rows[0].W, H: last.Y + last.H - rows[0].Y})
 	for i, r := range rows {
-		p.text(in, a.presets[i].Name+"  —  "+a.presets[i].Summary, r.X+6, r.Y+2, th.Small, th.Fg, alignStart)
+		p.text(in, a.presets[i].Name+"  —  "+caption.Text(a.presets[i].Summary, a.capLang()), r.X+6, r.Y+2, th.Small, th.Fg, alignStart)
 	}
 }
 
-// helpKeys is the on-screen key help (H).
-var helpKeys = [][3]string{
-	{"Space", "play / pause", "播放 / 暂停"},
-	{"→  ←", "next event / step back", "下一个事件 / 后退一步"},
-	{"↑  ↓", "faster / slower (0.05×–50×)", "加速 / 减速（0.05×–50×）"},
-	{"R  End", "restart / jump to the end (of a live run: back to LIVE)", "重新开始 / 跳到结尾（实时运行：回到实时）"},
-	{"click  Enter", "select a packet (topology, ladder, event list) / the current event's", "选中分组（拓扑、时序图、事件列表）/ 当前事件的分组"},
-	{"D  L  U", "what if the selected packet is dropped / delayed / duplicated", "假如选中的分组被丢弃 / 延迟 / 复制"},
-	{"Z  Y", "undo / redo a what-if", "撤销 / 重做假设"},
-	{"G", "show / hide the previous branch (dashed)", "显示 / 隐藏上一个分支（虚线）"},
-	{"N  Shift+N", "next / previous seed", "下一个 / 上一个随机种子"},
-	{"P", "choose a scenario", "选择场景"},
-	{"Ctrl+S", "save the scenario with its what-ifs", "保存场景及其假设"},
-	{"+  −  wheel", "zoom the ladder", "缩放时序图"},
-	{"PgUp PgDn", "pan the ladder (Shift+wheel too)", "平移时序图（也可 Shift+滚轮）"},
-	{"Tab", "next host in the host panel and plot", "切换主机面板和图中的主机"},
-	{"C", "captions English / 中文", "字幕 English / 中文"},
-	{"V", "theme: screen / high contrast / projector", "主题：屏幕 / 高对比度 / 投影"},
-	{"F", "larger type (100 %, 115 %, 130 %)", "放大字号（100%、115%、130%）"},
-	{"H  Esc", "this help / close (Esc with nothing open: quit)", "帮助 / 关闭（没有可关闭的内容时 Esc 退出）"},
-	{"Q", "quit", "退出"},
-	{"1–9  T", "live: run a real client / type HOST:PORT for the TCP client", "实时：运行真实客户端 / 输入 TCP 客户端的 HOST:PORT"},
+// helpKeys is the on-screen key help (H): a row's keys and what they do.
+var helpKeys = [][2]string{ // catalogue keys: the keys, what they do
+	{"help.play.keys", "help.play"},
+	{"help.step.keys", "help.step"},
+	{"help.speed.keys", "help.speed"},
+	{"help.restart.keys", "help.restart"},
+	{"help.select.keys", "help.select"},
+	{"help.whatif.keys", "help.whatif"},
+	{"help.undo.keys", "help.undo"},
+	{"help.ghost.keys", "help.ghost"},
+	{"help.seed.keys", "help.seed"},
+	{"help.picker.keys", "help.picker"},
+	{"help.save.keys", "help.save"},
+	{"help.zoom.keys", "help.zoom"},
+	{"help.pan.keys", "help.pan"},
+	{"help.host.keys", "help.host"},
+	{"help.lang.keys", "help.lang"},
+	{"help.theme.keys", "help.theme"},
+	{"help.type.keys", "help.type"},
+	{"help.close.keys", "help.close"},
+	{"help.quit.keys", "help.quit"},
+	{"help.live.keys", "help.live"},
 }
 
 func (a *App) drawHelp(dst *ebiten.Image, g *regions) {
@@ -759,14 +749,10 @@ func (a *App) drawHelp(dst *ebiten.Image, g *regions) {
 	b.rect(dst, x, y, w, h, th.Panel)
 	b.frame(dst, x, y, w, h, 2, th.Fg)
 	b.flush(dst)
-	p.text(dst, a.tr("keys", "按键"), x+12, y+8, th.Small, th.Dim, alignStart)
+	p.text(dst, a.tr("help.title"), x+12, y+8, th.Small, th.Dim, alignStart)
 	for i, k := range helpKeys {
 		ry := y + 8 + float64(i+1)*g.row*1.2
-		p.text(dst, k[0], x+12, ry, th.Small, th.Cursor, alignStart)
-		desc := k[1]
-		if a.Lang == "zh" {
-			desc = k[2]
-		}
-		p.text(dst, desc, x+12+th.Small*8, ry, th.Small, th.Fg, alignStart)
+		p.text(dst, a.tr(k[0]), x+12, ry, th.Small, th.Cursor, alignStart)
+		p.text(dst, a.tr(k[1]), x+12+th.Small*8, ry, th.Small, th.Fg, alignStart)
 	}
 }

@@ -39,7 +39,7 @@ func (a *App) placeLadder(g *regions, l *layout.Ladder, sc *ladderScratch, width
 			continue // squeezed gaps a line apart: one note, not two on top of each other
 		}
 		gapY = y
-		text := "≈ " + layout.FormatShort(layout.Round3(gp.End-gp.Start)) + a.tr(" idle", " 空闲")
+		text := a.tr("ladder.idle", layout.FormatShort(layout.Round3(gp.End-gp.Start)))
 		x := l.Area.X + l.Area.W/2
 		w := width(text, size)
 		n := gapNote{text: text, x: x, y: y, box: layout.Rect{X: x - w/2 - 2, Y: y, W: w + 4, H: size * 1.35}}

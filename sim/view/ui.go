@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"socketlab/sim/caption"
 	"socketlab/sim/view/layout"
 )
 
@@ -109,19 +110,19 @@ func (a *App) screenIn() *screenIn {
 	h := &a.M.Header
 	in.title = h.Scenario
 	if h.Title != "" {
-		in.title += " — " + h.Title
+		in.title += " — " + caption.Text(h.Title, a.capLang())
 	}
 	state := a.StateText()
 	clock := layout.FormatTime(a.Cur.T) + " / " + layout.FormatTime(a.M.End)
-	speed := fmt.Sprintf("%s %g×", a.tr("speed", "速度"), round2(a.Speed))
+	speed := a.tr("bar.speed", round2(a.Speed))
 	rate := fmt.Sprintf(" (%s/s)", layout.FormatTime(time.Duration(a.Speed*float64(a.rate()))))
-	seed := fmt.Sprintf("   %s %d", a.tr("seed", "种子"), h.Seed)
+	seed := "   " + a.tr("bar.seed", h.Seed)
 	if a.Real { // a real run has no seed
 		seed = ""
 	}
 	whatifs := ""
 	if n := len(a.req.WhatIfs); n > 0 {
-		whatifs = fmt.Sprintf("%s %d   ", a.tr("what-ifs", "假设"), n)
+		whatifs = a.tr("bar.whatifs", n) + "   "
 	}
 	in.right = []string{
 		whatifs + clock + "   " + speed + rate + seed + "   " + state,
@@ -129,24 +130,22 @@ func (a *App) screenIn() *screenIn {
 		whatifs + clock + "   " + speed + "   " + state,
 		clock + "   " + state,
 	}
-	in.topo, in.ladder = a.tr("topology", "拓扑"), a.tr("ladder", "时序图")
-	in.events = fmt.Sprintf(a.tr("events %d/%d", "事件 %d/%d"), a.Cur.N, a.M.Len())
-	in.inspect = a.tr("packet inspector", "分组检查器")
+	in.topo, in.ladder = a.tr("panel.topology"), a.tr("panel.ladder")
+	in.events = a.tr("panel.events", a.Cur.N, a.M.Len())
+	in.inspect = a.tr("panel.inspector")
 	name := ""
 	if a.Node >= 0 && a.Node < len(a.M.Nodes) {
 		name = a.M.Nodes[a.Node].Name
 	}
-	in.host = []string{a.tr("host ", "主机 ") + name + a.tr("  (click a node, Tab)", "（点击节点，Tab）"),
-		a.tr("host ", "主机 ") + name + " (Tab)", a.tr("host ", "主机 ") + name}
-	in.plot = []string{a.tr("time–sequence (■ data, □ retransmit, × lost, — ACK, ┈ SND.UNA+cwnd)", "时间-序号图（■ 数据，□ 重传，× 丢失，— 确认，┈ 发送上限）"),
-		a.tr("time–sequence (■ data □ retx × lost — ACK ┈ cwnd)", "时间-序号图（■ 数据 □ 重传 × 丢失 — 确认）"),
-		a.tr("time–sequence", "时间-序号图")}
-	in.hint = []string{a.tr("click a packet in the topology or the ladder", "在拓扑图或时序图中点击一个分组"),
-		a.tr("click a packet", "点击一个分组")}
+	in.host = []string{a.tr("panel.host.long", name), a.tr("panel.host.tab", name), a.tr("panel.host", name)}
+	in.plot = []string{a.tr("panel.plot.long"), a.tr("panel.plot.mid"), a.tr("panel.plot")}
+	in.hint = []string{a.tr("inspector.hint.long"), a.tr("inspector.hint")}
 
 	// A real run has no what-ifs or seeds: its source's actions take their place.
 	sp := func(full, short string, k Key) buttonSpec { return buttonSpec{full, short, k, false} }
-	in.buttons = []buttonSpec{sp("|◀ R", "|◀", KeyR), sp("◀ ←", "◀", KeyLeft), sp("▶ ‖ Space", "▶ ‖", KeySpace),
+	// tb is a button whose labels are the catalogue's.
+	tb := func(full, short string, k Key) buttonSpec { return sp(a.tr(full), a.tr(short), k) }
+	in.buttons = []buttonSpec{sp(a.tr("button.restart"), "|◀", KeyR), sp("◀ ←", "◀", KeyLeft), sp(a.tr("button.play"), "▶ ‖", KeySpace),
 		sp("→ ▶", "▶", KeyRight), sp("− ↓", "−", KeyDown), sp("+ ↑", "+", KeyUp)}
 	if a.Real {
 		for i, act := range a.Actions() {
@@ -161,16 +160,15 @@ func (a *App) screenIn() *screenIn {
 		}
 	} else {
 		in.buttons = append(in.buttons,
-			sp(a.tr("drop D", "丢弃 D"), a.tr("drop", "丢弃"), KeyD), sp(a.tr("delay L", "延迟 L"), a.tr("delay", "延迟"), KeyL),
-			sp(a.tr("dup U", "复制 U"), a.tr("dup", "复制"), KeyU), sp(a.tr("undo Z", "撤销 Z"), a.tr("undo", "撤销"), KeyZ),
-			sp(a.tr("redo Y", "重做 Y"), a.tr("redo", "重做"), KeyY), sp(a.tr("seed N", "种子 N"), a.tr("seed", "种子"), KeyN))
+			tb("button.drop", "button.drop.short", KeyD), tb("button.delay", "button.delay.short", KeyL), tb("button.dup", "button.dup.short", KeyU),
+			tb("button.undo", "button.undo.short", KeyZ), tb("button.redo", "button.redo.short", KeyY), tb("button.seed", "button.seed.short", KeyN))
 	}
-	in.buttons = append(in.buttons, sp(a.tr("scenario P", "场景 P"), a.tr("scenario", "场景"), KeyP),
-		buttonSpec{a.tr("save ^S", "保存 ^S"), a.tr("save", "保存"), KeyS, true},
-		sp("EN/中 C", "EN/中", KeyC), sp(a.tr("help H", "帮助 H"), a.tr("help", "帮助"), KeyH))
+	in.buttons = append(in.buttons, tb("button.scenario", "button.scenario.short", KeyP),
+		buttonSpec{a.tr("button.save"), a.tr("button.save.short"), KeyS, true},
+		tb("button.lang", "button.lang.short", KeyC), tb("button.help", "button.help.short", KeyH))
 	if !a.Real { // a real run's links are real: no sliders
 		for i := range in.sliders {
-			in.sliders[i] = a.tr(sliderNames[i][0], sliderNames[i][1]) + " " + a.sliderText(i)
+			in.sliders[i] = a.tr(sliderKeys[i]) + " " + a.sliderText(i)
 		}
 	}
 	return in
