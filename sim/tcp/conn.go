@@ -45,7 +45,10 @@ type Conn struct {
 	sndWl1, sndWl2              Seq
 	maxSndWnd                   uint32 // largest window the peer offered (sender SWS avoidance)
 	sndMSS                      int    // effective send MSS: min(ours, peer's option)
-	probeEnd                    Seq    // end of the last zero-window probe
+	// probeEnd is the end of the last zero-window probe, or SND.MAX: ACKs
+	// up to it are acceptable. It never falls behind sndMax (see
+	// advanceSndMax), so the two are always less than 2^31 apart.
+	probeEnd Seq
 
 	// Send buffer: the octets from sndBufSeq on are sndBuf[sndOff:]. Bytes
 	// below len(sndBuf) are never overwritten, because Transmit got
@@ -255,8 +258,31 @@ func (c *Conn) Snapshot() trace.ConnState {
 		RTTVAR:   c.rttvar,
 		RTO:      c.rto,
 		DupAcks:  uint8(min(c.dupAcks, 255)),
-		InFlight: uint32(c.sndNxt - c.sndUna),
+		InFlight: c.flightSize(),
 	}
+}
+
+// flightSize is RFC 5681's FlightSize: "The amount of data that has been
+// sent but not yet cumulatively acknowledged". After a retransmission
+// timeout everything above SND.NXT is presumed lost — go-back-N sends it
+// again, as 4.4BSD (which rewinds snd_nxt) and Linux (which marks it lost)
+// do — so it counts from SND.UNA to SND.NXT, not to the highest sequence
+// number ever sent. The usable window, the ssthresh of equation (4) on a
+// timeout and on fast retransmit, and the snapshot all use it.
+func (c *Conn) flightSize() uint32 {
+	if d := c.sndNxt.Sub(c.sndUna); d > 0 {
+		return uint32(d)
+	}
+	return 0
+}
+
+// advanceSndMax records that sequence space up to end has been sent, and
+// keeps probeEnd from falling behind: a stale end of a probe would, 2^31
+// octets later, compare as being ahead of SND.MAX and let an ACK for data
+// never sent pass.
+func (c *Conn) advanceSndMax(end Seq) {
+	c.sndMax = maxSeq(c.sndMax, end)
+	c.probeEnd = maxSeq(c.probeEnd, c.sndMax)
 }
 
 // rcvWnd is RCV.WND: what is left of the window we advertised.

@@ -262,7 +262,7 @@ func (c *Conn) established(now time.Duration) {
 // when the segment must be dropped.
 func (c *Conn) processAck(now time.Duration, s Segment) bool {
 	ack := s.Ack
-	if ack.GreaterThan(maxSeq(c.sndMax, c.probeEnd)) {
+	if ack.GreaterThan(c.probeEnd) { // probeEnd >= sndMax, see advanceSndMax
 		// "If the ACK acks something not yet sent (SEG.ACK > SND.NXT), then
 		// send an ACK, drop the segment, and return."
 		c.ackNow = true
@@ -276,7 +276,7 @@ func (c *Conn) processAck(now time.Duration, s Segment) bool {
 	// data, (c) neither SYN nor FIN, (d) SEG.ACK = SND.UNA, (e) the same
 	// window as the last one. A zero window is excluded, so the answers to
 	// zero-window probes never count.
-	dup := !newData && c.sndNxt != c.sndUna && len(s.Payload) == 0 &&
+	dup := !newData && c.flightSize() > 0 && len(s.Payload) == 0 &&
 		s.Flags&(trace.FlagSYN|trace.FlagFIN) == 0 &&
 		uint32(s.Window) == c.sndWnd && s.Window != 0
 	// "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be updated.
@@ -313,7 +313,7 @@ func (c *Conn) ackOfNewData(now time.Duration, ack Seq, restart bool) int {
 	c.sndUna = ack
 	if c.sndNxt.LessThan(ack) {
 		c.sndNxt = ack // the receiver had what we had not resent yet, or took a probe
-		c.sndMax = maxSeq(c.sndMax, ack)
+		c.advanceSndMax(ack)
 	}
 	c.retries = 0
 	// (5.2) "When all outstanding data has been acknowledged, turn off the
@@ -337,6 +337,13 @@ func (c *Conn) onNewAck(now time.Duration, ack Seq) {
 	// first partial ACK restarts the retransmission timer.
 	partial := c.inRecovery && !ack.GreaterThan(c.recover)
 	acked := c.ackOfNewData(now, ack, !partial || !c.partialSeen)
+	if !c.inRecovery && ack.GreaterThan(c.recover) {
+		// recover only matters while it lies ahead of SND.UNA. Trailing
+		// behind, it keeps its meaning ("the Cumulative Acknowledgment field
+		// covers more than recover") and never falls 2^31 behind, where the
+		// comparison would wrap and block fast retransmit for good.
+		c.recover = ack.Add(-1)
+	}
 	smss := uint32(c.sndMSS)
 	if c.inRecovery {
 		if ack.GreaterThan(c.recover) {
@@ -397,8 +404,7 @@ func (c *Conn) onDupAck(now time.Duration) {
 		return
 	}
 	// Step 2: ssthresh = max (FlightSize / 2, 2*SMSS)  (RFC 5681 (4)).
-	flight := uint32(c.sndNxt.Sub(c.sndUna))
-	c.ssthresh = max(flight/2, 2*smss)
+	c.ssthresh = max(c.flightSize()/2, 2*smss)
 	c.recover = c.sndMax.Add(-1)
 	c.inRecovery = true
 	c.partialSeen = false

@@ -36,7 +36,7 @@ func (c *Conn) output(now time.Duration) {
 	}
 	mss := c.sndMSS
 	for {
-		inflight := int(c.sndNxt.Sub(c.sndUna))
+		inflight := int(c.flightSize())
 		right := c.sndUna.Add(int(c.sndWnd)) // the peer's window edge
 		usable := int(min(c.sndWnd, c.cwnd)) - inflight
 		unsent := int(c.dataEnd().Sub(c.sndNxt))
@@ -83,7 +83,7 @@ func (c *Conn) sendSegment(now time.Duration, seq Seq, n int, fin, probe bool) {
 	c.transmit(now, Segment{Seq: seq, Ack: c.rcvNxt, Flags: flags, Window: c.windowField(), Payload: payload})
 	c.ackSent(now)
 	if probe {
-		c.probeEnd = maxSeq(c.probeEnd, end)
+		c.probeEnd = maxSeq(c.probeEnd, end) // at most one octet beyond SND.MAX
 		return
 	}
 	if seq.GreaterEq(c.sndMax) {
@@ -96,7 +96,7 @@ func (c *Conn) sendSegment(now time.Duration, seq Seq, n int, fin, probe bool) {
 	if seq == c.sndNxt {
 		c.sndNxt = end
 	}
-	c.sndMax = maxSeq(c.sndMax, end)
+	c.advanceSndMax(end)
 	// RFC 6298 (5.1) "Every time a packet containing data is sent
 	// (including a retransmission), if the timer is not running, start it
 	// running so that it will expire after RTO seconds".
@@ -130,7 +130,7 @@ func (c *Conn) sendSyn(now time.Duration) {
 	c.transmit(now, s)
 	if c.sndNxt == c.iss {
 		c.sndNxt = c.iss.Add(1)
-		c.sndMax = c.sndNxt
+		c.advanceSndMax(c.sndNxt)
 		c.rttTiming, c.rttSeq, c.rttStart = true, c.iss, now
 	} else {
 		c.rttTiming = false // Karn
