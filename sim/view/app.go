@@ -521,7 +521,7 @@ func (a *App) Request() Request { return a.req.Clone() }
 // Label returns flight fi's ladder label, cached.
 func (a *App) Label(fi int) string {
 	if a.labels[fi] == "" {
-		a.labels[fi] = a.M.FlightLabel(fi)
+		a.labels[fi] = a.M.FlightLabelIn(fi, a.Lang == "zh")
 	}
 	return a.labels[fi]
 }
@@ -635,7 +635,8 @@ func (a *App) key(k Key, ctrl, shift bool) {
 		} else {
 			a.Lang = "zh"
 		}
-		clear(a.events) // the event list speaks the new language
+		clear(a.events) // the event list and the ladder's labels speak the new language
+		clear(a.labels)
 
 	case KeyH:
 		a.Help = !a.Help

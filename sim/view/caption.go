@@ -64,6 +64,14 @@ func captionFor(m *layout.Model, ev int, lang string) string {
 	return e.Kind.String()
 }
 
+// dropText is a drop reason in the app's language.
+func (a *App) dropText(r trace.DropReason) string {
+	if a.Lang == "zh" {
+		return layout.DropTextZH(r)
+	}
+	return layout.DropText(r)
+}
+
 func stateText(s trace.TCPState, lang string) string {
 	if s == trace.StateNone {
 		return uiTr(lang, "cap.state.none")

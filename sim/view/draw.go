@@ -243,7 +243,7 @@ func (a *App) drawTopology(dst *ebiten.Image, g *regions, s *layout.Snapshot) {
 		}
 		for _, fi := range s.Drops {
 			q := topo.DropPos(&m.Flights[fi])
-			p.text(dst, "× "+layout.DropText(m.Flights[fi].Reason), q.X, q.Y+r*0.4, th.Small, th.Drop, alignCenter)
+			p.text(dst, "× "+a.dropText(m.Flights[fi].Reason), q.X, q.Y+r*0.4, th.Small, th.Drop, alignCenter)
 		}
 		for _, mi := range s.Marks {
 			mk := &m.Marks[mi]
@@ -251,7 +251,7 @@ func (a *App) drawTopology(dst *ebiten.Image, g *regions, s *layout.Snapshot) {
 			if mk.Peer >= 0 {
 				q = topo.QueuePos(mk.Node, mk.Peer, 0)
 			}
-			p.text(dst, "× "+layout.DropText(mk.Reason), q.X, q.Y+r*0.4, th.Small, th.Drop, alignCenter)
+			p.text(dst, "× "+a.dropText(mk.Reason), q.X, q.Y+r*0.4, th.Small, th.Drop, alignCenter)
 		}
 	}
 	if len(s.Queued) > 0 {
@@ -479,7 +479,7 @@ func (a *App) drawInspector(dst *ebiten.Image, g *regions) {
 	}
 	// Fields in two columns when a value has room beside its name, else
 	// in one; only whole rows, none below the panel's edge.
-	fs := a.M.Inspect(a.Sel)
+	fs := a.M.InspectIn(a.Sel, a.Lang == "zh")
 	size := th.Small * 0.85
 	cols, colW, ys := inspectorFields(g, th.Small, len(fs))
 	for k, y := range ys {
@@ -500,7 +500,7 @@ func (a *App) drawInspector(dst *ebiten.Image, g *regions) {
 	if rows <= 0 {
 		return
 	}
-	for _, line := range layout.HexLines(pl, 16*max(rows-1, 1)) {
+	for _, line := range layout.HexLinesIn(pl, 16*max(rows-1, 1), a.Lang == "zh") {
 		if y+g.row > r.Y+r.H {
 			break
 		}

@@ -121,23 +121,34 @@ func (m *Model) Label(p *trace.Packet) string {
 // a what-if) and Label, plus the markers that carry meaning without
 // colour: "DUP" for a copy, "RETX" for a retransmission, "LATE" for a
 // packet that was overtaken, "× reason" for a loss.
-func (m *Model) FlightLabel(fi int) string {
+func (m *Model) FlightLabel(fi int) string { return m.FlightLabelIn(fi, false) }
+
+// FlightLabelIn is FlightLabel in English or, when zh, with the markers
+// and the drop reason in Chinese (重传, 窗口探测, 重复, 迟到); the packet's
+// own label stays as the wire says it.
+func (m *Model) FlightLabelIn(fi int, zh bool) string {
+	w := func(en, cn string) string {
+		if zh {
+			return cn
+		}
+		return en
+	}
 	f := &m.Flights[fi]
 	s := "#" + strconv.FormatUint(f.ID, 10) + " " + m.Label(m.Packet(fi))
 	if f.Retrans {
-		s += " RETX"
+		s += w(" RETX", " 重传")
 	}
 	if f.Probe {
-		s += " window probe"
+		s += w(" window probe", " 窗口探测")
 	}
 	if f.Dup {
-		s += " DUP"
+		s += w(" DUP", " 重复")
 	}
 	if f.Late {
-		s += " LATE"
+		s += w(" LATE", " 迟到")
 	}
 	if f.Dropped {
-		s += " × " + DropText(f.Reason)
+		s += " × " + w(DropText(f.Reason), DropTextZH(f.Reason))
 	}
 	if f.EndEv >= 0 {
 		if e := m.Event(f.EndEv); e.Kind == trace.KindDeliver && e.Text != "" {
@@ -282,22 +293,34 @@ type Field struct{ Name, Value string }
 
 // Inspect lists every header field of a flight's packet, then where and
 // when it flew.
-func (m *Model) Inspect(fi int) []Field {
+func (m *Model) Inspect(fi int) []Field { return m.InspectIn(fi, false) }
+
+// InspectIn is Inspect in English or, when zh, in Chinese: the rows about
+// the flight (packet, link, sent, dropped...) are translated; the header
+// fields keep the names the wire gives them (seq, ack, flags, window...),
+// as in EventTextIn.
+func (m *Model) InspectIn(fi int, zh bool) []Field {
+	w := func(en, cn string) string {
+		if zh {
+			return cn
+		}
+		return en
+	}
 	f := &m.Flights[fi]
 	p := m.Packet(fi)
 	fs := []Field{
-		{"packet", "#" + strconv.FormatUint(p.ID, 10)},
-		{"link", f.Link + "  " + m.Nodes[f.From].Name + " → " + m.Nodes[f.To].Name},
-		{"sent", FormatTime(f.Start)},
+		{w("packet", "分组"), "#" + strconv.FormatUint(p.ID, 10)},
+		{w("link", "链路"), f.Link + "  " + m.Nodes[f.From].Name + " → " + m.Nodes[f.To].Name},
+		{w("sent", "发出"), FormatTime(f.Start)},
 	}
 	switch {
 	case f.Dropped:
-		fs = append(fs, Field{"dropped", FormatTime(m.Event(f.EndEv).At) + "  × " + DropText(f.Reason)})
+		fs = append(fs, Field{w("dropped", "丢弃"), FormatTime(m.Event(f.EndEv).At) + "  × " + w(DropText(f.Reason), DropTextZH(f.Reason))})
 	case f.EndEv >= 0:
-		fs = append(fs, Field{"delivered", FormatTime(f.End)})
+		fs = append(fs, Field{w("delivered", "送达"), FormatTime(f.End)})
 	}
 	if p.Orig != 0 {
-		fs = append(fs, Field{"copy of", "#" + strconv.FormatUint(p.Orig, 10)})
+		fs = append(fs, Field{w("copy of", "复制自"), "#" + strconv.FormatUint(p.Orig, 10)})
 	}
 	fs = append(fs,
 		Field{"proto", p.Proto.String()},
@@ -308,8 +331,8 @@ func (m *Model) Inspect(fi int) []Field {
 	switch p.Proto {
 	case trace.ProtoTCP:
 		fs = append(fs,
-			Field{"seq", fmt.Sprintf("%d (relative %d)", p.Seq, m.RelSeq(p))},
-			Field{"ack", fmt.Sprintf("%d (relative %d)", p.Ack, m.RelAck(p))},
+			Field{"seq", fmt.Sprintf(w("%d (relative %d)", "%d（相对 %d）"), p.Seq, m.RelSeq(p))},
+			Field{"ack", fmt.Sprintf(w("%d (relative %d)", "%d（相对 %d）"), p.Ack, m.RelAck(p))},
 			Field{"flags", fmt.Sprintf("%s (0x%02x)", p.Flags, uint8(p.Flags))},
 			Field{"window", strconv.Itoa(int(p.Window))},
 		)
@@ -319,19 +342,23 @@ func (m *Model) Inspect(fi int) []Field {
 	case trace.ProtoICMP:
 		fs = append(fs, Field{"type", strconv.Itoa(int(p.ICMPType))}, Field{"code", strconv.Itoa(int(p.ICMPCode))})
 		if p.Quote != 0 {
-			fs = append(fs, Field{"quotes", "#" + strconv.FormatUint(p.Quote, 10)})
+			fs = append(fs, Field{w("quotes", "引用"), "#" + strconv.FormatUint(p.Quote, 10)})
 		}
 	}
-	fs = append(fs, Field{"length", strconv.Itoa(p.Len())})
+	fs = append(fs, Field{w("length", "长度"), strconv.Itoa(p.Len())})
 	if p.Len() > 0 {
-		fs = append(fs, Field{"text", strconv.Quote(shorten(string(p.Payload), 48))})
+		fs = append(fs, Field{w("text", "文本"), strconv.Quote(shorten(string(p.Payload), 48))})
 	}
 	return fs
 }
 
 // HexLines renders up to max bytes of payload as a classic hex dump:
 // "0000  68 65 6c 6c 6f  hello".
-func HexLines(payload []byte, max int) []string {
+func HexLines(payload []byte, max int) []string { return HexLinesIn(payload, max, false) }
+
+// HexLinesIn is HexLines with its last line ("… 3 more bytes") in
+// English or, when zh, in Chinese.
+func HexLinesIn(payload []byte, max int, zh bool) []string {
 	var out []string
 	n := min(len(payload), max)
 	for off := 0; off < n; off += 16 {
@@ -357,7 +384,11 @@ func HexLines(payload []byte, max int) []string {
 		out = append(out, b.String())
 	}
 	if len(payload) > max {
-		out = append(out, fmt.Sprintf("… %d more bytes", len(payload)-max))
+		more := "… %d more bytes"
+		if zh {
+			more = "… 还有 %d 字节"
+		}
+		out = append(out, fmt.Sprintf(more, len(payload)-max))
 	}
 	return out
 }
