@@ -17,8 +17,9 @@
 //   - MSS option on SYN (the smaller of both sides is used; 536 octets for
 //     IPv4 and 1220 for IPv6 when the peer sends none, RFC 9293 §3.7.1);
 //   - cumulative ACKs, receive window and flow control with sender and
-//     receiver silly-window-syndrome avoidance (§3.8.6.2), zero window and
-//     the persist timer with backed-off probes (§3.8.6.1);
+//     receiver silly-window-syndrome avoidance (§3.8.6.2; the sender's
+//     override timeout is the persist timer, as §3.8.6.2.1 suggests), zero
+//     window and the persist timer with backed-off probes (§3.8.6.1);
 //   - retransmission timeout per RFC 6298 (SRTT, RTTVAR, Karn's algorithm,
 //     exponential back-off, configurable minimum and maximum, the RTO
 //     re-initialised to 3 s after a SYN timeout, §5.7), go-back-N after a
@@ -40,7 +41,11 @@
 // window is acceptable, and a bare ACK carries the highest sequence number
 // sent so far (not the rewound SND.NXT of a go-back-N retransmission).
 // A FIN needs one octet of the peer's window, like data; a zero window holds
-// it back and the persist timer probes with it.
+// it back and the persist timer probes with it. And an ACK advertising a
+// zero window is never a duplicate ACK, although RFC 5681 §2's condition
+// (e) would count identical ones: it says the receiver has no room, not
+// that a segment is missing, and fast retransmit cannot send into a zero
+// window anyway.
 //
 // Not modelled: window scaling, SACK, timestamps, urgent data, keep-alive,
 // Nagle's algorithm (every Write is sent as if TCP_NODELAY were set), the

@@ -274,8 +274,10 @@ func (c *Conn) processAck(now time.Duration, s Segment) bool {
 	newData := ack.GreaterThan(c.sndUna)
 	// RFC 5681 §2 DUPLICATE ACKNOWLEDGMENT: (a) data outstanding, (b) no
 	// data, (c) neither SYN nor FIN, (d) SEG.ACK = SND.UNA, (e) the same
-	// window as the last one. A zero window is excluded, so the answers to
-	// zero-window probes never count.
+	// window as the last one. A zero window is excluded, a deliberate
+	// deviation from the letter of (e): identical zero-window ACKs answer
+	// segments the receiver had no room for, not a loss, and fast
+	// retransmit could send nothing into the closed window.
 	dup := !newData && c.flightSize() > 0 && len(s.Payload) == 0 &&
 		s.Flags&(trace.FlagSYN|trace.FlagFIN) == 0 &&
 		uint32(s.Window) == c.sndWnd && s.Window != 0

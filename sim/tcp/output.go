@@ -26,28 +26,46 @@ func (c *Conn) sendPending() bool {
 }
 
 // output sends as many segments as the peer's window, cwnd and sender SWS
-// avoidance allow (RFC 9293 §3.8.6.2.1; Nagle's algorithm is not modelled,
-// as if TCP_NODELAY were set). A segment shorter than the MSS leaves only
-// when it empties the queue, when nothing is in flight, or when it is at
-// least half the largest window the peer has offered.
-func (c *Conn) output(now time.Duration) {
+// avoidance allow. RFC 9293 §3.8.6.2.1, with U the usable window and D the
+// queued unsent data, sends
+//
+//	(1) if a maximum-sized segment can be sent: min(D,U) >= Eff.snd.MSS;
+//	(2) or if the data is pushed and all queued data can be sent now:
+//	    [SND.NXT = SND.UNA and] PUSHed and D <= U;
+//	(3) or if at least a fraction Fs = 1/2 of the maximum window can be
+//	    sent: [SND.NXT = SND.UNA and] min(D,U) >= Fs * Max(SND.WND);
+//	(4) or if the data is PUSHed and the override timeout occurs.
+//
+// "The bracketed condition is imposed by the Nagle algorithm", which the
+// model does not have (as if TCP_NODELAY were set), so the brackets are
+// left out; every Write is pushed. U is min(SND.WND, cwnd) - FlightSize.
+// The override timeout of (4) is the persist timer, as §3.8.6.2.1 suggests
+// ("combine this timer with the timer used to probe zero windows"): see
+// onPersist. A go-back-N retransmission after a timeout is not held back:
+// it is no new data, and RFC 6298 (5.4) requires it at once.
+func (c *Conn) output(now time.Duration) { c.send(now, false) }
+
+// send is output; override is the timeout of rule (4): the first segment
+// leaves however small the window is.
+func (c *Conn) send(now time.Duration, override bool) {
 	if !c.canOutput() {
 		return
 	}
 	mss := c.sndMSS
 	for {
-		inflight := int(c.flightSize())
 		right := c.sndUna.Add(int(c.sndWnd)) // the peer's window edge
-		usable := int(min(c.sndWnd, c.cwnd)) - inflight
+		usable := int(min(c.sndWnd, c.cwnd)) - int(c.flightSize())
 		unsent := int(c.dataEnd().Sub(c.sndNxt))
 		if unsent > 0 {
 			n := min(unsent, mss, usable)
 			if n <= 0 {
 				return
 			}
-			if n < mss && n < unsent && inflight > 0 && uint32(n) < c.maxSndWnd/2 {
-				return
+			retransmit := c.sndNxt.LessThan(c.sndMax)
+			if n < mss && n < unsent && uint32(n) < c.maxSndWnd/2 && !retransmit && !override {
+				return // silly window: wait for a bigger window or the override
 			}
+			override = false
 			// A FIN needs one octet of the peer's window, like data: the
 			// receiver's acceptability test (§3.10.7.4) rejects it otherwise.
 			fin := c.finQueued && n == unsent && c.dataEnd().LessThan(right)

@@ -180,9 +180,17 @@ func (c *Conn) onRetransmitTimeout(now time.Duration) {
 // transmitting host SHOULD send at least one octet of new data (if
 // available), even if the send window is zero") and backs the persist timer
 // off like the retransmission timer, up to MaxRTO. Probes never give up.
+// When the window is open but too small for sender SWS avoidance, the timer
+// is the override timeout of §3.8.6.2.1 rule (4): as much as the window
+// allows goes out as ordinary data.
 func (c *Conn) onPersist(now time.Duration) {
-	if c.sndWnd != 0 || !c.sendPending() {
+	if !c.sendPending() || c.flightSize() != 0 {
 		c.persistInterval = 0
+		return
+	}
+	if c.sndWnd != 0 {
+		c.persistInterval = 0
+		c.send(now, true)
 		return
 	}
 	if c.dataEnd().GreaterThan(c.sndNxt) {
@@ -194,11 +202,12 @@ func (c *Conn) onPersist(now time.Duration) {
 	c.arm(now, tmPersist, c.persistInterval)
 }
 
-// updatePersist arms the persist timer when data (or the FIN) waits for a
-// zero window and nothing is in flight to bring an ACK back, and cancels it
-// otherwise.
+// updatePersist arms the persist timer when data (or the FIN) waits and
+// nothing is in flight to bring an ACK back — after output, that means the
+// window is closed or too small to send (sender SWS avoidance) — and
+// cancels it otherwise.
 func (c *Conn) updatePersist(now time.Duration) {
-	need := c.sndWnd == 0 && c.sendPending() && c.sndNxt == c.sndUna && !c.timers[tmRetransmit].armed
+	need := c.sendPending() && c.flightSize() == 0 && !c.timers[tmRetransmit].armed
 	switch {
 	case need && !c.timers[tmPersist].armed:
 		c.persistInterval = c.rto
