@@ -101,6 +101,7 @@ type App struct {
 	Real bool
 
 	spanAuto bool // the ladder's zoom follows a growing run until the user zooms
+	zoomHeld bool // the user zoomed: stepping keeps their zoom
 
 	stream   Stream   // what still feeds M; nil once the run is complete
 	next     *pending // a re-run on its way in, shown when complete
@@ -307,6 +308,18 @@ func (a *App) pan(later bool) {
 	}
 	a.Playing = false
 	a.SetTime(min(a.M.Real(d), a.M.End))
+}
+
+// stepZoom fits the ladder's zoom to the step just taken: zoomed in on a
+// burst until its arrows stand apart, back to the run's own span
+// elsewhere (layout.StepSpan) — unless the user chose a zoom (+, −,
+// wheel), which stepping keeps.
+func (a *App) stepZoom() {
+	if a.zoomHeld || a.stream != nil && a.stream.Live() {
+		return
+	}
+	g := a.regions(a.w, a.h)
+	a.Span = a.M.StepSpan(a.Cur.T, g.ladder.H, a.Theme.Small*1.6)
 }
 
 // nextTheme switches to the next of layout.Themes and says which.
@@ -613,10 +626,12 @@ func (a *App) key(k Key, ctrl, shift bool) {
 		a.Playing, a.Live = false, false
 		a.Cur = a.M.Next(a.Cur)
 		a.evFollow = true
+		a.stepZoom()
 	case KeyLeft:
 		a.Playing, a.Live = false, false
 		a.Cur = a.M.Prev(a.Cur)
 		a.evFollow = true
+		a.stepZoom()
 	case KeyUp:
 		a.SetSpeed(a.Speed * 2)
 	case KeyDown:
@@ -691,10 +706,10 @@ func (a *App) key(k Key, ctrl, shift bool) {
 		}
 		a.SetSeed(s)
 	case KeyPlus:
-		a.spanAuto = false
+		a.spanAuto, a.zoomHeld = false, true
 		a.Span = max(a.Span/2, time.Microsecond)
 	case KeyMinus:
-		a.spanAuto = false
+		a.spanAuto, a.zoomHeld = false, true
 		a.Span = min(a.Span*2, max(a.M.Display(a.M.End)*2, time.Millisecond))
 	case KeyTab:
 		for i := 1; i <= len(a.M.Nodes); i++ {
@@ -850,7 +865,7 @@ func (a *App) openDoc(name string, doc []byte) {
 // sliders.
 func (a *App) fresh(status string) {
 	a.Cur, a.Live = layout.Cursor{}, false
-	a.Span = a.M.DefaultSpan()
+	a.Span, a.zoomHeld = a.M.DefaultSpan(), false
 	a.slidersFromHeader()
 	a.Status = status
 }

@@ -483,3 +483,38 @@ func TestPanKeys(t *testing.T) {
 		t.Fatalf("the wheel no longer zooms: span %v, want %v", a.Span, span/2)
 	}
 }
+
+// Stepping zooms into a burst; a zoom the user chose is kept.
+func TestStepZoom(t *testing.T) {
+	a, err := New(Options{Source: SimSource{}, Request: Request{Preset: "congestion"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	deadline := time.Now().Add(20 * time.Second)
+	for a.M.Len() == 0 || a.Streaming() {
+		if time.Now().After(deadline) {
+			t.Fatal("congestion never loaded")
+		}
+		_ = a.Update(Input{Width: 1280, Height: 800})
+		time.Sleep(time.Millisecond)
+	}
+	def := a.M.DefaultSpan()
+	zoomed := false
+	for range 400 {
+		press(a, KeyRight)
+		if a.Span < def {
+			zoomed = true
+			break
+		}
+	}
+	if !zoomed {
+		t.Fatal("400 steps through congestion never zoomed into a burst")
+	}
+	press(a, KeyMinus)
+	held := a.Span
+	press(a, KeyRight, KeyRight)
+	if a.Span != held {
+		t.Fatalf("after −, stepping changed the zoom from %v to %v", held, a.Span)
+	}
+}

@@ -339,3 +339,37 @@ func (s Scrubber) X(t time.Duration) float64 {
 	f := min(max(float64(t)/float64(s.End), 0), 1)
 	return s.Area.X + f*s.Area.W
 }
+
+// StepSpan is the ladder's span for stepping through the run at cursor:
+// where packets leave close together (a burst) it zooms in until the
+// arrows nearest the cursor start at least minGap pixels apart on a
+// ladder height pixels tall; elsewhere it is the run's DefaultSpan. It
+// never zooms out beyond DefaultSpan, nor in below what shows one flight
+// whole. Packets that leave at the very same instant are not a burst to
+// zoom into (the ladder fans them apart).
+func (m *Model) StepSpan(cursor time.Duration, height, minGap float64) time.Duration {
+	def := m.DefaultSpan()
+	if len(m.Flights) < 2 || height <= 0 || minGap <= 0 {
+		return def
+	}
+	// The flights around the cursor: a few before it and a few after.
+	const around = 4
+	k := sort.Search(len(m.Flights), func(i int) bool { return m.Flights[i].Start > cursor })
+	lo, hi := max(k-around, 0), min(k+around, len(m.Flights))
+	gap := time.Duration(-1)
+	for i := lo + 1; i < hi; i++ {
+		d := m.Display(m.Flights[i].Start) - m.Display(m.Flights[i-1].Start)
+		if d > 0 && (gap < 0 || d < gap) {
+			gap = d
+		}
+	}
+	if gap < 0 {
+		return def
+	}
+	want := time.Duration(float64(gap) * height / minGap)
+	floor := time.Microsecond
+	if f := &m.Flights[max(k-1, 0)]; f.End > f.Start {
+		floor = max(floor, m.Display(f.End)-m.Display(f.Start)) // the current flight stays whole
+	}
+	return min(def, max(want, floor))
+}

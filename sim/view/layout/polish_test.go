@@ -153,3 +153,46 @@ func TestEventTextChinese(t *testing.T) {
 		}
 	}
 }
+
+// Stepping into a burst zooms in until its arrows start a label's height
+// apart; away from it the run's own span comes back. Simultaneous
+// packets are not a burst.
+func TestStepSpanExpandsBursts(t *testing.T) {
+	sc, err := sim.LoadPreset("congestion")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := sim.Run(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := layout.NewModel(tr)
+	const height, gap = 300.0, 20.0
+	def := m.DefaultSpan()
+	zoomed := 0
+	for i := 1; i+1 < len(m.Flights); i += 7 {
+		at := m.Flights[i].Start
+		s := m.StepSpan(at, height, gap)
+		if s > def || s <= 0 {
+			t.Fatalf("at %v: span %v, default %v", at, s, def)
+		}
+		if s < def {
+			zoomed++
+			// The nearest distinct starts around the cursor are now a gap apart.
+			d := m.Display(m.Flights[i+1].Start) - m.Display(m.Flights[i].Start)
+			if d > 0 && float64(d)/float64(s)*height < gap*0.999 {
+				f := &m.Flights[i]
+				if whole := m.Display(f.End) - m.Display(f.Start); s > whole {
+					t.Errorf("at %v: arrows %.1f px apart at span %v", at, float64(d)/float64(s)*height, s)
+				}
+			}
+		}
+	}
+	if zoomed == 0 {
+		t.Error("congestion has no burst to zoom into: the rule never fired")
+	}
+	h := model(t, "handshake")
+	if s := h.StepSpan(h.Flights[2].Start, height, gap); s != h.DefaultSpan() {
+		t.Errorf("handshake, a slow exchange: span %v, want its default %v", s, h.DefaultSpan())
+	}
+}
