@@ -95,8 +95,10 @@
 // rcvbuf (≤ 65535: no window scaling; default 65535), sndbuf (default
 // 65535), initial_rto (default 1s), min_rto (default 1s; the presets use
 // Linux's 200ms), max_rto (default 60s), max_retries (default 15),
-// delayed_ack (0 = ACK at once; ≤ 500ms), msl (TIME-WAIT lasts 2·msl;
-// default 2m, the presets use 1s), initial_cwnd (bytes; default RFC 5681).
+// syn_retries (default 7: connect gives up after 3 minutes, RFC 9293
+// §3.8.3; Linux's 6 gives up after about 2), delayed_ack (0 = ACK at once;
+// ≤ 500ms), msl (TIME-WAIT lasts 2·msl; default 2m, the presets use 1s),
+// initial_cwnd (bytes; default RFC 5681).
 //
 // Programs: {"type", "host", "start": "0s", ...} with, by type,
 //

@@ -122,6 +122,7 @@ type TCPSpec struct {
 	MinRTO      Duration `json:"min_rto,omitempty"`
 	MaxRTO      Duration `json:"max_rto,omitempty"`
 	MaxRetries  int      `json:"max_retries,omitempty"`
+	SynRetries  int      `json:"syn_retries,omitempty"`
 	DelayedAck  Duration `json:"delayed_ack,omitempty"` // 0 = ACK every segment at once
 	MSL         Duration `json:"msl,omitempty"`
 	InitialCwnd int      `json:"initial_cwnd,omitempty"` // bytes; 0 = RFC 5681 initial window
@@ -395,6 +396,7 @@ func (sc *Scenario) Validate() error {
 	c.rangeD("tcp.min_rto", t.MinRTO, 0, time.Minute)
 	c.rangeD("tcp.max_rto", t.MaxRTO, 0, 10*time.Minute)
 	c.rangeI("tcp.max_retries", int64(t.MaxRetries), 0, 100)
+	c.rangeI("tcp.syn_retries", int64(t.SynRetries), 0, 100)
 	c.rangeD("tcp.delayed_ack", t.DelayedAck, 0, 500*time.Millisecond)
 	c.rangeD("tcp.msl", t.MSL, 0, 2*time.Minute)
 	c.rangeI("tcp.initial_cwnd", int64(t.InitialCwnd), 0, 1<<20)

@@ -138,7 +138,7 @@ func New(sc *Scenario, sink trace.Sink) (*Sim, error) {
 	s.tcpCfg = tcp.Config{
 		MSS: t.MSS, RcvBuf: t.RcvBuf, SndBuf: t.SndBuf,
 		InitialRTO: time.Duration(t.InitialRTO), MinRTO: time.Duration(t.MinRTO), MaxRTO: time.Duration(t.MaxRTO),
-		MaxRetries: t.MaxRetries, DelayedAck: time.Duration(t.DelayedAck), MSL: time.Duration(t.MSL),
+		MaxRetries: t.MaxRetries, MaxSynRetries: t.SynRetries, DelayedAck: time.Duration(t.DelayedAck), MSL: time.Duration(t.MSL),
 		InitialCwnd: t.InitialCwnd, Trace: sink,
 	}
 	for i, p := range sc.Programs {

@@ -514,7 +514,7 @@ func TestTCPDeliversExactlyOnce(t *testing.T) {
 			Bandwidth: 10_000_000, Loss: loss, Duplicate: 0.05, Reorder: 0.1, ReorderBy: Duration(3 * time.Millisecond)}
 		sc.Links[0].AB, sc.Links[0].BA = p, p
 		sc.TCP.MaxRTO = Duration(2 * time.Second)
-		sc.TCP.MaxRetries = 100
+		sc.TCP.MaxRetries, sc.TCP.SynRetries = 100, 100
 		sc.Duration = Duration(20 * time.Minute)
 		sc.Programs[1].Bytes = 30000
 		tr, err := Run(sc)

@@ -13,7 +13,7 @@ import (
 
 func quickLink() *Scenario {
 	sc := twoHosts(LinkParams{Delay: Duration(time.Millisecond)}, LinkParams{Delay: Duration(time.Millisecond)})
-	sc.TCP = TCPSpec{MinRTO: Duration(100 * time.Millisecond), InitialRTO: Duration(100 * time.Millisecond), MaxRetries: 2, MSL: Duration(100 * time.Millisecond)}
+	sc.TCP = TCPSpec{MinRTO: Duration(100 * time.Millisecond), InitialRTO: Duration(100 * time.Millisecond), MaxRetries: 2, SynRetries: 2, MSL: Duration(100 * time.Millisecond)}
 	return sc
 }
 

@@ -180,6 +180,15 @@ type Config struct {
 	// §4.2.2.17: the connection stays open while the peer answers them).
 	MaxRetries int
 
+	// MaxSynRetries is the same for our SYN (or SYN,ACK): how many of its
+	// retransmissions time out before the open gives up. RFC 9293 §3.8.3:
+	// "R2 for a SYN segment MUST be set large enough to provide
+	// retransmission of the segment for at least 3 minutes". Default 7:
+	// with the default RTOs the SYN goes out at 0, 1, 3, 7, 15, 31, 63 and
+	// 123 s and the open gives up at 183 s. (Linux's tcp_syn_retries is 6,
+	// 127 s with its 120 s maximum RTO: below the RFC's 3 minutes.)
+	MaxSynRetries int
+
 	// DelayedAck is the delayed-ACK timeout (RFC 9293 §3.8.6.3: under 0.5 s,
 	// and at least every second full-sized segment is ACKed at once). Zero
 	// ACKs every segment immediately. Values above 500 ms are clamped.
@@ -207,13 +216,14 @@ type Config struct {
 
 // Defaults used when a Config field is zero.
 const (
-	DefaultMSS        = 1460
-	DefaultRcvBuf     = 65535
-	DefaultSndBuf     = 65535
-	DefaultInitialRTO = time.Second      // RFC 6298 §2.1
-	DefaultMinRTO     = time.Second      // RFC 6298 §2.4
-	DefaultMaxRTO     = 60 * time.Second // RFC 6298 §2.5
-	DefaultMaxRetries = 15               // Linux net.ipv4.tcp_retries2
-	DefaultMSL        = 2 * time.Minute  // RFC 9293 §3.4.2
-	maxDelayedAck     = 500 * time.Millisecond
+	DefaultMSS           = 1460
+	DefaultRcvBuf        = 65535
+	DefaultSndBuf        = 65535
+	DefaultInitialRTO    = time.Second      // RFC 6298 §2.1
+	DefaultMinRTO        = time.Second      // RFC 6298 §2.4
+	DefaultMaxRTO        = 60 * time.Second // RFC 6298 §2.5
+	DefaultMaxRetries    = 15               // Linux net.ipv4.tcp_retries2
+	DefaultMaxSynRetries = 7                // RFC 9293 §3.8.3: at least 3 minutes
+	DefaultMSL           = 2 * time.Minute  // RFC 9293 §3.4.2
+	maxDelayedAck        = 500 * time.Millisecond
 )

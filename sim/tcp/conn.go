@@ -132,6 +132,9 @@ func (cfg *Config) applyDefaults() {
 	if cfg.MaxRetries <= 0 {
 		cfg.MaxRetries = DefaultMaxRetries
 	}
+	if cfg.MaxSynRetries <= 0 {
+		cfg.MaxSynRetries = DefaultMaxSynRetries
+	}
 	if cfg.DelayedAck > maxDelayedAck {
 		cfg.DelayedAck = maxDelayedAck
 	}

@@ -119,3 +119,46 @@ func TestSynBackoffRTOReinitialisedTo3s(t *testing.T) {
 		t.Fatalf("InitialRTO 5 s: RTO %v after the handshake, want 5 s", s.RTO)
 	}
 }
+
+// TestConnectGivesUpAfterThreeMinutes: an unanswered SYN is retransmitted
+// for at least 3 minutes (RFC 9293 §3.8.3: "R2 for a SYN segment MUST be
+// set large enough to provide retransmission of the segment for at least 3
+// minutes"): with the default RTOs at 1, 3, 7, 15, 31, 63 and 123 s, and
+// the open gives up at 183 s, not after MaxRetries (15) timeouts, which
+// took 11 minutes. The SYN,ACK of a passive open obeys the same limit.
+func TestConnectGivesUpAfterThreeMinutes(t *testing.T) {
+	syn := Segment{Seq: iss, Flags: trace.FlagSYN, Window: 65535, MSS: 1460}
+	f := newFixture(t)
+	f.dial(baseConfig())
+	f.want("SYN", syn)
+	last := time.Duration(0)
+	for _, at := range []time.Duration{1, 3, 7, 15, 31, 63, 123} {
+		f.advance(at*time.Second - last - 1)
+		f.wantIdle("before the retransmission")
+		f.advance(1)
+		f.want("SYN retransmitted", syn)
+		last = at * time.Second
+	}
+	f.advance(183*time.Second - last - 1)
+	f.wantIdle("still waiting")
+	f.wantState(trace.StateSynSent)
+	f.notices = nil
+	f.advance(1)
+	f.wantIdle("giving up sends nothing")
+	f.wantState(trace.StateClosed)
+	f.wantNotices(NoticeTimeout, NoticeClosed)
+
+	f = newFixture(t)
+	f.accept(baseConfig(), Segment{Seq: peerISS, Flags: trace.FlagSYN, Window: wnd, MSS: 1460})
+	f.take()
+	for range 182 {
+		f.advance(time.Second)
+	}
+	f.advance(time.Second - 1)
+	if out := f.take(); len(out) != 7 {
+		t.Fatalf("passive open: %d SYN,ACK retransmissions, want 7", len(out))
+	}
+	f.wantState(trace.StateSynReceived)
+	f.advance(1)
+	f.wantState(trace.StateClosed)
+}

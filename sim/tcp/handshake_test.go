@@ -129,7 +129,7 @@ func TestSynRetransmitAndRFC6298Rule57(t *testing.T) {
 func TestSynRetriesExhausted(t *testing.T) {
 	f := newFixture(t)
 	cfg := baseConfig()
-	cfg.MaxRetries = 3
+	cfg.MaxSynRetries = 3
 	f.dial(cfg)
 	f.take()
 	for i, d := range []time.Duration{1, 2, 4} {

@@ -135,7 +135,11 @@ func (c *Conn) Poll(now time.Duration) {
 // to a timeout.
 func (c *Conn) onRetransmitTimeout(now time.Duration) {
 	c.retries++
-	if c.retries > c.cfg.MaxRetries {
+	limit := c.cfg.MaxRetries
+	if c.sndUna == c.iss { // our SYN or SYN,ACK is not acknowledged yet
+		limit = c.cfg.MaxSynRetries
+	}
+	if c.retries > limit {
 		c.notify(now, NoticeTimeout)
 		c.setState(now, trace.StateClosed)
 		return
