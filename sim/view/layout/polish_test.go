@@ -27,15 +27,7 @@ func TestFormatShortHasNoFloatNoise(t *testing.T) {
 // In zero-window, the sender's probes are labelled as window probes,
 // never as retransmissions, as the text ladder says them.
 func TestWindowProbeLabels(t *testing.T) {
-	sc, err := sim.LoadPreset("zero-window")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := sim.Run(sc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := layout.NewModel(tr)
+	m := presetModel(t, "zero-window")
 	probes := 0
 	for i := range m.Flights {
 		l := m.FlightLabel(i)
@@ -66,22 +58,14 @@ func TestDropText(t *testing.T) {
 // the client sent, every one delivered to it (copies too), every one of
 // its own lost on the way.
 func TestUDPStats(t *testing.T) {
-	sc, err := sim.LoadPreset("udp-impaired")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := sim.Run(sc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := layout.NewModel(tr)
+	m := presetModel(t, "udp-impaired")
 	node, ok := m.NodeIndex("client")
 	if !ok {
 		t.Fatal("no client in udp-impaired")
 	}
 	var want layout.UDPStats
 	sent, lost := map[uint64]bool{}, map[uint64]bool{}
-	for _, e := range tr.Events {
+	for _, e := range m.Events() {
 		if e.Packet.Proto != trace.ProtoUDP {
 			continue
 		}
@@ -96,7 +80,7 @@ func TestUDPStats(t *testing.T) {
 			want.Lost++
 		}
 	}
-	got := m.UDPStats(node, tr.Events[len(tr.Events)-1].At)
+	got := m.UDPStats(node, m.End)
 	if got != want || want.Lost == 0 || want.Sent < 5 {
 		t.Errorf("client's UDP counts %+v, want %+v (with some losses)", got, want)
 	}
@@ -158,15 +142,7 @@ func TestEventTextChinese(t *testing.T) {
 // apart; away from it the run's own span comes back. Simultaneous
 // packets are not a burst.
 func TestStepSpanExpandsBursts(t *testing.T) {
-	sc, err := sim.LoadPreset("congestion")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := sim.Run(sc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := layout.NewModel(tr)
+	m := presetModel(t, "congestion")
 	const height, gap = 300.0, 20.0
 	def := m.DefaultSpan()
 	zoomed := 0
@@ -196,3 +172,4 @@ func TestStepSpanExpandsBursts(t *testing.T) {
 		t.Errorf("handshake, a slow exchange: span %v, want its default %v", s, h.DefaultSpan())
 	}
 }
+
