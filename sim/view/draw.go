@@ -623,31 +623,50 @@ func (a *App) drawCaption(dst *ebiten.Image, g *regions) {
 		p.text(dst, a.tr("prompt.tcp", a.Prompt), r.X+20, r.Y+6, size, th.Cursor, alignStart)
 		return
 	}
-	// Two lines; a longer caption ends in "…" rather than being cut.
-	lines := wrap(p, a.Caption(), size, r.W-40)
-	if len(lines) > 1 {
-		rest := strings.Join(lines[1:], a.tr("caption.join"))
-		lines[1], _ = elide(p.width, rest, size, r.W-40-statusW)
-		lines = lines[:2]
-	}
+	// As large as the caption fits in the bar, down to the small type;
+	// only then does it end in "…".
+	lines, size := fitCaption(p.width, a.Caption(), r.W-40, r.H, size, th.Small, statusW, a.tr("caption.join"))
 	for k, line := range lines {
 		p.text(dst, line, r.X+20, r.Y+6+float64(k)*size*1.25, size, th.Fg, alignStart)
-	}
-}
+	}}
 
 // wrap breaks s into lines no wider than w: at spaces for English, at any
 // character for Chinese (which has no spaces).
-func wrap(p *painter, s string, size, w float64) []string {
+// fitCaption sets text in a bar w wide and h tall: at the largest size
+// from base down to least (by tenths, least last) at which every line fits, the last
+// one clear of the status line (statusW at the bar's bottom right); if
+// none fits, at least, with the last line ending in "…" (its rest joined
+// by join).
+func fitCaption(m measurer, text string, w, h, base, least, statusW float64, join string) ([]string, float64) {
+	size := base
+	for {
+		n := max(int((h-6)/(size*1.25)), 1)
+		lines := wrapM(m, text, size, w)
+		if len(lines) < n || len(lines) == n && m(lines[n-1], size) <= w-statusW {
+			return lines, size
+		}
+		if size <= least {
+			rest := strings.Join(lines[n-1:], join)
+			lines[n-1], _ = elide(m, rest, size, w-statusW)
+			return lines[:n], size
+		}
+		size = max(size*0.9, least)
+	}
+}
+
+// wrapM breaks s into lines at most w wide at size, at spaces where it
+// can (Chinese breaks anywhere).
+func wrapM(m measurer, s string, size, w float64) []string {
 	var lines []string
 	for s != "" {
-		if p.width(s, size) <= w {
+		if m(s, size) <= w {
 			return append(lines, s)
 		}
 		rs := []rune(s)
 		lo, hi := 1, len(rs)
 		for lo < hi { // the longest prefix that fits
 			mid := (lo + hi + 1) / 2
-			if p.width(string(rs[:mid]), size) <= w {
+			if m(string(rs[:mid]), size) <= w {
 				lo = mid
 			} else {
 				hi = mid - 1
