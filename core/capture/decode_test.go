@@ -38,9 +38,18 @@ func TestDecodeRoundTrip(t *testing.T) {
 		}
 		want := p
 		want.ID, want.Quote = 0, 0
-		if p.Proto == trace.ProtoICMP && p.Quote != 0 {
-			// The writer rebuilt the quote from the datagram.
-			if q, _ := decodeIP(got.Payload, &trace.Packet{}, true); q == nil || !bytes.HasSuffix(got.Payload, []byte("ping")) {
+		if p.Proto == trace.ProtoICMP {
+			// The writer quotes an IP packet, as the RFCs ask: rebuilt
+			// from the datagram (Quote), or the quoted bytes under the IP
+			// header of a packet from the error's destination to its
+			// source.
+			tail := []byte("ping")
+			if p.Quote == 0 {
+				tail = p.Payload
+			}
+			q := &trace.Packet{}
+			if rest, _ := decodeIP(got.Payload, q, true); rest == nil || !bytes.HasSuffix(got.Payload, tail) ||
+				q.Src.Addr() != p.Dst.Addr() || q.Dst.Addr() != p.Src.Addr() {
 				t.Errorf("ICMP quote % x", got.Payload)
 			}
 			want.Payload = got.Payload
