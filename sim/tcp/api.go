@@ -25,8 +25,9 @@
 //     re-initialised to 3 s after a SYN timeout, §5.7), go-back-N after a
 //     timeout;
 //   - slow start, congestion avoidance, fast retransmit and fast recovery
-//     (RFC 5681) with NewReno partial-ACK handling (RFC 6582); after a lost
-//     SYN or SYN,ACK the initial window is one segment (RFC 5681 §3.1);
+//     (RFC 5681) with NewReno partial-ACK handling (RFC 6582) and limited
+//     transmit (RFC 3042); after a lost SYN or SYN,ACK the initial window
+//     is one segment (RFC 5681 §3.1);
 //   - optional delayed ACKs (§3.8.6.3: ACK at least every second full
 //     segment, out-of-order data and FINs are ACKed at once);
 //   - out-of-order segments held and reassembled, duplicates ACKed but never

@@ -90,6 +90,7 @@ type Conn struct {
 	// RFC 5681 / RFC 6582 state, in bytes.
 	cwnd, ssthresh uint32
 	dupAcks        int
+	limitedSent    uint32 // octets sent by limited transmit (RFC 3042) since the last new ACK
 	inRecovery     bool
 	partialSeen    bool // a partial ACK restarted the timer during this recovery
 	recover        Seq

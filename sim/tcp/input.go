@@ -291,6 +291,7 @@ func (c *Conn) processAck(now time.Duration, s Segment) bool {
 	}
 	switch {
 	case newData:
+		c.limitedSent = 0
 		c.onNewAck(now, ack)
 	case dup:
 		c.onDupAck(now)
@@ -397,7 +398,11 @@ func (c *Conn) onDupAck(now time.Duration) {
 		c.cwnd += smss
 		return
 	}
-	if c.dupAcks != 3 {
+	if c.dupAcks < 3 {
+		c.limitedTransmit(now)
+		return
+	}
+	if c.dupAcks > 3 {
 		return
 	}
 	// RFC 6582 step 2: enter fast retransmit only if "the Cumulative
@@ -406,13 +411,38 @@ func (c *Conn) onDupAck(now time.Duration) {
 		return
 	}
 	// Step 2: ssthresh = max (FlightSize / 2, 2*SMSS)  (RFC 5681 (4)).
-	c.ssthresh = max(c.flightSize()/2, 2*smss)
+	// "When [RFC3042] is in use, additional data sent in limited transmit
+	// MUST NOT be included in this calculation."
+	c.ssthresh = max((c.flightSize()-min(c.limitedSent, c.flightSize()))/2, 2*smss)
+	c.limitedSent = 0
 	c.recover = c.sndMax.Add(-1)
 	c.inRecovery = true
 	c.partialSeen = false
 	// Step 3: retransmit the lost segment and set cwnd = ssthresh + 3*SMSS.
 	c.retransmitFirst(now)
 	c.cwnd = c.ssthresh + 3*smss
+}
+
+// limitedTransmit is RFC 3042, as RFC 5681 §3.2 step 1 puts it: "On the
+// first and second duplicate ACKs received at a sender, a TCP SHOULD send a
+// segment of previously unsent data per [RFC3042] provided that the
+// receiver's advertised window allows, the total FlightSize would remain
+// less than or equal to cwnd plus 2*SMSS, and that new data is available
+// for transmission. Further, the TCP sender MUST NOT change cwnd to reflect
+// these two segments."
+func (c *Conn) limitedTransmit(now time.Duration) {
+	if !c.canOutput() || c.sndNxt != c.sndMax { // only new data, never during go-back-N
+		return
+	}
+	unsent := int(c.dataEnd().Sub(c.sndNxt))
+	n := min(unsent, c.sndMSS)
+	right := c.sndUna.Add(int(c.sndWnd))
+	if n <= 0 || c.sndNxt.Add(n).GreaterThan(right) || c.flightSize()+uint32(n) > c.cwnd+2*uint32(c.sndMSS) {
+		return
+	}
+	fin := c.finQueued && n == unsent && c.dataEnd().LessThan(right)
+	c.sendSegment(now, c.sndNxt, n, fin, false)
+	c.limitedSent += uint32(n)
 }
 
 // processText is the seventh and eighth steps in ESTABLISHED, FIN-WAIT-1

@@ -168,6 +168,7 @@ func (c *Conn) onRetransmitTimeout(now time.Duration) {
 	}
 	c.cwnd = uint32(c.sndMSS)
 	c.dupAcks = 0
+	c.limitedSent = 0
 	c.inRecovery = false
 	// RFC 6582 §3.2 step 4: after a timeout, recover <- highest sequence
 	// number transmitted, so stale duplicate ACKs do not trigger a fast
