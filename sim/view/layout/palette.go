@@ -41,7 +41,7 @@ var Screen = Theme{
 	Cursor: OIYellow, Sel: OIYellow,
 	Control: OIOrange, Data: OISkyBlue, Ack: OIBluishGreen, UDP: OIReddishPurple,
 	Drop: OIVermillion, Dup: OIReddishPurple, Ghost: color.RGBA{0x70, 0x70, 0x70, 0x90},
-	Line: 1.5, Text: 14, Small: 12,
+	Line: 1.5, Text: 15, Small: 13,
 }
 
 // Projector is the classroom theme: white background, black type, thick
