@@ -27,7 +27,8 @@
 //   - slow start, congestion avoidance, fast retransmit and fast recovery
 //     (RFC 5681) with NewReno partial-ACK handling (RFC 6582) and limited
 //     transmit (RFC 3042); after a lost SYN or SYN,ACK the initial window
-//     is one segment (RFC 5681 §3.1);
+//     is one segment (RFC 5681 §3.1); after more than an RTO without
+//     sending, cwnd restarts from min(IW, cwnd) (RFC 5681 §4.1);
 //   - optional delayed ACKs (§3.8.6.3: ACK at least every second full
 //     segment, out-of-order data and FINs are ACKed at once);
 //   - out-of-order segments held and reassembled, duplicates ACKed but never

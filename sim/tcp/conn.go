@@ -83,9 +83,11 @@ type Conn struct {
 	rttTiming         bool // one segment is timed at a time
 	rttSeq            Seq  // its first sequence number
 	rttStart          time.Duration
-	retries           int  // consecutive timeouts of the oldest segment
-	synTimedOut       bool // the retransmission timer expired awaiting the ACK of our SYN (RFC 6298 §5.7)
-	synLost           bool // our SYN or SYN,ACK was sent again: it or the answer was lost (RFC 5681 §3.1)
+	retries           int           // consecutive timeouts of the oldest segment
+	lastDataSent      time.Duration // when data (or a FIN) last left; RFC 5681 §4.1
+	dataSent          bool          // lastDataSent is valid
+	synTimedOut       bool          // the retransmission timer expired awaiting the ACK of our SYN (RFC 6298 §5.7)
+	synLost           bool          // our SYN or SYN,ACK was sent again: it or the answer was lost (RFC 5681 §3.1)
 
 	// RFC 5681 / RFC 6582 state, in bytes.
 	cwnd, ssthresh uint32
@@ -221,21 +223,26 @@ func (c *Conn) setPeerMSS(opt uint16) {
 		}
 	}
 	c.sndMSS = min(c.cfg.MSS, peer)
+	c.cwnd = c.initialWindow()
+}
+
+// initialWindow is IW: Config.InitialCwnd, or the RFC 5681 §3.1 initial
+// window for the effective send MSS:
+//
+//	If SMSS > 2190 bytes: IW = 2 * SMSS bytes ...
+//	If (SMSS > 1095 bytes) and (SMSS <= 2190 bytes): IW = 3 * SMSS bytes ...
+//	if SMSS <= 1095 bytes: IW = 4 * SMSS bytes ...
+func (c *Conn) initialWindow() uint32 {
 	if c.cfg.InitialCwnd > 0 {
-		c.cwnd = uint32(c.cfg.InitialCwnd)
-		return
+		return uint32(c.cfg.InitialCwnd)
 	}
-	// RFC 5681 §3.1 initial window:
-	//   If SMSS > 2190 bytes: IW = 2 * SMSS bytes ...
-	//   If (SMSS > 1095 bytes) and (SMSS <= 2190 bytes): IW = 3 * SMSS bytes ...
-	//   if SMSS <= 1095 bytes: IW = 4 * SMSS bytes ...
 	switch smss := uint32(c.sndMSS); {
 	case smss > 2190:
-		c.cwnd = 2 * smss
+		return 2 * smss
 	case smss > 1095:
-		c.cwnd = 3 * smss
+		return 3 * smss
 	default:
-		c.cwnd = 4 * smss
+		return 4 * smss
 	}
 }
 

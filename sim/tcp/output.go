@@ -52,6 +52,14 @@ func (c *Conn) send(now time.Duration, override bool) {
 		return
 	}
 	mss := c.sndMSS
+	if c.dataSent && c.flightSize() == 0 && now-c.lastDataSent > c.rto && c.sendPending() {
+		// RFC 5681 §4.1, restarting idle connections: "a TCP SHOULD set cwnd
+		// to no more than RW before beginning transmission if the TCP has
+		// not sent data in an interval exceeding the retransmission
+		// timeout", RW = min(IW, cwnd). Idle means, as in Linux, nothing in
+		// flight either.
+		c.cwnd = min(c.cwnd, c.initialWindow())
+	}
 	for {
 		right := c.sndUna.Add(int(c.sndWnd)) // the peer's window edge
 		usable := int(min(c.sndWnd, c.cwnd)) - int(c.flightSize())
@@ -100,6 +108,7 @@ func (c *Conn) sendSegment(now time.Duration, seq Seq, n int, fin, probe bool) {
 	}
 	c.transmit(now, Segment{Seq: seq, Ack: c.rcvNxt, Flags: flags, Window: c.windowField(), Payload: payload})
 	c.ackSent(now)
+	c.lastDataSent, c.dataSent = now, true
 	if probe {
 		c.probeEnd = maxSeq(c.probeEnd, end) // at most one octet beyond SND.MAX
 		return
