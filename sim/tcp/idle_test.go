@@ -30,7 +30,7 @@ func TestRestartAfterIdle(t *testing.T) {
 		if s := f.c.Snapshot(); s.Cwnd != 5*1460 || s.InFlight != 0 {
 			t.Fatalf("before idling: %+v", s)
 		}
-		f.c.cwnd = 7 * 1460 // as if slow start had gone on
+		f.c.cwnd = 7 * 1460      // as if slow start had gone on
 		f.advance(tc.idle - rtt) // the fourth segment left rtt ago
 		f.wantIdle("idle")
 		f.write(string(p))
