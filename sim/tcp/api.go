@@ -175,11 +175,12 @@ type Config struct {
 	InitialRTO, MinRTO, MaxRTO time.Duration
 
 	// MaxRetries is how many consecutive retransmission timeouts of the same
-	// segment (SYN included) the connection survives; one more and it gives
-	// up: NoticeTimeout, then CLOSED and NoticeClosed. Like Linux it sends no
-	// RST when giving up (the peer is presumed unreachable). Default 15
-	// (Linux tcp_retries2). Zero-window probes never count (RFC 1122
-	// §4.2.2.17: the connection stays open while the peer answers them).
+	// segment (the SYN has its own MaxSynRetries) the connection survives;
+	// one more and it gives up: NoticeTimeout, then CLOSED and NoticeClosed.
+	// Like Linux it sends no RST when giving up (the peer is presumed
+	// unreachable). Default 15 (Linux tcp_retries2). Zero-window probes
+	// never count (RFC 1122 §4.2.2.17: the connection stays open while the
+	// peer answers them).
 	MaxRetries int
 
 	// MaxSynRetries is the same for our SYN (or SYN,ACK): how many of its
@@ -202,6 +203,8 @@ type Config struct {
 
 	// InitialCwnd is the initial congestion window in bytes; 0 means the
 	// RFC 5681 §3.1 initial window (2, 3 or 4 segments depending on SMSS).
+	// After a lost SYN or SYN,ACK it is one segment whatever this says
+	// (RFC 5681 §3.1 MUST); restart after idle (§4.1) goes back to it.
 	InitialCwnd int
 
 	// Transmit is called for every segment the connection sends, in order
