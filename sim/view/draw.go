@@ -628,15 +628,14 @@ func (a *App) drawCaption(dst *ebiten.Image, g *regions) {
 	lines, size := fitCaption(p.width, a.Caption(), r.W-40, r.H, size, th.Small, statusW, a.tr("caption.join"))
 	for k, line := range lines {
 		p.text(dst, line, r.X+20, r.Y+6+float64(k)*size*1.25, size, th.Fg, alignStart)
-	}}
+	}
+}
 
-// wrap breaks s into lines no wider than w: at spaces for English, at any
-// character for Chinese (which has no spaces).
 // fitCaption sets text in a bar w wide and h tall: at the largest size
-// from base down to least (by tenths, least last) at which every line fits, the last
-// one clear of the status line (statusW at the bar's bottom right); if
-// none fits, at least, with the last line ending in "…" (its rest joined
-// by join).
+// from base down to least (by tenths, least last) at which every line
+// fits, the last one clear of the status line (statusW at the bar's
+// bottom right); if none fits, at least, with the last line ending in
+// "…" (its rest joined by join).
 func fitCaption(m measurer, text string, w, h, base, least, statusW float64, join string) ([]string, float64) {
 	size := base
 	for {
@@ -654,8 +653,8 @@ func fitCaption(m measurer, text string, w, h, base, least, statusW float64, joi
 	}
 }
 
-// wrapM breaks s into lines at most w wide at size, at spaces where it
-// can (Chinese breaks anywhere).
+// wrapM breaks s into lines at most w wide at size: at spaces for
+// English, at any character for Chinese (which has no spaces).
 func wrapM(m measurer, s string, size, w float64) []string {
 	var lines []string
 	for s != "" {

@@ -172,4 +172,3 @@ func TestStepSpanExpandsBursts(t *testing.T) {
 		t.Errorf("handshake, a slow exchange: span %v, want its default %v", s, h.DefaultSpan())
 	}
 }
-
