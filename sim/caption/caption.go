@@ -664,6 +664,12 @@ func ownKey(e *trace.Event, c *Context) string {
 		if e.Kind == trace.KindTimerFire && e.Timer == trace.TimerApp && c.TimedOut {
 			return "timer-fire.app.timeout"
 		}
+		if e.Timer == trace.TimerPersist && e.Kind != trace.KindTimerCancel && e.Conn.SndWnd > 0 {
+			// The window is open but too small to send into: the persist
+			// timer is RFC 9293's override timeout for silly-window
+			// avoidance, not a probe of a closed window.
+			return e.Kind.String() + ".persist.override"
+		}
 		return e.Kind.String() + "." + e.Timer.String()
 	case trace.KindApp:
 		switch {
