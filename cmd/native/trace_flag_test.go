@@ -304,9 +304,12 @@ func TestTraceFlagErrors(t *testing.T) {
 		err := run(ctx, []string{"udp-server", "--addr", "127.0.0.1:0", "--trace", "-"}, stdio{In: strings.NewReader(""), Out: out, Err: errb})
 		done <- report(err, errb)
 	}()
-	for i := 0; !strings.Contains(errb.String(), "listening on udp"); i++ {
+	// The listening line comes when the socket is bound; the server's
+	// listen event when it serves, a moment later: wait for that too, or
+	// a stop in between rightly traces nothing.
+	for i := 0; !strings.Contains(errb.String(), "listening on udp") || !strings.Contains(out.String(), `"op":"listen"`); i++ {
 		if i == 1000 {
-			t.Fatalf("no listening line: %q", errb.String())
+			t.Fatalf("no listening line or listen event: %q, %q", errb.String(), out.String())
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
