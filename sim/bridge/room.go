@@ -86,6 +86,11 @@ func JoinRoom(ctx context.Context, cfg Config, name string) (*Peer, error) {
 	begin := time.Now()
 	p := &Peer{b: b, room: name, changed: make(chan struct{}), flights: flights{far: PeerNode, fifo: true}}
 	failPeer := func(err error) (*Peer, error) {
+		for _, c := range []*rtcChannel{p.msg, p.clock} {
+			if c != nil {
+				c.close() // releases its handlers (in the browser, JavaScript functions)
+			}
+		}
 		fail(err)
 		return nil, err
 	}
