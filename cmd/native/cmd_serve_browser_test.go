@@ -293,7 +293,9 @@ func TestServeBrowser(t *testing.T) {
 		}
 		for i, ctx := range pages {
 			var n string
-			waitJS(t, ctx, `(t => t.includes("waiting") ? "" : t)(socketlab.notice + " " + socketlab.error)`, &n)
+			// The room's notices: "waiting for another page", then
+			// "connected" (or an error, which ends the wait too).
+			waitJS(t, ctx, `(t => t.includes("waiting") || !t.includes("room lab-7") && !socketlab.error ? "" : t)(socketlab.notice + " " + socketlab.error)`, &n)
 			t.Logf("page %d: %s", i+1, n)
 			if !strings.Contains(n, "connected to the other page") {
 				t.Fatalf("page %d: %s", i+1, n)
