@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -137,7 +139,7 @@ func TestServeBrowser(t *testing.T) {
 		}
 		// → steps to the first event: the region gets its caption.
 		for i := 0; ; i++ {
-			if err := chromedp.Do(ctx, chromedp.KeyEvent(kb.ArrowRight)); err != nil {
+			if err := chromedp.Do(ctx, holdKey(kb.ArrowRight)); err != nil {
 				t.Fatal(err)
 			}
 			time.Sleep(300 * time.Millisecond)
@@ -212,7 +214,7 @@ func TestServeBrowser(t *testing.T) {
 		var at float64
 		waitJS(t, ctx, `socketlab.error || (socketlab.canvasAt > 0 && socketlab.canvasAt)`, &at)
 		time.Sleep(500 * time.Millisecond) // the playground's first ticks
-		if err := chromedp.Do(ctx, chromedp.KeyEvent("1")); err != nil {
+		if err := chromedp.Do(ctx, holdKey("1")); err != nil {
 			t.Fatal(err)
 		}
 		// The live region speaks as the run goes: the caption of what
@@ -287,7 +289,7 @@ func TestServeBrowser(t *testing.T) {
 			}
 			time.Sleep(300 * time.Millisecond)
 			// Four demo servers take keys 1–4: 5 joins the room, 6 sends.
-			if err := chromedp.Do(ctx, chromedp.KeyEvent("5")); err != nil {
+			if err := chromedp.Do(ctx, holdKey("5")); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -301,7 +303,7 @@ func TestServeBrowser(t *testing.T) {
 				t.Fatalf("page %d: %s", i+1, n)
 			}
 		}
-		if err := chromedp.Do(pages[0], chromedp.KeyEvent("6")); err != nil {
+		if err := chromedp.Do(pages[0], holdKey("6")); err != nil {
 			t.Fatal(err)
 		}
 		var got string
@@ -433,4 +435,23 @@ func evalJS[T any](t *testing.T, ctx context.Context, expr string) T {
 		t.Fatalf("%s: %v", expr, err)
 	}
 	return v
+}
+
+// holdKey presses key and releases it 150 ms later, so that the game loop
+// sees it held for at least one tick however slow the frames are (a
+// press and release between two ticks would be lost).
+func holdKey(key string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		for _, r := range key {
+			for _, k := range kb.Encode(r) {
+				if k.Type == kb.KeyUp {
+					time.Sleep(150 * time.Millisecond)
+				}
+				if _, err := cdp.Call(ctx, t, input.DispatchKeyEvent, *k); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
 }
