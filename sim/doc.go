@@ -8,19 +8,31 @@
 //
 // A run is a pure function of its Scenario (including the seed). Virtual
 // time is a time.Duration since the start; the event queue orders by (time,
-// insertion sequence); every random draw (loss, duplication, reordering,
-// jitter, TCP initial sequence numbers) comes from one PCG source seeded
-// from Scenario.Seed and is drawn in event order — and only for impairments
-// that are switched on, so a clean link draws nothing. The package reads no
-// clock, starts no goroutine and never lets map order decide anything, so
-// the same scenario gives a byte-identical trace natively and in
-// WebAssembly (TestGoldenPresets runs on both).
+// insertion sequence). The package reads no clock, starts no goroutine and
+// never lets map order decide anything, so the same scenario gives a
+// byte-identical trace natively and in WebAssembly (TestGoldenPresets runs
+// on both).
+//
+// Every random draw comes from its own stream, a PCG generator seeded by a
+// hash of Scenario.Seed and the stream's name (rand.go): each direction of
+// each link has one stream per impairment (jitter, reordering, loss,
+// duplication), and each TCP connection one for its initial sequence
+// numbers (named by host and four-tuple; a later connection with the same
+// four-tuple takes the next value). Every packet a direction puts on the
+// wire takes exactly one value from each of its four streams, whatever its
+// fate and whether or not the impairment is switched on — a packet dropped
+// by a fault too. So what happens on one link direction does not depend on
+// how many packets crossed another, and a what-if changes only what it
+// causes.
 //
 // Packet IDs are handed out in event order from 1; a packet keeps its ID
 // across router hops, and a duplicate gets a new one (Packet.Orig names the
 // original). A "what if this packet is lost?" re-run adds
 // Fault{Action: "drop", Packet: id}: everything before that packet is
-// unchanged, IDs included.
+// unchanged, IDs included, and afterwards every packet outside the drop's
+// causal future meets the same fate — same send and arrival times, lost or
+// not, duplicated or not — though it may carry a different ID
+// (TestWhatIfIsCounterfactual).
 //
 // # Public API
 //
@@ -66,7 +78,7 @@
 //
 //	name         string   preset or file name (shown in the trace header)
 //	description  string   one line, the trace title
-//	seed         uint64   drives every random draw
+//	seed         uint64   drives every random draw (see Determinism)
 //	duration     "2s"     virtual time Run simulates (1ns … 1h)
 //	hosts        [node]   end hosts (at least one); node = {"name", "addrs": ["10.0.0.1", "fd00::1"], "role"}
 //	routers      [node]   forwarding nodes; addresses optional

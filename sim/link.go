@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"math/rand/v2"
 	"net/netip"
 	"time"
 
@@ -15,6 +16,7 @@ type linkDir struct {
 	dir      string // "ab" or "ba"
 	from, to *Host
 	p        trace.LinkParams
+	rng      [numDraws]rand.PCG // this direction's impairment streams (rand.go)
 
 	txFree    time.Duration // when the transmitter finishes the packet on it
 	txPending bool          // an evTxDone is scheduled
@@ -172,24 +174,30 @@ func serialization(n int, bps int64) time.Duration {
 	return time.Duration(int64(n) * 8 * int64(time.Second) / bps)
 }
 
-// transmit starts sending slot i on d now. Random draws happen here, in
-// event order and only for impairments that are switched on, so a scenario
-// without impairments draws nothing.
+// transmit starts sending slot i on d now. Every packet takes exactly one
+// value from each of d's four impairment streams, whatever happens to it
+// and whether or not the impairment is switched on (see rand.go): so a
+// scripted drop, or a packet that does not exist in another run, shifts
+// nothing for the packets sent after it.
 func (s *Sim) transmit(i int32, d *linkDir) {
 	sl := &s.pkts[i]
 	ser := serialization(wireLen(&sl.p), d.p.Bandwidth)
 	d.txFree = s.now + ser
 	arrive := s.now + ser + d.p.Delay + sl.extra
-	if d.p.Jitter > 0 {
-		arrive += time.Duration(s.rng.Int64N(int64(d.p.Jitter)))
+	var u [numDraws]uint64
+	for k := range u {
+		u[k] = d.rng[k].Uint64()
 	}
-	if d.p.Reorder > 0 && s.rng.Float64() < d.p.Reorder {
+	if d.p.Jitter > 0 {
+		arrive += time.Duration(below(u[drawJitter], int64(d.p.Jitter)))
+	}
+	if d.p.Reorder > 0 && unit(u[drawReorder]) < d.p.Reorder {
 		arrive += d.p.ReorderBy
 	}
-	if sl.doom == trace.DropNone && d.p.Loss > 0 && s.rng.Float64() < d.p.Loss {
+	if sl.doom == trace.DropNone && d.p.Loss > 0 && unit(u[drawLoss]) < d.p.Loss {
 		sl.doom = trace.DropLoss
 	}
-	dup := sl.dup || (d.p.Duplicate > 0 && s.rng.Float64() < d.p.Duplicate)
+	dup := sl.dup || (d.p.Duplicate > 0 && unit(u[drawDuplicate]) < d.p.Duplicate)
 	e := s.packetEvent(trace.KindSend, d, &sl.p)
 	e.Arrive = arrive
 	s.emit()

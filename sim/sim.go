@@ -3,7 +3,6 @@ package sim
 import (
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/netip"
 	"time"
 
@@ -20,28 +19,28 @@ type Sim struct {
 	hdr  trace.Header
 	now  time.Duration
 	q    queue
-	rng  *rand.Rand
 	ev   trace.Event // scratch: the event being emitted (Emit must not keep the pointer)
 
 	nextID uint64 // last packet ID handed out
 
-	hosts   []*Host // hosts then routers, in scenario order
-	byName  map[string]*Host
-	byAddr  map[netip.Addr]*Host
-	dirs    []*linkDir // link i has dirs 2i (a→b) and 2i+1 (b→a)
-	pkts    []pktSlot
-	free    []int32
-	faults  []faultState
-	isn     map[flowKey]uint32 // ISS of each SYN a host sent, for relative seq faults
-	streams []*Stream          // conn slots (event refs); nil when free
-	freeCS  []int32
-	live    []*Stream // live TCP conns in creation order (Conns)
-	timers  []appTimer
-	freeTm  []int32
-	progs   []program
-	notes   []pendingNotice
-	gen     uint32
-	tcpCfg  tcp.Config
+	hosts        []*Host // hosts then routers, in scenario order
+	byName       map[string]*Host
+	byAddr       map[netip.Addr]*Host
+	dirs         []*linkDir // link i has dirs 2i (a→b) and 2i+1 (b→a)
+	pkts         []pktSlot
+	free         []int32
+	faults       []faultState
+	isn          map[flowKey]uint32 // ISS of each SYN a host sent, for relative seq faults
+	incarnations map[flowKey]uint64 // connections opened so far per (local, remote): the ISN stream's position
+	streams      []*Stream          // conn slots (event refs); nil when free
+	freeCS       []int32
+	live         []*Stream // live TCP conns in creation order (Conns)
+	timers       []appTimer
+	freeTm       []int32
+	progs        []program
+	notes        []pendingNotice
+	gen          uint32
+	tcpCfg       tcp.Config
 }
 
 type flowKey struct{ src, dst netip.AddrPort }
@@ -79,12 +78,12 @@ func New(sc *Scenario, sink trace.Sink) (*Sim, error) {
 		sink = trace.Discard
 	}
 	s := &Sim{
-		sc:     sc,
-		sink:   sink,
-		rng:    rand.New(rand.NewPCG(sc.Seed, 0x736f636b65746c62)), // "socketlb"
-		byName: map[string]*Host{},
-		byAddr: map[netip.Addr]*Host{},
-		isn:    map[flowKey]uint32{},
+		sc:           sc,
+		sink:         sink,
+		byName:       map[string]*Host{},
+		byAddr:       map[netip.Addr]*Host{},
+		isn:          map[flowKey]uint32{},
+		incarnations: map[flowKey]uint64{},
 	}
 	s.hdr = trace.Header{Title: sc.Description, Scenario: sc.Name, Seed: sc.Seed}
 	addNode := func(ns NodeSpec, router bool) {
@@ -114,8 +113,8 @@ func New(sc *Scenario, sink trace.Sink) (*Sim, error) {
 	}
 	for i, l := range sc.Links {
 		a, b := s.byName[l.A], s.byName[l.B]
-		ab := &linkDir{idx: int32(2 * i), id: l.ID, dir: "ab", from: a, to: b, p: l.AB.trace()}
-		ba := &linkDir{idx: int32(2*i + 1), id: l.ID, dir: "ba", from: b, to: a, p: l.BA.trace()}
+		ab := &linkDir{idx: int32(2 * i), id: l.ID, dir: "ab", from: a, to: b, p: l.AB.trace(), rng: linkStreams(sc.Seed, l.ID, "ab")}
+		ba := &linkDir{idx: int32(2*i + 1), id: l.ID, dir: "ba", from: b, to: a, p: l.BA.trace(), rng: linkStreams(sc.Seed, l.ID, "ba")}
 		s.dirs = append(s.dirs, ab, ba)
 		a.links = append(a.links, ab)
 		b.links = append(b.links, ba)

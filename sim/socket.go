@@ -83,7 +83,7 @@ func (h *Host) newStream(local, remote netip.AddrPort, syn *tcp.Segment) *Stream
 	st := &Stream{h: h, local: local, remote: remote}
 	cfg := s.tcpCfg
 	cfg.Local, cfg.Remote, cfg.Node = local, remote, h.name
-	cfg.ISS = tcp.Seq(s.rng.Uint32())
+	cfg.ISS = tcp.Seq(s.isnFor(h.name, local, remote))
 	cfg.Transmit = func(_ time.Duration, seg tcp.Segment) { h.sendTCP(local, remote, seg) }
 	cfg.Notify = func(_ time.Duration, n tcp.Notice) { s.defer_(st, nil, nil, n) }
 	if n := len(s.freeCS); n > 0 {

@@ -160,11 +160,11 @@ func TestKeyMoments(t *testing.T) {
 		want       string
 	}{
 		{"handshake", "send.syn", 1, English,
-			"The client calls connect(): TCP sends a SYN with its initial sequence number, ISN = 3412138975, chosen at random (the ladder counts from it, so it shows 0), and MSS 1460. Step 1 of the three-way handshake."},
+			"The client calls connect(): TCP sends a SYN with its initial sequence number, ISN = 2843876295, chosen at random (the ladder counts from it, so it shows 0), and MSS 1460. Step 1 of the three-way handshake."},
 		{"handshake", "send.synack", 1, English,
-			"The server answers with SYN-ACK: ack=1, that is ISN + 1 (3412138975 + 1 on the wire), because the SYN occupies one sequence number. It also carries its own ISN, 1810183355. Step 2 of the three-way handshake."},
+			"The server answers with SYN-ACK: ack=1, that is ISN + 1 (2843876295 + 1 on the wire), because the SYN occupies one sequence number. It also carries its own ISN, 3853273617. Step 2 of the three-way handshake."},
 		{"handshake", "send.synack", 1, Chinese,
-			"服务器回复 SYN-ACK：ack=1，即 ISN + 1（线路上是 3412138975 + 1），因为 SYN 本身占用一个序号。它同时带上自己的 ISN：1810183355。这是三次握手的第二步。"},
+			"服务器回复 SYN-ACK：ack=1，即 ISN + 1（线路上是 2843876295 + 1），因为 SYN 本身占用一个序号。它同时带上自己的 ISN：3853273617。这是三次握手的第二步。"},
 		{"handshake", "send.ack.data", 1, English,
 			"The server acknowledges the data: ack=6 = 1 + 5, the segment's first sequence number plus its length, which is the next byte it expects. One ACK covers every byte before it."},
 		{"teardown", "send.fin", 1, English,
