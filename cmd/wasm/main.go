@@ -95,7 +95,7 @@ func mirror(a *view.App, opts view.Options, room string) {
 }
 
 // maxListed is how many of the latest arrows the page lists.
-const maxListed = 12
+const maxListed = 24
 
 // lastArrows returns the latest n arrows of the ladder, one line each:
 // "browser → tcp/127.0.0.1:21567: #1 "hello" len=5 · rtt 412µs". The page
