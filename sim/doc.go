@@ -64,8 +64,10 @@
 // timer events itself.
 //
 // Sizes: a packet's wire size (what MTU and bandwidth apply to) is its IP
-// packet: 20 (IPv4) or 40 (IPv6) bytes of IP header, 20 of TCP (+4 for the
-// MSS option of a SYN) or 8 of UDP/ICMP, plus the payload. Serialization
+// packet: 20 (IPv4) or 40 (IPv6) bytes of IP header, 20 of TCP plus its
+// options as Linux lays them out (trace.Packet.TCPOptionsLen: 4 for the MSS
+// of a SYN, 12 for timestamps, 4 for the window scale) or 8 of UDP/ICMP,
+// plus the payload. Serialization
 // delay is size·8/bandwidth exactly (1500 B at 1 Mb/s = 12 ms).
 //
 // # Scenario format

@@ -79,10 +79,7 @@ func wireLen(p *trace.Packet) int {
 	}
 	switch p.Proto {
 	case trace.ProtoTCP:
-		n += 20
-		if p.MSS != 0 {
-			n += 4
-		}
+		n += 20 + p.TCPOptionsLen()
 	case trace.ProtoUDP, trace.ProtoICMP:
 		n += 8
 	}

@@ -110,7 +110,7 @@ func decodeIP(ip []byte, p *trace.Packet, quoted bool) (_ []byte, ok bool) {
 		p.Ack = binary.BigEndian.Uint32(l4[8:])
 		p.Flags = trace.TCPFlags(l4[13])
 		p.Window = binary.BigEndian.Uint16(l4[14:])
-		p.MSS = optionMSS(l4[20:off])
+		p.SetTCPOptions(l4[20:off])
 		payload = l4[off:]
 	case protoUDP:
 		if len(l4) < 8 {
@@ -136,28 +136,6 @@ func decodeIP(ip []byte, p *trace.Packet, quoted bool) (_ []byte, ok bool) {
 		p.Payload = append([]byte(nil), payload...)
 	}
 	return ip, true
-}
-
-// optionMSS returns the value of the MSS option (kind 2, RFC 9293
-// §3.7.1) among TCP options, or 0.
-func optionMSS(opts []byte) uint16 {
-	for len(opts) > 0 {
-		switch opts[0] {
-		case 0: // end of option list
-			return 0
-		case 1: // no-operation
-			opts = opts[1:]
-			continue
-		}
-		if len(opts) < 2 || int(opts[1]) < 2 || int(opts[1]) > len(opts) {
-			return 0
-		}
-		if opts[0] == 2 && opts[1] == 4 {
-			return binary.BigEndian.Uint16(opts[2:])
-		}
-		opts = opts[opts[1]:]
-	}
-	return 0
 }
 
 // quoteKey identifies a TCP or UDP packet by what an ICMP error quotes of

@@ -111,8 +111,20 @@ func TestDecodeOptions(t *testing.T) {
 			t.Errorf("a frame cut to %d bytes decodes", n)
 		}
 	}
+	optionMSS := func(b []byte) uint16 {
+		var q trace.Packet
+		q.SetTCPOptions(b)
+		return q.MSS
+	}
 	if got := optionMSS([]byte{1, 1, 3, 3, 7, 2, 4, 0x05, 0xb4}); got != 1460 {
 		t.Errorf("MSS after NOPs and window scale: %d", got)
+	}
+	// A Linux SYN: MSS, SACK_PERM, TS, NOP, WS.
+	syn := []byte{2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 7, 0, 0, 0, 0, 1, 3, 3, 7}
+	var q trace.Packet
+	q.SetTCPOptions(syn)
+	if q.MSS != 1460 || q.Opts != trace.OptWScale|trace.OptSACKPerm|trace.OptTimestamps || q.WScale != 7 || q.TSval != 7 || q.TSecr != 0 {
+		t.Errorf("Linux SYN options: %+v", q)
 	}
 	for _, bad := range [][]byte{{2}, {2, 4, 5}, {3, 0}, {3, 9, 1}, {0, 2, 4, 5, 180}} {
 		if got := optionMSS(bad); got != 0 {

@@ -453,7 +453,7 @@ func appendEvent(b []byte, e *Event) ([]byte, error) {
 func packetIsZero(p *Packet) bool {
 	return p.ID == 0 && p.Orig == 0 && p.Proto == ProtoNone && p.Src == (netip.AddrPort{}) &&
 		p.Dst == (netip.AddrPort{}) && p.TTL == 0 && p.Seq == 0 && p.Ack == 0 && p.Flags == 0 &&
-		p.Window == 0 && p.MSS == 0 && p.ICMPType == 0 && p.ICMPCode == 0 && p.Quote == 0 && len(p.Payload) == 0
+		p.Window == 0 && p.MSS == 0 && p.Opts == 0 && p.WScale == 0 && p.TSval == 0 && p.TSecr == 0 && p.ICMPType == 0 && p.ICMPCode == 0 && p.Quote == 0 && len(p.Payload) == 0
 }
 
 func appendPacket(b []byte, p *Packet) ([]byte, error) {
@@ -487,6 +487,21 @@ func appendPacket(b []byte, p *Packet) ([]byte, error) {
 		o.uint("win", uint64(p.Window))
 	}
 	o.uint("mss", uint64(p.MSS))
+	if p.Opts&^optAll != 0 {
+		return nil, fmt.Errorf("options %#x has unknown bits", uint8(p.Opts))
+	}
+	if p.Opts&OptWScale != 0 {
+		o.always("wscale", uint64(p.WScale))
+	} else if p.WScale != 0 {
+		return nil, fmt.Errorf("window scale shift %d without the option", p.WScale)
+	}
+	o.bool("sack_perm", p.Opts&OptSACKPerm != 0)
+	if p.Opts&OptTimestamps != 0 {
+		o.always("tsval", uint64(p.TSval))
+		o.always("tsecr", uint64(p.TSecr))
+	} else if p.TSval != 0 || p.TSecr != 0 {
+		return nil, fmt.Errorf("tsval/tsecr without the timestamps option")
+	}
 	o.uint("icmp_type", uint64(p.ICMPType))
 	o.uint("icmp_code", uint64(p.ICMPCode))
 	o.uint("quote", p.Quote)
@@ -1272,6 +1287,7 @@ func parseEnum[T ~uint8](sc *scanner, v *T, parse func(string) (T, bool), what s
 func decodePacket(sc *scanner, p *Packet) error {
 	var n uint64
 	var haveLen bool
+	var haveTS uint8 // 1 tsval, 2 tsecr: the option carries both
 	err := sc.object(func(key string) (err error) {
 		var v uint64
 		switch key {
@@ -1319,6 +1335,24 @@ func decodePacket(sc *scanner, p *Packet) error {
 		case "mss":
 			v, err = sc.uint(16)
 			p.MSS = uint16(v)
+		case "wscale":
+			v, err = sc.uint(8)
+			p.WScale = uint8(v)
+			p.Opts |= OptWScale
+		case "sack_perm":
+			var on bool
+			if on, err = sc.bool(); err == nil && !on {
+				err = errors.New("false is written by leaving the field out")
+			}
+			p.Opts |= OptSACKPerm
+		case "tsval":
+			v, err = sc.uint(32)
+			p.TSval = uint32(v)
+			haveTS |= 1
+		case "tsecr":
+			v, err = sc.uint(32)
+			p.TSecr = uint32(v)
+			haveTS |= 2
 		case "icmp_type":
 			v, err = sc.uint(8)
 			p.ICMPType = uint8(v)
@@ -1352,6 +1386,14 @@ func decodePacket(sc *scanner, p *Packet) error {
 	}
 	if haveLen && n != uint64(len(p.Payload)) {
 		return &fieldError{path: "len", err: fmt.Errorf("%d but the payload has %d bytes", n, len(p.Payload))}
+	}
+	switch haveTS {
+	case 1:
+		return &fieldError{path: "tsecr", err: errors.New("missing (the timestamps option carries tsval and tsecr)")}
+	case 2:
+		return &fieldError{path: "tsval", err: errors.New("missing (the timestamps option carries tsval and tsecr)")}
+	case 3:
+		p.Opts |= OptTimestamps
 	}
 	return nil
 }

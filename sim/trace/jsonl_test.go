@@ -102,6 +102,42 @@ func TestJSONLExactLines(t *testing.T) {
 	}
 }
 
+// TestJSONLOptions: the options of a Linux SYN and of a data segment, as
+// lines, and back; a packet without options reads as before.
+func TestJSONLOptions(t *testing.T) {
+	syn := trace.Packet{ID: 1, Proto: trace.ProtoTCP, Flags: trace.FlagSYN, Window: 65535, MSS: 1460,
+		Opts: trace.OptWScale | trace.OptSACKPerm | trace.OptTimestamps, WScale: 0, TSval: 7}
+	data := trace.Packet{ID: 2, Proto: trace.ProtoTCP, Seq: 1, Ack: 1, Flags: trace.FlagACK, Window: 8192,
+		Opts: trace.OptTimestamps, TSval: 4294967295, TSecr: 9}
+	tr := &trace.Trace{Events: []trace.Event{{Kind: trace.KindSend, Packet: syn}, {Kind: trace.KindSend, Packet: data}}}
+	var buf bytes.Buffer
+	if err := trace.WriteJSONL(&buf, tr); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(buf.String(), "\n")
+	want := []string{
+		`{"at":0,"t":"0s","kind":"send","pkt":{"id":1,"proto":"tcp","seq":0,"ack":0,"flags":"SYN","win":65535,"mss":1460,"wscale":0,"sack_perm":true,"tsval":7,"tsecr":0}}`,
+		`{"at":0,"t":"0s","kind":"send","pkt":{"id":2,"proto":"tcp","seq":1,"ack":1,"flags":"ACK","win":8192,"tsval":4294967295,"tsecr":9}}`,
+	}
+	for i, w := range want {
+		if lines[i+1] != w {
+			t.Errorf("line %d:\n got %s\nwant %s", i+2, lines[i+1], w)
+		}
+	}
+	back, err := trace.ReadJSONL(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, tr) {
+		t.Fatalf("round trip:\n got %+v\nwant %+v", back.Events, tr.Events)
+	}
+	bad := *tr
+	bad.Events = []trace.Event{{Kind: trace.KindSend, Packet: trace.Packet{WScale: 3}}}
+	if err := trace.WriteJSONL(io.Discard, &bad); err == nil {
+		t.Error("a shift without the option was written")
+	}
+}
+
 // randomEvent builds an arbitrary event with every field drawn at random
 // (zero about a third of the time), including values no producer would set.
 func randomEvent(r *rand.Rand) trace.Event {
@@ -165,6 +201,16 @@ func randomEvent(r *rand.Rand) trace.Event {
 			ID: r.Uint64(), Orig: uint64(u32()), Proto: trace.Proto(r.IntN(4)), Src: ap(), Dst: ap(),
 			TTL: uint8(u32()), Seq: u32(), Ack: u32(), Flags: trace.TCPFlags(u32()), Window: uint16(u32()),
 			MSS: uint16(u32()), ICMPType: uint8(u32()), ICMPCode: uint8(u32()), Quote: uint64(u32()),
+		}
+		if pick() {
+			p := &e.Packet
+			p.Opts = trace.TCPOpts(r.IntN(8))
+			if p.Opts&trace.OptWScale != 0 {
+				p.WScale = uint8(u32())
+			}
+			if p.Opts&trace.OptTimestamps != 0 {
+				p.TSval, p.TSecr = u32(), u32()
+			}
 		}
 		if pick() {
 			e.Packet.Payload = make([]byte, 1+r.IntN(100))
@@ -352,6 +398,10 @@ func TestReadJSONLErrors(t *testing.T) {
 		{"negative win", hdr + `{"at":0,"kind":"send","pkt":{"win":-1}}`, `trace: line 2: field "pkt.win": want a whole number ≥ 0, found -1`, 2, "pkt.win"},
 		{"bad base64", hdr + `{"at":0,"kind":"send","pkt":{"payload":"aGVsbG8"}}`, `trace: line 2: field "pkt.payload": not standard padded base64: illegal base64 data at input byte 4`, 2, "pkt.payload"},
 		{"len mismatch", hdr + `{"at":0,"kind":"send","pkt":{"len":4,"payload":"aGVsbG8="}}`, `trace: line 2: field "pkt.len": 4 but the payload has 5 bytes`, 2, "pkt.len"},
+		{"wscale overflow", hdr + `{"at":0,"kind":"send","pkt":{"wscale":256}}`, `trace: line 2: field "pkt.wscale": 256 does not fit in 8 bits`, 2, "pkt.wscale"},
+		{"sack_perm false", hdr + `{"at":0,"kind":"send","pkt":{"sack_perm":false}}`, `trace: line 2: field "pkt.sack_perm": false is written by leaving the field out`, 2, "pkt.sack_perm"},
+		{"tsval alone", hdr + `{"at":0,"kind":"send","pkt":{"tsval":5}}`, `trace: line 2: field "pkt.tsecr": missing (the timestamps option carries tsval and tsecr)`, 2, "pkt.tsecr"},
+		{"tsecr alone", hdr + `{"at":0,"kind":"send","pkt":{"tsecr":5}}`, `trace: line 2: field "pkt.tsval": missing (the timestamps option carries tsval and tsecr)`, 2, "pkt.tsval"},
 		{"bad state", hdr + `{"at":0,"kind":"state","to":"ESTABLISHD"}`, `trace: line 2: field "to": unknown TCP state "ESTABLISHD"`, 2, "to"},
 		{"empty enum", hdr + `{"at":0,"kind":"state","to":""}`, `trace: line 2: field "to": unknown TCP state ""`, 2, "to"},
 		{"bad conn", hdr + `{"at":0,"kind":"connstat","conn":{"rto":"1s"}}`, `trace: line 2: field "conn.rto": want a number, found a string`, 2, "conn.rto"},
@@ -468,6 +518,7 @@ func FuzzReadJSONL(f *testing.F) {
 	f.Add([]byte(hdr + `{"at":0,"kind":"note","text":"\ud83d\ude00"}`))
 	f.Add([]byte(hdr + `{"at":-1,"kind":"send","pkt":{"payload":"AA==","len":1}}`))
 	f.Add([]byte(`{"version":1,"header":{"links":[{"ab":{"loss":1e308}}]}}`))
+	f.Add([]byte(hdr + `{"at":0,"kind":"send","pkt":{"proto":"tcp","seq":0,"ack":0,"flags":"SYN","win":65535,"mss":1460,"wscale":7,"sack_perm":true,"tsval":1,"tsecr":0}}`))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		tr, err := trace.ReadJSONL(bytes.NewReader(in))
 		if err != nil {

@@ -140,8 +140,14 @@ type Packet struct {
 	Seq    uint32
 	Ack    uint32
 	Flags  TCPFlags
-	Window uint16 // as on the wire (no window scaling in the model)
+	Window uint16 // as on the wire: unscaled (RFC 7323 §2.2 scales it by the peer's shift)
 	MSS    uint16 // the MSS option of a SYN; 0 when absent
+	// TCP options besides MSS; Opts says which are present, because a
+	// shift or a timestamp of 0 is a value too.
+	Opts   TCPOpts
+	WScale uint8  // window scale shift (OptWScale; RFC 7323 §2.2, on SYNs)
+	TSval  uint32 // timestamps option (OptTimestamps; RFC 7323 §3.2)
+	TSecr  uint32
 
 	// ICMP (Proto == ProtoICMP): Type/Code as on the wire; Quote is the
 	// offending packet's ID for a port unreachable (0 when unknown).
@@ -150,6 +156,97 @@ type Packet struct {
 	Quote    uint64
 
 	Payload []byte // TCP/UDP payload, or the ICMP quoted bytes
+}
+
+// TCPOpts says which TCP options (besides MSS) a segment carries.
+type TCPOpts uint8
+
+// TCP options.
+const (
+	OptWScale     TCPOpts = 1 << iota // window scale, kind 3 (RFC 7323 §2)
+	OptSACKPerm                       // SACK permitted, kind 4 (RFC 2018 §2)
+	OptTimestamps                     // timestamps, kind 8 (RFC 7323 §3)
+	optAll        = OptWScale | OptSACKPerm | OptTimestamps
+)
+
+// TCPOptionsLen is the length in bytes of the TCP options p carries as
+// AppendTCPOptions lays them out (a multiple of 4): what the header grows by.
+func (p *Packet) TCPOptionsLen() int {
+	n := 0
+	if p.MSS != 0 {
+		n += 4
+	}
+	switch {
+	case p.Opts&OptTimestamps != 0:
+		n += 12 // SACK_PERM+TS or NOP,NOP,TS
+	case p.Opts&OptSACKPerm != 0:
+		n += 4 // NOP,NOP,SACK_PERM
+	}
+	if p.Opts&OptWScale != 0 {
+		n += 4 // NOP,WS
+	}
+	return n
+}
+
+// AppendTCPOptions appends p's TCP options in the order and padding Linux
+// uses (tcp_options_write): MSS; SACK_PERM and TS together, or NOP, NOP,
+// TS, or NOP, NOP, SACK_PERM; then NOP, WS. A SYN from Linux with all of
+// them is MSS, SACK_PERM, TS, NOP, WS; any other segment NOP, NOP, TS.
+func (p *Packet) AppendTCPOptions(b []byte) []byte {
+	if p.MSS != 0 {
+		b = append(b, 2, 4, byte(p.MSS>>8), byte(p.MSS))
+	}
+	ts := func(b []byte) []byte {
+		return append(b, 8, 10, byte(p.TSval>>24), byte(p.TSval>>16), byte(p.TSval>>8), byte(p.TSval),
+			byte(p.TSecr>>24), byte(p.TSecr>>16), byte(p.TSecr>>8), byte(p.TSecr))
+	}
+	switch {
+	case p.Opts&OptTimestamps != 0 && p.Opts&OptSACKPerm != 0:
+		b = ts(append(b, 4, 2))
+	case p.Opts&OptTimestamps != 0:
+		b = ts(append(b, 1, 1))
+	case p.Opts&OptSACKPerm != 0:
+		b = append(b, 1, 1, 4, 2)
+	}
+	if p.Opts&OptWScale != 0 {
+		b = append(b, 1, 3, 3, p.WScale)
+	}
+	return b
+}
+
+// SetTCPOptions reads the options area of a TCP header (the bytes between
+// the 20-byte header and the data offset) into p: MSS, window scale,
+// SACK permitted and timestamps; other kinds are skipped. It stops at an
+// end-of-list option or at a malformed length, keeping what it read so
+// far, as Wireshark shows what it can.
+func (p *Packet) SetTCPOptions(opts []byte) {
+	for len(opts) > 0 {
+		switch opts[0] {
+		case 0: // end of option list
+			return
+		case 1: // no-operation
+			opts = opts[1:]
+			continue
+		}
+		if len(opts) < 2 || int(opts[1]) < 2 || int(opts[1]) > len(opts) {
+			return
+		}
+		o := opts[:opts[1]]
+		switch {
+		case o[0] == 2 && len(o) == 4:
+			p.MSS = uint16(o[2])<<8 | uint16(o[3])
+		case o[0] == 3 && len(o) == 3:
+			p.Opts |= OptWScale
+			p.WScale = o[2]
+		case o[0] == 4 && len(o) == 2:
+			p.Opts |= OptSACKPerm
+		case o[0] == 8 && len(o) == 10:
+			p.Opts |= OptTimestamps
+			p.TSval = uint32(o[2])<<24 | uint32(o[3])<<16 | uint32(o[4])<<8 | uint32(o[5])
+			p.TSecr = uint32(o[6])<<24 | uint32(o[7])<<16 | uint32(o[8])<<8 | uint32(o[9])
+		}
+		opts = opts[len(o):]
+	}
 }
 
 // Len returns the payload length.

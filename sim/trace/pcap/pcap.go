@@ -1,6 +1,7 @@
 // Package pcap writes a trace as a pcap capture file that Wireshark and
-// tshark open: real Ethernet, IPv4 or IPv6, TCP (with the MSS option on a
-// SYN), UDP and ICMP headers with correct lengths and valid checksums.
+// tshark open: real Ethernet, IPv4 or IPv6, TCP (with the MSS, window
+// scale, SACK-permitted and timestamps options in the order Linux writes
+// them), UDP and ICMP headers with correct lengths and valid checksums.
 //
 // # What the capture shows
 //
@@ -138,10 +139,7 @@ func ipAndAbove(p *trace.Packet, known map[uint64]trace.Packet) ([]gopacket.Seri
 	// IPv4 that is the textbook's limit of 65,507 bytes.
 	limit := 65535 - 8 // UDP and ICMP headers
 	if p.Proto == trace.ProtoTCP {
-		limit = 65535 - 20
-		if p.MSS != 0 {
-			limit -= 4
-		}
+		limit = 65535 - 20 - p.TCPOptionsLen()
 	}
 	if src.Is4() {
 		limit -= 20
@@ -187,9 +185,14 @@ func ipAndAbove(p *trace.Packet, known map[uint64]trace.Packet) ([]gopacket.Seri
 			PSH: p.Flags.Has(trace.FlagPSH), ACK: p.Flags.Has(trace.FlagACK), URG: p.Flags.Has(trace.FlagURG),
 			ECE: p.Flags.Has(trace.FlagECE), CWR: p.Flags.Has(trace.FlagCWR),
 		}
-		if p.MSS != 0 {
-			tcp.Options = []layers.TCPOption{{OptionType: layers.TCPOptionKindMSS, OptionLength: 4,
-				OptionData: []byte{byte(p.MSS >> 8), byte(p.MSS)}}}
+		for o := p.AppendTCPOptions(nil); len(o) > 0; {
+			if o[0] == 1 { // NOP
+				tcp.Options = append(tcp.Options, layers.TCPOption{OptionType: layers.TCPOptionKindNop, OptionLength: 1})
+				o = o[1:]
+				continue
+			}
+			tcp.Options = append(tcp.Options, layers.TCPOption{OptionType: layers.TCPOptionKind(o[0]), OptionLength: o[1], OptionData: o[2:o[1]]})
+			o = o[o[1]:]
 		}
 		if err := tcp.SetNetworkLayerForChecksum(ip); err != nil {
 			return nil, err

@@ -162,7 +162,7 @@ func plural(n int, what string) string {
 // replayed leave gaps. The packet carries the header fields as on the
 // wire: addresses and ports, TTL or hop limit, absolute sequence and
 // acknowledgement numbers, flags, the window unscaled, the MSS option of a
-// SYN, and the TCP or UDP payload. An ICMP error carries the bytes it
+// SYN, the window scale, SACK-permitted and timestamps options, and the TCP or UDP payload. An ICMP error carries the bytes it
 // quotes as Payload (for ICMPv6 without the 4 bytes before the quote, as
 // this package writes them), its type and code, and in Quote the ID of the
 // quoted packet when it is in the file. An echo's identifier and sequence
@@ -752,11 +752,10 @@ func (s *source) decode(id int, link layers.LinkType, data []byte, ci gopacket.C
 				pk.Flags |= f.flag
 			}
 		}
-		if tcp.SYN {
-			for _, o := range tcp.Options {
-				if o.OptionType == layers.TCPOptionKindMSS && len(o.OptionData) == 2 {
-					pk.MSS = binary.BigEndian.Uint16(o.OptionData)
-				}
+		if hl := int(tcp.DataOffset) * 4; hl > 20 && hl <= len(tcp.Contents) {
+			pk.SetTCPOptions(tcp.Contents[20:hl])
+			if !tcp.SYN {
+				pk.MSS = 0 // an MSS option means something only on a SYN
 			}
 		}
 		pk.Payload = own(tcp.Payload)

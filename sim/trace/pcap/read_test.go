@@ -311,7 +311,8 @@ func checkAgainstTshark(t *testing.T, file string, x *exchange) {
 	tr := readFile(t, file)
 	rows := tsharkFields(t, file, "frame.number", "frame.time_relative", "ip.src", "ip.dst", "ip.ttl", "ip.proto",
 		"tcp.srcport", "tcp.dstport", "tcp.seq_raw", "tcp.ack_raw", "tcp.flags", "tcp.window_size_value", "tcp.len",
-		"tcp.options.mss_val", "udp.srcport", "udp.dstport", "udp.length", "icmp.type", "icmp.code")
+		"tcp.options.mss_val", "tcp.options.wscale.shift", "tcp.options.timestamp.tsval", "tcp.options.timestamp.tsecr",
+		"tcp.options.sack_perm", "udp.srcport", "udp.dstport", "udp.length", "icmp.type", "icmp.code")
 	ss := sends(tr)
 	if len(ss) != len(rows) || len(tr.Events) != 2*len(rows) {
 		t.Fatalf("%d sends, %d events; tshark reads %d frames", len(ss), len(tr.Events), len(rows))
@@ -350,6 +351,22 @@ func checkAgainstTshark(t *testing.T, file string, x *exchange) {
 				mss = strconv.Itoa(int(p.MSS))
 			}
 			check("tcp.options.mss_val", mss)
+			// The other options of a real Linux capture: WS on SYNs,
+			// SACK_PERM (tshark shows the option's bytes), timestamps.
+			ws, sack, tsval, tsecr := "", "", "", ""
+			if p.Opts&trace.OptWScale != 0 {
+				ws = strconv.Itoa(int(p.WScale))
+			}
+			if p.Opts&trace.OptSACKPerm != 0 {
+				sack = "0402"
+			}
+			if p.Opts&trace.OptTimestamps != 0 {
+				tsval, tsecr = strconv.FormatUint(uint64(p.TSval), 10), strconv.FormatUint(uint64(p.TSecr), 10)
+			}
+			check("tcp.options.wscale.shift", ws)
+			check("tcp.options.sack_perm", sack)
+			check("tcp.options.timestamp.tsval", tsval)
+			check("tcp.options.timestamp.tsecr", tsecr)
 		case trace.ProtoUDP:
 			check("ip.proto", "17")
 			check("udp.srcport", strconv.Itoa(int(p.Src.Port())))
@@ -489,8 +506,10 @@ func ipPacket(t testing.TB, p trace.Packet) []byte {
 			PSH: p.Flags.Has(trace.FlagPSH), RST: p.Flags.Has(trace.FlagRST), ECE: p.Flags.Has(trace.FlagECE), CWR: p.Flags.Has(trace.FlagCWR),
 			URG: p.Flags.Has(trace.FlagURG)}
 		if p.MSS != 0 {
-			tcp.Options = []layers.TCPOption{{OptionType: layers.TCPOptionKindMSS, OptionLength: 4, OptionData: []byte{byte(p.MSS >> 8), byte(p.MSS)}},
-				{OptionType: layers.TCPOptionKindSACKPermitted, OptionLength: 2}}
+			tcp.Options = []layers.TCPOption{{OptionType: layers.TCPOptionKindMSS, OptionLength: 4, OptionData: []byte{byte(p.MSS >> 8), byte(p.MSS)}}}
+		}
+		if p.Opts&trace.OptSACKPerm != 0 {
+			tcp.Options = append(tcp.Options, layers.TCPOption{OptionType: layers.TCPOptionKindSACKPermitted, OptionLength: 2})
 		}
 		tcp.SetNetworkLayerForChecksum(ip)
 		ls = append(ls, tcp, gopacket.Payload(p.Payload))
@@ -578,8 +597,8 @@ func writePcap(t testing.TB, lt layers.LinkType, frames []synthFrame) []byte {
 func synthHandshake(a, b netip.Addr) []trace.Packet {
 	c, s := netip.AddrPortFrom(a, 50000), netip.AddrPortFrom(b, 80)
 	ps := []trace.Packet{
-		{ID: 1, Proto: trace.ProtoTCP, Src: c, Dst: s, TTL: 64, Seq: 1000, Flags: trace.FlagSYN, Window: 64240, MSS: 1460},
-		{ID: 2, Proto: trace.ProtoTCP, Src: s, Dst: c, TTL: 63, Seq: 5000, Ack: 1001, Flags: trace.FlagSYN | trace.FlagACK | trace.FlagECE, Window: 65535, MSS: 1400},
+		{ID: 1, Proto: trace.ProtoTCP, Src: c, Dst: s, TTL: 64, Seq: 1000, Flags: trace.FlagSYN, Window: 64240, MSS: 1460, Opts: trace.OptSACKPerm},
+		{ID: 2, Proto: trace.ProtoTCP, Src: s, Dst: c, TTL: 63, Seq: 5000, Ack: 1001, Flags: trace.FlagSYN | trace.FlagACK | trace.FlagECE, Window: 65535, MSS: 1400, Opts: trace.OptSACKPerm},
 		{ID: 3, Proto: trace.ProtoTCP, Src: c, Dst: s, TTL: 64, Seq: 1001, Ack: 5001, Flags: trace.FlagPSH | trace.FlagACK, Window: 502, Payload: []byte("GET / HTTP/1.0\r\n\r\n")},
 		{ID: 4, Proto: trace.ProtoUDP, Src: netip.AddrPortFrom(a, 40000), Dst: netip.AddrPortFrom(b, 9), TTL: 64, Payload: []byte("ping")},
 	}
