@@ -106,7 +106,10 @@
 // the link listed first. Routers decrement the TTL (64 at the source).
 //
 // TCP parameters (0 = the sim/tcp default): mss (64 … 65495, default 1460),
-// rcvbuf (≤ 65535: no window scaling; default 65535), sndbuf (default
+// rcvbuf (default 65535; at most 65535 without window scaling, 65535 <<
+// window_scale and 16 MiB with it), window_scale (RFC 7323: the shift our
+// SYNs offer, 0 … 14; absent = no window scale option, the default),
+// timestamps (RFC 7323 timestamps, RTTM and PAWS; default false), sndbuf (default
 // 65535), initial_rto (default 1s), min_rto (default 1s; the presets use
 // Linux's 200ms), max_rto (default 60s), max_retries (default 15),
 // syn_retries (default 7: connect gives up after 3 minutes, RFC 9293

@@ -126,6 +126,11 @@ type TCPSpec struct {
 	DelayedAck  Duration `json:"delayed_ack,omitempty"` // 0 = ACK every segment at once
 	MSL         Duration `json:"msl,omitempty"`
 	InitialCwnd int      `json:"initial_cwnd,omitempty"` // bytes; 0 = RFC 5681 initial window
+	// RFC 7323, both off by default (the textbook RFC 9293 profile).
+	// WindowScale is the shift our SYNs offer, 0 to 14; absent = no window
+	// scale option. Timestamps sends the timestamps option.
+	WindowScale *int `json:"window_scale,omitempty"`
+	Timestamps  bool `json:"timestamps,omitempty"`
 }
 
 // Program is an application started on a host. Which fields matter depends
@@ -390,7 +395,18 @@ func (sc *Scenario) Validate() error {
 	if t.MSS != 0 {
 		c.rangeI("tcp.mss", int64(t.MSS), 64, 65495)
 	}
-	c.rangeI("tcp.rcvbuf", int64(t.RcvBuf), 0, 65535) // no window scaling in the model
+	maxRcv := int64(65535) // the largest window a 16-bit field can say
+	if t.WindowScale != nil {
+		c.rangeI("tcp.window_scale", int64(*t.WindowScale), 0, 14) // RFC 7323 §2.3
+		if *t.WindowScale >= 0 && *t.WindowScale <= 14 {
+			maxRcv = int64(min(65535<<*t.WindowScale, maxBuf))
+		}
+	}
+	if t.WindowScale == nil && t.RcvBuf > 65535 {
+		c.fail("tcp.rcvbuf", "%d needs window scaling (\"window_scale\"): without it a window is at most 65535", t.RcvBuf)
+	} else {
+		c.rangeI("tcp.rcvbuf", int64(t.RcvBuf), 0, maxRcv)
+	}
 	c.rangeI("tcp.sndbuf", int64(t.SndBuf), 0, maxBuf)
 	c.rangeD("tcp.initial_rto", t.InitialRTO, 0, time.Minute)
 	c.rangeD("tcp.min_rto", t.MinRTO, 0, time.Minute)

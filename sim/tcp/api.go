@@ -49,7 +49,25 @@
 // that a segment is missing, and fast retransmit cannot send into a zero
 // window anyway.
 //
-// Not modelled: window scaling, SACK, timestamps, urgent data, keep-alive,
+// Optional (Config.WindowScale, Config.Timestamps), RFC 7323:
+//   - window scaling (§2), in effect only when both SYNs carry the option;
+//     a shift above 14 is used as 14; the window of a SYN is never scaled;
+//     the advertised right edge never moves left when the window is
+//     rounded down to the scale (§2.4);
+//   - timestamps (§3) with the TS.Recent and Last.ACK.sent echo rules
+//     (§4.3), RTTM (§4.1): every ACK that advances SND.UNA gives an RTT
+//     sample from its TSecr, folded in with RFC 6298's gains divided by
+//     the samples expected per RTT (§4.2 and Appendix G). Karn's
+//     algorithm exists because an ACK of a retransmitted segment cannot
+//     say which transmission it answers; a TSecr can, so with timestamps
+//     retransmitted segments are measured too (and their timeouts still
+//     back off the RTO until that sample arrives);
+//   - PAWS (§5.3 R1–R3), including TS.Recent going stale after 24 days
+//     idle (§5.5); a non-RST segment without timestamps after they were
+//     negotiated is dropped silently (§3.2 SHOULD; Linux accepts it).
+//
+// Not modelled: SACK (the SACK-permitted option is never sent, and
+// ignored), urgent data, keep-alive,
 // Nagle's algorithm (every Write is sent as if TCP_NODELAY were set), the
 // FIN-WAIT-2 timeout of orphaned sockets, data on a SYN without ACK (not
 // ACKed, so the peer sends it again; data on a SYN,ACK is accepted) and
@@ -71,6 +89,11 @@ type Segment struct {
 	Flags    trace.TCPFlags
 	Window   uint16
 	MSS      uint16 // MSS option on a SYN; 0 = absent
+	// RFC 7323 options as trace.Packet carries them: Opts says which are
+	// present (SACK-permitted is never sent by this model).
+	Opts         trace.TCPOpts
+	WScale       uint8  // window scale shift, on a SYN (OptWScale)
+	TSval, TSecr uint32 // timestamps (OptTimestamps)
 	// Payload is never modified after the segment is handed to Transmit (or
 	// to Handle): the simulator keeps it in packets and traces, and a Conn
 	// hands out sub-slices of its send buffer without copying.
@@ -91,7 +114,8 @@ func (s Segment) Len() int {
 }
 
 // String formats the segment the way RFC 9293 draws them:
-// "<SEQ=100><ACK=301><CTL=SYN,ACK><WND=65535><MSS=1460><LEN=0>".
+// "<SEQ=100><ACK=301><CTL=SYN,ACK><WND=65535><MSS=1460><LEN=0>", with
+// "<WS=7>" and "<TSval=5,TSecr=3>" after the MSS when present.
 func (s Segment) String() string {
 	b := make([]byte, 0, 80)
 	b = append(b, "<SEQ="...)
@@ -107,6 +131,16 @@ func (s Segment) String() string {
 	if s.MSS != 0 {
 		b = append(b, "><MSS="...)
 		b = strconv.AppendUint(b, uint64(s.MSS), 10)
+	}
+	if s.Opts&trace.OptWScale != 0 {
+		b = append(b, "><WS="...)
+		b = strconv.AppendUint(b, uint64(s.WScale), 10)
+	}
+	if s.Opts&trace.OptTimestamps != 0 {
+		b = append(b, "><TSval="...)
+		b = strconv.AppendUint(b, uint64(s.TSval), 10)
+		b = append(b, ",TSecr="...)
+		b = strconv.AppendUint(b, uint64(s.TSecr), 10)
 	}
 	b = append(b, "><LEN="...)
 	b = strconv.AppendInt(b, int64(len(s.Payload)), 10)
@@ -165,7 +199,7 @@ type Config struct {
 	ISS           Seq            // initial send sequence number (the simulator draws it from its seed)
 
 	MSS    int // our maximum segment size, sent as the SYN's MSS option; default 1460
-	RcvBuf int // receive buffer = largest advertised window, ≤ 65535 (no window scaling); default 65535
+	RcvBuf int // receive buffer = largest advertised window, ≤ 65535 without window scaling (≤ 65535<<WScaleShift with it); default 65535
 	SndBuf int // send buffer; Write accepts at most its free space; default 65535
 
 	// RFC 6298 timer parameters. Defaults: InitialRTO 1 s (§2.1), MinRTO 1 s
@@ -206,6 +240,27 @@ type Config struct {
 	// After a lost SYN or SYN,ACK it is one segment whatever this says
 	// (RFC 5681 §3.1 MUST); restart after idle (§4.1) goes back to it.
 	InitialCwnd int
+
+	// WindowScale offers the window scale option (RFC 7323 §2) on our SYN,
+	// with shift WScaleShift (0 to 14; more is 14). Scaling is in effect
+	// only if the peer's SYN carries the option too ("both sides MUST send
+	// Window Scale options in their <SYN> segments to enable window
+	// scaling", §2.2): then windows we advertise are RCV.WND >> WScaleShift
+	// and the peer's are SEG.WND << its shift, except in SYNs, which are
+	// never scaled. Without it RcvBuf may be at most 65535. Off by default,
+	// the textbook RFC 9293 profile.
+	WindowScale bool
+	WScaleShift int
+
+	// Timestamps offers the timestamps option (RFC 7323 §3) on our SYN. If
+	// the peer's SYN carries it too, every segment but a RST carries TSval
+	// (a clock of 1 ms ticks: virtual time plus a per-connection offset,
+	// the ISS) and TSecr (TS.Recent, the echo rules of §4.3); RTT samples
+	// come from the TSecr of every ACK of new data (§4.1), retransmissions
+	// included; PAWS (§5.3) drops segments whose TSval is older than
+	// TS.Recent; and the MSS available for data is 12 bytes smaller (the
+	// option's room). Off by default.
+	Timestamps bool
 
 	// Transmit is called for every segment the connection sends, in order
 	// (already during Dial and Accept). It must not modify s.Payload, which

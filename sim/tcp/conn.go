@@ -89,6 +89,22 @@ type Conn struct {
 	synTimedOut       bool          // the retransmission timer expired awaiting the ACK of our SYN (RFC 6298 §5.7)
 	synLost           bool          // our SYN or SYN,ACK was sent again: it or the answer was lost (RFC 5681 §3.1)
 
+	// RFC 7323 state. sndShift scales the peer's window fields
+	// (Snd.Wind.Shift), rcvShift ours (Rcv.Wind.Shift); both stay 0 unless
+	// both SYNs carried the window scale option. With timestamps (tsOK),
+	// tsRecent is TS.Recent (valid while tsRecentOK; tsRecentAt is when it
+	// was last set, for §5.5), lastAckSent is Last.ACK.sent, and inTS,
+	// inTSval, inTSecr are the option of the segment being handled.
+	sndShift, rcvShift uint8
+	peerWS             bool // the peer's SYN carried the window scale option
+	tsOK               bool
+	tsRecentOK         bool
+	tsRecent           uint32
+	tsRecentAt         time.Duration
+	lastAckSent        Seq
+	inTS               bool
+	inTSval, inTSecr   uint32
+
 	// RFC 5681 / RFC 6582 state, in bytes.
 	cwnd, ssthresh uint32
 	dupAcks        int
@@ -114,7 +130,11 @@ func (cfg *Config) applyDefaults() {
 	if cfg.MSS > 65535 {
 		cfg.MSS = 65535
 	}
-	if cfg.RcvBuf <= 0 || cfg.RcvBuf > 65535 {
+	cfg.WScaleShift = min(max(cfg.WScaleShift, 0), maxWScale)
+	if !cfg.WindowScale {
+		cfg.WScaleShift = 0
+	}
+	if cfg.RcvBuf <= 0 || cfg.RcvBuf > 65535<<cfg.WScaleShift {
 		cfg.RcvBuf = DefaultRcvBuf
 	}
 	if cfg.SndBuf <= 0 {
@@ -198,9 +218,10 @@ func Accept(now time.Duration, cfg Config, syn Segment) *Conn {
 	c.lastStat = c.Snapshot()
 	c.irs = syn.Seq
 	c.rcvNxt = syn.Seq.Add(1)
-	c.rcvAdv = c.rcvNxt.Add(c.cfg.RcvBuf)
+	c.rcvAdv = c.rcvNxt.Add(c.synWindow())
 	c.setPeerMSS(syn.MSS)
-	c.sndWnd = uint32(syn.Window)
+	c.synOptions(now, syn)
+	c.sndWnd = uint32(syn.Window) // never scaled in a SYN
 	c.maxSndWnd = c.sndWnd
 	c.sndWl1 = syn.Seq
 	c.sndWl2 = c.iss
@@ -225,6 +246,47 @@ func (c *Conn) setPeerMSS(opt uint16) {
 	c.sndMSS = min(c.cfg.MSS, peer)
 	c.cwnd = c.initialWindow()
 }
+
+// maxWScale is the largest shift RFC 7323 §2.3 allows: "If a Window Scale
+// option is received with a shift.cnt value larger than 14, the TCP SHOULD
+// log the error but MUST use 14 instead of the specified value."
+const maxWScale = 14
+
+// tsOptLen is the room the timestamps option takes in every segment
+// (NOP, NOP, kind 8, length 10): RFC 6691 subtracts it from the data a
+// segment may carry, as Linux does (1448 bytes of data for an MSS of 1460).
+const tsOptLen = 12
+
+// synOptions applies the RFC 7323 options of the peer's SYN (or SYN,ACK)
+// against what our SYN offered: window scaling and timestamps are on only
+// when both carry them. Call it after setPeerMSS.
+func (c *Conn) synOptions(now time.Duration, s Segment) {
+	c.peerWS = s.Opts&trace.OptWScale != 0
+	if c.cfg.WindowScale && c.peerWS {
+		c.sndShift = min(s.WScale, maxWScale)
+		c.rcvShift = uint8(c.cfg.WScaleShift)
+		// RFC 5681 §3.1: ssthresh starts at "the size of the largest
+		// possible advertised window", now 65535 << the peer's shift.
+		c.ssthresh = 65535 << c.sndShift
+	}
+	if c.cfg.Timestamps && s.Opts&trace.OptTimestamps != 0 {
+		c.tsOK = true
+		c.tsRecent, c.tsRecentAt, c.tsRecentOK = s.TSval, now, true
+		c.sndMSS = max(c.sndMSS-tsOptLen, 1)
+		c.cwnd = c.initialWindow()
+	}
+}
+
+// tsClock is our TSval at now: 1 ms ticks of virtual time (RFC 7323 §5.4:
+// between 1 ms and 1 s per tick) plus a per-connection offset, the ISS, so
+// that TSvals do not start from the same number on every connection (§7.1).
+func (c *Conn) tsClock(now time.Duration) uint32 {
+	return uint32(now/time.Millisecond) + uint32(c.cfg.ISS)
+}
+
+// synWindow is the window of our SYN: the receive buffer, but at most
+// 65535 because a SYN's window is never scaled (RFC 7323 §2.2).
+func (c *Conn) synWindow() int { return min(c.cfg.RcvBuf, 65535) }
 
 // initialWindow is IW: Config.InitialCwnd, or the RFC 5681 §3.1 initial
 // window for the effective send MSS:
@@ -522,6 +584,20 @@ func (c *Conn) notify(now time.Duration, n Notice) {
 }
 
 func (c *Conn) transmit(now time.Duration, s Segment) {
+	// RFC 7323 §3.2: once negotiated, "the TSopt MUST be sent in every
+	// non-<RST> segment"; a SYN carries it if we offer it. TSecr is
+	// TS.Recent when the ACK bit is on, else 0 (§3.2: "The TSecr field is
+	// valid if the ACK bit is set").
+	if s.Flags&trace.FlagRST == 0 && (c.tsOK || (s.Flags&trace.FlagSYN != 0 && c.state == trace.StateSynSent && c.cfg.Timestamps)) {
+		s.Opts |= trace.OptTimestamps
+		s.TSval = c.tsClock(now)
+		if s.Flags&trace.FlagACK != 0 {
+			s.TSecr = c.tsRecent
+		}
+	}
+	if s.Flags&trace.FlagACK != 0 && s.Flags&trace.FlagRST == 0 {
+		c.lastAckSent = s.Ack // Last.ACK.sent (§4.3)
+	}
 	if c.cfg.Transmit != nil {
 		c.cfg.Transmit(now, s)
 	}

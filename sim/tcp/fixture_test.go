@@ -102,7 +102,8 @@ func segString(s Segment) string {
 
 func segEqual(a, b Segment) bool {
 	return a.Seq == b.Seq && a.Ack == b.Ack && a.Flags == b.Flags && a.Window == b.Window &&
-		a.MSS == b.MSS && bytes.Equal(a.Payload, b.Payload)
+		a.MSS == b.MSS && a.Opts == b.Opts && a.WScale == b.WScale && a.TSval == b.TSval && a.TSecr == b.TSecr &&
+		bytes.Equal(a.Payload, b.Payload)
 }
 
 // want asserts that exactly segs were transmitted since the last check.

@@ -22,9 +22,13 @@ func FuzzHandle(f *testing.F) {
 // fuzzBody runs one FuzzHandle input.
 
 func fuzzBody(t *testing.T, in []byte) {
-	for _, passive := range []bool{false, true} {
+	for i := range 4 {
+		passive, modern := i&1 != 0, i&2 != 0
 		cfg := baseConfig()
 		cfg.RcvBuf = 3000
+		if modern { // RFC 7323: window scaling with a buffer above 65535, timestamps
+			cfg.WindowScale, cfg.WScaleShift, cfg.Timestamps, cfg.RcvBuf = true, 2, true, 100_000
+		}
 		cfg.DelayedAck = 100 * time.Millisecond
 		cfg.MaxRetries = 4
 		cfg.MSL = time.Second
@@ -33,7 +37,11 @@ func fuzzBody(t *testing.T, in []byte) {
 		var c *Conn
 		var now time.Duration
 		if passive {
-			c = Accept(now, cfg, Segment{Seq: peerISS, Flags: trace.FlagSYN, Window: 4000, MSS: 500})
+			syn := Segment{Seq: peerISS, Flags: trace.FlagSYN, Window: 4000, MSS: 500}
+			if modern {
+				syn.Opts, syn.WScale, syn.TSval = trace.OptWScale|trace.OptTimestamps, 3, 100
+			}
+			c = Accept(now, cfg, syn)
 		} else {
 			c = Dial(now, cfg)
 		}
@@ -56,6 +64,12 @@ func fuzzBody(t *testing.T, in []byte) {
 				c.Close(now)
 			default:
 				s := Segment{Seq: seq, Ack: ack, Flags: trace.TCPFlags(op & 0x1f), Window: uint16(step[9])<<8 | uint16(step[10]), MSS: uint16(step[11]) << 3, Payload: payload(int(step[11]) * 7)}
+				if op&0x20 != 0 { // timestamps: TSval from the window's bytes, TSecr our clock
+					s.Opts, s.TSval, s.TSecr = trace.OptTimestamps, uint32(step[9])<<24|uint32(step[10]), uint32(now/time.Millisecond)+uint32(iss)
+				}
+				if op&0x40 != 0 {
+					s.Opts, s.WScale = s.Opts|trace.OptWScale, step[11]%16
+				}
 				c.Handle(now, s)
 			}
 			if c.sndNxt.LessThan(c.sndUna) || c.sndMax.LessThan(c.sndNxt) {

@@ -11,6 +11,8 @@ import (
 // out of order), never modified. In CLOSED the answer is ResetFor(s).
 func (c *Conn) Handle(now time.Duration, s Segment) {
 	c.discarded = false
+	c.inTS = s.Opts&trace.OptTimestamps != 0
+	c.inTSval, c.inTSecr = s.TSval, s.TSecr
 	switch c.state {
 	case trace.StateNone, trace.StateClosed, trace.StateListen:
 		// §3.10.7.1: "all data in the incoming segment is discarded. An
@@ -62,9 +64,10 @@ func (c *Conn) handleSynSent(now time.Duration, s Segment) {
 	}
 	c.irs = s.Seq
 	c.rcvNxt = s.Seq.Add(1)
-	c.rcvAdv = c.rcvNxt.Add(c.cfg.RcvBuf) // the window our SYN offered
+	c.rcvAdv = c.rcvNxt.Add(c.synWindow()) // the window our SYN offered
 	c.setPeerMSS(s.MSS)
-	c.sndWnd = uint32(s.Window)
+	c.synOptions(now, s)
+	c.sndWnd = uint32(s.Window) // never scaled in a SYN (RFC 7323 §2.2)
 	c.maxSndWnd = c.sndWnd
 	c.sndWl1 = s.Seq
 	c.sndWl2 = s.Ack
@@ -114,11 +117,23 @@ func acceptable(seq Seq, segLen int, rcvNxt Seq, wnd uint32) bool {
 // handleSynchronized is §3.10.7.4 for SYN-RECEIVED and every synchronized
 // state.
 func (c *Conn) handleSynchronized(now time.Duration, s Segment) {
+	wndShift := c.sndShift // RFC 7323 §2.2: the window of a SYN is never scaled
+	if s.Flags&trace.FlagSYN != 0 {
+		wndShift = 0
+	}
+	if c.tsOK && !c.inTS && s.Flags&trace.FlagRST == 0 {
+		// RFC 7323 §3.2: "If a non-<RST> segment is received without a
+		// TSopt, a TCP SHOULD silently drop the segment."
+		c.discarded = true
+		return
+	}
 	if c.state == trace.StateSynReceived && s.Flags&trace.FlagSYN != 0 &&
 		s.Flags&trace.FlagRST == 0 && s.Seq == c.irs {
 		if s.Flags&trace.FlagACK == 0 {
 			// The peer resent its SYN: our SYN,ACK was lost. Resend it
-			// rather than the bare ACK the acceptability test would give.
+			// rather than the bare ACK the acceptability test would give,
+			// echoing this SYN's TSval (SEG.SEQ = IRS < Last.ACK.sent).
+			c.updateTSRecent(now, s)
 			c.synLost = true
 			c.sendSyn(now)
 			c.discarded = true
@@ -142,6 +157,17 @@ func (c *Conn) handleSynchronized(now time.Duration, s Segment) {
 		return
 	}
 
+	// RFC 7323 §5.3 R1 (PAWS): "If there is a Timestamps option in the
+	// arriving segment, SEG.TSval < TS.Recent, TS.Recent is valid (see
+	// Section 5.5), and if the RST bit is not set, then treat the arriving
+	// segment as not acceptable: Send an acknowledgment in reply as
+	// specified in [RFC0793], page 69 and drop the segment."
+	if c.tsOK && c.inTS && s.Flags&trace.FlagRST == 0 && c.tsRecentValid(now) && int32(c.inTSval-c.tsRecent) < 0 {
+		c.ackNow = true
+		c.discarded = true
+		return
+	}
+
 	// First, check the sequence number.
 	if !acceptable(s.Seq, s.Len(), c.rcvNxt, c.rcvWnd()) {
 		// "If an incoming segment is not acceptable, an acknowledgment should
@@ -153,6 +179,7 @@ func (c *Conn) handleSynchronized(now time.Duration, s Segment) {
 		c.discarded = true
 		return
 	}
+	c.updateTSRecent(now, s)
 
 	// Second, check the RST bit. In window: reset only on an exact match
 	// with RCV.NXT, otherwise a challenge ACK (RFC 9293 adopts RFC 5961 §3.2).
@@ -192,13 +219,13 @@ func (c *Conn) handleSynchronized(now time.Duration, s Segment) {
 			c.discarded = true
 			return
 		}
-		c.sndWnd = uint32(s.Window)
+		c.sndWnd = uint32(s.Window) << wndShift
 		c.maxSndWnd = max(c.maxSndWnd, c.sndWnd)
 		c.sndWl1 = s.Seq
 		c.sndWl2 = s.Ack
 		c.ackOfNewData(now, s.Ack, true)
 		c.established(now)
-	} else if !c.processAck(now, s) {
+	} else if !c.processAck(now, s, uint32(s.Window)<<wndShift) {
 		c.discarded = true
 		return
 	}
@@ -225,6 +252,34 @@ func (c *Conn) handleSynchronized(now time.Duration, s Segment) {
 	switch c.state {
 	case trace.StateEstablished, trace.StateFinWait1, trace.StateFinWait2:
 		c.processText(now, s.Seq, s.Payload, s.Flags&trace.FlagFIN != 0)
+	}
+}
+
+// tsRecentValid reports whether TS.Recent may be used for PAWS. RFC 7323
+// §5.5: "If a connection has been idle more than 24 days, TS.Recent is
+// invalidated" — the TSval clock may have wrapped by half meanwhile.
+func (c *Conn) tsRecentValid(now time.Duration) bool {
+	if c.tsRecentOK && now-c.tsRecentAt > pawsIdle {
+		c.tsRecentOK = false
+	}
+	return c.tsRecentOK
+}
+
+// pawsIdle is the idle time after which TS.Recent is no longer trusted.
+const pawsIdle = 24 * 24 * time.Hour
+
+// updateTSRecent is RFC 7323 §4.3 (2): "If SEG.TSval >= TS.Recent and
+// SEG.SEQ <= Last.ACK.sent, then SEG.TSval is copied to TS.Recent;
+// otherwise, it is ignored." The second condition makes the echo that of
+// the segment that filled the hole at RCV.NXT, not of later ones held out
+// of order, so that a delayed or out-of-order ACK overstates the RTT
+// rather than understating it.
+func (c *Conn) updateTSRecent(now time.Duration, s Segment) {
+	if !c.tsOK || !c.inTS {
+		return
+	}
+	if (!c.tsRecentValid(now) || int32(c.inTSval-c.tsRecent) >= 0) && s.Seq.LessEq(c.lastAckSent) {
+		c.tsRecent, c.tsRecentAt, c.tsRecentOK = c.inTSval, now, true
 	}
 }
 
@@ -260,7 +315,7 @@ func (c *Conn) established(now time.Duration) {
 
 // processAck is the fifth step for the synchronized states. It returns false
 // when the segment must be dropped.
-func (c *Conn) processAck(now time.Duration, s Segment) bool {
+func (c *Conn) processAck(now time.Duration, s Segment, wnd uint32) bool {
 	ack := s.Ack
 	if ack.GreaterThan(c.probeEnd) { // probeEnd >= sndMax, see advanceSndMax
 		// "If the ACK acks something not yet sent (SEG.ACK > SND.NXT), then
@@ -280,11 +335,11 @@ func (c *Conn) processAck(now time.Duration, s Segment) bool {
 	// retransmit could send nothing into the closed window.
 	dup := !newData && c.flightSize() > 0 && len(s.Payload) == 0 &&
 		s.Flags&(trace.FlagSYN|trace.FlagFIN) == 0 &&
-		uint32(s.Window) == c.sndWnd && s.Window != 0
+		wnd == c.sndWnd && wnd != 0
 	// "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be updated.
 	// If (SND.WL1 < SEG.SEQ or (SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK))".
 	if c.sndWl1.LessThan(s.Seq) || (c.sndWl1 == s.Seq && c.sndWl2.LessEq(ack)) {
-		c.sndWnd = uint32(s.Window)
+		c.sndWnd = wnd
 		c.maxSndWnd = max(c.maxSndWnd, c.sndWnd)
 		c.sndWl1 = s.Seq
 		c.sndWl2 = ack
@@ -303,7 +358,21 @@ func (c *Conn) processAck(now time.Duration, s Segment) bool {
 // sample, send buffer, retransmission timer (restarted only if restart).
 // It returns the data octets acknowledged.
 func (c *Conn) ackOfNewData(now time.Duration, ack Seq, restart bool) int {
-	if c.rttTiming && ack.GreaterThan(c.rttSeq) {
+	if c.tsOK {
+		// RFC 7323 §4.1: "A TSecr value received in a segment is used to
+		// update the averaged RTT measurement only if the segment advances
+		// the left edge of the send window, i.e., SND.UNA is increased."
+		// The echo names the transmission that reached the peer, so
+		// retransmitted segments are measured too (no Karn ambiguity).
+		// §4.2: with a sample per ACK the RFC 6298 gains are divided by
+		// the samples expected per RTT, ceil(FlightSize/(2·SMSS))
+		// (Appendix G).
+		if r := int32(c.tsClock(now) - c.inTSecr); c.inTS && r >= 0 {
+			c.rttTiming = false
+			smss2 := 2 * uint32(c.sndMSS)
+			c.sampleRTTn(time.Duration(r)*time.Millisecond, int((c.flightSize()+smss2-1)/smss2))
+		}
+	} else if c.rttTiming && ack.GreaterThan(c.rttSeq) {
 		c.rttTiming = false
 		c.sampleRTT(now - c.rttStart)
 	}

@@ -273,6 +273,17 @@ func scenario(seed uint64) (l *link, cfgA, cfgB Config, sendA, sendB []byte, sta
 		sendB[i] = byte(rng.Uint32())
 	}
 	stallB = []time.Duration{0, 0, 3 * time.Second, 40 * time.Second}[rng.IntN(4)]
+	// RFC 7323 options: each side offers window scaling (with a buffer
+	// larger than 65535 when it does) and timestamps or not.
+	for _, cfg := range []*Config{&cfgA, &cfgB} {
+		if rng.IntN(2) == 0 {
+			cfg.WindowScale, cfg.WScaleShift = true, rng.IntN(9)
+			if rng.IntN(2) == 0 {
+				cfg.RcvBuf = min(300_000, 65535<<cfg.WScaleShift)
+			}
+		}
+		cfg.Timestamps = rng.IntN(2) == 0
+	}
 	return l, cfgA, cfgB, sendA, sendB, stallB
 }
 

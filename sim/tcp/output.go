@@ -148,11 +148,19 @@ func (c *Conn) retransmitFirst(now time.Duration) {
 // <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> in SYN-RECEIVED, both with the MSS
 // option and the whole receive buffer as window.
 func (c *Conn) sendSyn(now time.Duration) {
-	s := Segment{Seq: c.iss, Flags: trace.FlagSYN, Window: uint16(c.cfg.RcvBuf), MSS: uint16(c.cfg.MSS)}
+	s := Segment{Seq: c.iss, Flags: trace.FlagSYN, Window: uint16(c.synWindow()), MSS: uint16(c.cfg.MSS)}
+	// RFC 7323 §2.2: a SYN may offer window scaling; a SYN,ACK only if the
+	// SYN it answers did. (Timestamps: see transmit.)
+	offerWS := c.cfg.WindowScale
 	if c.state == trace.StateSynReceived {
 		s.Flags |= trace.FlagACK
 		s.Ack = c.rcvNxt
-		c.rcvAdv = c.rcvNxt.Add(c.cfg.RcvBuf)
+		c.rcvAdv = c.rcvNxt.Add(c.synWindow())
+		offerWS = c.cfg.WindowScale && c.peerWS
+	}
+	if offerWS {
+		s.Opts |= trace.OptWScale
+		s.WScale = uint8(c.cfg.WScaleShift)
 	}
 	c.transmit(now, s)
 	if c.sndNxt == c.iss {
@@ -189,7 +197,9 @@ func (c *Conn) ackSent(now time.Duration) {
 // RCV.BUFF - RCV.USER - RCV.WND >= min(Fr * RCV.BUFF, Eff.snd.MSS), Fr = 1/2;
 // otherwise the old edge is kept (a window never shrinks).
 func (c *Conn) advertise() uint32 {
-	free := uint32(c.cfg.RcvBuf - c.rcvLen)
+	// Without scaling nothing above 65535 can be said (RcvBuf may be larger
+	// when we offered scaling and the peer did not).
+	free := min(uint32(c.cfg.RcvBuf-c.rcvLen), 65535<<c.rcvShift)
 	cur := c.rcvWnd()
 	if free > cur && free-cur >= uint32(min(c.cfg.RcvBuf/2, c.sndMSS)) {
 		return free
@@ -198,9 +208,12 @@ func (c *Conn) advertise() uint32 {
 }
 
 // windowField computes the window for an outgoing segment and records the
-// advertised right edge.
+// advertised right edge. With window scaling the field is the window >>
+// Rcv.Wind.Shift, rounded down: the peer may see an edge up to 2^shift - 1
+// octets left of the one we keep, but ours never moves left (RFC 7323
+// §2.4), so nothing once advertised is refused.
 func (c *Conn) windowField() uint16 {
-	w := c.advertise()
-	c.rcvAdv = c.rcvNxt.Add(int(w))
-	return uint16(w)
+	f := c.advertise() >> c.rcvShift
+	c.rcvAdv = maxSeq(c.rcvAdv, c.rcvNxt.Add(int(f<<c.rcvShift)))
+	return uint16(f)
 }

@@ -32,6 +32,26 @@ func clampRTO(d time.Duration, cfg *Config) time.Duration {
 	return min(max(d, cfg.MinRTO), cfg.MaxRTO)
 }
 
+// sampleRTTn is sampleRTT for one of n samples expected per RTT (RFC 7323
+// Appendix G): alpha' = alpha/n, beta' = beta/n, so that a window's worth
+// of per-ACK samples moves SRTT and RTTVAR as much as RFC 6298's one
+// sample per RTT would.
+func (c *Conn) sampleRTTn(r time.Duration, n int) {
+	if n <= 1 || !c.hasRTT {
+		c.sampleRTT(r)
+		return
+	}
+	r = max(r, 0)
+	d := c.srtt - r
+	if d < 0 {
+		d = -d
+	}
+	k := time.Duration(n)
+	c.rttvar += (d - c.rttvar) / (rttBetaDen * k)
+	c.srtt += (r - c.srtt) / (rttAlphaDen * k)
+	c.rto = clampRTO(c.srtt+max(clockGranularity, rttK*c.rttvar), &c.cfg)
+}
+
 // sampleRTT folds one round-trip measurement into SRTT, RTTVAR and RTO.
 func (c *Conn) sampleRTT(r time.Duration) {
 	if r < 0 {
