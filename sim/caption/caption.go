@@ -859,6 +859,9 @@ func value(name string, e *trace.Event, c *Context, lang Lang) (string, bool) {
 	case "len":
 		return strconv.Itoa(len(p.Payload)), true
 	case "win":
+		if c.Window != 0 { // scaled (RFC 7323), as Wireshark shows it
+			return u(c.Window)
+		}
 		return u(uint64(p.Window))
 	case "mss":
 		if p.MSS == 0 {

@@ -48,6 +48,10 @@ type Analysis struct {
 	WindowProbe bool
 	// ZeroWindow: the segment advertises a receive window of 0.
 	ZeroWindow bool
+	// Window is the receive window as Wireshark calculates it: the field
+	// shifted by its sender's window scale once both SYNs carried the
+	// option (RFC 7323 §2.2; never in a SYN), otherwise the field.
+	Window uint64
 
 	// Lost is set on every event of a packet that is dropped and never
 	// delivered to its destination; DropIndex is the Drop event's index
@@ -73,6 +77,8 @@ type flow struct {
 	haveAck  bool
 	dupCount int
 	dupOf    uint64
+	wsShift  uint8 // the window scale shift of this direction's SYN
+	haveWS   bool
 }
 
 // seqLess reports a < b in sequence-number space (RFC 9293 §3.4).
@@ -173,6 +179,7 @@ func Analyze(t *Trace) []Analysis {
 			a.Stream, a.RelSeq, a.RelAck, a.HaveRelAck = o.Stream, o.RelSeq, o.RelAck, o.HaveRelAck
 			a.Retransmission, a.FastRetransmit = o.Retransmission, o.FastRetransmit
 			a.DupAck, a.DupAckOf, a.WindowProbe, a.ZeroWindow = o.DupAck, o.DupAckOf, o.WindowProbe, o.ZeroWindow
+			a.Window = o.Window
 			continue
 		}
 		if seen {
@@ -231,6 +238,13 @@ func analyzeSegment(e *Event, a *Analysis, flows map[flowKey]*flow, streams map[
 		r.base, r.haveBase = p.Ack-1, true
 	}
 	rev := flows[flowKey{p.Dst, p.Src}]
+	if p.Flags.Has(FlagSYN) && p.Opts&OptWScale != 0 {
+		f.wsShift, f.haveWS = min(p.WScale, 14), true
+	}
+	a.Window = uint64(p.Window)
+	if !p.Flags.Has(FlagSYN) && f.haveWS && rev != nil && rev.haveWS {
+		a.Window <<= f.wsShift
+	}
 	a.RelSeq = p.Seq - f.base
 	if p.Flags.Has(FlagACK) && rev != nil && rev.haveBase {
 		a.RelAck, a.HaveRelAck = p.Ack-rev.base, true

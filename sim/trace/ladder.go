@@ -376,9 +376,26 @@ func (l *ladder) label(e *Event, a *Analysis, room int) string {
 		if p.Flags.Has(FlagACK) {
 			fmt.Fprintf(&sb, " ack=%d", ack)
 		}
-		fmt.Fprintf(&sb, " win=%d len=%d", p.Window, len(p.Payload))
+		win := a.Window // scaled as Wireshark shows it; 0 only if the field is, or unanalysed
+		if win == 0 {
+			win = uint64(p.Window)
+		}
+		fmt.Fprintf(&sb, " win=%d len=%d", win, len(p.Payload))
 		if p.MSS != 0 {
 			fmt.Fprintf(&sb, " mss=%d", p.MSS)
+		}
+		if p.Flags.Has(FlagSYN) {
+			// The options in the order of Wireshark's info column for a
+			// Linux SYN (the window scale as its multiplier).
+			if p.Opts&OptSACKPerm != 0 {
+				sb.WriteString(" sack_perm")
+			}
+			if p.Opts&OptTimestamps != 0 {
+				fmt.Fprintf(&sb, " tsval=%d tsecr=%d", p.TSval, p.TSecr)
+			}
+			if p.Opts&OptWScale != 0 {
+				fmt.Fprintf(&sb, " ws=%d", 1<<min(p.WScale, 14))
+			}
 		}
 	case ProtoUDP:
 		fmt.Fprintf(&sb, "UDP %d→%d len=%d", p.Src.Port(), p.Dst.Port(), len(p.Payload))

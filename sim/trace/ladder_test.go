@@ -55,6 +55,38 @@ func checkWidth(t *testing.T, out string, width int) {
 
 // TestLadderFacts checks the things a teacher points at, independent of
 // the exact layout the golden files pin.
+// TestLadderOptions: a SYN's RFC 7323 options in the order of Wireshark's
+// info column, and later windows scaled by the sender's shift.
+func TestLadderOptions(t *testing.T) {
+	tr := tracetest.Handshake()
+	all := trace.OptWScale | trace.OptSACKPerm | trace.OptTimestamps
+	for i := range tr.Events {
+		p := &tr.Events[i].Packet
+		if p.Proto != trace.ProtoTCP {
+			continue
+		}
+		p.Opts, p.TSval, p.TSecr = trace.OptTimestamps, 100+uint32(p.ID), 7
+		if p.Flags.Has(trace.FlagSYN) {
+			p.Opts, p.WScale = all, 7
+			if p.Flags.Has(trace.FlagACK) {
+				p.Opts, p.WScale = trace.OptWScale|trace.OptTimestamps, 2
+			} else {
+				p.TSecr = 0
+			}
+		}
+	}
+	hs := ladder(t, tr, trace.LadderOptions{})
+	for _, want := range []string{
+		"#1 SYN seq=0 win=64240 len=0 mss=1460 sack_perm tsval=101 tsecr=0 ws=128",
+		"#2 SYN,ACK seq=0 ack=1 win=65535 len=0 mss=1460 tsval=102 tsecr=7 ws=4",
+		"#3 ACK seq=1 ack=1 win=8222720 len=0", // 64240 << 7
+	} {
+		if !strings.Contains(hs, want) {
+			t.Errorf("ladder lacks %q:\n%s", want, hs)
+		}
+	}
+}
+
 func TestLadderFacts(t *testing.T) {
 	hs := ladder(t, tracetest.Handshake(), trace.LadderOptions{})
 	for _, want := range []string{

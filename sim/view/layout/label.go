@@ -77,8 +77,35 @@ func (m *Model) RelAck(p *trace.Packet) uint32 {
 	return p.Ack
 }
 
+// WindowShift returns the window scale shift that applies to p's window
+// field: the one its sender's SYN announced, when both SYNs of the
+// connection carried the option (RFC 7323 §2.2) and p is no SYN (a SYN's
+// window is never scaled). Like Wireshark, it knows only what the trace
+// showed: without the handshake there is no shift.
+func (m *Model) WindowShift(p *trace.Packet) (uint8, bool) {
+	if p.Proto != trace.ProtoTCP || p.Flags.Has(trace.FlagSYN) {
+		return 0, false
+	}
+	s, ok := m.wscale[flowKey{p.Src, p.Dst}]
+	if _, rev := m.wscale[flowKey{p.Dst, p.Src}]; !ok || !rev {
+		return 0, false
+	}
+	return min(s, 14), true
+}
+
+// Window returns p's window as Wireshark's "Win=" shows it: the field
+// scaled by WindowShift (the calculated window size).
+func (m *Model) Window(p *trace.Packet) uint64 {
+	s, _ := m.WindowShift(p)
+	return uint64(p.Window) << s
+}
+
 // Label is the text beside a packet's ladder arrow: flags, seq, ack, len,
-// win for TCP ("SYN seq=0 win=65535 mss=1460"); ports and length for UDP.
+// win for TCP ("SYN seq=0 win=65535 mss=1460"), the window scaled as
+// Wireshark calculates it; ports and length for UDP. A SYN lists its
+// options in the order Wireshark's info column does for Linux's SYNs,
+// "mss=1460 sack_perm tsval=1000 tsecr=0 ws=128" (ws is the multiplier,
+// 2^shift); other segments leave their timestamps to the inspector.
 func (m *Model) Label(p *trace.Packet) string {
 	var b strings.Builder
 	switch p.Proto {
@@ -99,10 +126,21 @@ func (m *Model) Label(p *trace.Packet) string {
 			b.WriteString(strconv.Itoa(n))
 		}
 		b.WriteString(" win=")
-		b.WriteString(strconv.Itoa(int(p.Window)))
+		b.WriteString(strconv.FormatUint(m.Window(p), 10))
 		if p.MSS != 0 {
 			b.WriteString(" mss=")
 			b.WriteString(strconv.Itoa(int(p.MSS)))
+		}
+		if p.Flags.Has(trace.FlagSYN) {
+			if p.Opts&trace.OptSACKPerm != 0 {
+				b.WriteString(" sack_perm")
+			}
+			if p.Opts&trace.OptTimestamps != 0 {
+				fmt.Fprintf(&b, " tsval=%d tsecr=%d", p.TSval, p.TSecr)
+			}
+			if p.Opts&trace.OptWScale != 0 {
+				fmt.Fprintf(&b, " ws=%d", wsMultiplier(p.WScale))
+			}
 		}
 	case trace.ProtoUDP:
 		fmt.Fprintf(&b, "UDP %d→%d len=%d", p.Src.Port(), p.Dst.Port(), p.Len())
@@ -116,6 +154,10 @@ func (m *Model) Label(p *trace.Packet) string {
 	}
 	return b.String()
 }
+
+// wsMultiplier is 2^shift, with a shift above 14 taken as 14 as RFC 7323
+// §2.3 (and Wireshark) do.
+func wsMultiplier(shift uint8) int { return 1 << min(shift, 14) }
 
 // FlightLabel is the packet's ID (as in the inspector, the text ladder and
 // a what-if) and Label, plus the markers that carry meaning without
@@ -336,8 +378,20 @@ func (m *Model) InspectIn(fi int, zh bool) []Field {
 			Field{"flags", fmt.Sprintf("%s (0x%02x)", p.Flags, uint8(p.Flags))},
 			Field{"window", strconv.Itoa(int(p.Window))},
 		)
+		if sh, ok := m.WindowShift(p); ok {
+			fs[len(fs)-1].Value = fmt.Sprintf(w("%d (scaled ×%d = %d)", "%d（缩放 ×%d = %d）"), p.Window, wsMultiplier(sh), m.Window(p))
+		}
 		if p.MSS != 0 {
 			fs = append(fs, Field{"mss", strconv.Itoa(int(p.MSS))})
+		}
+		if p.Opts&trace.OptSACKPerm != 0 {
+			fs = append(fs, Field{"sack_perm", w("yes", "是")})
+		}
+		if p.Opts&trace.OptTimestamps != 0 {
+			fs = append(fs, Field{"tsval", strconv.FormatUint(uint64(p.TSval), 10)}, Field{"tsecr", strconv.FormatUint(uint64(p.TSecr), 10)})
+		}
+		if p.Opts&trace.OptWScale != 0 {
+			fs = append(fs, Field{"wscale", fmt.Sprintf(w("%d (×%d)", "%d（×%d）"), p.WScale, wsMultiplier(p.WScale))})
 		}
 	case trace.ProtoICMP:
 		fs = append(fs, Field{"type", strconv.Itoa(int(p.ICMPType))}, Field{"code", strconv.Itoa(int(p.ICMPCode))})

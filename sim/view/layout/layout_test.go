@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"socketlab/sim"
 	"socketlab/sim/trace"
 	"socketlab/sim/view/fixture"
 	"socketlab/sim/view/layout"
@@ -468,4 +469,66 @@ func FuzzModel(f *testing.F) {
 			}
 		}
 	})
+}
+
+// optionsModel is a handshake and one exchange with RFC 7323 options, as
+// the simulator makes them with window scale 7 and timestamps on.
+func optionsModel(t *testing.T) *layout.Model {
+	t.Helper()
+	sc, err := sim.LoadPreset("transfer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := 7
+	sc.TCP.WindowScale, sc.TCP.Timestamps, sc.TCP.RcvBuf = &ws, true, 1<<20
+	sc.TCP.DelayedAck = 0
+	sc.Programs[1].Bytes = 3000
+	tr, err := sim.Run(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return layout.NewModel(tr)
+}
+
+// TestLabelOptions: a SYN's label lists its options in the order of
+// Wireshark's info column ("MSS=1460 SACK_PERM TSval=… TSecr=0 WS=128"),
+// later windows are scaled as Wireshark's Win= shows them, and the
+// inspector lists every option.
+func TestLabelOptions(t *testing.T) {
+	m := optionsModel(t)
+	p0, p1, p2 := m.Packet(0), m.Packet(1), m.Packet(2)
+	want := []string{
+		fmt.Sprintf("#1 SYN seq=0 win=65535 mss=1460 tsval=%d tsecr=0 ws=128", p0.TSval),
+		fmt.Sprintf("#2 SYN,ACK seq=0 ack=1 win=65535 mss=1460 tsval=%d tsecr=%d ws=128", p1.TSval, p0.TSval),
+		"#3 ACK seq=1 ack=1 win=1048576",
+	}
+	for i, w := range want {
+		if got := m.FlightLabel(i); got != w {
+			t.Errorf("flight %d: %q, want %q", i, got, w)
+		}
+	}
+	if p2.Window != 8192 || p2.TSecr != p1.TSval {
+		t.Fatalf("third segment %+v", p2)
+	}
+	got := m.Inspect(0)[8:]
+	wantF := []layout.Field{
+		{"seq", fmt.Sprintf("%d (relative 0)", p0.Seq)}, {"ack", fmt.Sprintf("0 (relative %d)", m.RelAck(p0))}, {"flags", "SYN (0x02)"},
+		{"window", "65535"}, {"mss", "1460"}, {"tsval", fmt.Sprint(p0.TSval)}, {"tsecr", "0"}, {"wscale", "7 (×128)"}, {"length", "0"},
+	}
+	if !slices.Equal(got, wantF) {
+		t.Errorf("inspect SYN\n%q\nwant\n%q", got, wantF)
+	}
+	got = m.Inspect(2)[8:]
+	wantF = []layout.Field{
+		{"seq", fmt.Sprintf("%d (relative 1)", p2.Seq)}, {"ack", fmt.Sprintf("%d (relative 1)", p2.Ack)}, {"flags", "ACK (0x10)"},
+		{"window", "8192 (scaled ×128 = 1048576)"}, {"tsval", fmt.Sprint(p2.TSval)}, {"tsecr", fmt.Sprint(p1.TSval)}, {"length", "0"},
+	}
+	if !slices.Equal(got, wantF) {
+		t.Errorf("inspect ACK\n%q\nwant\n%q", got, wantF)
+	}
+	sack := *p0
+	sack.Opts |= trace.OptSACKPerm
+	if got := m.Label(&sack); got != fmt.Sprintf("SYN seq=0 win=65535 mss=1460 sack_perm tsval=%d tsecr=0 ws=128", p0.TSval) {
+		t.Errorf("SYN with SACK_PERM: %q", got)
+	}
 }

@@ -116,6 +116,7 @@ type Model struct {
 	evFlight  []int32         // event index -> flight index, -1
 	maxFlight time.Duration
 	isn       map[flowKey]uint32
+	wscale    map[flowKey]uint8 // window scale shift of each flow's SYN, when it carried one
 	conns     []connTrack
 	nodeConns [][]int // node -> indices into conns
 	gaps      []Gap
@@ -172,7 +173,7 @@ func NewModel(tr *trace.Trace) *Model {
 // NewStream returns an empty Model for a run described by h, to be filled
 // by Append as its events arrive.
 func NewStream(h trace.Header) *Model {
-	m := &Model{Header: h, nodeIdx: map[string]int{}, isn: map[flowKey]uint32{},
+	m := &Model{Header: h, nodeIdx: map[string]int{}, isn: map[flowKey]uint32{}, wscale: map[flowKey]uint8{},
 		open: map[flightKey]int{}, openQ: map[flightKey]int{}, seenID: map[uint64]bool{},
 		sentEnd: map[flowKey]uint32{}, lastAdv: map[flowKey]adv{}, connIdx: map[connKey]int{}, inDir: map[dirKey][]overtake{}}
 	for _, n := range h.Nodes {
@@ -330,6 +331,9 @@ func (m *Model) trackSeq(p *trace.Packet) (retrans, probe bool) {
 	if p.Flags.Has(trace.FlagSYN) {
 		if _, ok := m.isn[fk]; !ok {
 			m.isn[fk] = p.Seq
+		}
+		if p.Opts&trace.OptWScale != 0 {
+			m.wscale[fk] = p.WScale
 		}
 	}
 	if n := p.SegLen(); n > 0 {
