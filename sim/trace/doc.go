@@ -44,7 +44,13 @@ package trace
 //     "kind" (host, router).
 //   - Addresses are netip text: "10.0.0.1", "[fd00::1]:80", "10.0.0.1:49152".
 //   - Sequence numbers are absolute, as on the wire (relative numbering is a
-//     matter of display, see WriteLadder).
+//     matter of display, see WriteLadder); "win" is the raw 16-bit field,
+//     unscaled.
+//   - TCP options: "mss" (absent = no option), and those of RFC 7323 and
+//     RFC 2018 whose presence is itself the fact: "wscale" (the shift,
+//     written even when 0), "sack_perm" (true, or absent), "tsval" and
+//     "tsecr" (both or neither, written even when 0). Traces written
+//     before these fields existed read as packets without the options.
 //   - A packet's "payload" is standard base64 (RFC 4648 §4, padded). "len" is
 //     its length in bytes (checked when present); "text" is a short printable
 //     rendering for people (control bytes escaped, at most 64 runes) and is
