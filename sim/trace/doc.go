@@ -49,7 +49,8 @@ package trace
 //   - TCP options: "mss" (absent = no option), and those of RFC 7323 and
 //     RFC 2018 whose presence is itself the fact: "wscale" (the shift,
 //     written even when 0), "sack_perm" (true, or absent), "tsval" and
-//     "tsecr" (both or neither, written even when 0). Traces written
+//     "tsecr" (both or neither, written even when 0), "sack" (1 to 4
+//     blocks [left, right], absolute sequence numbers). Traces written
 //     before these fields existed read as packets without the options.
 //   - A packet's "payload" is standard base64 (RFC 4648 §4, padded). "len" is
 //     its length in bytes (checked when present); "text" is a short printable

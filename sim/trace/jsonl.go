@@ -453,7 +453,7 @@ func appendEvent(b []byte, e *Event) ([]byte, error) {
 func packetIsZero(p *Packet) bool {
 	return p.ID == 0 && p.Orig == 0 && p.Proto == ProtoNone && p.Src == (netip.AddrPort{}) &&
 		p.Dst == (netip.AddrPort{}) && p.TTL == 0 && p.Seq == 0 && p.Ack == 0 && p.Flags == 0 &&
-		p.Window == 0 && p.MSS == 0 && p.Opts == 0 && p.WScale == 0 && p.TSval == 0 && p.TSecr == 0 && p.ICMPType == 0 && p.ICMPCode == 0 && p.Quote == 0 && len(p.Payload) == 0
+		p.Window == 0 && p.MSS == 0 && p.Opts == 0 && p.WScale == 0 && p.TSval == 0 && p.TSecr == 0 && len(p.SACK) == 0 && p.ICMPType == 0 && p.ICMPCode == 0 && p.Quote == 0 && len(p.Payload) == 0
 }
 
 func appendPacket(b []byte, p *Packet) ([]byte, error) {
@@ -501,6 +501,24 @@ func appendPacket(b []byte, p *Packet) ([]byte, error) {
 		o.always("tsecr", uint64(p.TSecr))
 	} else if p.TSval != 0 || p.TSecr != 0 {
 		return nil, fmt.Errorf("tsval/tsecr without the timestamps option")
+	}
+	if len(p.SACK) > maxSACK {
+		return nil, fmt.Errorf("%d SACK blocks, more than an option holds (%d)", len(p.SACK), maxSACK)
+	}
+	if len(p.SACK) > 0 {
+		o.key("sack")
+		o.b = append(o.b, '[')
+		for i, k := range p.SACK {
+			if i > 0 {
+				o.b = append(o.b, ',')
+			}
+			o.b = append(o.b, '[')
+			o.b = strconv.AppendUint(o.b, uint64(k.Left), 10)
+			o.b = append(o.b, ',')
+			o.b = strconv.AppendUint(o.b, uint64(k.Right), 10)
+			o.b = append(o.b, ']')
+		}
+		o.b = append(o.b, ']')
 	}
 	o.uint("icmp_type", uint64(p.ICMPType))
 	o.uint("icmp_code", uint64(p.ICMPCode))
@@ -1284,6 +1302,10 @@ func parseEnum[T ~uint8](sc *scanner, v *T, parse func(string) (T, bool), what s
 	return nil
 }
 
+// maxSACK is the most SACK blocks an option holds (RFC 2018 §3: 40 bytes
+// of options, 2 + 8·n).
+const maxSACK = 4
+
 func decodePacket(sc *scanner, p *Packet) error {
 	var n uint64
 	var haveLen bool
@@ -1353,6 +1375,32 @@ func decodePacket(sc *scanner, p *Packet) error {
 			v, err = sc.uint(32)
 			p.TSecr = uint32(v)
 			haveTS |= 2
+		case "sack":
+			var blocks []SACKBlock
+			err = sc.array(func(i int) error {
+				if i >= maxSACK {
+					return fmt.Errorf("more than %d SACK blocks", maxSACK)
+				}
+				var k [2]uint32
+				n := 0
+				err := sc.array(func(j int) error {
+					if j >= 2 {
+						return errors.New("a SACK block is [left, right]")
+					}
+					x, err := sc.uint(32)
+					k[j], n = uint32(x), j+1
+					return err
+				})
+				if err == nil && n != 2 {
+					err = errors.New("a SACK block is [left, right]")
+				}
+				blocks = append(blocks, SACKBlock{k[0], k[1]})
+				return err
+			})
+			if err == nil && len(blocks) == 0 {
+				err = errors.New("empty: a SACK option has 1 to 4 blocks (leave the field out for none)")
+			}
+			p.SACK = blocks
 		case "icmp_type":
 			v, err = sc.uint(8)
 			p.ICMPType = uint8(v)

@@ -108,7 +108,7 @@ func TestJSONLOptions(t *testing.T) {
 	syn := trace.Packet{ID: 1, Proto: trace.ProtoTCP, Flags: trace.FlagSYN, Window: 65535, MSS: 1460,
 		Opts: trace.OptWScale | trace.OptSACKPerm | trace.OptTimestamps, WScale: 0, TSval: 7}
 	data := trace.Packet{ID: 2, Proto: trace.ProtoTCP, Seq: 1, Ack: 1, Flags: trace.FlagACK, Window: 8192,
-		Opts: trace.OptTimestamps, TSval: 4294967295, TSecr: 9}
+		Opts: trace.OptTimestamps, TSval: 4294967295, TSecr: 9, SACK: []trace.SACKBlock{{Left: 1449, Right: 2897}, {Left: 4345, Right: 5793}}}
 	tr := &trace.Trace{Events: []trace.Event{{Kind: trace.KindSend, Packet: syn}, {Kind: trace.KindSend, Packet: data}}}
 	var buf bytes.Buffer
 	if err := trace.WriteJSONL(&buf, tr); err != nil {
@@ -117,7 +117,7 @@ func TestJSONLOptions(t *testing.T) {
 	lines := strings.Split(buf.String(), "\n")
 	want := []string{
 		`{"at":0,"t":"0s","kind":"send","pkt":{"id":1,"proto":"tcp","seq":0,"ack":0,"flags":"SYN","win":65535,"mss":1460,"wscale":0,"sack_perm":true,"tsval":7,"tsecr":0}}`,
-		`{"at":0,"t":"0s","kind":"send","pkt":{"id":2,"proto":"tcp","seq":1,"ack":1,"flags":"ACK","win":8192,"tsval":4294967295,"tsecr":9}}`,
+		`{"at":0,"t":"0s","kind":"send","pkt":{"id":2,"proto":"tcp","seq":1,"ack":1,"flags":"ACK","win":8192,"tsval":4294967295,"tsecr":9,"sack":[[1449,2897],[4345,5793]]}}`,
 	}
 	for i, w := range want {
 		if lines[i+1] != w {
@@ -210,6 +210,9 @@ func randomEvent(r *rand.Rand) trace.Event {
 			}
 			if p.Opts&trace.OptTimestamps != 0 {
 				p.TSval, p.TSecr = u32(), u32()
+			}
+			for range r.IntN(5) {
+				p.SACK = append(p.SACK, trace.SACKBlock{Left: u32(), Right: u32()})
 			}
 		}
 		if pick() {
@@ -400,6 +403,11 @@ func TestReadJSONLErrors(t *testing.T) {
 		{"len mismatch", hdr + `{"at":0,"kind":"send","pkt":{"len":4,"payload":"aGVsbG8="}}`, `trace: line 2: field "pkt.len": 4 but the payload has 5 bytes`, 2, "pkt.len"},
 		{"wscale overflow", hdr + `{"at":0,"kind":"send","pkt":{"wscale":256}}`, `trace: line 2: field "pkt.wscale": 256 does not fit in 8 bits`, 2, "pkt.wscale"},
 		{"sack_perm false", hdr + `{"at":0,"kind":"send","pkt":{"sack_perm":false}}`, `trace: line 2: field "pkt.sack_perm": false is written by leaving the field out`, 2, "pkt.sack_perm"},
+		{"sack empty", hdr + `{"at":0,"kind":"send","pkt":{"sack":[]}}`, `trace: line 2: field "pkt.sack": empty: a SACK option has 1 to 4 blocks (leave the field out for none)`, 2, "pkt.sack"},
+		{"sack five", hdr + `{"at":0,"kind":"send","pkt":{"sack":[[1,2],[3,4],[5,6],[7,8],[9,10]]}}`, `trace: line 2: field "pkt.sack.4": more than 4 SACK blocks`, 2, "pkt.sack.4"},
+		{"sack half block", hdr + `{"at":0,"kind":"send","pkt":{"sack":[[1, 2],[3]]}}`, `trace: line 2: field "pkt.sack.1": a SACK block is [left, right]`, 2, "pkt.sack.1"},
+		{"sack triple", hdr + `{"at":0,"kind":"send","pkt":{"sack":[[1,2,3]]}}`, `trace: line 2: field "pkt.sack.0.2": a SACK block is [left, right]`, 2, "pkt.sack.0.2"},
+		{"sack overflow", hdr + `{"at":0,"kind":"send","pkt":{"sack":[[1,4294967296]]}}`, `trace: line 2: field "pkt.sack.0.1": 4294967296 does not fit in 32 bits`, 2, "pkt.sack.0.1"},
 		{"tsval alone", hdr + `{"at":0,"kind":"send","pkt":{"tsval":5}}`, `trace: line 2: field "pkt.tsecr": missing (the timestamps option carries tsval and tsecr)`, 2, "pkt.tsecr"},
 		{"tsecr alone", hdr + `{"at":0,"kind":"send","pkt":{"tsecr":5}}`, `trace: line 2: field "pkt.tsval": missing (the timestamps option carries tsval and tsecr)`, 2, "pkt.tsval"},
 		{"bad state", hdr + `{"at":0,"kind":"state","to":"ESTABLISHD"}`, `trace: line 2: field "to": unknown TCP state "ESTABLISHD"`, 2, "to"},

@@ -397,6 +397,14 @@ func (l *ladder) label(e *Event, a *Analysis, room int) string {
 				fmt.Fprintf(&sb, " ws=%d", 1<<min(p.WScale, 14))
 			}
 		}
+		for _, k := range p.SACK { // Wireshark's SLE= SRE=, relative like ack
+			le, re := k.Left, k.Right
+			if !l.opts.Absolute && a.HaveRelAck {
+				base := p.Ack - a.RelAck // the peer's ISN
+				le, re = le-base, re-base
+			}
+			fmt.Fprintf(&sb, " sle=%d sre=%d", le, re)
+		}
 	case ProtoUDP:
 		fmt.Fprintf(&sb, "UDP %d→%d len=%d", p.Src.Port(), p.Dst.Port(), len(p.Payload))
 	case ProtoICMP:

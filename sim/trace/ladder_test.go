@@ -56,7 +56,8 @@ func checkWidth(t *testing.T, out string, width int) {
 // TestLadderFacts checks the things a teacher points at, independent of
 // the exact layout the golden files pin.
 // TestLadderOptions: a SYN's RFC 7323 options in the order of Wireshark's
-// info column, and later windows scaled by the sender's shift.
+// info column, later windows scaled by the sender's shift, SACK blocks as
+// Wireshark's SLE= SRE=, relative.
 func TestLadderOptions(t *testing.T) {
 	tr := tracetest.Handshake()
 	all := trace.OptWScale | trace.OptSACKPerm | trace.OptTimestamps
@@ -66,6 +67,9 @@ func TestLadderOptions(t *testing.T) {
 			continue
 		}
 		p.Opts, p.TSval, p.TSecr = trace.OptTimestamps, 100+uint32(p.ID), 7
+		if p.ID == 5 { // the server's reply SACKs octets 10 to 20 of the client's
+			p.SACK = []trace.SACKBlock{{Left: 4294967010, Right: 4294967020}}
+		}
 		if p.Flags.Has(trace.FlagSYN) {
 			p.Opts, p.WScale = all, 7
 			if p.Flags.Has(trace.FlagACK) {
@@ -80,6 +84,7 @@ func TestLadderOptions(t *testing.T) {
 		"#1 SYN seq=0 win=64240 len=0 mss=1460 sack_perm tsval=101 tsecr=0 ws=128",
 		"#2 SYN,ACK seq=0 ack=1 win=65535 len=0 mss=1460 tsval=102 tsecr=7 ws=4",
 		"#3 ACK seq=1 ack=1 win=8222720 len=0", // 64240 << 7
+		"#5 PSH,ACK seq=1 ack=6 win=262140 len=32 sle=10 sre=20",
 	} {
 		if !strings.Contains(hs, want) {
 			t.Errorf("ladder lacks %q:\n%s", want, hs)

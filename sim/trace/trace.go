@@ -148,6 +148,7 @@ type Packet struct {
 	WScale uint8  // window scale shift (OptWScale; RFC 7323 §2.2, on SYNs)
 	TSval  uint32 // timestamps option (OptTimestamps; RFC 7323 §3.2)
 	TSecr  uint32
+	SACK   []SACKBlock // SACK option (RFC 2018 §3): up to 4 blocks, absolute sequence numbers; nil when absent
 
 	// ICMP (Proto == ProtoICMP): Type/Code as on the wire; Quote is the
 	// offending packet's ID for a port unreachable (0 when unknown).
@@ -169,6 +170,14 @@ const (
 	optAll        = OptWScale | OptSACKPerm | OptTimestamps
 )
 
+// SACKBlock is one block of a SACK option (RFC 2018 §3): the receiver holds
+// [Left, Right) out of order.
+type SACKBlock struct{ Left, Right uint32 }
+
+// MaxTCPOptions is the room for options in a TCP header: a data offset of
+// 15 words less the 20-byte header.
+const MaxTCPOptions = 40
+
 // TCPOptionsLen is the length in bytes of the TCP options p carries as
 // AppendTCPOptions lays them out (a multiple of 4): what the header grows by.
 func (p *Packet) TCPOptionsLen() int {
@@ -185,13 +194,17 @@ func (p *Packet) TCPOptionsLen() int {
 	if p.Opts&OptWScale != 0 {
 		n += 4 // NOP,WS
 	}
+	if len(p.SACK) > 0 {
+		n += 4 + 8*len(p.SACK) // NOP,NOP,SACK
+	}
 	return n
 }
 
 // AppendTCPOptions appends p's TCP options in the order and padding Linux
 // uses (tcp_options_write): MSS; SACK_PERM and TS together, or NOP, NOP,
 // TS, or NOP, NOP, SACK_PERM; then NOP, WS. A SYN from Linux with all of
-// them is MSS, SACK_PERM, TS, NOP, WS; any other segment NOP, NOP, TS.
+// them is MSS, SACK_PERM, TS, NOP, WS; any other segment NOP, NOP, TS,
+// then NOP, NOP, SACK with its blocks.
 func (p *Packet) AppendTCPOptions(b []byte) []byte {
 	if p.MSS != 0 {
 		b = append(b, 2, 4, byte(p.MSS>>8), byte(p.MSS))
@@ -211,12 +224,19 @@ func (p *Packet) AppendTCPOptions(b []byte) []byte {
 	if p.Opts&OptWScale != 0 {
 		b = append(b, 1, 3, 3, p.WScale)
 	}
+	if len(p.SACK) > 0 {
+		b = append(b, 1, 1, 5, byte(2+8*len(p.SACK)))
+		for _, k := range p.SACK {
+			b = append(b, byte(k.Left>>24), byte(k.Left>>16), byte(k.Left>>8), byte(k.Left),
+				byte(k.Right>>24), byte(k.Right>>16), byte(k.Right>>8), byte(k.Right))
+		}
+	}
 	return b
 }
 
 // SetTCPOptions reads the options area of a TCP header (the bytes between
 // the 20-byte header and the data offset) into p: MSS, window scale,
-// SACK permitted and timestamps; other kinds are skipped. It stops at an
+// SACK permitted, timestamps and SACK blocks; other kinds are skipped. It stops at an
 // end-of-list option or at a malformed length, keeping what it read so
 // far, as Wireshark shows what it can.
 func (p *Packet) SetTCPOptions(opts []byte) {
@@ -244,6 +264,13 @@ func (p *Packet) SetTCPOptions(opts []byte) {
 			p.Opts |= OptTimestamps
 			p.TSval = uint32(o[2])<<24 | uint32(o[3])<<16 | uint32(o[4])<<8 | uint32(o[5])
 			p.TSecr = uint32(o[6])<<24 | uint32(o[7])<<16 | uint32(o[8])<<8 | uint32(o[9])
+		case o[0] == 5 && len(o) >= 10 && (len(o)-2)%8 == 0:
+			p.SACK = p.SACK[:0]
+			for k := o[2:]; len(k) >= 8; k = k[8:] {
+				p.SACK = append(p.SACK, SACKBlock{
+					Left:  uint32(k[0])<<24 | uint32(k[1])<<16 | uint32(k[2])<<8 | uint32(k[3]),
+					Right: uint32(k[4])<<24 | uint32(k[5])<<16 | uint32(k[6])<<8 | uint32(k[7])})
+			}
 		}
 		opts = opts[len(o):]
 	}

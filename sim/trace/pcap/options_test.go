@@ -2,6 +2,7 @@ package pcap_test
 
 import (
 	"bytes"
+	"io"
 	"net/netip"
 	"reflect"
 	"strings"
@@ -26,6 +27,8 @@ func optionsTrace() *trace.Trace {
 		{Src: c, Dst: s, Seq: 101, Ack: 301, Flags: trace.FlagPSH | trace.FlagACK, Window: 8192, Opts: trace.OptTimestamps,
 			TSval: 1021, TSecr: 5000, Payload: []byte("hello")},
 		{Src: s, Dst: c, Seq: 301, Ack: 106, Flags: trace.FlagACK, Window: 4096, Opts: trace.OptTimestamps, TSval: 5041, TSecr: 1021},
+		{Src: s, Dst: c, Seq: 301, Ack: 106, Flags: trace.FlagACK, Window: 4096, Opts: trace.OptTimestamps, TSval: 5042, TSecr: 1021,
+			SACK: []trace.SACKBlock{{Left: 1206, Right: 2206}, {Left: 3206, Right: 4206}}},
 	}
 	tr := &trace.Trace{Header: trace.Header{Nodes: []trace.Node{
 		{Name: "client", Addrs: []netip.Addr{c.Addr()}}, {Name: "server", Addrs: []netip.Addr{s.Addr()}}}}}
@@ -48,14 +51,17 @@ func TestTsharkOptions(t *testing.T) {
 	args := append([]string{"-T", "fields", "-E", "separator=|",
 		"-e", "tcp.hdr_len", "-e", "tcp.options", "-e", "tcp.options.mss_val", "-e", "tcp.options.wscale.shift",
 		"-e", "tcp.options.wscale.multiplier", "-e", "tcp.options.sack_perm", "-e", "tcp.options.timestamp.tsval",
-		"-e", "tcp.options.timestamp.tsecr", "-e", "tcp.window_size", "-e", "tcp.checksum.status"}, checksumPrefs...)
+		"-e", "tcp.options.timestamp.tsecr", "-e", "tcp.window_size", "-e", "tcp.checksum.status",
+		"-e", "tcp.options.sack_le", "-e", "tcp.options.sack_re"}, checksumPrefs...)
 	got := tshark(t, file, args...)
 	want := []string{
-		"40|020405b40402080a000003e80000000001030307|1460|7|128|0402|1000|0|65535|1",
-		"40|020405b40101080a00001388000003e801030304|1460|4|16||5000|1000|65535|1",
-		"32|0101080a000003fc00001388|||||1020|5000|1048576|1", // 8192 << 7
-		"32|0101080a000003fd00001388|||||1021|5000|1048576|1",
-		"32|0101080a000013b1000003fd|||||5041|1021|65536|1", // 4096 << 4
+		"40|020405b40402080a000003e80000000001030307|1460|7|128|0402|1000|0|65535|1||",
+		"40|020405b40101080a00001388000003e801030304|1460|4|16||5000|1000|65535|1||",
+		"32|0101080a000003fc00001388|||||1020|5000|1048576|1||", // 8192 << 7
+		"32|0101080a000003fd00001388|||||1021|5000|1048576|1||",
+		"32|0101080a000013b1000003fd|||||5041|1021|65536|1||", // 4096 << 4
+		// NOP, NOP, TS, NOP, NOP, SACK; Wireshark shows the edges relative.
+		"52|0101080a000013b2000003fd01010512000004b60000089e00000c860000106e|||||5042|1021|65536|1|1106,3106|2106,4106",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("tshark fields:\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
@@ -66,10 +72,28 @@ func TestTsharkOptions(t *testing.T) {
 		"49152 → 80 [SYN] Seq=0 Win=65535 Len=0 MSS=1460 SACK_PERM TSval=1000 TSecr=0 WS=128",
 		"80 → 49152 [SYN, ACK] Seq=0 Ack=1 Win=65535 Len=0 MSS=1460 TSval=5000 TSecr=1000 WS=16",
 		"49152 → 80 [ACK] Seq=1 Ack=1 Win=1048576 Len=0 TSval=1020 TSecr=5000",
+		"49152 → 80 [PSH, ACK] Seq=1 Ack=1 Win=1048576 Len=5 TSval=1021 TSecr=5000 [TCP segment of a reassembled PDU]",
+		"80 → 49152 [ACK] Seq=1 Ack=6 Win=65536 Len=0 TSval=5041 TSecr=1021",
+		"[TCP Dup ACK 5#1] 80 → 49152 [ACK] Seq=1 Ack=6 Win=65536 Len=0 TSval=5042 TSecr=1021 SLE=1106 SRE=2106 SLE=3106 SRE=4106",
 	} {
 		if info[i] != w {
 			t.Errorf("frame %d info:\n got %s\nwant %s", i+1, info[i], w)
 		}
+	}
+}
+
+// TestWriteTooManyOptions: five SACK blocks with timestamps do not fit in
+// a TCP header.
+func TestWriteTooManyOptions(t *testing.T) {
+	tr := optionsTrace()
+	p := &tr.Events[4].Packet
+	p.SACK = make([]trace.SACKBlock, 3) // 12 + 4 + 24 = 40: fits
+	if err := pcap.Write(io.Discard, tr); err != nil {
+		t.Fatal(err)
+	}
+	p.SACK = make([]trace.SACKBlock, 4)
+	if err := pcap.Write(io.Discard, tr); err == nil || !strings.Contains(err.Error(), "TCP options take 48 bytes") {
+		t.Fatalf("error %v", err)
 	}
 }
 
@@ -100,8 +124,9 @@ func TestReadCaptureOptions(t *testing.T) {
 			Opts         trace.TCPOpts
 			WScale       uint8
 			TSval, TSecr uint32
+			SACK         []trace.SACKBlock
 		}
-		if a, b := (opts{g.MSS, g.Opts, g.WScale, g.TSval, g.TSecr}), (opts{w.MSS, w.Opts, w.WScale, w.TSval, w.TSecr}); !reflect.DeepEqual(a, b) {
+		if a, b := (opts{g.MSS, g.Opts, g.WScale, g.TSval, g.TSecr, g.SACK}), (opts{w.MSS, w.Opts, w.WScale, w.TSval, w.TSecr, w.SACK}); !reflect.DeepEqual(a, b) {
 			t.Errorf("packet %d: options %+v, want %+v", i+1, a, b)
 		}
 	}

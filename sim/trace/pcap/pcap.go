@@ -1,7 +1,7 @@
 // Package pcap writes a trace as a pcap capture file that Wireshark and
 // tshark open: real Ethernet, IPv4 or IPv6, TCP (with the MSS, window
-// scale, SACK-permitted and timestamps options in the order Linux writes
-// them), UDP and ICMP headers with correct lengths and valid checksums.
+// scale, SACK-permitted, timestamps and SACK options in the order Linux
+// writes them), UDP and ICMP headers with correct lengths and valid checksums.
 //
 // # What the capture shows
 //
@@ -139,6 +139,9 @@ func ipAndAbove(p *trace.Packet, known map[uint64]trace.Packet) ([]gopacket.Seri
 	// IPv4 that is the textbook's limit of 65,507 bytes.
 	limit := 65535 - 8 // UDP and ICMP headers
 	if p.Proto == trace.ProtoTCP {
+		if n := p.TCPOptionsLen(); n > trace.MaxTCPOptions {
+			return nil, fmt.Errorf("packet #%d: its TCP options take %d bytes, more than the %d a header has room for", p.ID, n, trace.MaxTCPOptions)
+		}
 		limit = 65535 - 20 - p.TCPOptionsLen()
 	}
 	if src.Is4() {

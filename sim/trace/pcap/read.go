@@ -162,7 +162,7 @@ func plural(n int, what string) string {
 // replayed leave gaps. The packet carries the header fields as on the
 // wire: addresses and ports, TTL or hop limit, absolute sequence and
 // acknowledgement numbers, flags, the window unscaled, the MSS option of a
-// SYN, the window scale, SACK-permitted and timestamps options, and the TCP or UDP payload. An ICMP error carries the bytes it
+// SYN, the window scale, SACK-permitted, timestamps and SACK options, and the TCP or UDP payload. An ICMP error carries the bytes it
 // quotes as Payload (for ICMPv6 without the 4 bytes before the quote, as
 // this package writes them), its type and code, and in Quote the ID of the
 // quoted packet when it is in the file. An echo's identifier and sequence

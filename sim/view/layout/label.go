@@ -69,6 +69,15 @@ func (m *Model) RelSeq(p *trace.Packet) uint32 {
 	return p.Seq
 }
 
+// relAckOf returns a sequence number of the reverse flow (a SACK block's
+// edge) relative to that flow's ISN, like RelAck.
+func (m *Model) relAckOf(p *trace.Packet, seq uint32) uint32 {
+	if isn, ok := m.isn[flowKey{p.Dst, p.Src}]; ok {
+		return seq - isn
+	}
+	return seq
+}
+
 // RelAck returns p's acknowledgment number relative to the reverse flow's ISN.
 func (m *Model) RelAck(p *trace.Packet) uint32 {
 	if isn, ok := m.isn[flowKey{p.Dst, p.Src}]; ok {
@@ -105,7 +114,8 @@ func (m *Model) Window(p *trace.Packet) uint64 {
 // Wireshark calculates it; ports and length for UDP. A SYN lists its
 // options in the order Wireshark's info column does for Linux's SYNs,
 // "mss=1460 sack_perm tsval=1000 tsecr=0 ws=128" (ws is the multiplier,
-// 2^shift); other segments leave their timestamps to the inspector.
+// 2^shift); other segments leave their timestamps to the inspector. SACK
+// blocks follow as Wireshark's "SLE=… SRE=…", relative.
 func (m *Model) Label(p *trace.Packet) string {
 	var b strings.Builder
 	switch p.Proto {
@@ -141,6 +151,9 @@ func (m *Model) Label(p *trace.Packet) string {
 			if p.Opts&trace.OptWScale != 0 {
 				fmt.Fprintf(&b, " ws=%d", wsMultiplier(p.WScale))
 			}
+		}
+		for _, k := range p.SACK { // relative, as Wireshark's SLE= SRE=
+			fmt.Fprintf(&b, " sle=%d sre=%d", m.relAckOf(p, k.Left), m.relAckOf(p, k.Right))
 		}
 	case trace.ProtoUDP:
 		fmt.Fprintf(&b, "UDP %d→%d len=%d", p.Src.Port(), p.Dst.Port(), p.Len())
@@ -392,6 +405,16 @@ func (m *Model) InspectIn(fi int, zh bool) []Field {
 		}
 		if p.Opts&trace.OptWScale != 0 {
 			fs = append(fs, Field{"wscale", fmt.Sprintf(w("%d (×%d)", "%d（×%d）"), p.WScale, wsMultiplier(p.WScale))})
+		}
+		if len(p.SACK) > 0 {
+			var sb strings.Builder
+			for i, k := range p.SACK {
+				if i > 0 {
+					sb.WriteString(", ")
+				}
+				fmt.Fprintf(&sb, "%d–%d", m.relAckOf(p, k.Left), m.relAckOf(p, k.Right))
+			}
+			fs = append(fs, Field{"sack", sb.String() + w(" (relative)", "（相对）")})
 		}
 	case trace.ProtoICMP:
 		fs = append(fs, Field{"type", strconv.Itoa(int(p.ICMPType))}, Field{"code", strconv.Itoa(int(p.ICMPCode))})

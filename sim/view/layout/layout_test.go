@@ -526,6 +526,11 @@ func TestLabelOptions(t *testing.T) {
 	if !slices.Equal(got, wantF) {
 		t.Errorf("inspect ACK\n%q\nwant\n%q", got, wantF)
 	}
+	blocks := *p2
+	blocks.SACK = []trace.SACKBlock{{Left: p1.Seq + 100, Right: p1.Seq + 200}, {Left: p1.Seq + 300, Right: p1.Seq + 400}}
+	if got := m.Label(&blocks); got != "ACK seq=1 ack=1 win=1048576 sle=100 sre=200 sle=300 sre=400" {
+		t.Errorf("ACK with SACK blocks: %q", got)
+	}
 	sack := *p0
 	sack.Opts |= trace.OptSACKPerm
 	if got := m.Label(&sack); got != fmt.Sprintf("SYN seq=0 win=65535 mss=1460 sack_perm tsval=%d tsecr=0 ws=128", p0.TSval) {
