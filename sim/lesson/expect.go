@@ -1,0 +1,176 @@
+package lesson
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"socketlab/sim/trace"
+)
+
+// An expectation says what in the run a question's answer must equal, so
+// that the simulator, not the author, is the judge:
+//
+//	ack of REF        the relative acknowledgement number (ISN + 1 = 1)
+//	seq of REF        the relative sequence number
+//	len of REF        the payload length in bytes
+//	time of REF       when the event happens, in milliseconds
+//	flags of REF      the TCP flags, e.g. SYN,ACK
+//	delivered: REF    yes or no: does the packet (or a copy of it) reach a host
+//	state of NODE at the step's end
+//	                  the TCP state of NODE's connection at the cursor
+//
+// REF is a selector (see selector); "the next …" counts from the step's
+// cursor (the end of a from–to range). ack, seq, len, time give numbers
+// (a "number" question), flags, delivered and state words (a "choice").
+type expectation struct {
+	src  string
+	what string // ack, seq, len, time, flags, delivered, state
+	ref  *selector
+	node string // state
+}
+
+const stepEnd = " at the step's end"
+
+func parseExpect(s string, nodes []string) (*expectation, error) {
+	x := &expectation{src: s}
+	if rest, ok := strings.CutPrefix(s, "state of "); ok {
+		node, ok := strings.CutSuffix(rest, stepEnd)
+		if !ok || strings.ContainsAny(node, " \t") {
+			return nil, fmt.Errorf("%q: want \"state of NODE at the step's end\"", s)
+		}
+		if !slices.Contains(nodes, node) {
+			return nil, fmt.Errorf("%q: the scenario has no node %q (%s)", s, node, strings.Join(nodes, ", "))
+		}
+		x.what, x.node = "state", node
+		return x, nil
+	}
+	var rest string
+	for _, w := range []string{"ack of ", "seq of ", "len of ", "time of ", "flags of ", "delivered: "} {
+		if r, ok := strings.CutPrefix(s, w); ok {
+			x.what, rest = strings.TrimRight(strings.TrimSuffix(w, " of "), ": "), r
+			break
+		}
+	}
+	if x.what == "" {
+		return nil, fmt.Errorf("%q: want one of \"ack of …\", \"seq of …\", \"len of …\", \"time of …\", \"flags of …\", \"delivered: …\", \"state of NODE at the step's end\"", s)
+	}
+	ref, err := parseSelector(rest, nodes)
+	if err != nil {
+		return nil, err
+	}
+	if x.what != "time" && ref.packet == 0 && !packetKind(ref.kind) {
+		return nil, fmt.Errorf("%q: %s needs a packet, not a %s event", s, x.what, ref.kind)
+	}
+	x.ref = ref
+	return x, nil
+}
+
+// numeric reports whether the expectation gives a number.
+func (x *expectation) numeric() bool {
+	switch x.what {
+	case "ack", "seq", "len", "time":
+		return true
+	}
+	return false
+}
+
+// Value is what an expectation finds in a run: a number or a word.
+type Value struct {
+	IsNumber bool
+	Number   float64
+	Word     string
+}
+
+func (v Value) String() string {
+	if v.IsNumber {
+		return strconv.FormatFloat(v.Number, 'f', -1, 64)
+	}
+	return v.Word
+}
+
+// Millis is d in milliseconds, the unit of a time answer.
+func Millis(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// eval computes x on tr with the step's cursor at end.
+func (x *expectation) eval(tr *trace.Trace, end Position) (Value, error) {
+	if x.what == "state" {
+		st := trace.StateNone
+		for i := 0; i < end.N && i < len(tr.Events); i++ {
+			if e := &tr.Events[i]; e.Kind == trace.KindState && e.Node == x.node {
+				st = e.To
+			}
+		}
+		if st == trace.StateNone {
+			return Value{}, fmt.Errorf("%q: %s has no TCP connection at the step's end", x.src, x.node)
+		}
+		return Value{Word: st.String()}, nil
+	}
+	i, err := x.ref.find(tr, end.N)
+	if err != nil {
+		return Value{}, err
+	}
+	e := &tr.Events[i]
+	if x.what == "time" {
+		return Value{IsNumber: true, Number: Millis(e.At)}, nil
+	}
+	p, err := packetOf(tr, i, x.ref.src)
+	if err != nil {
+		return Value{}, err
+	}
+	switch x.what {
+	case "len":
+		return Value{IsNumber: true, Number: float64(p.Len())}, nil
+	case "delivered":
+		hosts := map[string]bool{}
+		for _, n := range tr.Header.Nodes {
+			hosts[n.Name] = n.Kind == trace.NodeHost
+		}
+		for j := range tr.Events {
+			d := &tr.Events[j]
+			if d.Kind == trace.KindDeliver && hosts[d.Node] && (d.Packet.ID == p.ID || d.Packet.Orig == p.ID) {
+				return Value{Word: "yes"}, nil
+			}
+		}
+		return Value{Word: "no"}, nil
+	}
+	if p.Proto != trace.ProtoTCP {
+		return Value{}, fmt.Errorf("%q: packet #%d is %s, not TCP", x.src, p.ID, p.Proto)
+	}
+	switch x.what {
+	case "flags":
+		return Value{Word: p.Flags.String()}, nil
+	case "seq":
+		isn, err := initialSeq(tr, p.Src, p.Dst)
+		if err != nil {
+			return Value{}, fmt.Errorf("%q: %v", x.src, err)
+		}
+		return Value{IsNumber: true, Number: float64(p.Seq - isn)}, nil
+	default: // ack
+		if !p.Flags.Has(trace.FlagACK) {
+			return Value{}, fmt.Errorf("%q: packet #%d carries no ACK", x.src, p.ID)
+		}
+		isn, err := initialSeq(tr, p.Dst, p.Src)
+		if err != nil {
+			return Value{}, fmt.Errorf("%q: %v", x.src, err)
+		}
+		return Value{IsNumber: true, Number: float64(p.Ack - isn)}, nil
+	}
+}
+
+// initialSeq is the ISN of the direction from → to: the sequence number
+// of the first SYN sent that way. Relative numbers count from it, as the
+// ladder and Wireshark do.
+func initialSeq(tr *trace.Trace, from, to netip.AddrPort) (uint32, error) {
+	for i := range tr.Events {
+		e := &tr.Events[i]
+		if e.Kind == trace.KindSend && e.Packet.Proto == trace.ProtoTCP && e.Packet.Flags.Has(trace.FlagSYN) &&
+			e.Packet.Src == from && e.Packet.Dst == to {
+			return e.Packet.Seq, nil
+		}
+	}
+	return 0, fmt.Errorf("no SYN from %v to %v in the run: no relative numbers", from, to)
+}

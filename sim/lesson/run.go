@@ -1,0 +1,116 @@
+package lesson
+
+import (
+	"fmt"
+	"math"
+
+	"socketlab/sim"
+	"socketlab/sim/trace"
+)
+
+// Moment is a step played: its run, where its cursor is, the packets
+// it highlights, and what its question's answer must be.
+type Moment struct {
+	Trace     *trace.Trace
+	From, To  Position // equal for a step with "at"
+	Highlight []uint64
+	Expected  *Value // nil without a question
+}
+
+// Play runs step i's scenario and resolves its cursor, highlight and
+// expectation in the run. An error names the step's field.
+func (l *Lesson) Play(i int) (*Moment, error) {
+	return l.play(i, map[string]*trace.Trace{})
+}
+
+// play is Play with the runs of earlier steps, by scenario.
+func (l *Lesson) play(i int, runs map[string]*trace.Trace) (*Moment, error) {
+	if i < 0 || i >= len(l.Steps) {
+		return nil, fmt.Errorf("lesson %s has no step %d", l.ID, i)
+	}
+	s := &l.Steps[i]
+	path := index("steps", i)
+	key, err := s.Scenario.MarshalJSON()
+	if err != nil {
+		return nil, errAt(join(path, "scenario"), "%v", err)
+	}
+	tr := runs[string(key)]
+	if tr == nil {
+		sc, err := s.Scenario.Load()
+		if err != nil {
+			return nil, errAt(join(path, "scenario"), "%v", err)
+		}
+		if tr, err = sim.Run(sc); err != nil {
+			return nil, errAt(join(path, "scenario"), "%v", err)
+		}
+		runs[string(key)] = tr
+	}
+	m := &Moment{Trace: tr}
+	fromField, toField := "from", "to"
+	if s.At != "" {
+		fromField, toField = "at", "at"
+	}
+	if m.From, err = s.from.resolve(tr); err != nil {
+		return nil, errAt(join(path, fromField), "%v", err)
+	}
+	if m.To, err = s.to.resolve(tr); err != nil {
+		return nil, errAt(join(path, toField), "%v", err)
+	}
+	if m.From.N > m.To.N || m.From.At > m.To.At {
+		return nil, errAt(join(path, "to"), "%s comes before from (%s) in the run", s.To, s.From)
+	}
+	for j, sel := range s.marks {
+		k, err := sel.find(tr, m.To.N)
+		if err != nil {
+			return nil, errAt(index(join(path, "highlight"), j), "%v", err)
+		}
+		p, err := packetOf(tr, k, sel.src)
+		if err != nil {
+			return nil, errAt(index(join(path, "highlight"), j), "%v", err)
+		}
+		m.Highlight = append(m.Highlight, p.ID)
+	}
+	if q := s.Question; q != nil {
+		v, err := q.expect.eval(tr, m.To)
+		if err != nil {
+			return nil, errAt(join(path, "question.expect"), "%v", err)
+		}
+		m.Expected = &v
+	}
+	return m, nil
+}
+
+// Verify plays every step and checks every question against the run:
+// the shipped answer must be what the expectation finds, and, for a
+// choice, one of the choices. The first mistake is an error naming its
+// field, e.g. "steps[2].question.answer: 2, but the run shows 1 (ack of
+// the next packet from server)".
+func (l *Lesson) Verify() error {
+	runs := map[string]*trace.Trace{}
+	for i := range l.Steps {
+		m, err := l.play(i, runs)
+		if err != nil {
+			return err
+		}
+		q := l.Steps[i].Question
+		if q == nil {
+			continue
+		}
+		path := index("steps", i) + ".question.answer"
+		if !answers(q, *m.Expected) {
+			return errAt(path, "%s, but the run shows %s (%s)", q.Answer, m.Expected, q.Expect)
+		}
+	}
+	return nil
+}
+
+// answers reports whether v, found in the run, is q's shipped answer.
+func answers(q *Question, v Value) bool {
+	if q.Answer.IsNumber != v.IsNumber {
+		return false
+	}
+	if v.IsNumber {
+		return math.Abs(q.Answer.Number-v.Number) <= q.Tolerance
+	}
+	return q.Answer.Value == v.Word
+}
