@@ -98,7 +98,7 @@ func TestEveryCommandWithoutArguments(t *testing.T) {
 	t.Setenv("WAYLAND_DISPLAY", "")
 	starts := map[string]bool{
 		"tcp-server": true, "socketserver-server": true, "udp-server": true, "udp-echo": true, "demo": true,
-		"deadlock": true, "toolbox": true, "scenarios": true, "compare": true, "serve": true,
+		"deadlock": true, "toolbox": true, "scenarios": true, "lessons": true, "compare": true, "serve": true,
 	}
 	for _, c := range commands {
 		ctx, cancel := context.WithCancel(context.Background())

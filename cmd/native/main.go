@@ -17,6 +17,7 @@ var commands = []*command{
 	playCmd,
 	simCmd,
 	scenariosCmd,
+	lessonsCmd,
 	replayCmd,
 	compareCmd,
 	demoCmd,

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+
+	"socketlab/sim/caption"
+	"socketlab/sim/lesson"
+)
+
+var lessonsCmd = &command{
+	name:    "lessons",
+	args:    "[--lang en|zh] | check FILE",
+	summary: "list the built-in lessons (steps through simulated runs, with questions the simulator checks); 'check FILE' validates a lesson file of your own",
+	parse:   parseLessons,
+}
+
+func parseLessons(c *command, args []string, std stdio) (action, error) {
+	fs := newFlags(c)
+	langFlag := fs.String("lang", "", "the titles' language: `en` (the default) or zh (简体中文)")
+	pos, err := parseArgs(fs, args, std)
+	if err != nil {
+		return nil, err
+	}
+	lang, ok := caption.English, true
+	if *langFlag != "" {
+		lang, ok = caption.ParseLang(*langFlag)
+	}
+	if !ok {
+		return nil, usagef("lessons: --lang %s: want en or zh", strconv.Quote(*langFlag))
+	}
+	switch {
+	case len(pos) == 0:
+		return func(context.Context) error { return listLessons(std.Out, lang) }, nil
+	case pos[0] != "check":
+		return nil, usagef("lessons: unknown argument %s; 'socketlab lessons' lists the lessons, 'socketlab lessons check FILE' checks a file", shown(pos[0]))
+	case len(pos) != 2:
+		return nil, usagef("lessons check: want one lesson FILE, got %d arguments", len(pos)-1)
+	case wasFlagGiven(fs, "lang"):
+		return nil, usagef("lessons check: --lang applies to the list; a check prints no titles")
+	}
+	path := pos[1]
+	return func(context.Context) error { return checkLesson(std.Out, path) }, nil
+}
+
+func listLessons(w io.Writer, lang caption.Lang) error {
+	width := 0
+	for _, l := range lesson.List() {
+		width = max(width, len(l.ID))
+	}
+	for _, l := range lesson.List() {
+		fmt.Fprintf(w, "%-*s  %2d steps  %2d questions  %s\n", width, l.ID, l.Steps, l.Questions, l.Title.In(string(lang)))
+	}
+	fmt.Fprintln(w, "\n'socketlab lessons check FILE' checks a lesson of your own: its format, and every answer against the simulator.")
+	return nil
+}
+
+// checkLesson parses the lesson file at path, plays every step and
+// checks every answer; a mistake is one line naming the file and the
+// field.
+func checkLesson(w io.Writer, path string) error {
+	data, err := readLessonFile(path)
+	if err != nil {
+		return fmt.Errorf("lessons check: %v", err)
+	}
+	l, err := lesson.Parse(data)
+	if err == nil {
+		err = l.Verify()
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %v", path, err)
+	}
+	fmt.Fprintf(w, "%s: ok, %s, %s\n", path, plural(len(l.Steps), "step"), plural(l.Questions(), "question"))
+	return nil
+}
+
+// plural is "1 step", "2 steps".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// readLessonFile reads a regular file of at most lesson.MaxSize bytes.
+func readLessonFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, lesson.MaxSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > lesson.MaxSize {
+		return nil, fmt.Errorf("%s is larger than %d MiB; a lesson is a few dozen KiB of JSON", path, lesson.MaxSize>>20)
+	}
+	return data, nil
+}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"socketlab/sim/lesson"
+)
+
+func TestLessonsLists(t *testing.T) {
+	for _, lang := range []string{"", "en", "zh"} {
+		args := []string{"lessons"}
+		if lang != "" {
+			args = append(args, "--lang", lang)
+		}
+		stdout, stderr, code := runCLI(t, context.Background(), "", args...)
+		if code != 0 || stderr != "" {
+			t.Fatalf("%q: exit %d, stderr %q", args, code, stderr)
+		}
+		lines := strings.Split(stdout, "\n")
+		list := lesson.List()
+		if len(list) < 3 || len(lines) < len(list)+2 {
+			t.Fatalf("%q:\n%s", args, stdout)
+		}
+		for i, l := range list {
+			if !strings.HasPrefix(lines[i], l.ID+" ") || !strings.HasSuffix(lines[i], "  "+l.Title.In(lang)) ||
+				!strings.Contains(lines[i], " steps ") {
+				t.Errorf("%q: line %d = %q, want %s, its steps and its title", args, i, lines[i], l.ID)
+			}
+		}
+	}
+}
+
+func TestLessonsCheck(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.json")
+	data, err := os.ReadFile("../../sim/lesson/lessons/retransmission.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(good, data, 0o644)
+	l, _ := lesson.Load("retransmission")
+	stdout, stderr, code := runCLI(t, context.Background(), "", "lessons", "check", good)
+	if want := good + ": ok, " + strconv.Itoa(len(l.Steps)) + " steps, " + strconv.Itoa(l.Questions()) + " questions\n"; code != 0 || stdout != want || stderr != "" {
+		t.Errorf("check good: exit %d, stdout %q, want %q, stderr %q", code, stdout, want, stderr)
+	}
+
+	// A wrong answer is found by running the simulator; a format error
+	// names its field; both are one line, exit status 1.
+	wrongAnswer := filepath.Join(dir, "wrong.json")
+	os.WriteFile(wrongAnswer, []byte(strings.Replace(string(data), `"answer": 290,`, `"answer": 300,`, 1)), 0o644)
+	badField := filepath.Join(dir, "bad.json")
+	os.WriteFile(badField, []byte(strings.Replace(string(data), `"zh": "重传与退避"`, `"zh": ""`, 1)), 0o644)
+	for _, tc := range []struct{ file, want string }{
+		{wrongAnswer, "socketlab: " + wrongAnswer + ": steps[7].question.answer: 300, but the run shows 290 (time of the next packet from client)\n"},
+		{badField, "socketlab: " + badField + ": title.zh: empty\n"},
+		{filepath.Join(dir, "none.json"), "socketlab: lessons check: open " + filepath.Join(dir, "none.json") + ": no such file or directory\n"},
+		{dir, "socketlab: lessons check: " + dir + " is not a regular file\n"},
+	} {
+		stdout, stderr, code := runCLI(t, context.Background(), "", "lessons", "check", tc.file)
+		if code != 1 || stdout != "" || stderr != tc.want {
+			t.Errorf("check %s: exit %d, stdout %q\nstderr %q\nwant   %q", tc.file, code, stdout, stderr, tc.want)
+		}
+	}
+}
+
+func TestLessonsUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"lessons", "check"}, "socketlab: lessons check: want one lesson FILE, got 0 arguments\n"},
+		{[]string{"lessons", "check", "a", "b"}, "socketlab: lessons check: want one lesson FILE, got 2 arguments\n"},
+		{[]string{"lessons", "chek", "a"}, "socketlab: lessons: unknown argument chek; 'socketlab lessons' lists the lessons, 'socketlab lessons check FILE' checks a file\n"},
+		{[]string{"lessons", "--lang", "fr"}, "socketlab: lessons: --lang \"fr\": want en or zh\n"},
+		{[]string{"lessons", "check", "x.json", "--lang", "zh"}, "socketlab: lessons check: --lang applies to the list; a check prints no titles\n"},
+	} {
+		stdout, stderr, code := runCLI(t, context.Background(), "", tc.args...)
+		if code != 2 || stdout != "" || stderr != tc.want {
+			t.Errorf("%q: exit %d, stdout %q\nstderr %q\nwant   %q", tc.args, code, stdout, stderr, tc.want)
+		}
+	}
+}
+
+// The README's example lesson is a lesson: it parses, and its answer is
+// what the simulator shows.
+func TestReadmeLessonExample(t *testing.T) {
+	doc, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "A teacher's own lesson:\n\n```json\n")
+	example, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("README: no example lesson after \"A teacher's own lesson:\"")
+	}
+	l, err := lesson.Parse([]byte(example))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Verify(); err != nil {
+		t.Fatal(err)
+	}
+}
