@@ -198,8 +198,23 @@ func (r *relay) refuse(reason string) {
 	g.cfg.Trace.App(NodeGateway, trace.OpError, netip.AddrPort{}, netip.AddrPort{}, 0,
 		"refused channel "+strconv.Quote(r.label)+": "+reason)
 	r.status("error: " + reason)
+	// The page closes the channel once it has read the line (the bridge
+	// does). Closing it here at once could lose the line: SCTP's stream
+	// reset may be handled before the message that preceded it. So the
+	// gateway waits for the page's close, or refuseLinger at most.
+	r.rwc.SetReadDeadline(time.Now().Add(refuseLinger))
+	buf := make([]byte, 512)
+	for {
+		if _, _, err := r.rwc.ReadDataChannel(buf); err != nil {
+			break // the page closed it, or the linger is over
+		}
+	}
 	r.close("")
 }
+
+// refuseLinger bounds how long a refused channel stays open for the page
+// to read the gateway's error line and close the channel itself.
+const refuseLinger = time.Second
 
 // status sends a one-line string message to the page (binary messages
 // are data).
