@@ -9,6 +9,8 @@ BIN       := bin/socketlab
 # (netcat-openbsd) for interoperability tests.
 # chromium runs the browser playground's end-to-end tests (socketlab serve).
 DEB_PKGS  := xvfb xauth xfonts-base tshark tcpdump netcat-openbsd chromium
+# Debian packages make bench-ns3 uses: ns-3 3.37 (headers and libraries) and g++.
+NS3_PKGS  := libns3-dev ns3 g++
 FUZZTIME  ?= 10s
 # Module pins: go.mod stays tidy (make check runs `go mod tidy -diff`), so a
 # module the code does not import is not kept. ebiten must stay at exactly
@@ -16,7 +18,7 @@ FUZZTIME  ?= 10s
 # be added at exactly v4.2.20 (`go get github.com/pion/webrtc/v4@v4.2.20`):
 # the module proxy this project builds with refuses newer versions of both.
 
-.PHONY: all run build web test test-unit test-draw test-wasm check deps bench fuzz clean
+.PHONY: all run build web test test-unit test-draw test-wasm check deps bench bench-ns3 fuzz clean
 
 all: build
 
@@ -108,6 +110,16 @@ bench: build
 	$(GO) test -run '^$$' -bench ThirtyPeers -benchtime 1x ./sim/bridge/
 	@echo "== exporters and look-ups"
 	$(GO) test -run '^$$' -bench . -benchmem ./core ./core/services ./core/toolbox ./core/loadgen ./sim/trace/... ./sim/caption
+
+## bench-ns3: ns-3 3.37 and socketlab side by side (one bulk flow; the dumbbell with
+## N = 10, 100, 1,000; about 15 minutes): installs libns3-dev, ns3 and g++ if missing
+bench-ns3:
+	@missing=""; for p in $(NS3_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then echo "bench-ns3: ns-3 and g++ present"; \
+	elif [ "$$(id -u)" != 0 ]; then echo "make bench-ns3: missing Debian packages:$$missing; apt-get needs root: run sudo make bench-ns3" >&2; exit 1; \
+	else echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; fi
+	SOCKETLAB_NS3=1 $(GO) test -count=1 -run TestNS3SideBySide -v -timeout 60m ./sim/bench/
 
 ## fuzz: a short bounded run of every fuzz target
 fuzz:
