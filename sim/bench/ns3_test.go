@@ -34,6 +34,7 @@ type result struct {
 	sim     string
 	err     string // why it did not run ("" = it ran)
 	wall    time.Duration
+	cpu     time.Duration // user + system time of the child
 	rssKiB  int64
 	events  int64 // ns-3: Simulator::GetEventCount; socketlab: engine steps
 	trace   int64 // socketlab: trace events emitted
@@ -46,8 +47,8 @@ func (r result) goodput() float64 { return float64(r.bytes) * 8 / r.seconds }
 
 // TestNS3SideBySide runs scenario (A), one bulk flow, and scenario (B), the
 // dumbbell, in ns-3 3.37 and in socketlab, each simulator in a child
-// process of its own (wall time and peak RSS are the child's), and prints
-// one table: wall time, peak RSS, events, packet-hops and goodput, then the
+// process of its own (wall time, CPU time and peak RSS are the child's),
+// and prints one table: wall time, CPU time, peak RSS, events, packet-hops and goodput, then the
 // ratios. A speed ratio is printed only when the goodputs agree within
 // 10 %. SOCKETLAB_NS3_N lists the dumbbell sizes (default 10,100,1000).
 func TestNS3SideBySide(t *testing.T) {
@@ -108,15 +109,15 @@ func TestNS3SideBySide(t *testing.T) {
 	fmt.Fprintf(&out, "\nns-3 3.37: NewReno (TcpNewReno, TcpClassicRecovery), no SACK, no timestamps, window scaling, 1 MiB buffers\n")
 	fmt.Fprintf(&out, "socketlab: NewReno (RFC 5681/6582, limited transmit), no SACK, no timestamps, no window scaling (receive window 65,535)\n")
 	fmt.Fprintf(&out, "both: MSS 1448, delayed ACKs (2 segments, 200 ms), min RTO 200 ms, DropTail queues\n\n")
-	fmt.Fprintf(&out, "%-18s %-9s %9s %10s %12s %12s %14s\n", "scenario", "simulator", "wall", "peak RSS", "events", "packet-hops", "goodput")
+	fmt.Fprintf(&out, "%-18s %-9s %9s %9s %10s %12s %12s %14s\n", "scenario", "simulator", "wall", "cpu", "peak RSS", "events", "packet-hops", "goodput")
 	for _, r := range rows {
 		for _, x := range []result{r.ns3, r.sl} {
 			if x.err != "" {
 				fmt.Fprintf(&out, "%-18s %-9s not run: %s\n", r.name, x.sim, x.err)
 				continue
 			}
-			fmt.Fprintf(&out, "%-18s %-9s %8.2fs %7.1f MiB %12s %12s %9.1f Mbit/s\n", r.name, x.sim,
-				x.wall.Seconds(), float64(x.rssKiB)/1024, group(x.events), group(x.hops), x.goodput()/1e6)
+			fmt.Fprintf(&out, "%-18s %-9s %8.2fs %8.2fs %6.1f MiB %12s %12s %9.1f Mbit/s\n", r.name, x.sim,
+				x.wall.Seconds(), x.cpu.Seconds(), float64(x.rssKiB)/1024, group(x.events), group(x.hops), x.goodput()/1e6)
 		}
 	}
 	fmt.Fprintf(&out, "\nratios (socketlab vs ns-3)\n")
@@ -132,8 +133,8 @@ func TestNS3SideBySide(t *testing.T) {
 		if diff > 10 || diff < -10 {
 			line += fmt.Sprintf(": goodput differs by %.1f %%: speed ratio not counted", abs(diff))
 		} else {
-			line += fmt.Sprintf(": speed ratio %.2f× (ns-3 wall / socketlab wall), %.2f× in packet-hops/s",
-				r.ns3.wall.Seconds()/r.sl.wall.Seconds(), hopRate(r.sl)/hopRate(r.ns3))
+			line += fmt.Sprintf(": speed ratio %.2f× (ns-3 wall / socketlab wall), %.2f× in cpu time, %.2f× in packet-hops/s",
+				r.ns3.wall.Seconds()/r.sl.wall.Seconds(), r.ns3.cpu.Seconds()/r.sl.cpu.Seconds(), hopRate(r.sl)/hopRate(r.ns3))
 		}
 		fmt.Fprintln(&out, line)
 	}
@@ -187,6 +188,7 @@ func runChild(t *testing.T, r *result, name string, args []string, env ...string
 	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		r.rssKiB = ru.Maxrss // kilobytes on Linux
+		r.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
 	got := map[string]bool{}
 	sc := bufio.NewScanner(&stdout)
@@ -226,8 +228,8 @@ func runChild(t *testing.T, r *result, name string, args []string, env ...string
 			t.Fatalf("%s: no %s= line in its output:\n%s%s", r.sim, k, stdout.Bytes(), stderr.Bytes())
 		}
 	}
-	t.Logf("%-9s %6.2fs wall, %7.1f MiB peak RSS, %s events, %s packet-hops, %.1f Mbit/s", r.sim,
-		r.wall.Seconds(), float64(r.rssKiB)/1024, group(r.events), group(r.hops), r.goodput()/1e6)
+	t.Logf("%-9s %6.2fs wall, %6.2fs cpu, %7.1f MiB peak RSS, %s events, %s packet-hops, %.1f Mbit/s", r.sim,
+		r.wall.Seconds(), r.cpu.Seconds(), float64(r.rssKiB)/1024, group(r.events), group(r.hops), r.goodput()/1e6)
 }
 
 func runNS3(t *testing.T, bin string, args ...string) result {
