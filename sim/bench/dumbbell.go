@@ -17,16 +17,18 @@ import (
 	"socketlab/sim"
 )
 
-// The TCP parameters both simulators share: MSS 1448, a 1 MiB send buffer,
-// delayed ACKs (every second full segment, else 200 ms), a 200 ms minimum
-// RTO. The receive buffer is 65,535 bytes, the largest socketlab accepts
-// without window scaling (ns-3 gets 1 MiB and scales its window).
+// The TCP parameters both simulators share: MSS 1448, 1 MiB buffers with
+// window scale 5 (the shift ns-3 computes for a 1 MiB receive buffer), no
+// timestamps, delayed ACKs (every second full segment, else 200 ms), a
+// 200 ms minimum RTO.
 var benchTCP = sim.TCPSpec{
-	MSS: 1448, RcvBuf: 65535, SndBuf: 1 << 20,
+	MSS: 1448, RcvBuf: 1 << 20, SndBuf: 1 << 20, WindowScale: &windowScale,
 	MinRTO:     sim.Duration(200 * time.Millisecond),
 	DelayedAck: sim.Duration(200 * time.Millisecond),
 	MSL:        sim.Duration(time.Second),
 }
+
+var windowScale = 5
 
 // Starts returns n start times drawn uniformly in [0, 0.1 s] from a PCG
 // seeded with seed, whole nanoseconds: the dumbbell's senders start at

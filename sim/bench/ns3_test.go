@@ -106,8 +106,8 @@ func TestNS3SideBySide(t *testing.T) {
 	}
 
 	var out strings.Builder
-	fmt.Fprintf(&out, "\nns-3 3.37: NewReno (TcpNewReno, TcpClassicRecovery), no SACK, no timestamps, window scaling, 1 MiB buffers\n")
-	fmt.Fprintf(&out, "socketlab: NewReno (RFC 5681/6582, limited transmit), no SACK, no timestamps, no window scaling (receive window 65,535)\n")
+	fmt.Fprintf(&out, "\nns-3 3.37: NewReno (TcpNewReno, TcpClassicRecovery), no SACK, no timestamps, window scaling (shift 5), 1 MiB buffers\n")
+	fmt.Fprintf(&out, "socketlab: NewReno (RFC 5681/6582, limited transmit), no SACK, no timestamps, window scale 5, 1 MiB buffers\n")
 	fmt.Fprintf(&out, "both: MSS 1448, delayed ACKs (2 segments, 200 ms), min RTO 200 ms, DropTail queues\n\n")
 	fmt.Fprintf(&out, "%-18s %-9s %9s %9s %10s %12s %12s %14s\n", "scenario", "simulator", "wall", "cpu", "peak RSS", "events", "packet-hops", "goodput")
 	for _, r := range rows {

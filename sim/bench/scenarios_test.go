@@ -3,6 +3,7 @@ package bench
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +22,7 @@ func TestBenchScenarios(t *testing.T) {
 	if err != nil {
 		t.Fatalf("bulk.json: %v", err)
 	}
-	if sc.TCP != benchTCP {
+	if !reflect.DeepEqual(sc.TCP, benchTCP) {
 		t.Errorf("bulk.json: tcp = %+v, want %+v", sc.TCP, benchTCP)
 	}
 	for _, n := range []int{1, 10, 100} {
