@@ -196,7 +196,7 @@ func (p *peer) onDataChannel(dc *webrtc.DataChannel) {
 			rwc.Close()
 			return
 		}
-		r := &relay{p: p, rwc: rwc, label: label, target: t, counted: counted}
+		r := &relay{p: p, rwc: rwc, label: label, target: t, counted: counted, pageGone: make(chan struct{})}
 		p.relays[r] = struct{}{}
 		p.g.wg.Add(1) // the peer's watchdog is running: the count is not zero
 		p.mu.Unlock()

@@ -114,6 +114,19 @@ type relay struct {
 	once sync.Once
 	mu   sync.Mutex // serializes writes to rwc (the UDP reorder timer writes too)
 	said bool       // a status line was sent (under mu)
+
+	pageOnce sync.Once
+	pageGone chan struct{} // closed when the page's side of the channel ended
+}
+
+// pageEnded notes that reading the channel ended: the page closed it (or
+// the relay did).
+func (r *relay) pageEnded() {
+	r.pageOnce.Do(func() {
+		if r.pageGone != nil {
+			close(r.pageGone)
+		}
+	})
 }
 
 func (r *relay) touch() {
@@ -198,23 +211,19 @@ func (r *relay) refuse(reason string) {
 	g.cfg.Trace.App(NodeGateway, trace.OpError, netip.AddrPort{}, netip.AddrPort{}, 0,
 		"refused channel "+strconv.Quote(r.label)+": "+reason)
 	r.status("error: " + reason)
-	// The page closes the channel once it has read the line (the bridge
-	// does). Closing it here at once could lose the line: SCTP's stream
-	// reset may be handled before the message that preceded it. So the
-	// gateway waits for the page's close, or refuseLinger at most.
-	r.rwc.SetReadDeadline(time.Now().Add(refuseLinger))
-	buf := make([]byte, 512)
-	for {
-		if _, _, err := r.rwc.ReadDataChannel(buf); err != nil {
-			break // the page closed it, or the linger is over
+	// No relay reads this channel: read it here, so that the page's close
+	// is noticed (drain waits for it).
+	go func() {
+		buf := make([]byte, 512)
+		for {
+			if _, _, err := r.rwc.ReadDataChannel(buf); err != nil {
+				r.pageEnded()
+				return
+			}
 		}
-	}
+	}()
 	r.close("")
 }
-
-// refuseLinger bounds how long a refused channel stays open for the page
-// to read the gateway's error line and close the channel itself.
-const refuseLinger = time.Second
 
 // status sends a one-line string message to the page (binary messages
 // are data).
@@ -289,20 +298,25 @@ func (r *relay) drain() {
 	said := r.said
 	r.mu.Unlock()
 	if said {
-		// An unreliable channel's last message counts as sent as soon as
-		// it leaves, and pion's receiving side may drop it if the reset
-		// arrives before the page has read it: let the error line land.
+		// The page closes the channel once it has read the error line
+		// (the bridge does). Closing it first could lose the line: pion
+		// may handle SCTP's stream reset before the message that preceded
+		// it (an unreliable channel's message even counts as sent as soon
+		// as it leaves). So wait for the page's close, statusLinger at
+		// most.
 		t := time.NewTimer(statusLinger)
 		defer t.Stop()
 		select {
 		case <-t.C:
+		case <-r.pageGone:
 		case <-r.p.ctx.Done():
 		}
 	}
 }
 
-// statusLinger is how long a channel stays open after its error line.
-const statusLinger = 100 * time.Millisecond
+// statusLinger is how long a channel stays open after its error line
+// unless the page closes it first.
+const statusLinger = time.Second
 
 // idle reports whether a read that timed out means the relay is idle.
 func (r *relay) idle(err error) bool {
@@ -326,6 +340,9 @@ func (r *relay) up() {
 	for {
 		n, _, err := r.rwc.ReadDataChannel(buf)
 		if err != nil {
+			if !errors.Is(err, io.ErrShortBuffer) {
+				r.pageEnded()
+			}
 			if errors.Is(err, io.ErrShortBuffer) {
 				reason := fmt.Sprintf("message larger than %d bytes", g.cfg.MaxMessage)
 				r.status("error: " + reason)
