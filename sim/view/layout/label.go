@@ -20,6 +20,16 @@ func DropText(r trace.DropReason) string {
 	return r.String()
 }
 
+// inLang returns a chooser of English or, when zh, Chinese text.
+func inLang(zh bool) func(en, cn string) string {
+	return func(en, cn string) string {
+		if zh {
+			return cn
+		}
+		return en
+	}
+}
+
 // FormatTime prints a virtual time the way the views label it: "0 s",
 // "12.5 ms", "1.020 s".
 func FormatTime(d time.Duration) string {
@@ -182,12 +192,7 @@ func (m *Model) FlightLabel(fi int) string { return m.FlightLabelIn(fi, false) }
 // and the drop reason in Chinese (重传, 窗口探测, 重复, 迟到); the packet's
 // own label stays as the wire says it.
 func (m *Model) FlightLabelIn(fi int, zh bool) string {
-	w := func(en, cn string) string {
-		if zh {
-			return cn
-		}
-		return en
-	}
+	w := inLang(zh)
 	f := &m.Flights[fi]
 	s := "#" + strconv.FormatUint(f.ID, 10) + " " + m.Label(m.Packet(fi))
 	if f.Retrans {
@@ -222,12 +227,7 @@ func (m *Model) EventText(i int) string { return m.EventTextIn(i, false) }
 func (m *Model) EventTextIn(i int, zh bool) string {
 	e := m.Event(i)
 	t := FormatTime(e.At)
-	w := func(en, cn string) string {
-		if zh {
-			return cn
-		}
-		return en
-	}
+	w := inLang(zh)
 	switch e.Kind {
 	case trace.KindSend:
 		return fmt.Sprintf("%s  %s → %s  %s  %s", t, e.Node, e.Peer, w("send", "发送"), m.Label(&e.Packet))
@@ -355,12 +355,7 @@ func (m *Model) Inspect(fi int) []Field { return m.InspectIn(fi, false) }
 // fields keep the names the wire gives them (seq, ack, flags, window...),
 // as in EventTextIn.
 func (m *Model) InspectIn(fi int, zh bool) []Field {
-	w := func(en, cn string) string {
-		if zh {
-			return cn
-		}
-		return en
-	}
+	w := inLang(zh)
 	f := &m.Flights[fi]
 	p := m.Packet(fi)
 	fs := []Field{
