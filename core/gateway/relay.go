@@ -213,7 +213,9 @@ func (r *relay) refuse(reason string) {
 	r.status("error: " + reason)
 	// No relay reads this channel: read it here, so that the page's close
 	// is noticed (drain waits for it).
+	r.p.g.wg.Add(1) // counted while this relay's run still is: the count is not zero
 	go func() {
+		defer r.p.g.wg.Done()
 		buf := make([]byte, 512)
 		for {
 			if _, _, err := r.rwc.ReadDataChannel(buf); err != nil {
