@@ -203,11 +203,18 @@ func (a *App) drawTopology(dst *ebiten.Image, g *regions, s *layout.Snapshot) {
 	// Texts on top of the shapes. A column with room shows the address
 	// under the name and the state badge above the node.
 	roomy := topo.RowGap > 2*r+th.Small*4.4
+	// A label centred under its node, moved in from the view's edge
+	// rather than cut by it.
+	inside := func(text string, x, size float64) float64 {
+		half := p.width(text, size)/2 + 4
+		return max(min(x, g.topo.X+g.topo.W-half), g.topo.X+half)
+	}
 	for i, n := range m.Nodes {
 		q := topo.Pos[i]
-		p.text(dst, n.Name, q.X, q.Y+r+2, th.Small, th.Fg, alignCenter)
+		p.text(dst, n.Name, inside(n.Name, q.X, th.Small), q.Y+r+2, th.Small, th.Fg, alignCenter)
 		if len(n.Addrs) > 0 && roomy {
-			p.text(dst, n.Addrs[0].String(), q.X, q.Y+r+2+th.Small*1.25, th.Small*0.85, th.Dim, alignCenter)
+			addr := n.Addrs[0].String()
+			p.text(dst, addr, inside(addr, q.X, th.Small*0.85), q.Y+r+2+th.Small*1.25, th.Small*0.85, th.Dim, alignCenter)
 		}
 		if badge := s.Hosts[i].Badge(); badge != "" {
 			w := p.width(badge, th.Small) + 10
