@@ -240,6 +240,10 @@ type Config struct {
 	// After a lost SYN or SYN,ACK it is one segment whatever this says
 	// (RFC 5681 §3.1 MUST); restart after idle (§4.1) goes back to it.
 	InitialCwnd int
+	// InitialSegments, when InitialCwnd is 0, is the initial window in
+	// segments of the effective send MSS (10 for Linux's IW10, RFC 6928)
+	// instead of RFC 5681's 2 to 4.
+	InitialSegments int
 
 	// WindowScale offers the window scale option (RFC 7323 §2) on our SYN,
 	// with shift WScaleShift (0 to 14; more is 14). Scaling is in effect

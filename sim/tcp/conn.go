@@ -288,7 +288,8 @@ func (c *Conn) tsClock(now time.Duration) uint32 {
 // 65535 because a SYN's window is never scaled (RFC 7323 §2.2).
 func (c *Conn) synWindow() int { return min(c.cfg.RcvBuf, 65535) }
 
-// initialWindow is IW: Config.InitialCwnd, or the RFC 5681 §3.1 initial
+// initialWindow is IW: Config.InitialCwnd, Config.InitialSegments
+// segments, or the RFC 5681 §3.1 initial
 // window for the effective send MSS:
 //
 //	If SMSS > 2190 bytes: IW = 2 * SMSS bytes ...
@@ -297,6 +298,9 @@ func (c *Conn) synWindow() int { return min(c.cfg.RcvBuf, 65535) }
 func (c *Conn) initialWindow() uint32 {
 	if c.cfg.InitialCwnd > 0 {
 		return uint32(c.cfg.InitialCwnd)
+	}
+	if c.cfg.InitialSegments > 0 {
+		return uint32(c.cfg.InitialSegments * c.sndMSS)
 	}
 	switch smss := uint32(c.sndMSS); {
 	case smss > 2190:

@@ -1,0 +1,63 @@
+package tcp
+
+import (
+	"fmt"
+	"time"
+)
+
+// Profile is a named set of Config values: which TCP a connection models.
+// ProfileRFC, the zero value, is the textbook: RFC 9293 with the defaults
+// of RFC 5681, RFC 6582 and RFC 6298 and no option but MSS. ProfileLinux
+// is what a student's own Linux kernel (6.x, a fresh network namespace)
+// does, as measured; where the two differ the RFC allows both, or Linux
+// deviates on purpose and api.go says so.
+type Profile uint8
+
+// The profiles.
+const (
+	ProfileRFC Profile = iota
+	ProfileLinux
+	profileCount
+)
+
+var profileNames = [profileCount]string{"rfc", "linux"}
+
+// String returns the profile's name as scenarios spell it: "rfc", "linux".
+func (p Profile) String() string {
+	if p < profileCount {
+		return profileNames[p]
+	}
+	return fmt.Sprintf("profile(%d)", int(p))
+}
+
+// ParseProfile returns the profile called name ("" is ProfileRFC).
+func ParseProfile(name string) (Profile, error) {
+	if name == "" {
+		return ProfileRFC, nil
+	}
+	for i, n := range profileNames {
+		if n == name {
+			return Profile(i), nil
+		}
+	}
+	return 0, fmt.Errorf("%q is not a TCP profile (rfc, linux)", name)
+}
+
+// Apply returns cfg with the profile's values in every field the profile
+// sets; the caller applies its explicit settings after it. ProfileRFC sets
+// nothing: every zero field keeps its RFC default.
+func (p Profile) Apply(cfg Config) Config {
+	if p != ProfileLinux {
+		return cfg
+	}
+	// Linux 6.x, measured in a fresh network namespace.
+	cfg.InitialSegments = 10               // IW10 (RFC 6928), in segments
+	cfg.MinRTO = 200 * time.Millisecond    // TCP_RTO_MIN
+	cfg.MaxRTO = 120 * time.Second         // TCP_RTO_MAX
+	cfg.MaxSynRetries = 6                  // net.ipv4.tcp_syn_retries
+	cfg.DelayedAck = 40 * time.Millisecond // TCP_DELACK_MIN
+	cfg.MSL = 30 * time.Second             // TIME-WAIT is 60 s (TCP_TIMEWAIT_LEN)
+	cfg.WindowScale, cfg.WScaleShift = true, 7
+	cfg.Timestamps = true
+	return cfg
+}
