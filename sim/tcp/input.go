@@ -449,9 +449,7 @@ func (c *Conn) onNewAck(now time.Duration, ack Seq) {
 		// Slow start, RFC 5681 (2): cwnd += min (N, SMSS).
 		c.cwnd += min(uint32(acked), smss)
 	} else {
-		// Congestion avoidance, RFC 5681 (3): cwnd += SMSS*SMSS/cwnd, and
-		// at least one byte.
-		c.cwnd += max(1, smss*smss/c.cwnd)
+		c.congestionAvoidance(now, acked)
 	}
 }
 
@@ -482,7 +480,7 @@ func (c *Conn) onDupAck(now time.Duration) {
 	// Step 2: ssthresh = max (FlightSize / 2, 2*SMSS)  (RFC 5681 (4)).
 	// "When [RFC3042] is in use, additional data sent in limited transmit
 	// MUST NOT be included in this calculation."
-	c.ssthresh = max((c.flightSize()-min(c.limitedSent, c.flightSize()))/2, 2*smss)
+	c.ssthresh = c.lossSsthresh(c.flightSize()-min(c.limitedSent, c.flightSize()), false)
 	c.limitedSent = 0
 	c.recover = c.sndMax.Add(-1)
 	c.inRecovery = true

@@ -184,7 +184,7 @@ func (c *Conn) onRetransmitTimeout(now time.Duration) {
 	// constant" when it times out again. "Upon a timeout cwnd MUST be set to
 	// no more than the loss window, LW, which equals 1 full-sized segment".
 	if c.retries == 1 {
-		c.ssthresh = max(c.flightSize()/2, 2*uint32(c.sndMSS))
+		c.ssthresh = c.lossSsthresh(c.flightSize(), true)
 	}
 	c.cwnd = uint32(c.sndMSS)
 	c.dupAcks = 0
