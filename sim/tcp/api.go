@@ -66,6 +66,12 @@
 //     idle (§5.5); a non-RST segment without timestamps after they were
 //     negotiated is dropped silently (§3.2 SHOULD; Linux accepts it).
 //
+// Two profiles (profile.go) name sets of these settings: ProfileRFC is the
+// textbook above with RFC defaults; ProfileLinux is what Linux 6.x does —
+// IW10, window scaling and timestamps, a 200 ms minimum RTO with Linux's
+// RTO formula (Config.LinuxRTO), linear SYN timeouts, a 40 ms delayed ACK,
+// empty zero-window probes at SND.UNA−1, TIME-WAIT of 60 s.
+//
 // Not modelled: SACK (the SACK-permitted option is never sent, and
 // ignored), urgent data, keep-alive,
 // Nagle's algorithm (every Write is sent as if TCP_NODELAY were set), the
@@ -208,6 +214,12 @@ type Config struct {
 	// seconds").
 	InitialRTO, MinRTO, MaxRTO time.Duration
 
+	// LinuxRTO computes the RTO as Linux does, SRTT + max(4·RTTVAR,
+	// MinRTO), instead of RFC 6298's max(SRTT + max(G, 4·RTTVAR), MinRTO):
+	// the floor applies to the variance term, so a path with an RTT of
+	// 50 ms gets an RTO of 250 ms or more, not 200 ms.
+	LinuxRTO bool
+
 	// MaxRetries is how many consecutive retransmission timeouts of the same
 	// segment (the SYN has its own MaxSynRetries) the connection survives;
 	// one more and it gives up: NoticeTimeout, then CLOSED and NoticeClosed.
@@ -225,6 +237,13 @@ type Config struct {
 	// 123 s and the open gives up at 183 s. (Linux's tcp_syn_retries is 6,
 	// 127 s with its 120 s maximum RTO: below the RFC's 3 minutes.)
 	MaxSynRetries int
+
+	// SynLinearTimeouts is how many of our SYN's first timeouts (active
+	// open only) do not back off the RTO: Linux's tcp_syn_linear_timeouts,
+	// 4 since Linux 6.5: the timeouts are counted before the check, so a
+	// lost SYN is sent again at 1, 2, 3, 4 and 5 s, then at 7 s. Zero backs
+	// off every time (RFC 6298 §5.5).
+	SynLinearTimeouts int
 
 	// DelayedAck is the delayed-ACK timeout (RFC 9293 §3.8.6.3: under 0.5 s,
 	// and at least every second full-sized segment is ACKed at once). Zero
@@ -265,6 +284,12 @@ type Config struct {
 	// TS.Recent; and the MSS available for data is 12 bytes smaller (the
 	// option's room). Off by default.
 	Timestamps bool
+
+	// EmptyWindowProbes sends zero-window probes as Linux does: an empty
+	// ACK at SND.UNA−1 (an old sequence number, which makes the receiver
+	// answer with its current window, RFC 9293 §3.10.7.4; tshark calls it
+	// a keep-alive) instead of RFC 9293 §3.8.6.1's one octet of new data.
+	EmptyWindowProbes bool
 
 	// Transmit is called for every segment the connection sends, in order
 	// (already during Dial and Accept). It must not modify s.Payload, which

@@ -53,8 +53,11 @@ func (p Profile) Apply(cfg Config) Config {
 	// Linux 6.x, measured in a fresh network namespace.
 	cfg.InitialSegments = 10               // IW10 (RFC 6928), in segments
 	cfg.MinRTO = 200 * time.Millisecond    // TCP_RTO_MIN
+	cfg.LinuxRTO = true                    // SRTT + max(4·RTTVAR, 200 ms)
 	cfg.MaxRTO = 120 * time.Second         // TCP_RTO_MAX
 	cfg.MaxSynRetries = 6                  // net.ipv4.tcp_syn_retries
+	cfg.SynLinearTimeouts = 4              // net.ipv4.tcp_syn_linear_timeouts
+	cfg.EmptyWindowProbes = true           // tcp_xmit_probe_skb
 	cfg.DelayedAck = 40 * time.Millisecond // TCP_DELACK_MIN
 	cfg.MSL = 30 * time.Second             // TIME-WAIT is 60 s (TCP_TIMEWAIT_LEN)
 	cfg.WindowScale, cfg.WScaleShift = true, 7

@@ -49,7 +49,17 @@ func (c *Conn) sampleRTTn(r time.Duration, n int) {
 	k := time.Duration(n)
 	c.rttvar += (d - c.rttvar) / (rttBetaDen * k)
 	c.srtt += (r - c.srtt) / (rttAlphaDen * k)
-	c.rto = clampRTO(c.srtt+max(clockGranularity, rttK*c.rttvar), &c.cfg)
+	c.rto = c.computeRTO()
+}
+
+// computeRTO is RFC 6298 (2.2)/(2.3) "RTO <- SRTT + max (G, K*RTTVAR)"
+// rounded up to MinRTO, or with Config.LinuxRTO Linux's
+// SRTT + max(K*RTTVAR, MinRTO); both at most MaxRTO.
+func (c *Conn) computeRTO() time.Duration {
+	if c.cfg.LinuxRTO {
+		return min(c.srtt+max(rttK*c.rttvar, c.cfg.MinRTO), c.cfg.MaxRTO)
+	}
+	return clampRTO(c.srtt+max(clockGranularity, rttK*c.rttvar), &c.cfg)
 }
 
 // sampleRTT folds one round-trip measurement into SRTT, RTTVAR and RTO.
@@ -72,7 +82,7 @@ func (c *Conn) sampleRTT(r time.Duration) {
 		c.rttvar = ((rttBetaDen-1)*c.rttvar + d) / rttBetaDen
 		c.srtt = ((rttAlphaDen-1)*c.srtt + r) / rttAlphaDen
 	}
-	c.rto = clampRTO(c.srtt+max(clockGranularity, rttK*c.rttvar), &c.cfg)
+	c.rto = c.computeRTO()
 }
 
 // arm (re)starts timer i to fire after d.
@@ -164,8 +174,11 @@ func (c *Conn) onRetransmitTimeout(now time.Duration) {
 		c.setState(now, trace.StateClosed)
 		return
 	}
-	// (5.5) "The host MUST set RTO <- RTO * 2 ("back off the timer")."
-	c.rto = min(2*c.rto, c.cfg.MaxRTO)
+	// (5.5) "The host MUST set RTO <- RTO * 2 ("back off the timer")",
+	// except for the first SynLinearTimeouts timeouts of an active open.
+	if c.state != trace.StateSynSent || c.retries > c.cfg.SynLinearTimeouts {
+		c.rto = min(2*c.rto, c.cfg.MaxRTO)
+	}
 	// Karn: no RTT sample from anything that is retransmitted.
 	c.rttTiming = false
 	switch c.state {
@@ -203,7 +216,8 @@ func (c *Conn) onRetransmitTimeout(now time.Duration) {
 
 // onPersist sends a zero-window probe (RFC 9293 §3.8.6.1: "the
 // transmitting host SHOULD send at least one octet of new data (if
-// available), even if the send window is zero") and backs the persist timer
+// available), even if the send window is zero"; or Linux's empty one, see
+// Config.EmptyWindowProbes) and backs the persist timer
 // off like the retransmission timer, up to MaxRTO. Probes never give up.
 // When the window is open but too small for sender SWS avoidance, the timer
 // is the override timeout of §3.8.6.2.1 rule (4): as much as the window
@@ -218,7 +232,11 @@ func (c *Conn) onPersist(now time.Duration) {
 		c.send(now, true)
 		return
 	}
-	if c.dataEnd().GreaterThan(c.sndNxt) {
+	if c.cfg.EmptyWindowProbes {
+		// Linux's tcp_xmit_probe_skb: an ACK the receiver must answer.
+		c.transmit(now, Segment{Seq: c.sndUna.Add(-1), Ack: c.rcvNxt, Flags: trace.FlagACK, Window: c.windowField()})
+		c.ackSent(now)
+	} else if c.dataEnd().GreaterThan(c.sndNxt) {
 		c.sendSegment(now, c.sndNxt, 1, false, true)
 	} else {
 		c.sendSegment(now, c.sndNxt, 0, true, true)

@@ -1,0 +1,126 @@
+package tcp
+
+import (
+	"testing"
+	"time"
+
+	"socketlab/sim/trace"
+)
+
+// Tests of the Config knobs the linux profile sets (profile.go), each
+// against the rule it replaces.
+
+// TestLinuxRTOFloorsTheVariance: after one sample of 50 ms, RFC 6298 gives
+// SRTT + 4·RTTVAR = 50 + 100 = 150 ms, rounded up to MinRTO 200 ms; Linux
+// floors only the variance term: 50 + max(100, 200) = 250 ms. A sample of
+// 100 ms gives 300 ms both ways (4·RTTVAR = 200 ms).
+func TestLinuxRTOFloorsTheVariance(t *testing.T) {
+	for _, tc := range []struct {
+		linux  bool
+		sample time.Duration
+		want   time.Duration
+	}{
+		{false, 50 * time.Millisecond, 200 * time.Millisecond},
+		{true, 50 * time.Millisecond, 250 * time.Millisecond},
+		{true, 100 * time.Millisecond, 300 * time.Millisecond},
+		{true, 0, 200 * time.Millisecond}, // loopback: the floor alone
+	} {
+		cfg := baseConfig()
+		cfg.MinRTO, cfg.LinuxRTO = 200*time.Millisecond, tc.linux
+		f := newFixture(t)
+		f.dial(cfg)
+		f.take()
+		f.now += tc.sample
+		f.handle(Segment{Seq: peerISS, Ack: iss + 1, Flags: trace.FlagSYN | trace.FlagACK, Window: wnd, MSS: 1460})
+		f.take()
+		if s := f.c.Snapshot(); s.RTO != tc.want || s.SRTT != tc.sample {
+			t.Errorf("LinuxRTO=%v, sample %v: RTO %v SRTT %v, want RTO %v", tc.linux, tc.sample, s.RTO, s.SRTT, tc.want)
+		}
+	}
+	// MaxRTO still caps it.
+	cfg := baseConfig()
+	cfg.LinuxRTO, cfg.MinRTO, cfg.MaxRTO = true, 200*time.Millisecond, 250*time.Millisecond
+	f := newFixture(t)
+	f.dial(cfg)
+	f.take()
+	f.now += 100 * time.Millisecond
+	f.handle(Segment{Seq: peerISS, Ack: iss + 1, Flags: trace.FlagSYN | trace.FlagACK, Window: wnd, MSS: 1460})
+	if s := f.c.Snapshot(); s.RTO != 250*time.Millisecond {
+		t.Errorf("RTO %v above MaxRTO 250 ms", s.RTO)
+	}
+}
+
+// TestSynLinearTimeouts: with Linux's four linear timeouts an unanswered
+// SYN goes out at 0 s and after each of the first four timeouts 1 s
+// later; the fifth timeout (at 5 s) backs off: 7 s; after the sixth
+// retransmission (MaxSynRetries 6) the open gives up at 11 s.
+// The SYN,ACK of a passive open backs off as usual.
+func TestSynLinearTimeouts(t *testing.T) {
+	cfg := baseConfig()
+	cfg.SynLinearTimeouts, cfg.MaxSynRetries = 4, 6
+	syn := Segment{Seq: iss, Flags: trace.FlagSYN, Window: 65535, MSS: 1460}
+	f := newFixture(t)
+	f.dial(cfg)
+	f.want("SYN", syn)
+	last := time.Duration(0)
+	for _, at := range []time.Duration{1, 2, 3, 4, 5, 7} {
+		f.advance(at*time.Second - last - 1)
+		f.wantIdle("before the retransmission")
+		f.advance(1)
+		f.want("SYN retransmitted", syn)
+		last = at * time.Second
+	}
+	f.advance(11*time.Second - last - 1)
+	f.wantState(trace.StateSynSent)
+	f.advance(1)
+	f.wantState(trace.StateClosed)
+
+	f = newFixture(t)
+	f.accept(cfg, Segment{Seq: peerISS, Flags: trace.FlagSYN, Window: wnd, MSS: 1460})
+	f.take()
+	f.advance(time.Second)
+	f.take()
+	f.advance(2*time.Second - 1)
+	f.wantIdle("a passive open backs off: 1 s, then 2 s")
+	f.advance(1)
+	if out := f.take(); len(out) != 1 || out[0].Flags != trace.FlagSYN|trace.FlagACK {
+		t.Fatalf("SYN,ACK at 3 s: %v", out)
+	}
+}
+
+// TestEmptyWindowProbes: Linux probes a zero window with an empty ACK at
+// SND.UNA−1 (seq one below what the peer acknowledged), backed off from
+// the RTO like RFC 9293's one-octet probe; the peer's answer carries its
+// window, and when it opens the data goes out as usual.
+func TestEmptyWindowProbes(t *testing.T) {
+	cfg := baseConfig()
+	cfg.EmptyWindowProbes = true
+	f := established(t, cfg, wnd)
+	f.write(string(payload(3000)))
+	f.take()
+	f.advance(rtt)
+	f.handle(ack(peerISS+1, iss+3001, 0))
+	f.write("xyz")
+	f.wantIdle("zero window")
+	probe := ack(iss+3000, peerISS+1, 65535)
+	for _, d := range []time.Duration{1, 2, 4} {
+		f.advance(d*time.Second - time.Millisecond)
+		f.wantIdle("before the probe")
+		f.advance(time.Millisecond)
+		f.want("empty probe at SND.UNA-1", probe)
+		f.handle(ack(peerISS+1, iss+3001, 0))
+		f.wantIdle("answered, still closed")
+	}
+	f.handle(ack(peerISS+1, iss+3001, 4000))
+	f.want("the window opened", data(iss+3001, peerISS+1, 65535, []byte("xyz")))
+	if f.c.State() != trace.StateEstablished {
+		t.Fatalf("state %v", f.c.State())
+	}
+
+	// The receiving side: an empty segment at RCV.NXT−1 is not acceptable
+	// (RFC 9293 §3.10.7.4), so it is answered with an ACK carrying the
+	// window, as the probing side relies on.
+	g := established(t, baseConfig(), wnd)
+	g.handle(ack(peerISS, iss+1, wnd))
+	g.want("the probe is answered", ack(iss+1, peerISS+1, 65535))
+}
