@@ -69,8 +69,9 @@
 // Two profiles (profile.go) name sets of these settings: ProfileRFC is the
 // textbook above with RFC defaults; ProfileLinux is what Linux 6.x does —
 // IW10, window scaling and timestamps, a 200 ms minimum RTO with Linux's
-// RTO formula (Config.LinuxRTO), linear SYN timeouts, a 40 ms delayed ACK,
-// empty zero-window probes at SND.UNA−1, TIME-WAIT of 60 s.
+// RTO formula (Config.LinuxRTO), linear SYN timeouts, a 40 ms delayed ACK
+// with quick-ACK and ping-pong modes (Config.QuickAck), empty zero-window
+// probes at SND.UNA−1, TIME-WAIT of 60 s.
 //
 // Not modelled: SACK (the SACK-permitted option is never sent, and
 // ignored), urgent data, keep-alive,
@@ -249,6 +250,20 @@ type Config struct {
 	// and at least every second full-sized segment is ACKed at once). Zero
 	// ACKs every segment immediately. Values above 500 ms are clamped.
 	DelayedAck time.Duration
+
+	// QuickAck replaces RFC 9293's delayed-ACK rule with Linux's: the
+	// first data of a connection (and data after a gap longer than the
+	// RTO) starts quick-ACK mode, in which the next rcv_wnd/(2·rcv_mss)
+	// ACKs (2 when that is 0, at most 16; rcv_mss is the largest segment
+	// seen, starting at 536) go out at once; otherwise an ACK waits up to
+	// DelayedAck unless more than one full segment is unacknowledged.
+	// Ping-pong mode — entered when we send data within DelayedAck of
+	// receiving some (a reply), or when the peer's FIN arrives in
+	// ESTABLISHED, and left when the delayed-ACK timer fires — turns quick
+	// ACKs off, so the ACK of a request or of a FIN rides on the reply or
+	// on our own FIN. Linux's adaptive ACK timeout (ato) is modelled as
+	// the constant DelayedAck. Needs DelayedAck.
+	QuickAck bool
 
 	// MSL is the maximum segment lifetime; TIME-WAIT lasts 2·MSL. Default
 	// 2 minutes, the RFC 9293 §3.4.2 value (Linux waits 60 s in total).

@@ -76,6 +76,15 @@ type Conn struct {
 	// ACK generation.
 	ackNow     bool // send an ACK before returning (unless data carries it)
 	ackPending int  // in-order octets received since our last ACK (delayed ACK)
+	// Linux's ACK policy (Config.QuickAck): quickAcks ACKs left to send at
+	// once, ping-pong mode (interactive: ACKs wait to ride on the reply),
+	// rcvMSS the receive-side MSS estimate, lastDataRcvd when in-order
+	// data last arrived (dataRcvd: any has).
+	quickAcks    int
+	pingpong     bool
+	rcvMSS       int
+	lastDataRcvd time.Duration
+	dataRcvd     bool
 
 	// RFC 6298 state.
 	srtt, rttvar, rto time.Duration
@@ -184,6 +193,7 @@ func newConn(cfg Config) *Conn {
 		// advertised window)" — 65535 without window scaling.
 		ssthresh: 65535,
 	}
+	c.rcvMSS = min(536, cfg.MSS) // Linux's initial receive-MSS guess (tcp_initialize_rcv_mss)
 	c.ev.Node = cfg.Node
 	c.setPeerMSS(0) // until the peer's SYN says otherwise
 	return c

@@ -543,8 +543,10 @@ func (c *Conn) processText(now time.Duration, seq Seq, payload []byte, fin bool)
 	if fin && !finSeq.InWindow(c.rcvNxt, c.rcvWnd()) {
 		fin = false // beyond the window: trimmed like data
 	}
-	if len(payload) == 0 || seq != c.rcvNxt {
-		c.ackNow = true // duplicate or out of order: ACK at once (RFC 5681 §4.2)
+	if (len(payload) == 0 && !(c.cfg.QuickAck && fin && seq == c.rcvNxt)) || seq != c.rcvNxt {
+		// Duplicate or out of order: ACK at once (RFC 5681 §4.2). Linux
+		// treats a FIN next in sequence like data (see processFin).
+		c.ackNow = true
 	}
 	if len(payload) > 0 {
 		if c.rcv == nil {
@@ -566,6 +568,9 @@ func (c *Conn) processText(now time.Duration, seq Seq, payload []byte, fin bool)
 				c.ooo = append(c.ooo[:0], c.ooo[i:]...)
 			}
 			adv := int(next.Sub(c.rcvNxt))
+			if c.cfg.QuickAck {
+				c.linuxDataReceived(now, len(payload))
+			}
 			c.rcvNxt = next
 			c.rcvLen += adv
 			c.ackPending += adv
@@ -587,7 +592,8 @@ func (c *Conn) processText(now time.Duration, seq Seq, payload []byte, fin bool)
 	if !c.ackNow && c.ackPending > 0 {
 		// RFC 9293 §3.8.6.3: "an ACK SHOULD be generated for at least every
 		// second full-sized segment", otherwise delayed by under 0.5 s.
-		if c.cfg.DelayedAck == 0 || c.ackPending >= 2*c.sndMSS {
+		if c.cfg.DelayedAck == 0 || c.ackPending >= 2*c.sndMSS && !c.cfg.QuickAck ||
+			c.cfg.QuickAck && (c.ackPending > c.rcvMSS || c.quickAcks > 0 && !c.pingpong) {
 			c.ackNow = true
 		} else if !c.timers[tmDelayedAck].armed {
 			c.arm(now, tmDelayedAck, c.cfg.DelayedAck)
@@ -633,8 +639,15 @@ func (c *Conn) processFin(now time.Duration) {
 	c.oooFin = false
 	c.rcvNxt = c.rcvNxt.Add(1)
 	c.finRcvd = true
-	c.ackNow = true
 	c.notify(now, NoticeEOF)
+	if c.cfg.QuickAck && (c.state == trace.StateSynReceived || c.state == trace.StateEstablished) {
+		// Linux's tcp_fin: the peer is done talking; our ACK waits for
+		// our answer or FIN, up to the delayed-ACK timeout.
+		c.pingpong = true
+		c.ackPending++
+	} else {
+		c.ackNow = true
+	}
 	switch c.state {
 	case trace.StateSynReceived, trace.StateEstablished:
 		c.setState(now, trace.StateCloseWait)
@@ -648,3 +661,24 @@ func (c *Conn) processFin(now time.Duration) {
 		c.setState(now, trace.StateTimeWait)
 	}
 }
+
+// linuxDataReceived is Linux's receive-side ACK bookkeeping for n in-order
+// octets (tcp_measure_rcv_mss and tcp_event_data_recv, Config.QuickAck):
+// the first data, or data after a gap longer than the RTO, starts quick-ACK
+// mode.
+func (c *Conn) linuxDataReceived(now time.Duration, n int) {
+	if n >= c.rcvMSS {
+		c.rcvMSS = min(n, c.cfg.MSS)
+	}
+	if !c.dataRcvd || now-c.lastDataRcvd > c.rto {
+		quick := int(c.rcvWnd()) / (2 * c.rcvMSS)
+		if quick == 0 {
+			quick = 2
+		}
+		c.quickAcks = max(c.quickAcks, min(quick, maxQuickAcks))
+	}
+	c.dataRcvd, c.lastDataRcvd = true, now
+}
+
+// maxQuickAcks is Linux's TCP_MAX_QUICKACKS.
+const maxQuickAcks = 16

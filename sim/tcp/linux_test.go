@@ -124,3 +124,110 @@ func TestEmptyWindowProbes(t *testing.T) {
 	g.handle(ack(peerISS, iss+1, wnd))
 	g.want("the probe is answered", ack(iss+1, peerISS+1, 65535))
 }
+
+func quickAckConfig() Config {
+	cfg := baseConfig()
+	cfg.DelayedAck, cfg.QuickAck = 40*time.Millisecond, true
+	return cfg
+}
+
+// TestQuickAckRequestReply is Linux's request/response on loopback: the
+// request is ACKed at once (quick-ACK mode at the first data), the reply
+// sent within the ACK timeout turns ping-pong mode on, so the next
+// request's ACK waits — and rides on the reply when the reply comes in
+// time, or leaves alone at 40 ms, which also ends ping-pong mode.
+func TestQuickAckRequestReply(t *testing.T) {
+	f := established(t, quickAckConfig(), wnd)
+	f.handle(data(peerISS+1, iss+1, wnd, []byte("hello")))
+	f.want("quick ACK of the first request", ack(iss+1, peerISS+6, 65530))
+	f.advance(time.Millisecond)
+	f.write("reply")
+	f.want("the reply", data(iss+1, peerISS+6, 65530, []byte("reply")))
+	f.handle(ack(peerISS+6, iss+6, wnd))
+	// Ping-pong: the second request waits for the reply.
+	f.handle(data(peerISS+6, iss+6, wnd, []byte("again")))
+	f.wantIdle("ping-pong: the ACK waits for the reply")
+	f.advance(10 * time.Millisecond)
+	f.write("r2")
+	f.want("the ACK rides on the reply", data(iss+6, peerISS+11, 65525, []byte("r2")))
+	f.handle(ack(peerISS+11, iss+8, wnd))
+	// No reply this time: the ACK leaves at 40 ms and ping-pong ends, so
+	// quick ACKs (14 left) resume.
+	f.handle(data(peerISS+11, iss+8, wnd, []byte("x")))
+	f.advance(40*time.Millisecond - 1)
+	f.wantIdle("before the ACK timeout")
+	f.advance(1)
+	f.want("delayed ACK at 40 ms", ack(iss+8, peerISS+12, 65524))
+	f.handle(data(peerISS+12, iss+8, wnd, []byte("y")))
+	f.want("quick ACK again", ack(iss+8, peerISS+13, 65523))
+}
+
+// TestQuickAckCount: quick-ACK mode lasts rcv_wnd/(2·rcv_mss) ACKs, where
+// rcv_mss is the largest segment seen (536 at first): 65535/(2·1460) = 22,
+// at most 16. Then ACKs wait unless more than one full segment is
+// unacknowledged — every second full segment, as RFC 9293 asks.
+func TestQuickAckCount(t *testing.T) {
+	f := established(t, quickAckConfig(), wnd)
+	p := payload(40 * 1460)
+	seq := peerISS + 1
+	for i := range 16 {
+		f.handle(dataNoPush(seq, iss+1, wnd, p[i*1460:(i+1)*1460]))
+		seq += 1460
+		if out := f.take(); len(out) != 1 || out[0].Ack != seq {
+			t.Fatalf("segment %d: %v, want an ACK at once", i, out)
+		}
+		f.read()
+	}
+	f.handle(dataNoPush(seq, iss+1, wnd, p[16*1460:17*1460]))
+	f.wantIdle("quick ACKs used up: one full segment waits")
+	f.handle(dataNoPush(seq+1460, iss+1, wnd, p[17*1460:18*1460]))
+	if out := f.take(); len(out) != 1 || out[0].Ack != seq+2920 {
+		t.Fatalf("second full segment: %v, want its ACK", out)
+	}
+	f.read()
+	f.take() // a window update
+	seq += 2920
+	// "More than one full frame": a full segment and a small one.
+	f.handle(dataNoPush(seq, iss+1, wnd, p[18*1460:19*1460]))
+	f.wantIdle("one full segment waits")
+	f.handle(dataNoPush(seq+1460, iss+1, wnd, p[19*1460:19*1460+100]))
+	if out := f.take(); len(out) != 1 || out[0].Ack != seq+1560 {
+		t.Fatalf("1560 bytes unacknowledged: %v, want an ACK", out)
+	}
+	f.read()
+	f.take()
+	seq += 1560
+	// A gap longer than the RTO starts quick-ACK mode again.
+	f.advance(f.c.Snapshot().RTO + time.Millisecond)
+	f.handle(dataNoPush(seq, iss+1, wnd, []byte("z")))
+	if out := f.take(); len(out) != 1 || out[0].Ack != seq+1 {
+		t.Fatalf("after an idle gap: %v, want a quick ACK", out)
+	}
+}
+
+// TestQuickAckFinWaitsForOurFin: Linux delays the ACK of a FIN received
+// in ESTABLISHED (tcp_fin enters ping-pong mode), so when the application
+// closes at once the ACK rides on our FIN — the three-segment teardown
+// students see in Wireshark; without a close it leaves at 40 ms.
+func TestQuickAckFinWaitsForOurFin(t *testing.T) {
+	f := established(t, quickAckConfig(), wnd)
+	f.handle(Segment{Seq: peerISS + 1, Ack: iss + 1, Flags: trace.FlagFIN | trace.FlagACK, Window: wnd})
+	f.wantIdle("the FIN's ACK waits")
+	f.wantState(trace.StateCloseWait)
+	f.advance(time.Millisecond)
+	f.c.Close(f.now)
+	f.want("FIN,ACK acknowledges the peer's FIN", Segment{Seq: iss + 1, Ack: peerISS + 2, Flags: trace.FlagFIN | trace.FlagACK, Window: 65534})
+
+	f = established(t, quickAckConfig(), wnd)
+	f.handle(Segment{Seq: peerISS + 1, Ack: iss + 1, Flags: trace.FlagFIN | trace.FlagACK, Window: wnd})
+	f.advance(40 * time.Millisecond)
+	f.want("alone at 40 ms", ack(iss+1, peerISS+2, 65534))
+
+	// In FIN-WAIT-2 the peer's FIN is ACKed at once, as RFC 9293 does.
+	f = established(t, quickAckConfig(), wnd)
+	f.c.Close(f.now)
+	f.take()
+	f.handle(ack(peerISS+1, iss+2, wnd))
+	f.handle(Segment{Seq: peerISS + 1, Ack: iss + 2, Flags: trace.FlagFIN | trace.FlagACK, Window: wnd})
+	f.want("ACK of the FIN in FIN-WAIT-2", ack(iss+2, peerISS+2, 65534))
+}

@@ -106,6 +106,9 @@ func (c *Conn) sendSegment(now time.Duration, seq Seq, n int, fin, probe bool) {
 		flags |= trace.FlagFIN
 		end = end.Add(1)
 	}
+	if c.cfg.QuickAck && n > 0 && c.dataRcvd && now-c.lastDataRcvd < c.cfg.DelayedAck {
+		c.pingpong = true // Linux's tcp_event_data_sent: a reply, an interactive exchange
+	}
 	c.transmit(now, Segment{Seq: seq, Ack: c.rcvNxt, Flags: flags, Window: c.windowField(), Payload: payload})
 	c.ackSent(now)
 	c.lastDataSent, c.dataSent = now, true
@@ -187,6 +190,9 @@ func (c *Conn) sendAck(now time.Duration) {
 
 // ackSent records that a segment carrying our current ACK left.
 func (c *Conn) ackSent(now time.Duration) {
+	if c.quickAcks > 0 && (c.ackPending > 0 || c.ackNow) {
+		c.quickAcks-- // Linux's tcp_dec_quickack_mode: an ACK of new data left
+	}
 	c.ackNow = false
 	c.ackPending = 0
 	c.disarm(now, tmDelayedAck)

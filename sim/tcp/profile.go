@@ -59,7 +59,8 @@ func (p Profile) Apply(cfg Config) Config {
 	cfg.SynLinearTimeouts = 4              // net.ipv4.tcp_syn_linear_timeouts
 	cfg.EmptyWindowProbes = true           // tcp_xmit_probe_skb
 	cfg.DelayedAck = 40 * time.Millisecond // TCP_DELACK_MIN
-	cfg.MSL = 30 * time.Second             // TIME-WAIT is 60 s (TCP_TIMEWAIT_LEN)
+	cfg.QuickAck = true
+	cfg.MSL = 30 * time.Second // TIME-WAIT is 60 s (TCP_TIMEWAIT_LEN)
 	cfg.WindowScale, cfg.WScaleShift = true, 7
 	cfg.Timestamps = true
 	return cfg

@@ -153,6 +153,7 @@ func (c *Conn) Poll(now time.Duration) {
 			c.setState(now, trace.StateClosed)
 		case tmDelayedAck:
 			c.ackNow = true
+			c.pingpong = false // Linux: the ACK found nothing to ride on
 		}
 		if c.state != trace.StateClosed && c.ackNow {
 			c.sendAck(now)
