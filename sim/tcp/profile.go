@@ -61,7 +61,11 @@ func (p Profile) Apply(cfg Config) Config {
 	cfg.DelayedAck = 40 * time.Millisecond // TCP_DELACK_MIN
 	cfg.QuickAck = true
 	cfg.MSL = 30 * time.Second // TIME-WAIT is 60 s (TCP_TIMEWAIT_LEN)
-	cfg.WindowScale, cfg.WScaleShift = true, 7
+	// Shift 10: log2 of the 32 MiB tcp_rmem maximum, less 15.
+	cfg.WindowScale, cfg.WScaleShift = true, 10
+	// The initial buffers (tcp_rmem[1]); Linux grows them as a transfer
+	// needs (autotuning), which the model does not.
+	cfg.RcvBuf, cfg.SndBuf = 131072, 131072
 	cfg.Timestamps = true
 	return cfg
 }
