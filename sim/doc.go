@@ -66,7 +66,8 @@
 // Sizes: a packet's wire size (what MTU and bandwidth apply to) is its IP
 // packet: 20 (IPv4) or 40 (IPv6) bytes of IP header, 20 of TCP plus its
 // options as Linux lays them out (trace.Packet.TCPOptionsLen: 4 for the MSS
-// of a SYN, 12 for timestamps, 4 for the window scale) or 8 of UDP/ICMP,
+// of a SYN, 12 for timestamps, 4 for the window scale, 4 + 8 per SACK
+// block) or 8 of UDP/ICMP,
 // plus the payload. Serialization
 // delay is size·8/bandwidth exactly (1500 B at 1 Mb/s = 12 ms).
 //
@@ -109,7 +110,8 @@
 // rcvbuf (default 65535; at most 65535 without window scaling, 65535 <<
 // window_scale and 16 MiB with it), window_scale (RFC 7323: the shift our
 // SYNs offer, 0 … 14; absent = no window scale option, the default),
-// timestamps (RFC 7323 timestamps, RTTM and PAWS; default false), sndbuf (default
+// timestamps (RFC 7323 timestamps, RTTM and PAWS; default false), sack
+// (RFC 2018 selective acknowledgments; default false), sndbuf (default
 // 65535), initial_rto (default 1s), min_rto (default 1s; the presets use
 // Linux's 200ms), max_rto (default 60s), max_retries (default 15),
 // syn_retries (default 7: connect gives up after 3 minutes, RFC 9293

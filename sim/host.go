@@ -136,7 +136,7 @@ func (h *Host) input(p *trace.Packet) {
 
 func segmentOf(p *trace.Packet) tcp.Segment {
 	return tcp.Segment{Seq: tcp.Seq(p.Seq), Ack: tcp.Seq(p.Ack), Flags: p.Flags, Window: p.Window, MSS: p.MSS,
-		Opts: p.Opts, WScale: p.WScale, TSval: p.TSval, TSecr: p.TSecr, Payload: p.Payload}
+		Opts: p.Opts, WScale: p.WScale, TSval: p.TSval, TSecr: p.TSecr, SACK: p.SACK, Payload: p.Payload}
 }
 
 func (h *Host) inputTCP(p *trace.Packet) {
@@ -163,7 +163,7 @@ func (h *Host) inputTCP(p *trace.Packet) {
 func (h *Host) sendTCP(local, remote netip.AddrPort, seg tcp.Segment) {
 	p := trace.Packet{Proto: trace.ProtoTCP, Src: local, Dst: remote, Seq: uint32(seg.Seq), Ack: uint32(seg.Ack),
 		Flags: seg.Flags, Window: seg.Window, MSS: seg.MSS, Opts: seg.Opts, WScale: seg.WScale, TSval: seg.TSval, TSecr: seg.TSecr,
-		Payload: seg.Payload}
+		SACK: seg.SACK, Payload: seg.Payload}
 	h.sim.output(h, &p)
 }
 

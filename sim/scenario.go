@@ -131,6 +131,7 @@ type TCPSpec struct {
 	// scale option. Timestamps sends the timestamps option.
 	WindowScale *int `json:"window_scale,omitempty"`
 	Timestamps  bool `json:"timestamps,omitempty"`
+	SACK        bool `json:"sack,omitempty"` // selective acknowledgments (RFC 2018); off by default
 }
 
 // Program is an application started on a host. Which fields matter depends

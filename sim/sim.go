@@ -138,7 +138,7 @@ func New(sc *Scenario, sink trace.Sink) (*Sim, error) {
 		MSS: t.MSS, RcvBuf: t.RcvBuf, SndBuf: t.SndBuf,
 		InitialRTO: time.Duration(t.InitialRTO), MinRTO: time.Duration(t.MinRTO), MaxRTO: time.Duration(t.MaxRTO),
 		MaxRetries: t.MaxRetries, MaxSynRetries: t.SynRetries, DelayedAck: time.Duration(t.DelayedAck), MSL: time.Duration(t.MSL),
-		InitialCwnd: t.InitialCwnd, Timestamps: t.Timestamps, Trace: sink,
+		InitialCwnd: t.InitialCwnd, Timestamps: t.Timestamps, SACK: t.SACK, Trace: sink,
 	}
 	if t.WindowScale != nil {
 		s.tcpCfg.WindowScale, s.tcpCfg.WScaleShift = true, *t.WindowScale

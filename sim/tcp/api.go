@@ -66,15 +66,21 @@
 //     idle (§5.5); a non-RST segment without timestamps after they were
 //     negotiated is dropped silently (§3.2 SHOULD; Linux accepts it).
 //
+// Optional (Config.SACK), RFC 2018: selective acknowledgment, in effect
+// only when both SYNs carry SACK-permitted (§2). The receiver adds SACK
+// blocks to every ACK while it holds out-of-order data (§4): the first
+// block is the span holding the segment that triggered the ACK, the
+// others repeat the most recently reported spans; at most 4 blocks, 3
+// beside timestamps (40 bytes of options).
+//
 // Two profiles (profile.go) name sets of these settings: ProfileRFC is the
 // textbook above with RFC defaults; ProfileLinux is what Linux 6.x does —
-// IW10, window scaling and timestamps, a 200 ms minimum RTO with Linux's
+// IW10, window scaling, timestamps and SACK, a 200 ms minimum RTO with Linux's
 // RTO formula (Config.LinuxRTO), linear SYN timeouts, a 40 ms delayed ACK
 // with quick-ACK and ping-pong modes (Config.QuickAck), empty zero-window
 // probes at SND.UNA−1, TIME-WAIT of 60 s.
 //
-// Not modelled: SACK (the SACK-permitted option is never sent, and
-// ignored), urgent data, keep-alive,
+// Not modelled: urgent data, keep-alive,
 // Nagle's algorithm (every Write is sent as if TCP_NODELAY were set), the
 // FIN-WAIT-2 timeout of orphaned sockets, data on a SYN without ACK (not
 // ACKed, so the peer sends it again; data on a SYN,ACK is accepted) and
@@ -96,11 +102,15 @@ type Segment struct {
 	Flags    trace.TCPFlags
 	Window   uint16
 	MSS      uint16 // MSS option on a SYN; 0 = absent
-	// RFC 7323 options as trace.Packet carries them: Opts says which are
-	// present (SACK-permitted is never sent by this model).
+	// RFC 7323 and RFC 2018 options as trace.Packet carries them: Opts
+	// says which are present.
 	Opts         trace.TCPOpts
 	WScale       uint8  // window scale shift, on a SYN (OptWScale)
 	TSval, TSecr uint32 // timestamps (OptTimestamps)
+	// SACK holds the blocks of a SACK option (RFC 2018 §3), at most 4
+	// (3 beside timestamps); nil when the segment carries none. Like
+	// Payload it is never modified once handed over.
+	SACK []trace.SACKBlock
 	// Payload is never modified after the segment is handed to Transmit (or
 	// to Handle): the simulator keeps it in packets and traces, and a Conn
 	// hands out sub-slices of its send buffer without copying.
@@ -122,7 +132,8 @@ func (s Segment) Len() int {
 
 // String formats the segment the way RFC 9293 draws them:
 // "<SEQ=100><ACK=301><CTL=SYN,ACK><WND=65535><MSS=1460><LEN=0>", with
-// "<WS=7>" and "<TSval=5,TSecr=3>" after the MSS when present.
+// "<WS=7>", "<SACK_PERM>", "<TSval=5,TSecr=3>" and "<SACK=1206-2206,...>"
+// (the blocks' left and right edges) after the MSS when present.
 func (s Segment) String() string {
 	b := make([]byte, 0, 80)
 	b = append(b, "<SEQ="...)
@@ -143,11 +154,24 @@ func (s Segment) String() string {
 		b = append(b, "><WS="...)
 		b = strconv.AppendUint(b, uint64(s.WScale), 10)
 	}
+	if s.Opts&trace.OptSACKPerm != 0 {
+		b = append(b, "><SACK_PERM"...)
+	}
 	if s.Opts&trace.OptTimestamps != 0 {
 		b = append(b, "><TSval="...)
 		b = strconv.AppendUint(b, uint64(s.TSval), 10)
 		b = append(b, ",TSecr="...)
 		b = strconv.AppendUint(b, uint64(s.TSecr), 10)
+	}
+	for i, k := range s.SACK {
+		if i == 0 {
+			b = append(b, "><SACK="...)
+		} else {
+			b = append(b, ',')
+		}
+		b = strconv.AppendUint(b, uint64(k.Left), 10)
+		b = append(b, '-')
+		b = strconv.AppendUint(b, uint64(k.Right), 10)
 	}
 	b = append(b, "><LEN="...)
 	b = strconv.AppendInt(b, int64(len(s.Payload)), 10)
@@ -305,6 +329,12 @@ type Config struct {
 	// answer with its current window, RFC 9293 §3.10.7.4; tshark calls it
 	// a keep-alive) instead of RFC 9293 §3.8.6.1's one octet of new data.
 	EmptyWindowProbes bool
+
+	// SACK offers the SACK-permitted option (RFC 2018 §2) on our SYN.
+	// Selective acknowledgment is in effect only if the peer's SYN carries
+	// it too: then every ACK we send while out-of-order data is held
+	// carries SACK blocks (§4). Off by default.
+	SACK bool
 
 	// Transmit is called for every segment the connection sends, in order
 	// (already during Dial and Accept). It must not modify s.Payload, which

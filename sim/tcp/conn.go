@@ -114,6 +114,14 @@ type Conn struct {
 	inTS               bool
 	inTSval, inTSecr   uint32
 
+	// RFC 2018 state (sack.go). sackOK: both SYNs carried SACK-permitted.
+	// sackOrder lists, most recent first, a sequence number inside each
+	// out-of-order span we reported, so that the blocks of the next ACK
+	// follow §4's order.
+	peerSACK  bool
+	sackOK    bool
+	sackOrder []Seq
+
 	// RFC 5681 / RFC 6582 state, in bytes.
 	cwnd, ssthresh uint32
 	dupAcks        int
@@ -269,7 +277,8 @@ const tsOptLen = 12
 
 // synOptions applies the RFC 7323 options of the peer's SYN (or SYN,ACK)
 // against what our SYN offered: window scaling and timestamps are on only
-// when both carry them. Call it after setPeerMSS.
+// when both carry them, and so is SACK (RFC 2018 §2). Call it after
+// setPeerMSS.
 func (c *Conn) synOptions(now time.Duration, s Segment) {
 	c.peerWS = s.Opts&trace.OptWScale != 0
 	if c.cfg.WindowScale && c.peerWS {
@@ -285,6 +294,8 @@ func (c *Conn) synOptions(now time.Duration, s Segment) {
 		c.sndMSS = max(c.sndMSS-tsOptLen, 1)
 		c.cwnd = c.initialWindow()
 	}
+	c.peerSACK = s.Opts&trace.OptSACKPerm != 0
+	c.sackOK = c.cfg.SACK && c.peerSACK
 }
 
 // tsClock is our TSval at now: 1 ms ticks of virtual time (RFC 7323 §5.4:
@@ -611,6 +622,9 @@ func (c *Conn) transmit(now time.Duration, s Segment) {
 	}
 	if s.Flags&trace.FlagACK != 0 && s.Flags&trace.FlagRST == 0 {
 		c.lastAckSent = s.Ack // Last.ACK.sent (§4.3)
+		if c.sackOK {
+			s.SACK = c.sackBlocks()
+		}
 	}
 	if c.cfg.Transmit != nil {
 		c.cfg.Transmit(now, s)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -103,7 +104,7 @@ func segString(s Segment) string {
 func segEqual(a, b Segment) bool {
 	return a.Seq == b.Seq && a.Ack == b.Ack && a.Flags == b.Flags && a.Window == b.Window &&
 		a.MSS == b.MSS && a.Opts == b.Opts && a.WScale == b.WScale && a.TSval == b.TSval && a.TSecr == b.TSecr &&
-		bytes.Equal(a.Payload, b.Payload)
+		slices.Equal(a.SACK, b.SACK) && bytes.Equal(a.Payload, b.Payload)
 }
 
 // want asserts that exactly segs were transmitted since the last check.
@@ -205,11 +206,18 @@ const rtt = 100 * time.Millisecond
 // The peer offers wnd and MSS 1460.
 func established(t *testing.T, cfg Config, wnd uint16) *fixture {
 	t.Helper()
+	return openedBy(t, cfg, Segment{Seq: peerISS, Ack: iss + 1, Flags: trace.FlagSYN | trace.FlagACK, Window: wnd, MSS: 1460})
+}
+
+// openedBy returns a fixture whose Conn did an active open answered by
+// synAck 100 ms later, with what came out of it so far forgotten.
+func openedBy(t *testing.T, cfg Config, synAck Segment) *fixture {
+	t.Helper()
 	f := newFixture(t)
 	f.dial(cfg)
 	f.take()
 	f.now += rtt
-	f.handle(Segment{Seq: peerISS, Ack: iss + 1, Flags: trace.FlagSYN | trace.FlagACK, Window: wnd, MSS: 1460})
+	f.handle(synAck)
 	f.take()
 	f.notices = nil
 	f.events = nil

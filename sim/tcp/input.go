@@ -577,6 +577,9 @@ func (c *Conn) processText(now time.Duration, seq Seq, payload []byte, fin bool)
 			c.notify(now, NoticeReadable)
 		} else {
 			c.insertOOO(seq, seq.Add(len(payload)))
+			if c.sackOK {
+				c.noteOOO(seq)
+			}
 		}
 	}
 	if fin {

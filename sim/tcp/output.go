@@ -153,17 +153,22 @@ func (c *Conn) retransmitFirst(now time.Duration) {
 func (c *Conn) sendSyn(now time.Duration) {
 	s := Segment{Seq: c.iss, Flags: trace.FlagSYN, Window: uint16(c.synWindow()), MSS: uint16(c.cfg.MSS)}
 	// RFC 7323 §2.2: a SYN may offer window scaling; a SYN,ACK only if the
-	// SYN it answers did. (Timestamps: see transmit.)
-	offerWS := c.cfg.WindowScale
+	// SYN it answers did. RFC 2018 §2 is the same for SACK-permitted.
+	// (Timestamps: see transmit.)
+	offerWS, offerSACK := c.cfg.WindowScale, c.cfg.SACK
 	if c.state == trace.StateSynReceived {
 		s.Flags |= trace.FlagACK
 		s.Ack = c.rcvNxt
 		c.rcvAdv = c.rcvNxt.Add(c.synWindow())
 		offerWS = c.cfg.WindowScale && c.peerWS
+		offerSACK = c.cfg.SACK && c.peerSACK
 	}
 	if offerWS {
 		s.Opts |= trace.OptWScale
 		s.WScale = uint8(c.cfg.WScaleShift)
+	}
+	if offerSACK {
+		s.Opts |= trace.OptSACKPerm
 	}
 	c.transmit(now, s)
 	if c.sndNxt == c.iss {

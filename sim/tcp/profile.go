@@ -67,5 +67,6 @@ func (p Profile) Apply(cfg Config) Config {
 	// needs (autotuning), which the model does not.
 	cfg.RcvBuf, cfg.SndBuf = 131072, 131072
 	cfg.Timestamps = true
+	cfg.SACK = true // net.ipv4.tcp_sack
 	return cfg
 }

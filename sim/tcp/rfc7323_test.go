@@ -39,16 +39,8 @@ func tsSeg(s Segment, val, ecr uint32) Segment {
 // SYN,ACK carries TSval 5000.
 func modernEstablished(t *testing.T) *fixture {
 	t.Helper()
-	f := newFixture(t)
-	f.dial(modernConfig())
-	f.take()
-	f.now += rtt
-	f.handle(Segment{Seq: peerISS, Ack: iss + 1, Flags: trace.FlagSYN | trace.FlagACK, Window: 65535, MSS: 1460,
+	return openedBy(t, modernConfig(), Segment{Seq: peerISS, Ack: iss + 1, Flags: trace.FlagSYN | trace.FlagACK, Window: 65535, MSS: 1460,
 		Opts: wsTS, WScale: 4, TSval: 5000, TSecr: ts(0)})
-	f.take()
-	f.notices, f.events = nil, nil
-	f.wantState(trace.StateEstablished)
-	return f
 }
 
 // TestWindowScaleActiveOpen: RFC 7323 §2.2 and §3.2 on the SYN and the

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"socketlab/sim"
 	"socketlab/sim/trace"
 	"socketlab/sim/trace/pcap"
 )
@@ -63,9 +64,7 @@ func TestTsharkOptions(t *testing.T) {
 		// NOP, NOP, TS, NOP, NOP, SACK; Wireshark shows the edges relative.
 		"52|0101080a000013b2000003fd01010512000004b60000089e00000c860000106e|||||5042|1021|65536|1|1106,3106|2106,4106",
 	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("tshark fields:\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
-	}
+	wantLines(t, "tshark fields", got, want)
 	// The info column, which the ladder's labels follow.
 	info := tshark(t, file, "-T", "fields", "-e", "_ws.col.Info")
 	for i, w := range []string{
@@ -130,4 +129,40 @@ func TestReadCaptureOptions(t *testing.T) {
 			t.Errorf("packet %d: options %+v, want %+v", i+1, a, b)
 		}
 	}
+}
+
+// TestTsharkSimulatedSACK: a simulated connection with "sack": true, as
+// Wireshark decodes it. Both SYNs carry SACK_PERM; the second of three
+// segments is lost, so the ACKs of the third and of the FIN report the
+// third with a SACK block, which Wireshark shows relative to the ISN like
+// the ACK.
+func TestTsharkSimulatedSACK(t *testing.T) {
+	sc, err := sim.LoadPreset("transfer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.TCP.SACK = true
+	sc.Programs[1].Bytes = 3 * 1460
+	sc.Faults = []sim.Fault{{Action: "drop", Data: true, Seq: 1461, From: "client"}}
+	tr, err := sim.Run(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := tshark(t, writeFile(t, "sack.pcap", tr), "-T", "fields", "-e", "_ws.col.Info")
+	want := []string{
+		"49152 → 5001 [SYN] Seq=0 Win=65535 Len=0 MSS=1460 SACK_PERM",
+		"5001 → 49152 [SYN, ACK] Seq=0 Ack=1 Win=65535 Len=0 MSS=1460 SACK_PERM",
+		"49152 → 5001 [ACK] Seq=1 Ack=1 Win=65535 Len=0",
+		"49152 → 5001 [ACK] Seq=1 Ack=1 Win=65535 Len=1460",
+		"49152 → 5001 [ACK] Seq=1461 Ack=1 Win=65535 Len=1460",
+		"49152 → 5001 [PSH, ACK] Seq=2921 Ack=1 Win=65535 Len=1460",
+		"49152 → 5001 [FIN, ACK] Seq=4381 Ack=1 Win=65535 Len=0",
+		"5001 → 49152 [ACK] Seq=1 Ack=1461 Win=65535 Len=0 SLE=2921 SRE=4381",
+		"[TCP Dup ACK 8#1] 5001 → 49152 [ACK] Seq=1 Ack=1461 Win=65535 Len=0 SLE=2921 SRE=4381",
+		"[TCP Retransmission] 49152 → 5001 [ACK] Seq=1461 Ack=1 Win=65535 Len=1460",
+		"5001 → 49152 [ACK] Seq=1 Ack=4382 Win=62614 Len=0",
+		"5001 → 49152 [FIN, ACK] Seq=1 Ack=4382 Win=65535 Len=0",
+		"49152 → 5001 [ACK] Seq=4382 Ack=2 Win=65534 Len=0",
+	}
+	wantLines(t, "tshark info", info, want)
 }

@@ -335,6 +335,14 @@ func tshark(t *testing.T, file string, args ...string) []string {
 	return strings.Split(strings.TrimSpace(stdout.String()), "\n")
 }
 
+// wantLines fails the test unless got is exactly want, line by line.
+func wantLines(t *testing.T, what string, got, want []string) {
+	t.Helper()
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("%s:\n got %s\nwant %s", what, strings.Join(got, "\n     "), strings.Join(want, "\n     "))
+	}
+}
+
 func writeFile(t *testing.T, name string, tr *trace.Trace) string {
 	t.Helper()
 	file := filepath.Join(t.TempDir(), name)
@@ -365,9 +373,7 @@ func TestTsharkHandshake(t *testing.T) {
 		"10.0.0.2|0x0011|1000033|4294967007|0||1|1",
 		"10.0.0.1|0x0010|4294967007|1000034|0||1|1",
 	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("tshark fields:\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
-	}
+	wantLines(t, "tshark fields", got, want)
 	// Wireshark's own analysis: relative numbers and no complaints.
 	summary := tshark(t, file, "-o", "tcp.check_checksum:TRUE", "-T", "fields", "-e", "tcp.seq", "-e", "tcp.ack", "-e", "_ws.expert.message")
 	rel := func(i int) string { f := strings.Split(summary[i], "\t"); return f[0] + "/" + f[1] }
@@ -415,9 +421,7 @@ func TestTsharkUDPAndICMP(t *testing.T) {
 		// The ICMP error quotes the datagram: its UDP header appears inside.
 		"eth:ethertype:ip:icmp:ip:udp:data|50000|9999|12|ping|3|3|1|1|64+63",
 	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("tshark fields:\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
-	}
+	wantLines(t, "tshark fields", got, want)
 }
 
 func TestTsharkIPv6(t *testing.T) {
@@ -523,9 +527,7 @@ func TestTsharkUDPRefusedPreset(t *testing.T) {
 		// The quote: the datagram's IP header, then its UDP header (and data).
 		"eth:ethertype:ip:icmp:ip:udp:echo|3|3|10.0.0.2+10.0.0.1|10.0.0.1+10.0.0.2|49152|7|12|1|1+1",
 	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("tshark fields:\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
-	}
+	wantLines(t, "tshark fields", got, want)
 	verbose := strings.Join(tshark(t, file, "-V"), "\n")
 	for _, bad := range []string{"bogus", "Malformed", "Bad", "[Expert Info (Error"} {
 		if strings.Contains(verbose, bad) {

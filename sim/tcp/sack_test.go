@@ -1,0 +1,170 @@
+package tcp
+
+import (
+	"testing"
+
+	"socketlab/sim/trace"
+)
+
+// RFC 2018 (SACK), RFC 2883 (D-SACK) and RFC 6675 (SACK-based loss
+// recovery) tests, segment by segment.
+
+func sackConfig() Config {
+	cfg := baseConfig()
+	cfg.SACK = true
+	return cfg
+}
+
+// withSACK adds SACK blocks to s, given as left, right pairs.
+func withSACK(s Segment, edges ...Seq) Segment {
+	for i := 0; i+1 < len(edges); i += 2 {
+		s.SACK = append(s.SACK, trace.SACKBlock{Left: uint32(edges[i]), Right: uint32(edges[i+1])})
+	}
+	return s
+}
+
+// sackEstablished is an active open with SACK offered, against a peer
+// whose SYN,ACK permits SACK too (window wnd, MSS 1460, 100 ms RTT).
+func sackEstablished(t *testing.T, cfg Config, wnd uint16) *fixture {
+	t.Helper()
+	return openedBy(t, cfg, Segment{Seq: peerISS, Ack: iss + 1, Flags: trace.FlagSYN | trace.FlagACK, Window: wnd, MSS: 1460, Opts: trace.OptSACKPerm})
+}
+
+// TestSACKPermittedActive: our SYN offers SACK-permitted (RFC 2018 §2)
+// only when Config.SACK is set, and SACK is in effect only if the SYN,ACK
+// carries the option too: without it, out-of-order data is ACKed without
+// blocks.
+func TestSACKPermittedActive(t *testing.T) {
+	f := newFixture(t)
+	f.dial(sackConfig())
+	f.want("SYN with SACK_PERM", Segment{Seq: iss, Flags: trace.FlagSYN, Window: 65535, MSS: 1460, Opts: trace.OptSACKPerm})
+	f.advance(rtt)
+	f.handle(Segment{Seq: peerISS, Ack: iss + 1, Flags: trace.FlagSYN | trace.FlagACK, Window: 65535, MSS: 1460})
+	f.want("ACK without options", ack(iss+1, peerISS+1, 65535))
+	f.handle(data(peerISS+1001, iss+1, 65535, payload(1000)))
+	f.want("out of order, but the peer did not permit SACK", ack(iss+1, peerISS+1, 65535))
+
+	f = newFixture(t)
+	f.dial(baseConfig())
+	f.want("no SACK_PERM by default", Segment{Seq: iss, Flags: trace.FlagSYN, Window: 65535, MSS: 1460})
+	f.advance(rtt)
+	f.handle(Segment{Seq: peerISS, Ack: iss + 1, Flags: trace.FlagSYN | trace.FlagACK, Window: 65535, MSS: 1460, Opts: trace.OptSACKPerm})
+	f.take()
+	f.handle(data(peerISS+1001, iss+1, 65535, payload(1000)))
+	f.want("we did not offer SACK: no blocks", ack(iss+1, peerISS+1, 65535))
+}
+
+// TestSACKPermittedPassive: the SYN,ACK carries SACK-permitted only when
+// the SYN did and Config.SACK is set.
+func TestSACKPermittedPassive(t *testing.T) {
+	syn := Segment{Seq: peerISS, Flags: trace.FlagSYN, Window: 65535, MSS: 1460, Opts: trace.OptSACKPerm}
+	synAck := Segment{Seq: iss, Ack: peerISS + 1, Flags: trace.FlagSYN | trace.FlagACK, Window: 65535, MSS: 1460}
+	f := newFixture(t)
+	f.accept(sackConfig(), syn)
+	withPerm := synAck
+	withPerm.Opts = trace.OptSACKPerm
+	f.want("SYN,ACK with SACK_PERM", withPerm)
+	f.advance(rtt)
+	f.handle(ack(peerISS+1, iss+1, 65535))
+	f.handle(data(peerISS+1001, iss+1, 65535, payload(1000)))
+	f.want("SACK block", withSACK(ack(iss+1, peerISS+1, 65535), peerISS+1001, peerISS+2001))
+
+	for name, tt := range map[string]struct {
+		cfg Config
+		syn Segment
+	}{
+		"SYN without it": {sackConfig(), Segment{Seq: peerISS, Flags: trace.FlagSYN, Window: 65535, MSS: 1460}},
+		"SACK off":       {baseConfig(), syn},
+	} {
+		f := newFixture(t)
+		f.accept(tt.cfg, tt.syn)
+		f.want(name+": SYN,ACK without SACK_PERM", synAck)
+	}
+}
+
+// TestSACKBlocksOrder: RFC 2018 §4. The first block covers the segment
+// that triggered the ACK, the others repeat the most recently reported
+// blocks; at most four fit without timestamps; a segment that joins two
+// blocks reports the joined block first; a segment that fills the hole
+// at RCV.NXT moves the ACK and leaves the other blocks.
+func TestSACKBlocksOrder(t *testing.T) {
+	f := sackEstablished(t, sackConfig(), 65535)
+	p := payload(10000)
+	at := func(k int) Seq { return peerISS + 1 + Seq(k) }
+	seg := func(k int) Segment { return dataNoPush(at(k), iss+1, 65535, p[k:k+1000]) }
+	dupAck := ack(iss+1, peerISS+1, 65535)
+
+	f.handle(seg(1000))
+	f.want("first hole", withSACK(dupAck, at(1000), at(2000)))
+	f.handle(seg(3000))
+	f.want("newest first", withSACK(dupAck, at(3000), at(4000), at(1000), at(2000)))
+	f.handle(seg(5000))
+	f.handle(seg(7000))
+	f.want("third and fourth block",
+		withSACK(dupAck, at(5000), at(6000), at(3000), at(4000), at(1000), at(2000)),
+		withSACK(dupAck, at(7000), at(8000), at(5000), at(6000), at(3000), at(4000), at(1000), at(2000)))
+	f.handle(seg(9000))
+	f.want("five spans, four blocks: the oldest report is left out",
+		withSACK(dupAck, at(9000), at(10000), at(7000), at(8000), at(5000), at(6000), at(3000), at(4000)))
+	f.handle(seg(2000))
+	f.want("the joined span first",
+		withSACK(dupAck, at(1000), at(4000), at(9000), at(10000), at(7000), at(8000), at(5000), at(6000)))
+	f.handle(seg(0))
+	f.want("the hole at RCV.NXT filled: ACK 4000, the rest still reported",
+		withSACK(ack(iss+1, at(4000), 65535-4000), at(9000), at(10000), at(7000), at(8000), at(5000), at(6000)))
+	f.handle(seg(4000))
+	f.handle(seg(6000))
+	f.handle(seg(8000))
+	f.want("no more holes, no more blocks",
+		withSACK(ack(iss+1, at(6000), 65535-6000), at(9000), at(10000), at(7000), at(8000)),
+		withSACK(ack(iss+1, at(8000), 65535-8000), at(9000), at(10000)),
+		ack(iss+1, at(10000), 65535-10000))
+}
+
+// TestSACKBlocksJoined: a segment that joins two spans is reported as
+// one block, once, although both spans were reported before.
+func TestSACKBlocksJoined(t *testing.T) {
+	f := sackEstablished(t, sackConfig(), 65535)
+	at := func(k int) Seq { return peerISS + 1 + Seq(k) }
+	dupAck := ack(iss+1, peerISS+1, 65535)
+	for _, k := range []int{1000, 3000, 2000} {
+		f.handle(dataNoPush(at(k), iss+1, 65535, payload(1000)))
+	}
+	f.want("two spans, then one",
+		withSACK(dupAck, at(1000), at(2000)),
+		withSACK(dupAck, at(3000), at(4000), at(1000), at(2000)),
+		withSACK(dupAck, at(1000), at(4000)))
+}
+
+// TestSACKBlocksWithTimestamps: beside the timestamps option only three
+// blocks fit in the 40 bytes of option space (12 + 2 + 2 + 3·8 = 40).
+func TestSACKBlocksWithTimestamps(t *testing.T) {
+	cfg := modernConfig()
+	cfg.SACK = true
+	f := newFixture(t)
+	f.dial(cfg)
+	f.want("SYN with all options", Segment{Seq: iss, Flags: trace.FlagSYN, Window: 65535, MSS: 1460,
+		Opts: wsTS | trace.OptSACKPerm, WScale: 7, TSval: ts(0)})
+	f.advance(rtt)
+	f.handle(Segment{Seq: peerISS, Ack: iss + 1, Flags: trace.FlagSYN | trace.FlagACK, Window: 65535, MSS: 1460,
+		Opts: wsTS | trace.OptSACKPerm, WScale: 4, TSval: 5000, TSecr: ts(0)})
+	f.take()
+	at := func(k int) Seq { return peerISS + 1 + Seq(k) }
+	for i, k := range []int{1000, 3000, 5000, 7000} {
+		f.handle(tsSeg(dataNoPush(at(k), iss+1, 1000, payload(1000)), 5001+uint32(i), ts(rtt)))
+	}
+	out := f.take()
+	last := out[len(out)-1]
+	want := withSACK(tsSeg(ack(iss+1, peerISS+1, 8192), ts(rtt), 5000), at(7000), at(8000), at(5000), at(6000), at(3000), at(4000))
+	if len(out) != 4 || !segEqual(last, want) {
+		t.Fatalf("last ACK %s, want %s", segString(last), segString(want))
+	}
+}
+
+func TestSegmentStringSACK(t *testing.T) {
+	s := withSACK(ack(1, 2, 3), 10, 20, 30, 40)
+	s.Opts = trace.OptSACKPerm
+	if got := s.String(); got != "<SEQ=1><ACK=2><CTL=ACK><WND=3><SACK_PERM><SACK=10-20,30-40><LEN=0>" {
+		t.Fatalf("String = %s", got)
+	}
+}
