@@ -83,10 +83,10 @@
 //	description  string   one line, the trace title
 //	seed         uint64   drives every random draw (see Determinism)
 //	duration     "2s"     virtual time Run simulates (1ns … 1h)
-//	hosts        [node]   end hosts (at least one); node = {"name", "addrs": ["10.0.0.1", "fd00::1"], "role"}
+//	hosts        [node]   end hosts (at least one); node = {"name", "addrs": ["10.0.0.1", "fd00::1"], "role", "tcp"}
 //	routers      [node]   forwarding nodes; addresses optional
 //	links        [link]   {"id", "a", "b", "ab": params, "ba": params}: ab applies from a to b
-//	tcp          {...}    TCP parameters of every endpoint (below)
+//	tcp          {...}    TCP parameters of every host (below); a host's own "tcp" overrides the fields it sets
 //	programs     [prog]   what runs on the hosts (below)
 //	faults       [fault]  scripted drops, delays, duplicates (below)
 //
@@ -106,18 +106,29 @@
 // from every host through routers (never through another host); ties go to
 // the link listed first. Routers decrement the TTL (64 at the source).
 //
-// TCP parameters (0 = the sim/tcp default): mss (64 … 65495, default 1460),
+// TCP parameters. profile: "rfc" (the default, the textbook: RFC 9293
+// and the defaults below) or "linux" (a Linux 6.x kernel as measured,
+// tcp.ProfileLinux: window scale 10, 128 KiB buffers, timestamps, SACK,
+// IW10, Linux's RTO, delayed and quick ACKs, …). The profile is applied first;
+// every field set overrides it, and an unset field (0, absent) takes the
+// profile's value or else the default: mss (64 … 65495, default 1460),
 // rcvbuf (default 65535; at most 65535 without window scaling, 65535 <<
 // window_scale and 16 MiB with it), window_scale (RFC 7323: the shift our
-// SYNs offer, 0 … 14; absent = no window scale option, the default),
-// timestamps (RFC 7323 timestamps, RTTM and PAWS; default false), sack
-// (RFC 2018 selective acknowledgments; default false), sndbuf (default
-// 65535), initial_rto (default 1s), min_rto (default 1s; the presets use
-// Linux's 200ms), max_rto (default 60s), max_retries (default 15),
-// syn_retries (default 7: connect gives up after 3 minutes, RFC 9293
-// §3.8.3; Linux's 6 gives up after about 2), delayed_ack (0 = ACK at once;
-// ≤ 500ms), msl (TIME-WAIT lasts 2·msl; default 2m, the presets use 1s),
-// initial_cwnd (bytes; default RFC 5681).
+// SYNs offer, 0 … 14, or -1 for no window scale option, the rfc default),
+// timestamps (RFC 7323 timestamps, RTTM and PAWS; false switches them off
+// under linux), sack (RFC 2018 selective acknowledgments; false switches
+// them off under linux), sndbuf (default 65535), initial_rto (default 1s),
+// min_rto (default 1s; the presets use Linux's 200ms), max_rto (default
+// 60s), max_retries (default 15), syn_retries (default 7: connect gives up
+// after 3 minutes, RFC 9293 §3.8.3; Linux's 6 gives up after about 2),
+// delayed_ack ("0s" = ACK at once, the rfc default; ≤ 500ms), msl
+// (TIME-WAIT lasts 2·msl; default 2m, the presets use 1s), initial_cwnd
+// (bytes; default RFC 5681).
+//
+// A host's "tcp" takes the same fields: those it sets replace the
+// scenario's for that host's connections ({"profile": "linux"} on the
+// client and not on the server compares the two TCPs in one run). The
+// trace header's nodes say which profile each host runs (trace.Node.TCP).
 //
 // Programs: {"type", "host", "start": "0s", ...} with, by type,
 //

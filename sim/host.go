@@ -25,6 +25,7 @@ type Host struct {
 	listeners map[uint16]*Listener
 	udp       map[uint16]*UDPConn
 	nextPort  uint16
+	tcpCfg    tcp.Config // every connection's, before its addresses and callbacks
 }
 
 type connKey struct{ local, remote netip.AddrPort }

@@ -48,8 +48,8 @@ func goodput(t *testing.T, n int, edit func(*TCPSpec)) float64 {
 // 65535·8/20 ms = 26 Mbit/s), a 1 MiB window with scaling all of it.
 func TestWindowScalingFillsTheLink(t *testing.T) {
 	const n = 20 << 20
-	ws := 7
-	with := goodput(t, n, func(tc *TCPSpec) { tc.WindowScale, tc.Timestamps = &ws, true })
+	ws, on := 7, true
+	with := goodput(t, n, func(tc *TCPSpec) { tc.WindowScale, tc.Timestamps = &ws, &on })
 	t.Logf("with window scaling: %.1f Mbit/s", with/1e6)
 	if with < 80e6 {
 		t.Errorf("with window scaling and 1 MiB buffers: %.1f Mbit/s, want ≥ 80", with/1e6)
@@ -71,8 +71,8 @@ func TestTCPDeliversExactlyOnceWithOptions(t *testing.T) {
 		p := LinkParams{Delay: Duration(time.Duration(seed%5+1) * time.Millisecond), Jitter: Duration(2 * time.Millisecond),
 			Bandwidth: 10_000_000, Loss: loss, Duplicate: 0.05, Reorder: 0.1, ReorderBy: Duration(3 * time.Millisecond)}
 		sc.Links[0].AB, sc.Links[0].BA = p, p
-		ws := int(seed % 4)
-		sc.TCP.WindowScale, sc.TCP.Timestamps, sc.TCP.RcvBuf = &ws, true, 65535<<ws
+		ws, on := int(seed%4), true
+		sc.TCP.WindowScale, sc.TCP.Timestamps, sc.TCP.RcvBuf = &ws, &on, 65535<<ws
 		sc.TCP.MaxRTO = Duration(2 * time.Second)
 		sc.TCP.MaxRetries, sc.TCP.SynRetries = 100, 100
 		sc.Duration = Duration(20 * time.Minute)

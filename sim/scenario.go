@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
 
+	"socketlab/sim/tcp"
 	"socketlab/sim/trace"
 )
 
@@ -78,6 +80,9 @@ type NodeSpec struct {
 	Name  string   `json:"name"`
 	Addrs []string `json:"addrs,omitempty"` // IPv4 and/or IPv6 literals
 	Role  string   `json:"role,omitempty"`  // label: "server", "client 1"
+	// TCP, on a host, overrides the fields of the scenario's TCP that it
+	// sets, for every connection of this host.
+	TCP *TCPSpec `json:"tcp,omitempty"`
 }
 
 // LinkSpec is a point-to-point link between two nodes. AB applies to
@@ -112,26 +117,96 @@ func (p LinkParams) trace() trace.LinkParams {
 	}
 }
 
-// TCPSpec are the TCP parameters of every endpoint; zero means the
-// default listed in the package comment.
+// TCPSpec are TCP parameters. The scenario's "tcp" applies to every host;
+// a host's own "tcp" (NodeSpec.TCP) replaces the fields it sets. An unset
+// field (zero, or nil for the pointers) takes the profile's value, and
+// where the profile sets none the default listed in the package comment.
+// Fields a profile turns on are pointers, so that they can be switched off
+// explicitly.
 type TCPSpec struct {
-	MSS         int      `json:"mss,omitempty"`
-	RcvBuf      int      `json:"rcvbuf,omitempty"`
-	SndBuf      int      `json:"sndbuf,omitempty"`
-	InitialRTO  Duration `json:"initial_rto,omitempty"`
-	MinRTO      Duration `json:"min_rto,omitempty"`
-	MaxRTO      Duration `json:"max_rto,omitempty"`
-	MaxRetries  int      `json:"max_retries,omitempty"`
-	SynRetries  int      `json:"syn_retries,omitempty"`
-	DelayedAck  Duration `json:"delayed_ack,omitempty"` // 0 = ACK every segment at once
-	MSL         Duration `json:"msl,omitempty"`
-	InitialCwnd int      `json:"initial_cwnd,omitempty"` // bytes; 0 = RFC 5681 initial window
-	// RFC 7323, both off by default (the textbook RFC 9293 profile).
-	// WindowScale is the shift our SYNs offer, 0 to 14; absent = no window
-	// scale option. Timestamps sends the timestamps option.
-	WindowScale *int `json:"window_scale,omitempty"`
-	Timestamps  bool `json:"timestamps,omitempty"`
-	SACK        bool `json:"sack,omitempty"` // selective acknowledgments (RFC 2018); off by default
+	// Profile names the TCP a host runs (tcp.ParseProfile): "rfc", the
+	// default, is the textbook; "linux" is a Linux 6.x kernel. It is applied
+	// first; every field set below overrides it.
+	Profile     string    `json:"profile,omitempty"`
+	MSS         int       `json:"mss,omitempty"`
+	RcvBuf      int       `json:"rcvbuf,omitempty"`
+	SndBuf      int       `json:"sndbuf,omitempty"`
+	InitialRTO  Duration  `json:"initial_rto,omitempty"`
+	MinRTO      Duration  `json:"min_rto,omitempty"`
+	MaxRTO      Duration  `json:"max_rto,omitempty"`
+	MaxRetries  int       `json:"max_retries,omitempty"`
+	SynRetries  int       `json:"syn_retries,omitempty"`
+	DelayedAck  *Duration `json:"delayed_ack,omitempty"` // "0s" = ACK every segment at once
+	MSL         Duration  `json:"msl,omitempty"`
+	InitialCwnd int       `json:"initial_cwnd,omitempty"` // bytes; 0 = the profile's initial window
+	// RFC 7323, both off in the rfc profile and on in the linux one.
+	// WindowScale is the shift our SYNs offer, 0 to 14, or -1 for no
+	// window scale option. Timestamps sends the timestamps option.
+	WindowScale *int  `json:"window_scale,omitempty"`
+	Timestamps  *bool `json:"timestamps,omitempty"`
+	SACK        *bool `json:"sack,omitempty"` // selective acknowledgments (RFC 2018); off in the rfc profile, on in linux
+}
+
+// noWindowScale is the window_scale that switches the option off.
+const noWindowScale = -1
+
+// over returns t with every field that o sets (non-zero, non-nil) taken
+// from o: a host's "tcp" over the scenario's. Reflection, so that a field
+// added to TCPSpec is covered without a line here.
+func (t TCPSpec) over(o TCPSpec) TCPSpec {
+	dst, src := reflect.ValueOf(&t).Elem(), reflect.ValueOf(o)
+	for i := range src.NumField() {
+		if f := src.Field(i); !f.IsZero() {
+			dst.Field(i).Set(f)
+		}
+	}
+	return t
+}
+
+// profile returns the profile t names. t must be valid.
+func (t TCPSpec) profile() tcp.Profile {
+	p, _ := tcp.ParseProfile(t.Profile)
+	return p
+}
+
+// config returns the tcp.Config t describes: its profile's values, then
+// every field t sets. t must be valid.
+func (t TCPSpec) config() tcp.Config {
+	cfg := t.profile().Apply(tcp.Config{})
+	setI := func(dst *int, v int) {
+		if v != 0 {
+			*dst = v
+		}
+	}
+	setD := func(dst *time.Duration, v Duration) {
+		if v != 0 {
+			*dst = time.Duration(v)
+		}
+	}
+	setI(&cfg.MSS, t.MSS)
+	setI(&cfg.RcvBuf, t.RcvBuf)
+	setI(&cfg.SndBuf, t.SndBuf)
+	setD(&cfg.InitialRTO, t.InitialRTO)
+	setD(&cfg.MinRTO, t.MinRTO)
+	setD(&cfg.MaxRTO, t.MaxRTO)
+	setI(&cfg.MaxRetries, t.MaxRetries)
+	setI(&cfg.MaxSynRetries, t.SynRetries)
+	setD(&cfg.MSL, t.MSL)
+	setI(&cfg.InitialCwnd, t.InitialCwnd)
+	if t.DelayedAck != nil {
+		cfg.DelayedAck = time.Duration(*t.DelayedAck)
+	}
+	if t.WindowScale != nil {
+		cfg.WindowScale = *t.WindowScale != noWindowScale
+		cfg.WScaleShift = max(*t.WindowScale, 0)
+	}
+	if t.Timestamps != nil {
+		cfg.Timestamps = *t.Timestamps
+	}
+	if t.SACK != nil {
+		cfg.SACK = *t.SACK
+	}
+	return cfg
 }
 
 // Program is an application started on a host. Which fields matter depends
@@ -392,31 +467,25 @@ func (sc *Scenario) Validate() error {
 		checkParams(c, p+".ab", l.AB)
 		checkParams(c, p+".ba", l.BA)
 	}
-	t := sc.TCP
-	if t.MSS != 0 {
-		c.rangeI("tcp.mss", int64(t.MSS), 64, 65495)
-	}
-	maxRcv := int64(65535) // the largest window a 16-bit field can say
-	if t.WindowScale != nil {
-		c.rangeI("tcp.window_scale", int64(*t.WindowScale), 0, 14) // RFC 7323 §2.3
-		if *t.WindowScale >= 0 && *t.WindowScale <= 14 {
-			maxRcv = int64(min(65535<<*t.WindowScale, maxBuf))
+	checkTCP(c, "tcp", sc.TCP)
+	for i, h := range sc.Hosts {
+		if h.TCP == nil {
+			checkRcvBuf(c, "tcp.rcvbuf", sc.TCP.RcvBuf, sc.TCP, "")
+			continue
+		}
+		p := fmt.Sprintf("hosts[%d].tcp", i)
+		checkTCP(c, p, *h.TCP)
+		if h.TCP.RcvBuf != 0 {
+			checkRcvBuf(c, p+".rcvbuf", h.TCP.RcvBuf, sc.TCP.over(*h.TCP), "")
+		} else {
+			checkRcvBuf(c, "tcp.rcvbuf", sc.TCP.RcvBuf, sc.TCP.over(*h.TCP), p)
 		}
 	}
-	if t.WindowScale == nil && t.RcvBuf > 65535 {
-		c.fail("tcp.rcvbuf", "%d needs window scaling (\"window_scale\"): without it a window is at most 65535", t.RcvBuf)
-	} else {
-		c.rangeI("tcp.rcvbuf", int64(t.RcvBuf), 0, maxRcv)
+	for i, r := range sc.Routers {
+		if r.TCP != nil {
+			c.fail(fmt.Sprintf("routers[%d].tcp", i), "a router runs no TCP; give the hosts their tcp")
+		}
 	}
-	c.rangeI("tcp.sndbuf", int64(t.SndBuf), 0, maxBuf)
-	c.rangeD("tcp.initial_rto", t.InitialRTO, 0, time.Minute)
-	c.rangeD("tcp.min_rto", t.MinRTO, 0, time.Minute)
-	c.rangeD("tcp.max_rto", t.MaxRTO, 0, 10*time.Minute)
-	c.rangeI("tcp.max_retries", int64(t.MaxRetries), 0, 100)
-	c.rangeI("tcp.syn_retries", int64(t.SynRetries), 0, 100)
-	c.rangeD("tcp.delayed_ack", t.DelayedAck, 0, 500*time.Millisecond)
-	c.rangeD("tcp.msl", t.MSL, 0, 2*time.Minute)
-	c.rangeI("tcp.initial_cwnd", int64(t.InitialCwnd), 0, 1<<20)
 	c.rangeI("programs", int64(len(sc.Programs)), 0, maxPrograms)
 	hosts := map[string]bool{}
 	for _, h := range sc.Hosts {
@@ -429,6 +498,52 @@ func (sc *Scenario) Validate() error {
 		checkFault(c, fmt.Sprintf("faults[%d]", i), f, hosts, links)
 	}
 	return c.err
+}
+
+// checkTCP checks the ranges of the fields t sets; p is its field path.
+func checkTCP(c *checker, p string, t TCPSpec) {
+	if _, err := tcp.ParseProfile(t.Profile); err != nil {
+		c.fail(p+".profile", "%v", err)
+	}
+	if t.MSS != 0 {
+		c.rangeI(p+".mss", int64(t.MSS), 64, 65495)
+	}
+	if t.WindowScale != nil && (*t.WindowScale < noWindowScale || *t.WindowScale > 14) { // RFC 7323 §2.3
+		c.fail(p+".window_scale", "%d is out of range: give a shift 0 … 14, or -1 for no window scale option", *t.WindowScale)
+	}
+	c.rangeI(p+".rcvbuf", int64(t.RcvBuf), 0, maxBuf)
+	c.rangeI(p+".sndbuf", int64(t.SndBuf), 0, maxBuf)
+	c.rangeD(p+".initial_rto", t.InitialRTO, 0, time.Minute)
+	c.rangeD(p+".min_rto", t.MinRTO, 0, time.Minute)
+	c.rangeD(p+".max_rto", t.MaxRTO, 0, 10*time.Minute)
+	c.rangeI(p+".max_retries", int64(t.MaxRetries), 0, 100)
+	c.rangeI(p+".syn_retries", int64(t.SynRetries), 0, 100)
+	if t.DelayedAck != nil {
+		c.rangeD(p+".delayed_ack", *t.DelayedAck, 0, 500*time.Millisecond)
+	}
+	c.rangeD(p+".msl", t.MSL, 0, 2*time.Minute)
+	c.rangeI(p+".initial_cwnd", int64(t.InitialCwnd), 0, 1<<20)
+}
+
+// checkRcvBuf checks that rcvbuf, set at field path p, fits in the windows
+// a host whose TCP is eff can advertise. host is the path of the host's
+// own tcp when the rcvbuf is the scenario's and the host changed the
+// window scaling under it.
+func checkRcvBuf(c *checker, p string, rcvbuf int, eff TCPSpec, host string) {
+	cfg := eff.config()
+	limit := 65535 // the largest window a 16-bit field can say
+	if cfg.WindowScale {
+		limit = min(65535<<cfg.WScaleShift, maxBuf)
+	}
+	switch {
+	case rcvbuf <= limit:
+	case host != "":
+		c.fail(host, "this host advertises windows of at most %d (window_scale), so %s %d is too big: set rcvbuf or window_scale here", limit, p, rcvbuf)
+	case !cfg.WindowScale:
+		c.fail(p, "%d needs window scaling (\"window_scale\"): without it a window is at most 65535", rcvbuf)
+	default:
+		c.rangeI(p, int64(rcvbuf), 0, int64(limit))
+	}
 }
 
 func checkParams(c *checker, p string, lp LinkParams) {

@@ -40,7 +40,6 @@ type Sim struct {
 	progs        []program
 	notes        []pendingNotice
 	gen          uint32
-	tcpCfg       tcp.Config
 }
 
 type flowKey struct{ src, dst netip.AddrPort }
@@ -95,6 +94,15 @@ func New(sc *Scenario, sink trace.Sink) (*Sim, error) {
 			kind = trace.NodeRouter
 		}
 		tn := trace.Node{Name: ns.Name, Kind: kind, Role: ns.Role}
+		if !router {
+			spec := sc.TCP
+			if ns.TCP != nil {
+				spec = spec.over(*ns.TCP)
+			}
+			h.tcpCfg = spec.config()
+			h.tcpCfg.Trace = sink
+			tn.TCP = spec.profile().String()
+		}
 		for _, a := range ns.Addrs {
 			addr := netip.MustParseAddr(a) // validated
 			h.addrs = append(h.addrs, addr)
@@ -132,16 +140,6 @@ func New(sc *Scenario, sink trace.Sink) (*Sim, error) {
 			}
 		}
 		s.faults = append(s.faults, fs)
-	}
-	t := sc.TCP
-	s.tcpCfg = tcp.Config{
-		MSS: t.MSS, RcvBuf: t.RcvBuf, SndBuf: t.SndBuf,
-		InitialRTO: time.Duration(t.InitialRTO), MinRTO: time.Duration(t.MinRTO), MaxRTO: time.Duration(t.MaxRTO),
-		MaxRetries: t.MaxRetries, MaxSynRetries: t.SynRetries, DelayedAck: time.Duration(t.DelayedAck), MSL: time.Duration(t.MSL),
-		InitialCwnd: t.InitialCwnd, Timestamps: t.Timestamps, SACK: t.SACK, Trace: sink,
-	}
-	if t.WindowScale != nil {
-		s.tcpCfg.WindowScale, s.tcpCfg.WScaleShift = true, *t.WindowScale
 	}
 	for i, p := range sc.Programs {
 		prog, err := newProgram(s, p)

@@ -81,7 +81,7 @@ func (st *Stream) State() trace.TCPState { return st.tc.State() }
 func (h *Host) newStream(local, remote netip.AddrPort, syn *tcp.Segment) *Stream {
 	s := h.sim
 	st := &Stream{h: h, local: local, remote: remote}
-	cfg := s.tcpCfg
+	cfg := h.tcpCfg
 	cfg.Local, cfg.Remote, cfg.Node = local, remote, h.name
 	cfg.ISS = tcp.Seq(s.isnFor(h.name, local, remote))
 	cfg.Transmit = func(_ time.Duration, seg tcp.Segment) { h.sendTCP(local, remote, seg) }

@@ -24,11 +24,14 @@ import (
 var benchTCP = sim.TCPSpec{
 	MSS: 1448, RcvBuf: 1 << 20, SndBuf: 1 << 20, WindowScale: &windowScale,
 	MinRTO:     sim.Duration(200 * time.Millisecond),
-	DelayedAck: sim.Duration(200 * time.Millisecond),
+	DelayedAck: &delayedAck,
 	MSL:        sim.Duration(time.Second),
 }
 
-var windowScale = 5
+var (
+	windowScale = 5
+	delayedAck  = sim.Duration(200 * time.Millisecond)
+)
 
 // Starts returns n start times drawn uniformly in [0, 0.1 s] from a PCG
 // seeded with seed, whole nanoseconds: the dumbbell's senders start at

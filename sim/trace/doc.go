@@ -42,6 +42,9 @@ package trace
 //     (listen, connect, accept, write, read, shutdown, close, sendto,
 //     recvfrom, error, connect-start, dns-query, dns-answer, http), node
 //     "kind" (host, router).
+//   - A simulated host's node says which TCP it runs: "tcp" is its
+//     profile, "rfc" (the textbook) or "linux"; absent for routers and
+//     real captures.
 //   - Addresses are netip text: "10.0.0.1", "[fd00::1]:80", "10.0.0.1:49152".
 //   - Sequence numbers are absolute, as on the wire (relative numbering is a
 //     matter of display, see WriteLadder); "win" is the raw 16-bit field,

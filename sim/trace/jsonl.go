@@ -303,6 +303,7 @@ func appendHeader(b []byte, h *Header) ([]byte, error) {
 				no.b = append(no.b, ']')
 			}
 			no.str("role", n.Role)
+			no.str("tcp", n.TCP)
 			o.b = append(no.b, '}')
 		}
 		o.b = append(o.b, ']')
@@ -1136,6 +1137,8 @@ func decodeHeader(sc *scanner, h *Header) error {
 						})
 					case "role":
 						n.Role, err = sc.string()
+					case "tcp":
+						n.TCP, err = sc.string()
 					default:
 						return errUnknownField
 					}

@@ -102,6 +102,29 @@ func TestJSONLExactLines(t *testing.T) {
 	}
 }
 
+// TestJSONLNodeTCP: a host's TCP profile is the node's "tcp", after its
+// role, and reads back; a node without one has no key.
+func TestJSONLNodeTCP(t *testing.T) {
+	tr := &trace.Trace{Header: trace.Header{Nodes: []trace.Node{
+		{Name: "c", Kind: trace.NodeHost, Role: "client", TCP: "linux"},
+		{Name: "r", Kind: trace.NodeRouter}}}}
+	var buf bytes.Buffer
+	if err := trace.WriteJSONL(&buf, tr); err != nil {
+		t.Fatal(err)
+	}
+	const want = `{"version":1,"header":{"nodes":[{"name":"c","kind":"host","role":"client","tcp":"linux"},{"name":"r","kind":"router"}]}}` + "\n"
+	if buf.String() != want {
+		t.Fatalf("got  %swant %s", buf.String(), want)
+	}
+	back, err := trace.ReadJSONL(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, tr) {
+		t.Fatalf("round trip: %+v", back.Header.Nodes)
+	}
+}
+
 // TestJSONLOptions: the options of a Linux SYN and of a data segment, as
 // lines, and back; a packet without options reads as before.
 func TestJSONLOptions(t *testing.T) {
@@ -236,7 +259,7 @@ func randomEvent(r *rand.Rand) trace.Event {
 func randomHeader(r *rand.Rand) trace.Header {
 	h := trace.Header{Title: "random 三次握手 \"quoted\"", Scenario: "prop", Seed: r.Uint64(), Live: r.IntN(2) == 0}
 	for i := range r.IntN(4) {
-		n := trace.Node{Name: string(rune('a' + i)), Kind: trace.NodeKind(r.IntN(2)), Role: "role"}
+		n := trace.Node{Name: string(rune('a' + i)), Kind: trace.NodeKind(r.IntN(2)), Role: "role", TCP: []string{"", "rfc", "linux"}[r.IntN(3)]}
 		for range r.IntN(3) {
 			n.Addrs = append(n.Addrs, netip.AddrFrom4([4]byte{10, 0, byte(i), byte(r.Uint32())}))
 		}
@@ -526,6 +549,7 @@ func FuzzReadJSONL(f *testing.F) {
 	f.Add([]byte(hdr + `{"at":0,"kind":"note","text":"\ud83d\ude00"}`))
 	f.Add([]byte(hdr + `{"at":-1,"kind":"send","pkt":{"payload":"AA==","len":1}}`))
 	f.Add([]byte(`{"version":1,"header":{"links":[{"ab":{"loss":1e308}}]}}`))
+	f.Add([]byte(`{"version":1,"header":{"nodes":[{"name":"c","kind":"host","tcp":"linux"}]}}`))
 	f.Add([]byte(hdr + `{"at":0,"kind":"send","pkt":{"proto":"tcp","seq":0,"ack":0,"flags":"SYN","win":65535,"mss":1460,"wscale":7,"sack_perm":true,"tsval":1,"tsecr":0}}`))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		tr, err := trace.ReadJSONL(bytes.NewReader(in))

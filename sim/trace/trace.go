@@ -582,6 +582,11 @@ type Node struct {
 	Kind  NodeKind
 	Addrs []netip.Addr
 	Role  string // free text for labels: "server", "client 1"
+	// TCP names the TCP a simulated host runs, as scenarios spell its
+	// profile: "rfc" (the textbook) or "linux", so that a consumer can say
+	// "Linux does X here; the textbook does Y". Empty for routers and for
+	// nodes of a trace that does not say.
+	TCP string
 }
 
 // LinkParams are the per-direction impairments of a link.

@@ -141,7 +141,8 @@ func TestTsharkSimulatedSACK(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc.TCP.SACK = true
+	on := true
+	sc.TCP.SACK = &on
 	sc.Programs[1].Bytes = 3 * 1460
 	sc.Faults = []sim.Fault{{Action: "drop", Data: true, Seq: 1461, From: "client"}}
 	tr, err := sim.Run(sc)

@@ -479,9 +479,9 @@ func optionsModel(t *testing.T) *layout.Model {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ws := 7
-	sc.TCP.WindowScale, sc.TCP.Timestamps, sc.TCP.RcvBuf = &ws, true, 1<<20
-	sc.TCP.DelayedAck = 0
+	ws, on := 7, true
+	sc.TCP.WindowScale, sc.TCP.Timestamps, sc.TCP.RcvBuf = &ws, &on, 1<<20
+	sc.TCP.DelayedAck = nil
 	sc.Programs[1].Bytes = 3000
 	tr, err := sim.Run(sc)
 	if err != nil {
