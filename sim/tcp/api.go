@@ -71,7 +71,12 @@
 // blocks to every ACK while it holds out-of-order data (§4): the first
 // block is the span holding the segment that triggered the ACK, the
 // others repeat the most recently reported spans; at most 4 blocks, 3
-// beside timestamps (40 bytes of options).
+// beside timestamps (40 bytes of options). A duplicate segment is
+// reported once, in a first D-SACK block (RFC 2883 §4), followed by the
+// out-of-order span holding it if it lies above RCV.NXT. The sender keeps
+// a scoreboard of the SACKed spans above SND.UNA (RFC 6675's Update());
+// a D-SACK, recognised by lying below the ACK or inside the second
+// block, SACKs nothing new.
 //
 // Two profiles (profile.go) name sets of these settings: ProfileRFC is the
 // textbook above with RFC defaults; ProfileLinux is what Linux 6.x does —

@@ -117,10 +117,17 @@ type Conn struct {
 	// RFC 2018 state (sack.go). sackOK: both SYNs carried SACK-permitted.
 	// sackOrder lists, most recent first, a sequence number inside each
 	// out-of-order span we reported, so that the blocks of the next ACK
-	// follow §4's order.
-	peerSACK  bool
-	sackOK    bool
-	sackOrder []Seq
+	// follow §4's order. dsack is a duplicate range to report first in
+	// the next ACK (RFC 2883), while dsackDue. scoreboard is the sender's:
+	// the SACKed spans above SND.UNA, sorted and disjoint; dsacks counts
+	// the D-SACKs the peer sent.
+	peerSACK   bool
+	sackOK     bool
+	sackOrder  []Seq
+	dsack      span
+	dsackDue   bool
+	scoreboard []span
+	dsacks     int
 
 	// RFC 5681 / RFC 6582 state, in bytes.
 	cwnd, ssthresh uint32

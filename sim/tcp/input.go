@@ -175,6 +175,9 @@ func (c *Conn) handleSynchronized(now time.Duration, s Segment) {
 		// and return)".
 		if s.Flags&trace.FlagRST == 0 {
 			c.ackNow = true
+			if end := s.Seq.Add(len(s.Payload)); s.Flags&trace.FlagSYN == 0 && end.LessEq(c.rcvNxt) {
+				c.noteDuplicate(s.Seq, end)
+			}
 		}
 		c.discarded = true
 		return
@@ -326,6 +329,9 @@ func (c *Conn) processAck(now time.Duration, s Segment, wnd uint32) bool {
 	if ack.LessThan(c.sndUna) {
 		return true // an old duplicate ACK: ignore it, process the text
 	}
+	if c.sackOK && len(s.SACK) > 0 {
+		c.updateScoreboard(ack, s.SACK)
+	}
 	newData := ack.GreaterThan(c.sndUna)
 	// RFC 5681 §2 DUPLICATE ACKNOWLEDGMENT: (a) data outstanding, (b) no
 	// data, (c) neither SYN nor FIN, (d) SEG.ACK = SND.UNA, (e) the same
@@ -383,6 +389,7 @@ func (c *Conn) ackOfNewData(now time.Duration, ack Seq, restart bool) int {
 		c.sndBufSeq = c.sndBufSeq.Add(acked)
 	}
 	c.sndUna = ack
+	c.pruneScoreboard()
 	if c.sndNxt.LessThan(ack) {
 		c.sndNxt = ack // the receiver had what we had not resent yet, or took a probe
 		c.advanceSndMax(ack)
@@ -529,6 +536,7 @@ func (c *Conn) processText(now time.Duration, seq Seq, payload []byte, fin bool)
 	finSeq := seq.Add(len(payload))
 	// Trim to [RCV.NXT, right edge).
 	if d := int(c.rcvNxt.Sub(seq)); d > 0 {
+		c.noteDuplicate(seq, seq.Add(min(d, len(payload))))
 		if d >= len(payload) {
 			payload = nil
 		} else {
@@ -576,6 +584,9 @@ func (c *Conn) processText(now time.Duration, seq Seq, payload []byte, fin bool)
 			c.ackPending += adv
 			c.notify(now, NoticeReadable)
 		} else {
+			if sp, ok := c.oooSpan(seq); ok && seq.Add(len(payload)).LessEq(sp.end) {
+				c.noteDuplicate(seq, seq.Add(len(payload)))
+			}
 			c.insertOOO(seq, seq.Add(len(payload)))
 			if c.sackOK {
 				c.noteOOO(seq)
@@ -614,27 +625,31 @@ func (c *Conn) storeRcv(off int, p []byte) {
 
 // insertOOO records [a, b) as held out of order, merging overlapping and
 // adjacent ranges so the list stays sorted and disjoint.
-func (c *Conn) insertOOO(a, b Seq) {
+func (c *Conn) insertOOO(a, b Seq) { c.ooo = insertSpan(c.ooo, a, b) }
+
+// insertSpan adds [a, b) to a sorted list of disjoint spans, merging
+// overlapping and adjacent ones, and returns the list.
+func insertSpan(list []span, a, b Seq) []span {
 	i := 0
-	for i < len(c.ooo) && c.ooo[i].end.LessThan(a) {
+	for i < len(list) && list[i].end.LessThan(a) {
 		i++
 	}
 	j := i
-	for j < len(c.ooo) && c.ooo[j].start.LessEq(b) {
-		if c.ooo[j].start.LessThan(a) {
-			a = c.ooo[j].start
+	for j < len(list) && list[j].start.LessEq(b) {
+		if list[j].start.LessThan(a) {
+			a = list[j].start
 		}
-		b = maxSeq(b, c.ooo[j].end)
+		b = maxSeq(b, list[j].end)
 		j++
 	}
 	if i == j {
-		c.ooo = append(c.ooo, span{})
-		copy(c.ooo[i+1:], c.ooo[i:])
-		c.ooo[i] = span{a, b}
-		return
+		list = append(list, span{})
+		copy(list[i+1:], list[i:])
+		list[i] = span{a, b}
+		return list
 	}
-	c.ooo[i] = span{a, b}
-	c.ooo = append(c.ooo[:i+1], c.ooo[j:]...)
+	list[i] = span{a, b}
+	return append(list[:i+1], list[j:]...)
 }
 
 // processFin is the eighth step: the peer's FIN is next in sequence.

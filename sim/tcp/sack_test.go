@@ -168,3 +168,108 @@ func TestSegmentStringSACK(t *testing.T) {
 		t.Fatalf("String = %s", got)
 	}
 }
+
+// TestDSACKBelowAck: RFC 2883 §4 (1). A segment that arrives again after
+// it was ACKed is reported in the first block although it lies below the
+// ACK, once; a partly duplicate one reports the duplicate part.
+func TestDSACKBelowAck(t *testing.T) {
+	f := sackEstablished(t, sackConfig(), 65535)
+	at := func(k int) Seq { return peerISS + 1 + Seq(k) }
+	p := payload(2000)
+	f.handle(data(at(0), iss+1, 65535, p[:1000]))
+	f.want("in order: no blocks", ack(iss+1, at(1000), 65535-1000))
+	f.handle(data(at(0), iss+1, 65535, p[:1000]))
+	f.want("D-SACK of the whole duplicate", withSACK(ack(iss+1, at(1000), 65535-1000), at(0), at(1000)))
+	f.handle(data(at(500), iss+1, 65535, p[500:1500]))
+	f.want("D-SACK of the duplicate half", withSACK(ack(iss+1, at(1500), 65535-1500), at(500), at(1000)))
+	f.handle(ack(at(1500), iss+1, 65535))
+	f.c.Write(f.now, []byte("x"))
+	f.want("the next segment reports nothing", data(iss+1, at(1500), 65535-1500, []byte("x")))
+}
+
+// TestDSACKAboveAck: RFC 2883 §4 (2). A duplicate of data held out of
+// order is the first block, the span holding it the second, and the
+// other spans follow.
+func TestDSACKAboveAck(t *testing.T) {
+	f := sackEstablished(t, sackConfig(), 65535)
+	at := func(k int) Seq { return peerISS + 1 + Seq(k) }
+	seg := func(k int) Segment { return dataNoPush(at(k), iss+1, 65535, payload(1000)) }
+	dupAck := ack(iss+1, peerISS+1, 65535)
+	f.handle(seg(2000))
+	f.handle(seg(3000))
+	f.handle(seg(5000))
+	f.take()
+	f.handle(seg(2000))
+	f.want("D-SACK, its span, the other span",
+		withSACK(dupAck, at(2000), at(3000), at(2000), at(4000), at(5000), at(6000)))
+	f.handle(seg(7000))
+	f.want("reported once",
+		withSACK(dupAck, at(7000), at(8000), at(2000), at(4000), at(5000), at(6000)))
+}
+
+// TestIsDSACK: the sender tells a D-SACK by its first block (RFC 2883
+// §4): below the cumulative ACK, or inside the second block.
+func TestIsDSACK(t *testing.T) {
+	b := func(l, r uint32) trace.SACKBlock { return trace.SACKBlock{Left: l, Right: r} }
+	for _, tt := range []struct {
+		blocks []trace.SACKBlock
+		want   bool
+	}{
+		{[]trace.SACKBlock{b(500, 1000)}, true},                 // below the ACK of 1000
+		{[]trace.SACKBlock{b(999, 1000)}, true},                 // one octet below
+		{[]trace.SACKBlock{b(1000, 2000)}, false},               // new data at the ACK
+		{[]trace.SACKBlock{b(2000, 3000), b(2000, 4000)}, true}, // inside the second
+		{[]trace.SACKBlock{b(3000, 4000), b(2000, 4000)}, true}, // same right edge
+		{[]trace.SACKBlock{b(2000, 3000), b(2000, 3000)}, true}, // equal
+		{[]trace.SACKBlock{b(2000, 4001), b(2000, 4000)}, false},
+		{[]trace.SACKBlock{b(1999, 3000), b(2000, 4000)}, false},
+		{[]trace.SACKBlock{b(5000, 6000), b(2000, 4000)}, false},
+	} {
+		if got := isDSACK(1000, tt.blocks); got != tt.want {
+			t.Errorf("isDSACK(1000, %v) = %v, want %v", tt.blocks, got, tt.want)
+		}
+	}
+}
+
+// TestScoreboardUpdate: RFC 6675's Update(). Blocks are clipped to what
+// is outstanding and merged; a D-SACK block SACKs nothing new and is
+// counted; a cumulative ACK prunes the scoreboard.
+func TestScoreboardUpdate(t *testing.T) {
+	f, _ := sackFlight(t, 5)
+	c := f.c
+	blk := func(a, b Seq) trace.SACKBlock { return trace.SACKBlock{Left: uint32(a), Right: uint32(b)} }
+	if n := c.updateScoreboard(seqAt(0), []trace.SACKBlock{blk(seqAt(2), seqAt(3))}); n != 1460 {
+		t.Fatalf("first block: %d newly SACKed", n)
+	}
+	if n := c.updateScoreboard(seqAt(0), []trace.SACKBlock{blk(seqAt(2), seqAt(3)), blk(seqAt(2), seqAt(4))}); n != 1460 {
+		t.Fatalf("a D-SACK of S2 inside S2–S3: %d newly SACKed, want S3's 1460", n)
+	}
+	if n := c.updateScoreboard(seqAt(0), []trace.SACKBlock{blk(seqAt(4), seqAt(9))}); n != 1460 {
+		t.Fatalf("a block beyond SND.MAX: %d newly SACKed, want S4's 1460", n)
+	}
+	if n := c.updateScoreboard(seqAt(0), []trace.SACKBlock{blk(seqAt(0)-500, seqAt(0))}); n != 0 {
+		t.Fatalf("a D-SACK below the ACK: %d newly SACKed", n)
+	}
+	if got := c.scoreboard; len(got) != 1 || got[0] != (span{seqAt(2), seqAt(5)}) || c.dsacks != 2 {
+		t.Fatalf("scoreboard %v, %d D-SACKs (want 2)", got, c.dsacks)
+	}
+	f.handle(ack(peerISS+1, seqAt(3), wnd))
+	if got := c.scoreboard; len(got) != 1 || got[0] != (span{seqAt(3), seqAt(5)}) {
+		t.Fatalf("after ACK of S0–S2: scoreboard %v", got)
+	}
+}
+
+// sackFlight is an established SACK connection (cwnd n·SMSS) that has
+// sent n full segments S0 … Sn-1 and has two more queued.
+func sackFlight(t *testing.T, n int) (*fixture, []byte) {
+	t.Helper()
+	cfg := sackConfig()
+	cfg.InitialCwnd = n * 1460
+	f := sackEstablished(t, cfg, wnd)
+	p := payload((n + 2) * 1460)
+	f.write(string(p))
+	if out := f.take(); len(out) != n {
+		t.Fatalf("%d segments, want %d", len(out), n)
+	}
+	return f, p
+}

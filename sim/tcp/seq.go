@@ -40,3 +40,11 @@ func maxSeq(a, b Seq) Seq {
 	}
 	return a
 }
+
+// minSeq returns the earlier of a and b.
+func minSeq(a, b Seq) Seq {
+	if a.LessThan(b) {
+		return a
+	}
+	return b
+}
