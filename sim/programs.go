@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"sort"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -354,9 +355,31 @@ func (cl *udpClient) next(msgs []string) {
 	})
 }
 
-// patternByte is byte i of the bulk transfer: position-dependent and not
-// periodic, so a lost, repeated or reordered chunk is always detected.
-func patternByte(i int) byte { return byte((uint32(i) * 2654435761) >> 24) }
+// patternByte is byte i of the bulk transfer: position-dependent with a
+// prime period, patternPeriod, so a lost, repeated or reordered chunk is
+// detected unless it shifts the stream by a whole multiple of the period
+// (about a mebibyte).
+func patternByte(i int) byte { return byte((uint32(i%patternPeriod) * 2654435761) >> 24) }
+
+// patternPeriod is the bulk pattern's period: the prime 2^20 − 3.
+const patternPeriod = 1<<20 - 3
+
+// maxStaticChunk is the largest write served from the static pattern.
+const maxStaticChunk = 64 << 10
+
+// bulkPattern is the pattern from byte 0 to patternPeriod+maxStaticChunk,
+// built once: a write of up to maxStaticChunk bytes at stream offset i is
+// bulkPattern[i%patternPeriod:][:n], shared by every sender and never
+// modified, so TCP keeps references to it instead of copies
+// (SendAllStatic). It is a pure function of nothing: every run sees the
+// same bytes.
+var bulkPattern = sync.OnceValue(func() []byte {
+	b := make([]byte, patternPeriod+maxStaticChunk)
+	for i := range b {
+		b[i] = patternByte(i)
+	}
+	return b
+})
 
 // bulkSender writes Bytes bytes in Chunk-sized sendall calls, then closes.
 // Its callbacks are bound once, so a long transfer allocates nothing per
@@ -366,7 +389,8 @@ type bulkSender struct {
 	p      Program
 	server netip.AddrPort
 	sent   int
-	buf    []byte
+	chunk  int    // bytes per sendall
+	buf    []byte // for chunks too large for the static pattern; else nil
 	c      *Stream
 	onSent func(error)
 }
@@ -377,9 +401,12 @@ func (b *bulkSender) start() {
 			return
 		}
 		b.c = c
-		b.buf = make([]byte, 8192)
+		b.chunk = 8192
 		if b.p.Chunk > 0 {
-			b.buf = make([]byte, b.p.Chunk)
+			b.chunk = b.p.Chunk
+		}
+		if b.chunk > maxStaticChunk {
+			b.buf = make([]byte, b.chunk)
 		}
 		b.onSent = b.sentChunk
 		b.write()
@@ -399,7 +426,13 @@ func (b *bulkSender) write() {
 		b.c.Close()
 		return
 	}
-	n := min(len(b.buf), b.p.Bytes-b.sent)
+	n := min(b.chunk, b.p.Bytes-b.sent)
+	if b.buf == nil {
+		at := b.sent % patternPeriod
+		b.sent += n
+		b.c.SendAllStatic(bulkPattern()[at:at+n], b.onSent)
+		return
+	}
 	for i := range n {
 		b.buf[i] = patternByte(b.sent + i)
 	}

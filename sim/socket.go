@@ -58,6 +58,7 @@ type Stream struct {
 	recvCB        func([]byte, error)
 	rbuf          []byte
 	out           []byte
+	outStatic     bool // out never changes: TCP keeps references to it (SendAllStatic)
 	outDone       func(error)
 	eof, gone     bool
 	closed        bool
@@ -267,10 +268,16 @@ func (st *Stream) tryRecv() {
 
 // SendAll queues p (sendall): done runs once every byte is in the send
 // buffer, or with the connection's error. p must not change until then.
-func (st *Stream) SendAll(p []byte, done func(error)) {
+func (st *Stream) SendAll(p []byte, done func(error)) { st.sendAll(p, false, done) }
+
+// SendAllStatic is SendAll for data that never changes, ever (a bulk
+// pattern): TCP keeps references to p instead of copying it.
+func (st *Stream) SendAllStatic(p []byte, done func(error)) { st.sendAll(p, true, done) }
+
+func (st *Stream) sendAll(p []byte, static bool, done func(error)) {
 	s := st.h.sim
 	s.app(st.h, trace.OpWrite, st.local, st.remote, len(p), p, "")
-	st.out, st.outDone = p, done
+	st.out, st.outStatic, st.outDone = p, static, done
 	if st.err != nil || st.closed || st.gone {
 		st.out = nil
 		if st.err == nil {
@@ -287,7 +294,12 @@ func (st *Stream) pump() {
 		return
 	}
 	s := st.h.sim
-	n := st.tc.Write(s.now, st.out)
+	var n int
+	if st.outStatic {
+		n = st.tc.WriteStatic(s.now, st.out)
+	} else {
+		n = st.tc.Write(s.now, st.out)
+	}
 	st.out = st.out[n:]
 	st.armTimer()
 	if len(st.out) == 0 {

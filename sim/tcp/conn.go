@@ -50,22 +50,18 @@ type Conn struct {
 	// advanceSndMax), so the two are always less than 2^31 apart.
 	probeEnd Seq
 
-	// Send buffer: the octets from sndBufSeq on are sndBuf[sndOff:]. Bytes
-	// below len(sndBuf) are never overwritten, because Transmit got
-	// sub-slices of them; when the capacity runs out a fresh array is
-	// allocated and the unacknowledged tail copied over.
-	sndBuf    []byte
-	sndOff    int
+	// Send buffer: the octets from sndBufSeq on, written and not yet
+	// acknowledged (buffers.go).
+	snd       sendQueue
 	sndBufSeq Seq
 	finQueued bool // CloseWrite: a FIN follows the data, at sequence dataEnd()
 
 	// Receive sequence variables. rcvAdv is the right edge we advertised:
 	// RCV.WND = rcvAdv - RCV.NXT, and it never moves left.
 	irs, rcvNxt, rcvAdv Seq
-	// Receive ring: rcvLen in-order unread octets from rcvHead, then the
-	// out-of-order octets of ooo at their offsets from RCV.NXT.
-	rcv        []byte
-	rcvHead    int
+	// Received octets (buffers.go): rcvLen in-order unread ones at the
+	// head, then the out-of-order ones of ooo at their offsets from RCV.NXT.
+	rq         recvQueue
 	rcvLen     int
 	ooo        []span
 	oooFin     bool // a FIN arrived out of order at oooFinSeq
@@ -416,7 +412,7 @@ func (c *Conn) PeerClosed() bool { return c.finRcvd }
 
 // queued is the number of octets in the send buffer (unacknowledged or not
 // yet sent).
-func (c *Conn) queued() int { return len(c.sndBuf) - c.sndOff }
+func (c *Conn) queued() int { return c.snd.n }
 
 // dataEnd is the sequence number after the last queued octet; the FIN, if
 // queued, occupies exactly this number.
@@ -445,18 +441,20 @@ func (c *Conn) SendSpace() int {
 // count; segments go out as the peer's window and cwnd allow. Data written
 // before the handshake completes waits for ESTABLISHED. Write returns 0 once
 // the sending side is closed (after CloseWrite, Close, a reset or a timeout).
-func (c *Conn) Write(now time.Duration, p []byte) int {
+func (c *Conn) Write(now time.Duration, p []byte) int { return c.write(now, p, false) }
+
+// WriteStatic is Write for data that never changes: the caller promises
+// never to modify p, so the connection keeps references to it instead of
+// copying (segments are sub-slices of p), and a bulk transfer from one
+// static array costs no send-buffer memory.
+func (c *Conn) WriteStatic(now time.Duration, p []byte) int { return c.write(now, p, true) }
+
+func (c *Conn) write(now time.Duration, p []byte, static bool) int {
 	n := min(len(p), c.SendSpace())
 	if n <= 0 {
 		return 0
 	}
-	if len(c.sndBuf)+n > cap(c.sndBuf) {
-		// Never reuse the old array: Transmit holds slices of it.
-		nb := make([]byte, c.queued(), max(2*c.cfg.SndBuf, c.queued()+n))
-		copy(nb, c.sndBuf[c.sndOff:])
-		c.sndBuf, c.sndOff = nb, 0
-	}
-	c.sndBuf = append(c.sndBuf, p[:n]...)
+	c.snd.push(p[:n], static, c.cfg.SndBuf)
 	c.finish(now)
 	return n
 }
@@ -471,9 +469,7 @@ func (c *Conn) Read(now time.Duration, p []byte) int {
 		return 0
 	}
 	n := min(len(p), c.rcvLen)
-	first := copy(p[:n], c.rcv[c.rcvHead:])
-	copy(p[first:n], c.rcv)
-	c.rcvHead = (c.rcvHead + n) % len(c.rcv)
+	c.rq.read(p, n)
 	c.rcvLen -= n
 	switch c.state {
 	case trace.StateEstablished, trace.StateFinWait1, trace.StateFinWait2:

@@ -385,7 +385,7 @@ func (c *Conn) ackOfNewData(now time.Duration, ack Seq, restart bool) int {
 	acked := 0
 	if d := int(ack.Sub(c.sndBufSeq)); d > 0 {
 		acked = min(d, c.queued())
-		c.sndOff += acked
+		c.snd.drop(acked)
 		c.sndBufSeq = c.sndBufSeq.Add(acked)
 	}
 	c.sndUna = ack
@@ -557,9 +557,6 @@ func (c *Conn) processText(now time.Duration, seq Seq, payload []byte, fin bool)
 		c.ackNow = true
 	}
 	if len(payload) > 0 {
-		if c.rcv == nil {
-			c.rcv = make([]byte, c.cfg.RcvBuf)
-		}
 		off := int(seq.Sub(c.rcvNxt))
 		c.storeRcv(c.rcvLen+off, payload)
 		if off == 0 {
@@ -615,13 +612,8 @@ func (c *Conn) processText(now time.Duration, seq Seq, payload []byte, fin bool)
 	}
 }
 
-// storeRcv copies p into the receive ring at offset off from its head.
-func (c *Conn) storeRcv(off int, p []byte) {
-	n := len(c.rcv)
-	pos := (c.rcvHead + off) % n
-	k := copy(c.rcv[pos:], p)
-	copy(c.rcv, p[k:])
-}
+// storeRcv keeps p at offset off from the first unread octet.
+func (c *Conn) storeRcv(off int, p []byte) { c.rq.store(off, p) }
 
 // insertOOO records [a, b) as held out of order, merging overlapping and
 // adjacent ranges so the list stays sorted and disjoint.

@@ -94,8 +94,7 @@ func (c *Conn) send(now time.Duration, override bool) {
 func (c *Conn) sendSegment(now time.Duration, seq Seq, n int, fin, probe bool) {
 	var payload []byte
 	if n > 0 {
-		off := c.sndOff + int(seq.Sub(c.sndBufSeq))
-		payload = c.sndBuf[off : off+n : off+n] // capped: nobody can append into our buffer
+		payload = c.snd.slice(int(seq.Sub(c.sndBufSeq)), n)
 	}
 	flags := trace.FlagACK
 	if n > 0 && seq.Add(n) == c.dataEnd() {
