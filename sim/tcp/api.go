@@ -1,6 +1,6 @@
 // Package tcp is a TCP endpoint as a pure state machine (sans-I/O), after
 // RFC 9293 with the congestion and timer algorithms of RFC 5681, RFC 6582
-// (NewReno) and RFC 6298.
+// (NewReno) and RFC 6298, and CUBIC (RFC 9438) as an option.
 //
 // A Conn has no clock, no goroutines and no sockets. Its owner (the
 // simulator's host) passes time in explicitly: arriving segments go to
@@ -77,6 +77,31 @@
 // a scoreboard of the SACKed spans above SND.UNA (RFC 6675's Update());
 // a D-SACK, recognised by lying below the ACK or inside the second
 // block, SACKs nothing new.
+//
+// Optional (Config.Congestion = CongestionCUBIC), RFC 9438 CUBIC makes
+// Reno's two decisions instead (cc.go, cubic.go); slow start, fast
+// recovery with NewReno and the timeout's loss window stay Reno's:
+//   - at a loss (fast retransmit, or a segment's first timeout) ssthresh
+//     = 0.7·FlightSize, at least 2·SMSS (§4.6: from the octets in flight;
+//     Linux takes cwnd), and W_max = cwnd, or 0.85·cwnd below the last
+//     W_max (fast convergence, §4.7);
+//   - in congestion avoidance, with t from the stage's first ACK (the
+//     model's now) and RTT = SRTT: W_cubic(t) = C·(t−K)³ + W_max, C = 0.4,
+//     K = ∛((W_max − cwnd_epoch)/C); each ACK adds (target − cwnd)/cwnd
+//     segments with target = W_cubic(t+RTT) kept within [cwnd, 1.5·cwnd]
+//     (§4.2, §4.4, §4.5), unless W_cubic(t) is below the Reno estimate
+//     W_est, which grows by α_cubic = 9/17 segments per RTT and by 1 once
+//     it reaches the window the loss cut: then cwnd = W_est (§4.3);
+//   - after a timeout, and in a first stage that no loss preceded,
+//     K = 0 and W_max = cwnd_epoch (§4.8, §4.10); a restart after idle
+//     begins a new stage, so t never counts the idle time (§5.8).
+//
+// cwnd stays in octets (an ACK's increase below one octet is lost), and the
+// float arithmetic avoids fused multiply-adds, so runs replay identically
+// on every architecture. Not modelled for CUBIC: HyStart++ (RFC 9406; slow
+// start is RFC 5681's), undoing spurious reductions (§4.9), ECN, holding
+// cwnd while application-limited other than after idle (§5.8, RFC 7661),
+// and Linux's own arithmetic (β = 717/1024, a per-jiffy clock).
 //
 // Two profiles (profile.go) name sets of these settings: ProfileRFC is the
 // textbook above with RFC defaults; ProfileLinux is what Linux 6.x does —
@@ -340,6 +365,10 @@ type Config struct {
 	// it too: then every ACK we send while out-of-order data is held
 	// carries SACK blocks (§4). Off by default.
 	SACK bool
+
+	// Congestion is the congestion control algorithm: CongestionReno (the
+	// zero value, RFC 5681) or CongestionCUBIC (RFC 9438).
+	Congestion Congestion
 
 	// Transmit is called for every segment the connection sends, in order
 	// (already during Dial and Accept). It must not modify s.Payload, which

@@ -132,6 +132,7 @@ type Conn struct {
 	inRecovery     bool
 	partialSeen    bool // a partial ACK restarted the timer during this recovery
 	recover        Seq
+	cubic          cubic // RFC 9438 state (Config.Congestion)
 
 	persistInterval time.Duration // next zero-window probe interval (backs off)
 

@@ -59,6 +59,7 @@ func (c *Conn) send(now time.Duration, override bool) {
 		// timeout", RW = min(IW, cwnd). Idle means, as in Linux, nothing in
 		// flight either.
 		c.cwnd = min(c.cwnd, c.initialWindow())
+		c.cubic.epoch = false // RFC 9438 §5.8: CUBIC's t excludes the idle time
 	}
 	for {
 		right := c.sndUna.Add(int(c.sndWnd)) // the peer's window edge

@@ -1,9 +1,6 @@
 package tcp
 
-import (
-	"fmt"
-	"time"
-)
+import "time"
 
 // Profile is a named set of Config values: which TCP a connection models.
 // ProfileRFC, the zero value, is the textbook: RFC 9293 with the defaults
@@ -23,24 +20,11 @@ const (
 var profileNames = [profileCount]string{"rfc", "linux"}
 
 // String returns the profile's name as scenarios spell it: "rfc", "linux".
-func (p Profile) String() string {
-	if p < profileCount {
-		return profileNames[p]
-	}
-	return fmt.Sprintf("profile(%d)", int(p))
-}
+func (p Profile) String() string { return nameOf(p, profileNames[:], "profile") }
 
 // ParseProfile returns the profile called name ("" is ProfileRFC).
 func ParseProfile(name string) (Profile, error) {
-	if name == "" {
-		return ProfileRFC, nil
-	}
-	for i, n := range profileNames {
-		if n == name {
-			return Profile(i), nil
-		}
-	}
-	return 0, fmt.Errorf("%q is not a TCP profile (rfc, linux)", name)
+	return parseName[Profile](name, profileNames[:], "a TCP profile")
 }
 
 // Apply returns cfg with the profile's values in every field the profile
