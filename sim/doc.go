@@ -109,8 +109,8 @@
 // TCP parameters. profile: "rfc" (the default, the textbook: RFC 9293
 // and the defaults below) or "linux" (a Linux 6.x kernel as measured,
 // tcp.ProfileLinux: window scale 10, 128 KiB buffers, timestamps, SACK,
-// IW10, Linux's RTO, delayed and quick ACKs, …). The profile is applied first;
-// every field set overrides it, and an unset field (0, absent) takes the
+// CUBIC, IW10, Linux's RTO, delayed and quick ACKs, …). The profile is
+// applied first; every field set overrides it, and an unset field (0, absent) takes the
 // profile's value or else the default: mss (64 … 65495, default 1460),
 // rcvbuf (default 65535; at most 65535 without window scaling, 65535 <<
 // window_scale and 16 MiB with it), window_scale (RFC 7323: the shift our
@@ -123,7 +123,8 @@
 // after 3 minutes, RFC 9293 §3.8.3; Linux's 6 gives up after about 2),
 // delayed_ack ("0s" = ACK at once, the rfc default; ≤ 500ms), msl
 // (TIME-WAIT lasts 2·msl; default 2m, the presets use 1s), initial_cwnd
-// (bytes; default RFC 5681).
+// (bytes; default RFC 5681), congestion ("reno", the rfc default, or
+// "cubic": RFC 9438, the linux default).
 //
 // A host's "tcp" takes the same fields: those it sets replace the
 // scenario's for that host's connections ({"profile": "linux"} on the

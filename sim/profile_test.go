@@ -212,6 +212,8 @@ func TestTCPSpecConfig(t *testing.T) {
 		{"timestamps on rfc", TCPSpec{Timestamps: &on}, func(c *tcp.Config) { *c = tcp.Config{Timestamps: true} }},
 		{"sack off", TCPSpec{Profile: "linux", SACK: &off}, func(c *tcp.Config) { c.SACK = false }},
 		{"sack on rfc", TCPSpec{SACK: &on}, func(c *tcp.Config) { *c = tcp.Config{SACK: true} }},
+		{"congestion reno", TCPSpec{Profile: "linux", Congestion: "reno"}, func(c *tcp.Config) { c.Congestion = tcp.CongestionReno }},
+		{"congestion cubic on rfc", TCPSpec{Congestion: "cubic"}, func(c *tcp.Config) { *c = tcp.Config{Congestion: tcp.CongestionCUBIC} }},
 	} {
 		want := linux
 		tc.want(&want)
@@ -233,6 +235,8 @@ func TestScenarioTCPErrors(t *testing.T) {
 		{edit(`"tcp": {}`, `"tcp": {"profile": "bsd"}`), `tcp.profile: "bsd" is not a TCP profile (rfc, linux)`},
 		{host(1, `{"profile": "Linux"}`), `hosts[1].tcp.profile: "Linux" is not a TCP profile (rfc, linux)`},
 		{host(0, `{"mss": 10}`), "hosts[0].tcp.mss: 10 is out of range [64, 65495]"},
+		{edit(`"tcp": {}`, `"tcp": {"congestion": "bbr"}`), `tcp.congestion: "bbr" is not a congestion control (reno, cubic)`},
+		{host(1, `{"congestion": "CUBIC"}`), `hosts[1].tcp.congestion: "CUBIC" is not a congestion control (reno, cubic)`},
 		{host(1, `{"delayed_ack": "1s"}`), "hosts[1].tcp.delayed_ack: 1s is out of range [0s, 500ms]"},
 		{host(1, `{"window_scale": 15}`), "hosts[1].tcp.window_scale: 15 is out of range: give a shift 0 … 14, or -1 for no window scale option"},
 		{host(1, `{"rcvbuf": 100000}`), `hosts[1].tcp.rcvbuf: 100000 needs window scaling ("window_scale"): without it a window is at most 65535`},

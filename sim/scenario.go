@@ -145,6 +145,9 @@ type TCPSpec struct {
 	WindowScale *int  `json:"window_scale,omitempty"`
 	Timestamps  *bool `json:"timestamps,omitempty"`
 	SACK        *bool `json:"sack,omitempty"` // selective acknowledgments (RFC 2018); off in the rfc profile, on in linux
+	// Congestion is tcp.ParseCongestion's "reno" (the rfc profile's) or
+	// "cubic" (RFC 9438, the linux profile's).
+	Congestion string `json:"congestion,omitempty"`
 }
 
 // noWindowScale is the window_scale that switches the option off.
@@ -205,6 +208,9 @@ func (t TCPSpec) config() tcp.Config {
 	}
 	if t.SACK != nil {
 		cfg.SACK = *t.SACK
+	}
+	if t.Congestion != "" {
+		cfg.Congestion, _ = tcp.ParseCongestion(t.Congestion)
 	}
 	return cfg
 }
@@ -504,6 +510,9 @@ func (sc *Scenario) Validate() error {
 func checkTCP(c *checker, p string, t TCPSpec) {
 	if _, err := tcp.ParseProfile(t.Profile); err != nil {
 		c.fail(p+".profile", "%v", err)
+	}
+	if _, err := tcp.ParseCongestion(t.Congestion); err != nil {
+		c.fail(p+".congestion", "%v", err)
 	}
 	if t.MSS != 0 {
 		c.rangeI(p+".mss", int64(t.MSS), 64, 65495)

@@ -105,8 +105,8 @@
 //
 // Two profiles (profile.go) name sets of these settings: ProfileRFC is the
 // textbook above with RFC defaults; ProfileLinux is what Linux 6.x does —
-// IW10, window scaling, timestamps and SACK, a 200 ms minimum RTO with Linux's
-// RTO formula (Config.LinuxRTO), linear SYN timeouts, a 40 ms delayed ACK
+// IW10, window scaling, timestamps, SACK and CUBIC, a 200 ms minimum RTO
+// with Linux's RTO formula (Config.LinuxRTO), linear SYN timeouts, a 40 ms delayed ACK
 // with quick-ACK and ping-pong modes (Config.QuickAck), empty zero-window
 // probes at SND.UNA−1, TIME-WAIT of 60 s.
 //
