@@ -284,6 +284,14 @@ func scenario(seed uint64) (l *link, cfgA, cfgB Config, sendA, sendB []byte, sta
 		}
 		cfg.Timestamps = rng.IntN(2) == 0
 	}
+	// CUBIC on one side, both or neither, from the seed's bits so that
+	// the draws above stay what they were.
+	if seed&1 != 0 {
+		cfgA.Congestion = CongestionCUBIC
+	}
+	if seed&2 != 0 {
+		cfgB.Congestion = CongestionCUBIC
+	}
 	return l, cfgA, cfgB, sendA, sendB, stallB
 }
 
