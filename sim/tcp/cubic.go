@@ -45,12 +45,12 @@ const (
 
 // cubic is the state of RFC 9438 §4.1.2, in bytes and virtual time.
 //
-// The float64 arithmetic is written so that no product is added in the
-// same expression without an explicit conversion between: the Go
-// specification lets a compiler fuse x*y+z into one rounding, which
-// would make arm64 and amd64 replay a scenario differently; an explicit
-// float64() conversion forbids it. For the same reason the cube root is
-// cbrt below, not math.Cbrt.
+// The float64 arithmetic never adds a product directly: the Go
+// specification lets a compiler fuse x*y+z into one rounding, which would
+// make arm64 and amd64 replay a scenario differently. A product that is
+// added is either divided first or rounded by an explicit float64()
+// conversion, which forbids the fusion. For the same reason the cube root
+// is cbrt below, not math.Cbrt.
 type cubic struct {
 	// wMax is W_max, the window just before the last reduction (§4.7 may
 	// lower it); 0 means the next congestion-avoidance stage sets it to its
