@@ -145,8 +145,20 @@
 //	bulk-sender           server, bytes, chunk (default 8192): sendall a fixed pattern, close
 //	bulk-sink             port, chunk (recv size, default 8192), work (pause between recvs):
 //	                      reads to EOF, checks every byte, notes "N bytes, all in order"
+//	paced-sender          server, bytes, chunk, interval (all required): paced writes,
+//	                      sendall of chunk bytes of the bulk pattern, pause interval, repeat;
+//	                      closes right after the last
+//	stalled-sink          port, stall, chunk, work: accepts and reads nothing for stall
+//	                      (0 = forever: the window closes, the sender probes it), then
+//	                      reads to EOF like bulk-sink
 //	deadlock-server       port, bytes: accepts, sendall bytes, never reads
 //	deadlock-client       server, bytes: connects, sendall bytes, never reads
+//	tcp-halfclose-client  server, messages: the HTTP/1.0 GET — sends the messages,
+//	                      shutdown(SHUT_WR), recv(1024) until EOF, close
+//	tcp-hold-client       server, interval: connects, sends nothing, closes after
+//	                      interval (0: connect then close)
+//	tcp-hold-server       port, work, backlog: accepts, reads nothing, closes each
+//	                      connection work after accepting it (the server closes first)
 //
 // "server" is "node:port" (the node's first address), "10.0.0.2:port" or
 // "[fd00::2]:port". ctime is Epoch (2026-11-21 11:10:46 UTC) plus virtual

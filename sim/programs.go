@@ -18,12 +18,15 @@ type programInfo struct {
 	server    bool // needs a port
 	client    bool // needs a server address
 	needBytes bool
+	paced     bool // needs chunk and interval
 	new       func(h *Host, p Program, server netip.AddrPort) program
 }
 
 // programTypes lists the programs a scenario can run, after the textbook's
 // examples (tsTserv.py, tsTclnt.py, tsUserv.py, tsUclnt.py, the UDP echo
-// server, the deadlock example) plus a bulk transfer.
+// server, the deadlock example) plus a bulk transfer and what the lessons
+// need: a half-close, holders that close after a delay, paced writes and a
+// stalled reader. Each is listed in the package comment and the README.
 var programTypes = map[string]programInfo{
 	"tcp-timestamp-server": {summary: "answers each received chunk with \"[ctime] chunk\" (tsTserv.py); iterative unless concurrent",
 		server: true, new: func(h *Host, p Program, _ netip.AddrPort) program { return &tsTCPServer{h: h, p: p} }},
@@ -43,11 +46,17 @@ var programTypes = map[string]programInfo{
 		client: true, needBytes: true, new: func(h *Host, p Program, a netip.AddrPort) program { return &bulkSender{h: h, p: p, server: a} }},
 	"bulk-sink": {summary: "accepts connections, reads (chunk bytes per recv, work pause between) until EOF and checks every byte",
 		server: true, new: func(h *Host, p Program, _ netip.AddrPort) program { return &bulkSink{h: h, p: p} }},
+	"paced-sender": {summary: "connects, writes bytes (the bulk pattern) chunk bytes at a time, one sendall every interval, and closes after the last",
+		client: true, needBytes: true, paced: true, new: func(h *Host, p Program, a netip.AddrPort) program {
+			return &bulkSender{h: h, p: p, server: a, pace: p.Interval}
+		}},
+	"stalled-sink": {summary: "accepts connections and reads nothing for stall (0 = forever: its window closes, the sender probes), then reads like bulk-sink",
+		server: true, new: func(h *Host, p Program, _ netip.AddrPort) program { return &bulkSink{h: h, p: p, stall: true} }},
 	"tcp-halfclose-client": {summary: "connects, sends every message, shuts down its sending side (shutdown(SHUT_WR), the HTTP/1.0 GET), reads until EOF, closes",
 		client: true, new: func(h *Host, p Program, a netip.AddrPort) program { return &halfCloseClient{h: h, p: p, server: a} }},
-	"tcp-hold-client": {summary: "connects, holds the connection for interval without sending, then closes",
+	"tcp-hold-client": {summary: "connects, holds the connection for interval without sending, then closes (interval 0: connect then close)",
 		client: true, new: func(h *Host, p Program, a netip.AddrPort) program { return &holdClient{h: h, p: p, server: a} }},
-	"tcp-hold-server": {summary: "accepts connections, holds each for work without reading, then closes it",
+	"tcp-hold-server": {summary: "accepts connections, holds each for work without reading, then closes it (the server closes first)",
 		server: true, new: func(h *Host, p Program, _ netip.AddrPort) program { return &holdServer{h: h, p: p} }},
 	"deadlock-server": {summary: "accepts one connection and writes bytes without ever reading",
 		server: true, needBytes: true, new: func(h *Host, p Program, _ netip.AddrPort) program { return &deadlock{h: h, p: p} }},
@@ -382,17 +391,20 @@ var bulkPattern = sync.OnceValue(func() []byte {
 })
 
 // bulkSender writes Bytes bytes in Chunk-sized sendall calls, then closes.
+// Paced (paced-sender), it pauses pace after each sendall but the last.
 // Its callbacks are bound once, so a long transfer allocates nothing per
 // write.
 type bulkSender struct {
-	h      *Host
-	p      Program
-	server netip.AddrPort
-	sent   int
-	chunk  int    // bytes per sendall
-	buf    []byte // for chunks too large for the static pattern; else nil
-	c      *Stream
-	onSent func(error)
+	h       *Host
+	p       Program
+	server  netip.AddrPort
+	pace    Duration
+	sent    int
+	chunk   int    // bytes per sendall
+	buf     []byte // for chunks too large for the static pattern; else nil
+	c       *Stream
+	onSent  func(error)
+	writeFn func()
 }
 
 func (b *bulkSender) start() {
@@ -408,24 +420,20 @@ func (b *bulkSender) start() {
 		if b.chunk > maxStaticChunk {
 			b.buf = make([]byte, b.chunk)
 		}
-		b.onSent = b.sentChunk
+		b.onSent, b.writeFn = b.sentChunk, b.write
 		b.write()
 	})
 }
 
 func (b *bulkSender) sentChunk(err error) {
-	if err != nil {
+	if err != nil || b.sent == b.p.Bytes {
 		b.c.Close()
 		return
 	}
-	b.write()
+	pause(b.h, b.pace, b.writeFn)
 }
 
 func (b *bulkSender) write() {
-	if b.sent == b.p.Bytes {
-		b.c.Close()
-		return
-	}
 	n := min(b.chunk, b.p.Bytes-b.sent)
 	if b.buf == nil {
 		at := b.sent % patternPeriod
@@ -441,10 +449,14 @@ func (b *bulkSender) write() {
 }
 
 // bulkSink accepts connections and reads each to EOF, checking the pattern.
+// With stall (stalled-sink) it first leaves each connection unread for
+// Program.Stall, or for ever: the receive buffer fills and the window
+// closes.
 type bulkSink struct {
-	h *Host
-	p Program
-	l *Listener
+	h     *Host
+	p     Program
+	l     *Listener
+	stall bool
 }
 
 func (k *bulkSink) start() {
@@ -464,7 +476,12 @@ func (k *bulkSink) accept() {
 			r.size = 8192
 		}
 		r.onData, r.readFn = r.data, r.read
-		r.read()
+		switch {
+		case !k.stall:
+			r.read()
+		case k.p.Stall > 0:
+			k.h.After(time.Duration(k.p.Stall), r.read)
+		}
 	})
 }
 
@@ -495,11 +512,11 @@ func (r *sinkConn) data(data []byte, err error) {
 	c.Close()
 	switch {
 	case err != io.EOF:
-		k.h.log("bulk-sink: %s: %v after %d bytes", c.RemoteAddr(), err, r.got)
+		k.h.log("%s: %s: %v after %d bytes", k.p.Type, c.RemoteAddr(), err, r.got)
 	case r.bad >= 0:
-		k.h.log("bulk-sink: %s: %d bytes, WRONG from byte %d", c.RemoteAddr(), r.got, r.bad)
+		k.h.log("%s: %s: %d bytes, WRONG from byte %d", k.p.Type, c.RemoteAddr(), r.got, r.bad)
 	default:
-		k.h.log("bulk-sink: %s: %d bytes, all in order", c.RemoteAddr(), r.got)
+		k.h.log("%s: %s: %d bytes, all in order", k.p.Type, c.RemoteAddr(), r.got)
 	}
 }
 

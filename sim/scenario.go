@@ -231,6 +231,7 @@ type Program struct {
 	Work       Duration `json:"work,omitempty"`       // servers: think time before each reply
 	Backlog    int      `json:"backlog,omitempty"`    // servers: listen(backlog); 0 = 5
 	Timeout    Duration `json:"timeout,omitempty"`    // UDP clients: give up waiting for a reply (settimeout); 0 = 1s
+	Stall      Duration `json:"stall,omitempty"`      // stalled-sink: how long it reads nothing after accepting; 0 = forever
 }
 
 // Fault is a scripted impairment: it drops, delays or duplicates the
@@ -582,6 +583,7 @@ func checkProgram(c *checker, p string, pr Program, hosts map[string]bool, sc *S
 	c.rangeD(p+".interval", pr.Interval, 0, maxDuration)
 	c.rangeD(p+".work", pr.Work, 0, maxDuration)
 	c.rangeD(p+".timeout", pr.Timeout, 0, maxDuration)
+	c.rangeD(p+".stall", pr.Stall, 0, maxDuration)
 	c.rangeI(p+".backlog", int64(pr.Backlog), 0, 1024)
 	c.rangeI(p+".bytes", int64(pr.Bytes), 0, maxBytes)
 	c.rangeI(p+".chunk", int64(pr.Chunk), 0, maxBuf)
@@ -603,6 +605,12 @@ func checkProgram(c *checker, p string, pr Program, hosts map[string]bool, sc *S
 	}
 	if info.needBytes && pr.Bytes == 0 {
 		c.fail(p+".bytes", "0 is out of range [1, %d]", maxBytes)
+	}
+	if info.paced && pr.Chunk == 0 {
+		c.fail(p+".chunk", "0 is out of range [1, %d]: give the size of each write", maxBuf)
+	}
+	if info.paced && pr.Interval == 0 {
+		c.fail(p+".interval", "0s is out of range [1ns, %v]: give the pause between writes", maxDuration)
 	}
 }
 
