@@ -103,7 +103,7 @@ func (s *Sim) output(h *Host, p *trace.Packet) {
 		// Remember each direction's ISN: faults name segments by relative seq.
 		s.isn[flowKey{p.Src, p.Dst}] = p.Seq
 	}
-	di, ok := h.routes[p.Dst.Addr()]
+	di, ok := h.route(p.Dst.Addr())
 	if !ok {
 		s.ev = trace.Event{At: s.now, Kind: trace.KindDrop, Node: h.name, Packet: *p, Reason: trace.DropNoRoute}
 		s.emit()
@@ -246,7 +246,7 @@ func (s *Sim) arrive(i int32) {
 // forward sends a packet on towards its destination from router h.
 func (s *Sim) forward(h *Host, i int32) {
 	sl := &s.pkts[i]
-	di, ok := h.routes[sl.p.Dst.Addr()]
+	di, ok := h.route(sl.p.Dst.Addr())
 	reason := trace.DropNone
 	switch {
 	case h.owns(sl.p.Dst.Addr()):

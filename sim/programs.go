@@ -87,7 +87,7 @@ func newProgram(s *Sim, p Program) (program, error) {
 	info := programTypes[p.Type]
 	var server netip.AddrPort
 	if info.client {
-		a, err := resolve(s.sc, p.Server)
+		a, err := resolve(s.servers, p.Server)
 		if err != nil {
 			return nil, err
 		}

@@ -290,8 +290,8 @@ const (
 	maxQueue      = 1_000_000
 	maxBuf        = 16 << 20
 	maxBytes      = 1 << 30
-	maxNodes      = 1000
-	maxPrograms   = 10000
+	maxNodes      = 25_000 // a 10,000-flow dumbbell has 20,002
+	maxPrograms   = 50_000
 	maxMessages   = 1000
 	maxMessageLen = 65507 // the largest UDP payload over IPv4
 )
@@ -498,8 +498,9 @@ func (sc *Scenario) Validate() error {
 	for _, h := range sc.Hosts {
 		hosts[h.Name] = true
 	}
+	servers := serverAddrs(sc)
 	for i, pr := range sc.Programs {
-		checkProgram(c, fmt.Sprintf("programs[%d]", i), pr, hosts, sc)
+		checkProgram(c, fmt.Sprintf("programs[%d]", i), pr, hosts, servers)
 	}
 	for i, f := range sc.Faults {
 		checkFault(c, fmt.Sprintf("faults[%d]", i), f, hosts, links)
@@ -570,7 +571,7 @@ func checkParams(c *checker, p string, lp LinkParams) {
 	}
 }
 
-func checkProgram(c *checker, p string, pr Program, hosts map[string]bool, sc *Scenario) {
+func checkProgram(c *checker, p string, pr Program, hosts map[string]bool, servers map[string]string) {
 	info, ok := programTypes[pr.Type]
 	if !ok {
 		c.fail(p+".type", "unknown program %q (one of %s)", pr.Type, strings.Join(programTypeNames(), ", "))
@@ -599,7 +600,7 @@ func checkProgram(c *checker, p string, pr Program, hosts map[string]bool, sc *S
 		c.rangeI(p+".port", int64(pr.Port), 0, 65535)
 	}
 	if info.client {
-		if _, err := resolve(sc, pr.Server); err != nil {
+		if _, err := resolve(servers, pr.Server); err != nil {
 			c.fail(p+".server", "%v", err)
 		}
 	}
@@ -679,7 +680,7 @@ next:
 
 // resolve turns "node:port", "10.0.0.2:port" or "[fd00::2]:port" into an
 // address. A node name resolves to its first address.
-func resolve(sc *Scenario, s string) (netip.AddrPort, error) {
+func resolve(servers map[string]string, s string) (netip.AddrPort, error) {
 	if s == "" {
 		return netip.AddrPort{}, errors.New("a server address is required, e.g. \"server:21567\"")
 	}
@@ -694,14 +695,25 @@ func resolve(sc *Scenario, s string) (netip.AddrPort, error) {
 	if !ok || err != nil || pn == 0 {
 		return netip.AddrPort{}, fmt.Errorf("%q is not node:port or address:port", s)
 	}
-	for _, h := range sc.Hosts {
-		if h.Name == host && len(h.Addrs) > 0 {
-			a, err := netip.ParseAddr(h.Addrs[0])
-			if err != nil {
-				return netip.AddrPort{}, fmt.Errorf("%q: host %s has a bad address", s, host)
-			}
-			return netip.AddrPortFrom(a, uint16(pn)), nil
+	if addr, ok := servers[host]; ok {
+		a, err := netip.ParseAddr(addr)
+		if err != nil {
+			return netip.AddrPort{}, fmt.Errorf("%q: host %s has a bad address", s, host)
 		}
+		return netip.AddrPortFrom(a, uint16(pn)), nil
 	}
 	return netip.AddrPort{}, fmt.Errorf("%q: no host named %q", s, host)
+}
+
+// serverAddrs maps each host name to the address a program's "server"
+// naming it resolves to: the first address of the first host of that name
+// that has one.
+func serverAddrs(sc *Scenario) map[string]string {
+	m := make(map[string]string, len(sc.Hosts))
+	for _, h := range sc.Hosts {
+		if _, ok := m[h.Name]; !ok && len(h.Addrs) > 0 {
+			m[h.Name] = h.Addrs[0]
+		}
+	}
+	return m
 }

@@ -14,12 +14,13 @@ import (
 // all in virtual time. It is not safe for concurrent use; everything happens
 // inside Step, one event at a time.
 type Sim struct {
-	sc   *Scenario
-	sink trace.Sink
-	hdr  trace.Header
-	now  time.Duration
-	q    queue
-	ev   trace.Event // scratch: the event being emitted (Emit must not keep the pointer)
+	servers map[string]string // host name → the address a program's "server" resolves to
+	sc      *Scenario
+	sink    trace.Sink
+	hdr     trace.Header
+	now     time.Duration
+	q       queue
+	ev      trace.Event // scratch: the event being emitted (Emit must not keep the pointer)
 
 	nextID uint64 // last packet ID handed out
 
@@ -86,7 +87,7 @@ func New(sc *Scenario, sink trace.Sink) (*Sim, error) {
 	}
 	s.hdr = trace.Header{Title: sc.Description, Scenario: sc.Name, Seed: sc.Seed}
 	addNode := func(ns NodeSpec, router bool) {
-		h := &Host{sim: s, name: ns.Name, router: router, routes: map[netip.Addr]int32{},
+		h := &Host{sim: s, name: ns.Name, router: router,
 			conns: map[connKey]*Stream{}, listeners: map[uint16]*Listener{}, udp: map[uint16]*UDPConn{},
 			nextPort: firstEphemeral}
 		kind := trace.NodeHost
@@ -141,6 +142,7 @@ func New(sc *Scenario, sink trace.Sink) (*Sim, error) {
 		}
 		s.faults = append(s.faults, fs)
 	}
+	s.servers = serverAddrs(sc)
 	for i, p := range sc.Programs {
 		prog, err := newProgram(s, p)
 		if err != nil {
@@ -156,35 +158,112 @@ func New(sc *Scenario, sink trace.Sink) (*Sim, error) {
 // breadth-first search outwards through routers (never through another
 // host) gives each node the link towards that host's addresses. Ties go to
 // the link listed first, so routes are deterministic.
+//
+// Only routers and hosts with several links keep a table (Host.route): a
+// host with one link sends everything it can reach through it. And the
+// search from a node whose one link leads to a router r is, beyond r, the
+// search from r itself, so it is run once per router and shared by all
+// its nodes: building routes costs routers × nodes, not hosts × nodes, and
+// the tables hold routers × hosts entries.
 func (s *Sim) buildRoutes() {
+	index := make(map[*Host]int, len(s.hosts))
+	var tables []int // the nodes that keep a table
+	for i, h := range s.hosts {
+		index[h] = i
+		if h.router || len(h.links) > 1 {
+			h.routes = map[netip.Addr]int32{}
+			tables = append(tables, i)
+		}
+	}
+	fromRouter := map[*Host][]int32{} // router → per node, the direction towards it (-1: unreached)
 	for _, dst := range s.hosts {
 		if len(dst.addrs) == 0 {
 			continue
 		}
-		seen := map[*Host]bool{dst: true}
-		frontier := []*Host{dst}
-		for len(frontier) > 0 {
-			var next []*Host
-			for _, n := range frontier {
-				if n != dst && !n.router {
-					continue // hosts do not forward
+		if len(dst.links) == 1 && dst.links[0].to.router {
+			r := dst.links[0].to
+			hop, ok := fromRouter[r]
+			if !ok {
+				hop = s.searchFrom(r, index)
+				fromRouter[r] = hop
+			}
+			for _, a := range dst.addrs {
+				r.routes[a] = s.dirs[dst.links[0].idx^1].idx // r → dst
+			}
+			for _, i := range tables {
+				if x := s.hosts[i]; x == dst || hop[i] < 0 {
+					continue
 				}
-				for _, d := range n.links { // d: n → neighbour
-					nb := d.to
-					if seen[nb] {
-						continue
-					}
-					seen[nb] = true
-					back := s.dirs[d.idx^1] // neighbour → n
-					for _, a := range dst.addrs {
-						nb.routes[a] = back.idx
-					}
-					next = append(next, nb)
+				for _, a := range dst.addrs {
+					s.hosts[i].routes[a] = hop[i]
 				}
 			}
-			frontier = next
+			continue
+		}
+		hop := s.searchFrom(dst, index)
+		for _, i := range tables {
+			if x := s.hosts[i]; x == dst || hop[i] < 0 {
+				continue
+			}
+			for _, a := range dst.addrs {
+				s.hosts[i].routes[a] = hop[i]
+			}
 		}
 	}
+}
+
+// searchFrom is the breadth-first search from root through routers: for
+// every node reached, the direction of its link towards root (-1 for
+// root and for nodes not reached).
+func (s *Sim) searchFrom(root *Host, index map[*Host]int) []int32 {
+	hop := make([]int32, len(s.hosts))
+	for i := range hop {
+		hop[i] = -1
+	}
+	seen := make([]bool, len(s.hosts))
+	seen[index[root]] = true
+	frontier := []*Host{root}
+	for len(frontier) > 0 {
+		var next []*Host
+		for _, n := range frontier {
+			if n != root && !n.router {
+				continue // hosts do not forward
+			}
+			for _, d := range n.links { // d: n → neighbour
+				nb := d.to
+				k := index[nb]
+				if seen[k] {
+					continue
+				}
+				seen[k] = true
+				hop[k] = s.dirs[d.idx^1].idx // neighbour → n
+				next = append(next, nb)
+			}
+		}
+		frontier = next
+	}
+	return hop
+}
+
+// route returns the direction h sends a packet for a on, or false when a
+// is unreachable from h.
+func (h *Host) route(a netip.Addr) (int32, bool) {
+	if h.routes != nil {
+		di, ok := h.routes[a]
+		return di, ok
+	}
+	if len(h.links) != 1 || h.owns(a) {
+		return 0, false
+	}
+	d := h.links[0]
+	if nb := d.to; nb.owns(a) {
+		return d.idx, true
+	} else if nb.router {
+		if _, ok := nb.routes[a]; ok {
+			return d.idx, true
+		}
+	}
+	return 0, false
 }
 
 // Header describes the topology for renderers and exporters.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"socketlab/sim"
+	"socketlab/sim/trace"
 )
 
 // The scenario files the ns-3 benchmark runs stay valid, and their TCP
@@ -25,7 +26,7 @@ func TestBenchScenarios(t *testing.T) {
 	if !reflect.DeepEqual(sc.TCP, benchTCP) {
 		t.Errorf("bulk.json: tcp = %+v, want %+v", sc.TCP, benchTCP)
 	}
-	for _, n := range []int{1, 10, 100} {
+	for _, n := range []int{1, 10, 100, 1000, 10_000} {
 		js, err := Dumbbell(Starts(n, 1)).Encode()
 		if err != nil {
 			t.Fatal(err)
@@ -34,21 +35,46 @@ func TestBenchScenarios(t *testing.T) {
 			t.Errorf("Dumbbell(%d): %v", n, err)
 		}
 	}
-	// 2,002 nodes: over the simulator's limit; the benchmark reports it.
-	js, _ := Dumbbell(Starts(1000, 1)).Encode()
-	if _, err := sim.ParseScenario(js); err == nil || !strings.Contains(err.Error(), "hosts") {
-		t.Errorf("Dumbbell(1000): err = %v, want the node limit", err)
+	// 25,002 nodes: over the simulator's limit, with the error saying so.
+	js, _ := Dumbbell(Starts(12_500, 1)).Encode()
+	if _, err := sim.ParseScenario(js); err == nil || err.Error() != "hosts: 25002 is out of range [1, 25000]" {
+		t.Errorf("Dumbbell(12500): err = %v, want the node limit", err)
 	}
 }
 
-func TestStarts(t *testing.T) {
-	s := Starts(1000, 1)
-	for i, d := range s {
-		if d < 0 || d > 100*time.Millisecond {
-			t.Fatalf("start %d = %v, outside [0, 100ms]", i, d)
+// TestTenThousandFlows runs the first 10 ms of a 10,000-flow dumbbell
+// (20,002 nodes): every sender that has started by then has sent its SYN,
+// and none is dropped for want of a route.
+func TestTenThousandFlows(t *testing.T) {
+	starts := Starts(10_000, 1)
+	sc := Dumbbell(starts)
+	end := 10 * time.Millisecond
+	syns, noRoute := map[string]bool{}, 0
+	s, err := sim.New(sc, trace.SinkFunc(func(e *trace.Event) {
+		switch {
+		case e.Kind == trace.KindSend && e.Packet.Flags == trace.FlagSYN && strings.HasPrefix(e.Node, "s"): // not the routers
+			syns[e.Node] = true
+		case e.Kind == trace.KindDrop && e.Reason == trace.DropNoRoute:
+			noRoute++
+		}
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		at, ok := s.NextAt()
+		if !ok || at > end {
+			break
+		}
+		s.Step()
+	}
+	want := 0
+	for _, st := range starts {
+		if st <= end {
+			want++
 		}
 	}
-	if got := string(StartsFile([]time.Duration{0, 1500 * time.Microsecond})); got != "0.000000000\n0.001500000\n" {
-		t.Errorf("StartsFile = %q", got)
+	if len(syns) != want || noRoute != 0 {
+		t.Fatalf("%d senders sent a SYN, want %d; %d packets without a route", len(syns), want, noRoute)
 	}
 }

@@ -29,7 +29,7 @@ func TestHandleAllocationFree(t *testing.T) {
 	buf := make([]byte, 4096)
 	now := rtt
 	rcv := peerISS + 1
-	c.Handle(now, data(rcv, iss+1, wnd, p)) // allocates the receive ring once
+	c.Handle(now, data(rcv, iss+1, wnd, p)) // grows the receive queue's list once
 	c.Read(now, buf)
 	rcv += 1460
 	allocs := testing.AllocsPerRun(1000, func() {
@@ -41,9 +41,9 @@ func TestHandleAllocationFree(t *testing.T) {
 	if allocs != 0 {
 		t.Fatalf("receiving: %v allocations per segment, want 0", allocs)
 	}
-	// Sending: Write copies into the send buffer, whose array is replaced
-	// (never reused: Transmit holds slices of it) about once per SndBuf
-	// octets; ACK processing allocates nothing.
+	// Sending: Write copies into the send queue's chunks, a new one (never
+	// reused: Transmit holds slices of it) about once per 64 KiB; ACK
+	// processing allocates nothing.
 	snd := iss + 1
 	allocs = testing.AllocsPerRun(1000, func() {
 		now += time.Millisecond
