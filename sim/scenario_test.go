@@ -140,6 +140,8 @@ func FuzzParseScenario(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte(`{"duration":"1s","hosts":[{"name":"a","addrs":["::1"]}],"links":[],"tcp":{},"programs":[]}`))
+	f.Add([]byte(edit(`"name": "a"`, `"name": "a", "tcp": {"profile": "linux", "window_scale": -1, "sack": false, "delayed_ack": "0s"}`)))
+	f.Add([]byte(edit(`"udp-echo-server", "host": "b", "port": 7}`, `"stalled-sink", "host": "b", "port": 7, "stall": "1ms"}`)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sc, err := ParseScenario(data)
 		if err != nil {
