@@ -345,12 +345,28 @@ type Override struct {
 	Loss      *float64
 	Duplicate *float64
 	Reorder   *float64
+	// Profile, if set, is the TCP profile of every host ("rfc", "linux"):
+	// the scenario's and each host's own profile give way to it, while
+	// their explicit settings still apply on top.
+	Profile *string
 }
 
 // Override applies o and validates the result.
 func (sc *Scenario) Override(o Override) error {
 	if o.Seed != nil {
 		sc.Seed = *o.Seed
+	}
+	if o.Profile != nil {
+		sc.TCP.Profile = *o.Profile
+		for _, list := range [][]NodeSpec{sc.Hosts, sc.Routers} {
+			for i := range list {
+				if t := list[i].TCP; t != nil && t.Profile != "" {
+					own := *t // the spec may be shared with the caller's copy
+					own.Profile = *o.Profile
+					list[i].TCP = &own
+				}
+			}
+		}
 	}
 	for i := range sc.Links {
 		for _, p := range []*LinkParams{&sc.Links[i].AB, &sc.Links[i].BA} {

@@ -116,6 +116,29 @@ func TestOverride(t *testing.T) {
 	}
 }
 
+// TestOverrideProfile: the profile override reaches the scenario and every
+// host that names a profile of its own, not the caller's shared spec, and
+// a bad name is the scenario's own error.
+func TestOverrideProfile(t *testing.T) {
+	sc, _ := LoadPreset("handshake")
+	own := &TCPSpec{Profile: "rfc", MSS: 1000}
+	sc.Hosts[0].TCP = own
+	linux := "linux"
+	if err := sc.Override(Override{Profile: &linux}); err != nil {
+		t.Fatal(err)
+	}
+	if sc.TCP.Profile != "linux" || sc.Hosts[0].TCP.Profile != "linux" || sc.Hosts[0].TCP.MSS != 1000 {
+		t.Fatalf("tcp %+v, host 0 tcp %+v", sc.TCP, *sc.Hosts[0].TCP)
+	}
+	if own.Profile != "rfc" {
+		t.Fatal("the override changed a spec the caller holds")
+	}
+	bsd := "bsd"
+	if err := sc.Override(Override{Profile: &bsd}); err == nil || !strings.HasPrefix(err.Error(), "tcp.profile: ") {
+		t.Fatalf("error %v", err)
+	}
+}
+
 func TestLoadPresetUnknown(t *testing.T) {
 	_, err := LoadPreset("handshak")
 	if err == nil || !strings.HasPrefix(err.Error(), `no preset named "handshak" (one of handshake, transfer, `) {

@@ -65,6 +65,7 @@ func parsePlayConfig(c *command, args []string, std stdio) (*playConfig, error) 
 	fs := newFlags(c)
 	scenario := fs.String("scenario", "handshake", "a preset `name` (see the picker, key P) or a scenario JSON file")
 	seed := fs.String("seed", "", "the random `seed` (default: the scenario's own)")
+	profile := profileFlag(fs)
 	lang := fs.String("lang", "en", "caption `language`: en or zh")
 	projector := fs.Bool("projector", false, "classroom mode: large type, high contrast, thick lines")
 	shot := fs.String("screenshot", "", "write the frame at --at to this `FILE` (.png, or .jpg/.jpeg) and exit")
@@ -116,7 +117,7 @@ func parsePlayConfig(c *command, args []string, std stdio) (*playConfig, error) 
 			}
 		}
 	} else {
-		for _, f := range []string{"scenario", "seed", "whatif", "select", "at"} {
+		for _, f := range []string{"scenario", "seed", "profile", "whatif", "select", "at"} {
 			if wasFlagGiven(fs, f) {
 				return nil, usagef("play: --%s applies to simulations, not to --live", f)
 			}
@@ -137,6 +138,10 @@ func parsePlayConfig(c *command, args []string, std stdio) (*playConfig, error) 
 		}
 		cfg.req.Seed, cfg.req.HasSeed = n, true
 	}
+	if err := checkProfile("play", *profile); err != nil {
+		return nil, err
+	}
+	cfg.req.Profile = *profile
 	if wasFlagGiven(fs, "at") && *shot == "" {
 		return nil, usagef("play: --at applies to --screenshot (the window starts at 0 and has a timeline)")
 	}

@@ -42,6 +42,7 @@ func parseSim(c *command, args []string, std stdio) (action, error) {
 	fs := newFlags(c)
 	name := fs.String("scenario", "", "a built-in scenario `NAME` (see 'socketlab scenarios') or a scenario JSON file")
 	seed := fs.Uint64("seed", 0, "seed for every random draw (default: the scenario's)")
+	profile := profileFlag(fs)
 	loss := probabilityFlag(fs, "loss", "loss `probability` on every link direction")
 	delay := durationFlag(fs, "delay", 0, 0, 10*time.Second, "", "one-way propagation `delay` of every link direction")
 	jitter := durationFlag(fs, "jitter", 0, 0, 10*time.Second, "", "extra random delay in [0, `D`) on every link direction")
@@ -87,6 +88,12 @@ func parseSim(c *command, args []string, std stdio) (action, error) {
 		cfg.lang, cfg.hasLang = l, true
 	}
 	o := &cfg.override
+	if err := checkProfile("sim", *profile); err != nil {
+		return nil, err
+	}
+	if *profile != "" {
+		o.Profile = profile
+	}
 	if wasFlagGiven(fs, "loss") {
 		o.Loss = loss
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"socketlab/sim/tcp"
 	"strconv"
 	"strings"
 	"time"
@@ -239,6 +240,19 @@ func checkTraceFlag(fs *flag.FlagSet, w wireFlags, stdoutIsOutput bool) error {
 	}
 	if w.pcap != "" && w.pcap == w.trace {
 		return usagef("%s: --trace and --pcap name the same file", fs.Name())
+	}
+	return nil
+}
+
+// profileFlag is --profile, the TCP every simulated host runs.
+func profileFlag(fs *flag.FlagSet) *string {
+	return fs.String("profile", "", "the TCP every host runs: `rfc` (the textbook) or linux (what your kernel does: IW10, SACK, timestamps, CUBIC, 200 ms RTO); default: the scenario's")
+}
+
+// checkProfile refuses a --profile that names no profile.
+func checkProfile(cmd, profile string) error {
+	if _, err := tcp.ParseProfile(profile); err != nil {
+		return usagef("%s: --profile: %v", cmd, err)
 	}
 	return nil
 }

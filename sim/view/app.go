@@ -19,7 +19,9 @@ import (
 	"strconv"
 	"time"
 
+	"socketlab/sim"
 	"socketlab/sim/caption"
+	"socketlab/sim/tcp"
 	"socketlab/sim/trace"
 	"socketlab/sim/view/layout"
 )
@@ -659,6 +661,12 @@ func (a *App) key(k Key, ctrl, shift bool) {
 		a.nextTheme()
 	case KeyF:
 		a.nextTypeScale()
+	case KeyK:
+		if a.Profile() == linuxProfile {
+			a.SetProfile(tcp.ProfileRFC.String())
+		} else {
+			a.SetProfile(linuxProfile)
+		}
 	case KeyPageUp, KeyPageDown:
 		a.pan(k == KeyPageDown)
 	case KeyEnter:
@@ -842,6 +850,42 @@ func (a *App) SetSeed(s uint64) {
 	req := a.req.Clone()
 	req.Seed, req.HasSeed = s, true
 	_ = a.rerun(req, false, func() { a.Status = a.tr("status.seed", s) })
+}
+
+// Profile is the TCP profile the run's hosts follow: the one chosen with
+// SetProfile (key K), else the scenario's ("rfc" when it names none). A
+// host with a profile of its own in the scenario keeps it until one is
+// chosen.
+func (a *App) Profile() string {
+	if a.req.Profile != "" {
+		return a.req.Profile
+	}
+	if sc, ok := a.src.(interface {
+		Scenario(Request) (*sim.Scenario, error)
+	}); ok {
+		if s, err := sc.Scenario(a.req); err == nil && s.TCP.Profile != "" {
+			return s.TCP.Profile
+		}
+	}
+	return tcp.ProfileRFC.String()
+}
+
+// linuxProfile is the linux profile's name in scenarios.
+var linuxProfile = tcp.ProfileLinux.String()
+
+// SetProfile re-simulates with every host running the TCP profile p
+// ("rfc", "linux"), keeping the what-ifs.
+func (a *App) SetProfile(p string) {
+	if a.realRun() {
+		return
+	}
+	req := a.req.Clone()
+	req.Profile = p
+	key := "status.profile.rfc"
+	if p == linuxProfile {
+		key = "status.profile.linux"
+	}
+	_ = a.rerun(req, false, func() { a.Status = a.tr(key) })
 }
 
 // Pick switches to the named preset, dropping what-ifs and overrides.

@@ -518,3 +518,49 @@ func TestStepZoom(t *testing.T) {
 		t.Fatalf("after −, stepping changed the zoom from %v to %v", held, a.Span)
 	}
 }
+
+// TestProfileKey: K switches every host between the RFC textbook and
+// Linux, re-simulating with the choice in the request; the status line
+// says which TCP runs now.
+func TestProfileKey(t *testing.T) {
+	a, src := newApp(t, "handshake")
+	press(a, KeyK)
+	if r := src.reqs[len(src.reqs)-1]; r.Profile != "linux" || a.Profile() != "linux" {
+		t.Fatalf("K: request %+v, profile %q", r, a.Profile())
+	}
+	if !strings.HasPrefix(a.Status, "TCP: Linux") {
+		t.Fatalf("status %q", a.Status)
+	}
+	press(a, KeyK)
+	if r := src.reqs[len(src.reqs)-1]; r.Profile != "rfc" {
+		t.Fatalf("K again: request %+v", r)
+	}
+}
+
+// TestSimSourceProfile: the request's profile reaches the simulator: the
+// handshake preset's SYN carries Linux's options under "linux".
+func TestSimSourceProfile(t *testing.T) {
+	for _, tc := range []struct {
+		profile string
+		opts    trace.TCPOpts
+	}{
+		{"", 0},
+		{"rfc", 0},
+		{"linux", trace.OptSACKPerm | trace.OptTimestamps | trace.OptWScale},
+	} {
+		tr, err := SimSource{}.Run(Request{Preset: "handshake", Profile: tc.profile})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var syn *trace.Packet
+		for i := range tr.Events {
+			if e := &tr.Events[i]; e.Kind == trace.KindSend && e.Packet.Flags == trace.FlagSYN {
+				syn = &e.Packet
+				break
+			}
+		}
+		if syn == nil || syn.Opts != tc.opts {
+			t.Fatalf("profile %q: SYN %+v, want options %v", tc.profile, syn, tc.opts)
+		}
+	}
+}

@@ -754,6 +754,7 @@ var helpKeys = [][2]string{ // catalogue keys: the keys, what they do
 	{"help.undo.keys", "help.undo"},
 	{"help.ghost.keys", "help.ghost"},
 	{"help.seed.keys", "help.seed"},
+	{"help.profile.keys", "help.profile"},
 	{"help.picker.keys", "help.picker"},
 	{"help.save.keys", "help.save"},
 	{"help.zoom.keys", "help.zoom"},

@@ -50,6 +50,7 @@ const (
 	KeyPageUp    // pan the ladder a third of its height earlier (Shift+wheel up too)
 	KeyPageDown  // pan the ladder a third of its height later (Shift+wheel down too)
 	KeyF         // larger type: 100 %, 115 %, 130 %, then 100 % again
+	KeyK         // the TCP every host runs: the RFC textbook ⇄ Linux
 	keyCount
 )
 

@@ -38,6 +38,9 @@ func (SimSource) Scenario(req Request) (*sim.Scenario, error) {
 	if req.HasSeed {
 		o.Seed = &req.Seed
 	}
+	if req.Profile != "" {
+		o.Profile = &req.Profile
+	}
 	if l := req.Links; l != nil {
 		d, j := sim.Duration(l.Delay), sim.Duration(l.Jitter)
 		o.Delay, o.Jitter, o.Bandwidth = &d, &j, &l.Bandwidth

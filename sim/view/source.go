@@ -33,6 +33,9 @@ type Request struct {
 	HasSeed bool
 	Links   *LinkOverride
 	WhatIfs []WhatIf
+	// Profile, if set, is the TCP profile every host runs ("rfc",
+	// "linux"), in place of the scenario's own (sim.Override.Profile).
+	Profile string
 }
 
 // Clone returns a copy that shares nothing mutable with r.

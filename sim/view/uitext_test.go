@@ -249,7 +249,7 @@ func TestUITextComplete(t *testing.T) {
 		"TCP": true, "UDP": true, "ACK": true, "RTO": true, "cwnd": true, "Tab": true, "Space": true,
 		"End": true, "Enter": true, "Esc": true, "Shift": true, "Ctrl": true, "PgUp": true, "PgDn": true,
 		"HOST": true, "PORT": true, "EN": true, "English": true, "socketlab": true, "play": true, "live": true,
-		"SND.UNA": true, "LIVE": true,
+		"SND.UNA": true, "LIVE": true, "RFC": true, "Linux": true, "SACK": true, "CUBIC": true, "IW": true, "ms": true,
 	}
 	for _, e := range uiText {
 		for _, w := range regexp.MustCompile(`\b[A-Za-z][A-Za-z.]+\b`).FindAllString(e.zh, -1) {
