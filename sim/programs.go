@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net/netip"
@@ -390,6 +391,27 @@ var bulkPattern = sync.OnceValue(func() []byte {
 	return b
 })
 
+// patternMismatch returns the stream offset of the first byte of data,
+// which starts at stream offset at, that differs from the pattern, or -1.
+// It compares whole runs with the static pattern (a memory compare) and
+// looks for the byte only in a run that differs.
+func patternMismatch(data []byte, at int) int {
+	pat := bulkPattern()
+	for len(data) > 0 {
+		off := at % patternPeriod
+		n := min(len(data), len(pat)-off)
+		if !bytes.Equal(data[:n], pat[off:off+n]) {
+			for i := range n {
+				if data[i] != pat[off+i] {
+					return at + i
+				}
+			}
+		}
+		data, at = data[n:], at+n
+	}
+	return -1
+}
+
 // bulkSender writes Bytes bytes in Chunk-sized sendall calls, then closes.
 // Paced (paced-sender), it pauses pace after each sendall but the last.
 // Its callbacks are bound once, so a long transfer allocates nothing per
@@ -500,10 +522,8 @@ func (r *sinkConn) read() { r.c.Recv(r.size, r.onData) }
 func (r *sinkConn) data(data []byte, err error) {
 	k, c := r.k, r.c
 	if err == nil {
-		for i, b := range data {
-			if r.bad < 0 && b != patternByte(r.got+i) {
-				r.bad = r.got + i
-			}
+		if r.bad < 0 {
+			r.bad = patternMismatch(data, r.got)
 		}
 		r.got += len(data)
 		pause(k.h, k.p.Work, r.readFn) // a slow reader (work > 0): its window fills up
