@@ -8,7 +8,9 @@ BIN       := bin/socketlab
 # decode exported pcap files, tcpdump to capture real traffic for replay, nc
 # (netcat-openbsd) for interoperability tests.
 # chromium runs the browser playground's end-to-end tests (socketlab serve).
-DEB_PKGS  := xvfb xauth xfonts-base tshark tcpdump netcat-openbsd chromium
+# iproute2 and iptables build the network namespaces of socketlab compare and
+# its tests (the firewall drops the packets an exchange loses).
+DEB_PKGS  := xvfb xauth xfonts-base tshark tcpdump netcat-openbsd chromium iproute2 iptables
 # Debian packages make bench-ns3 uses: ns-3 3.37 (headers and libraries) and g++.
 NS3_PKGS  := libns3-dev ns3 g++
 FUZZTIME  ?= 10s

@@ -11,65 +11,105 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"socketlab/core/capture"
+	"socketlab/core/netns"
 	"socketlab/sim"
+	"socketlab/sim/tcp"
 	"socketlab/sim/trace"
 )
 
 var compareCmd = &command{
 	name:    "compare",
-	args:    "[--pcap FILE] [handshake|request|refused|half-close|simultaneous-close|all]",
-	summary: "the simulator beside your kernel: run one exchange in the model and for real on loopback, print both ladders side by side with every difference marked (needs root to capture)",
+	args:    "[--profile rfc|linux] [--pcap FILE] [EXCHANGE|all]",
+	summary: "the simulator beside your kernel: run one exchange in the model and for real, print both ladders side by side with every difference marked (needs root to capture); --profile linux holds the model's linux profile to the kernel, each exchange in a fresh network namespace",
 	parse:   parseCompare,
 }
 
 // exchange is one of the textbook's moments, written twice: as programs
-// of the simulator, and as real sockets on loopback.
+// of the simulator, and as real sockets.
 type exchange struct {
 	name, title string
 	programs    []sim.Program // the model's programs; the server listens on port 80
-	// real runs the exchange against a server listening on l (nil for the
-	// refused connection, whose port addr has no listener).
-	real func(ctx context.Context, l net.Listener, addr string) error
+	// real runs the exchange against the rig's server (no listener for the
+	// refused connection and the closed UDP port).
+	real func(ctx context.Context, r *rig) error
 	// happened, if set, says whether the real segments show the exchange
 	// as intended: a simultaneous close is a race, tried again until won.
 	happened func([]trace.Segment) bool
+	// drops are the packets lost on the way, in the model and for real; an
+	// exchange with drops runs in a fresh network namespace whatever the
+	// profile, where its firewall can drop them.
+	drops []drop
+	// udp: the server's port is a UDP port, and nothing listens on it.
+	udp bool
+	// rcvBuf, if set, is the server's SO_RCVBUF, set on the listener;
+	// modelRcvBuf the model's rcvbuf for it: the bytes that buffer really
+	// takes (Linux doubles SO_RCVBUF and counts its own overhead in it).
+	rcvBuf, modelRcvBuf int
 }
+
+// drop is one kind of packet lost, in both runs: fault in the model, and
+// in a rig's namespace the nth (from 1) of the packets matching match
+// (iptables match arguments; the server's port is 80).
+type drop struct {
+	fault sim.Fault
+	match []string
+	nth   []int
+}
+
+// lostSYNs drops the client's first n SYNs.
+func lostSYNs(n int) []drop {
+	nth := make([]int, n)
+	for i := range nth {
+		nth[i] = i + 1
+	}
+	return []drop{{fault: sim.Fault{Action: "drop", Proto: "tcp", Flags: "SYN", From: "client", Count: n},
+		match: []string{"-p", "tcp", "--dport", "80", "--tcp-flags", "SYN,ACK,FIN,RST", "SYN"}, nth: nth}}
+}
+
+// lostHello drops the request "hello" (5 bytes, the tail of what the
+// client sends) n times: IP length 20 + TCP 20 + timestamps 12 + 5.
+func lostHello(n int) []drop {
+	nth := make([]int, n)
+	for i := range nth {
+		nth[i] = i + 1
+	}
+	return []drop{{fault: sim.Fault{Action: "drop", Proto: "tcp", Flags: "ACK", Data: true, From: "client", Seq: 1, Count: n},
+		match: []string{"-p", "tcp", "--dport", "80", "-m", "length", "--length", "57"}, nth: nth}}
+}
+
+// handshakePrograms connect and close at once; the server reads until EOF.
+var handshakePrograms = []sim.Program{
+	{Type: "tcp-timestamp-server", Host: "server", Port: 80},
+	{Type: "tcp-hold-client", Host: "client", Server: "server:80"},
+}
+
+// requestPrograms send "hello" and read the answer: tsTclnt.py → tsTserv.py.
+var requestPrograms = []sim.Program{
+	{Type: "tcp-timestamp-server", Host: "server", Port: 80},
+	{Type: "tcp-timestamp-client", Host: "client", Server: "server:80", Messages: []string{"hello"}},
+}
+
+// bulkBytes is the lost-segment exchange's transfer: four full segments
+// of a 1500-byte link (MSS 1460, less 12 bytes of timestamps option).
+const bulkBytes = 4 * 1448
 
 const compareRequest = "GET / HTTP/1.0\r\n\r\n"
 
 var exchanges = []exchange{
 	{name: "handshake", title: "the three-way handshake, then the client closes",
-		programs: []sim.Program{
-			{Type: "tcp-timestamp-server", Host: "server", Port: 80},
-			{Type: "tcp-hold-client", Host: "client", Server: "server:80"},
-		},
-		real: func(ctx context.Context, l net.Listener, addr string) error {
-			return realPair(ctx, l, addr, func(c net.Conn) error { return nil }, serveUntilEOF)
-		}},
+		programs: handshakePrograms, real: realHandshake},
 	{name: "request", title: "connect, one request and its reply, close (tsTclnt.py → tsTserv.py)",
-		programs: []sim.Program{
-			{Type: "tcp-timestamp-server", Host: "server", Port: 80},
-			{Type: "tcp-timestamp-client", Host: "client", Server: "server:80", Messages: []string{"hello"}},
-		},
-		real: func(ctx context.Context, l net.Listener, addr string) error {
-			return realPair(ctx, l, addr, func(c net.Conn) error {
-				if _, err := c.Write([]byte("hello")); err != nil {
-					return err
-				}
-				_, err := c.Read(make([]byte, 1024))
-				return err
-			}, serveUntilEOF)
-		}},
+		programs: requestPrograms, real: realRequest},
 	{name: "refused", title: "connect to a port where nothing listens",
 		programs: []sim.Program{
 			{Type: "tcp-timestamp-client", Host: "client", Server: "server:80"},
 		},
-		real: func(ctx context.Context, _ net.Listener, addr string) error {
-			var d net.Dialer
-			c, err := d.DialContext(ctx, "tcp", addr)
+		real: func(ctx context.Context, r *rig) error {
+			c, err := r.dial(ctx, "tcp", r.addr)
 			if err == nil {
 				c.Close()
 				return errors.New("the connection was accepted: something else took the port")
@@ -81,8 +121,8 @@ var exchanges = []exchange{
 			{Type: "tcp-timestamp-server", Host: "server", Port: 80},
 			{Type: "tcp-halfclose-client", Host: "client", Server: "server:80", Messages: []string{compareRequest}},
 		},
-		real: func(ctx context.Context, l net.Listener, addr string) error {
-			return realPair(ctx, l, addr, func(c net.Conn) error {
+		real: func(ctx context.Context, r *rig) error {
+			return realPair(ctx, r, func(c net.Conn) error {
 				if _, err := c.Write([]byte(compareRequest)); err != nil {
 					return err
 				}
@@ -107,6 +147,110 @@ var exchanges = []exchange{
 			{Type: "tcp-hold-client", Host: "client", Server: "server:80", Interval: sim.Duration(78 * compareDelay)},
 		},
 		real: realSimultaneousClose, happened: finsCrossed},
+	{name: "syn-lost", title: "the first SYN is lost: the client sends it again after the initial RTO",
+		programs: handshakePrograms, real: realHandshake, drops: lostSYNs(1)},
+	{name: "syn-lost-2", title: "two SYNs are lost",
+		programs: handshakePrograms, real: realHandshake, drops: lostSYNs(2)},
+	{name: "syn-lost-3", title: "three SYNs are lost",
+		programs: handshakePrograms, real: realHandshake, drops: lostSYNs(3)},
+	{name: "synack-lost", title: "the SYN-ACK is lost: both ends time out",
+		programs: handshakePrograms, real: realHandshake,
+		drops: []drop{{fault: sim.Fault{Action: "drop", Proto: "tcp", Flags: "SYN,ACK", From: "server"},
+			match: []string{"-p", "tcp", "--sport", "80", "--tcp-flags", "SYN,ACK,FIN,RST", "SYN,ACK"}, nth: []int{1}}}},
+	{name: "segment-lost", title: "the second of four segments is lost; the later ones are acknowledged",
+		programs: []sim.Program{
+			{Type: "bulk-sink", Host: "server", Port: 80},
+			{Type: "bulk-sender", Host: "client", Server: "server:80", Bytes: bulkBytes},
+		},
+		real: realBulk,
+		// A full segment fills the 1500-byte link.
+		drops: []drop{{fault: sim.Fault{Action: "drop", Proto: "tcp", Flags: "ACK", Data: true, From: "client", Seq: 1449},
+			match: []string{"-p", "tcp", "--dport", "80", "-m", "length", "--length", "1500"}, nth: []int{2}}}},
+	{name: "tail-lost", title: "the request, the last segment sent, is lost",
+		programs: requestPrograms, real: realRequest, drops: lostHello(1)},
+	{name: "tail-lost-2", title: "the request is lost, and its first retransmission too",
+		programs: requestPrograms, real: realRequest, drops: lostHello(2)},
+	{name: "udp-closed", title: "a UDP datagram to a port where nothing listens",
+		programs: []sim.Program{
+			{Type: "udp-echo-client", Host: "client", Server: "server:80", Messages: []string{"hello"}},
+		},
+		real: realUDPClosed, udp: true},
+	{name: "zero-window", title: "the server never reads: its window closes, the client probes it, the server closes with data unread (RST)",
+		programs: []sim.Program{
+			{Type: "tcp-hold-server", Host: "server", Port: 80, Work: sim.Duration(zeroWindowHold)},
+			{Type: "bulk-sender", Host: "client", Server: "server:80", Bytes: zeroWindowBytes},
+		},
+		real: realZeroWindow, rcvBuf: 4096, modelRcvBuf: 3 * 1448},
+}
+
+// zeroWindowBytes is what the zero-window exchange's client writes: more
+// than the server's buffer takes.
+const zeroWindowBytes = 24 << 10
+
+// zeroWindowHold is how long the zero-window exchange's server holds the
+// connection without reading: long enough for three window probes.
+const zeroWindowHold = 2 * time.Second
+
+// realZeroWindow writes zeroWindowBytes (into its send buffer) to a server that
+// holds the connection without reading and then closes it: the server's
+// RST, answering data it did not take, ends the client's wait.
+func realZeroWindow(ctx context.Context, r *rig) error {
+	return realPair(ctx, r, func(c net.Conn) error {
+		if _, err := c.Write(make([]byte, zeroWindowBytes)); err != nil {
+			return err
+		}
+		_, err := c.Read(make([]byte, 1))
+		if errors.Is(err, syscall.ECONNRESET) {
+			return nil
+		}
+		return fmt.Errorf("the client waited for the server's RST and read %v", err)
+	}, func(c net.Conn) error {
+		time.Sleep(zeroWindowHold)
+		return nil
+	})
+}
+
+func realHandshake(ctx context.Context, r *rig) error {
+	return realPair(ctx, r, func(c net.Conn) error { return nil }, serveUntilEOF)
+}
+
+func realRequest(ctx context.Context, r *rig) error {
+	return realPair(ctx, r, func(c net.Conn) error {
+		if _, err := c.Write([]byte("hello")); err != nil {
+			return err
+		}
+		_, err := c.Read(make([]byte, 1024))
+		return err
+	}, serveUntilEOF)
+}
+
+// realBulk writes bulkBytes at once and closes; the server reads until EOF.
+func realBulk(ctx context.Context, r *rig) error {
+	return realPair(ctx, r, func(c net.Conn) error {
+		_, err := c.Write(make([]byte, bulkBytes))
+		return err
+	}, func(c net.Conn) error {
+		_, err := io.Copy(io.Discard, c)
+		return err
+	})
+}
+
+// realUDPClosed sends "hello" from a connected UDP socket to a port where
+// nothing listens: the ICMP port unreachable comes back as ECONNREFUSED.
+func realUDPClosed(ctx context.Context, r *rig) error {
+	c, err := r.dial(ctx, "udp", r.addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("hello")); err != nil {
+		return err
+	}
+	c.SetReadDeadline(time.Now().Add(time.Second))
+	if _, err := c.Read(make([]byte, 64)); !errors.Is(err, syscall.ECONNREFUSED) {
+		return fmt.Errorf("the datagram to a closed port: read returned %v, not connection refused", err)
+	}
+	return nil
 }
 
 // compareDelay is the model's one-way delay: loopback's order of
@@ -116,17 +260,22 @@ const compareDelay = 20 * time.Microsecond
 
 type compareConfig struct {
 	exchanges []exchange
+	profile   tcp.Profile
 	pcapFile  string
 }
 
 func parseCompare(c *command, args []string, std stdio) (action, error) {
 	fs := newFlags(c)
 	pcapFile := fs.String("pcap", "", "save the real segments of the exchange(s) as a pcap capture to `FILE` for Wireshark/tshark")
+	profile := fs.String("profile", "rfc", "the model's TCP: rfc (the textbook) or linux (what Linux does, compared in fresh network namespaces)")
 	pos, err := parseArgs(fs, args, std)
 	if err != nil {
 		return nil, err
 	}
 	cfg := compareConfig{pcapFile: *pcapFile}
+	if cfg.profile, err = tcp.ParseProfile(*profile); err != nil || *profile == "" {
+		return nil, usagef("compare: --profile %q: choose rfc or linux", *profile)
+	}
 	switch {
 	case len(pos) > 1:
 		return nil, usagef("compare: give one exchange, not %d", len(pos))
@@ -160,56 +309,90 @@ func runCompare(ctx context.Context, cfg compareConfig, std stdio) error {
 		pcapOut = f
 	}
 	kernel := kernelName()
+	// The exchanges run at once (those of the linux profile each in its
+	// own namespace; the others on distinct ports), and print in order.
+	type result struct {
+		model, real *trace.Trace
+		happened    bool
+		frames      bytes.Buffer
+		err         error
+	}
+	results := make([]result, len(cfg.exchanges))
+	var wg sync.WaitGroup
 	for i, ex := range cfg.exchanges {
-		model, err := modelRun(ex)
-		if err != nil {
-			return fmt.Errorf("compare %s: the model: %w", ex.name, err)
-		}
-		var frames bytes.Buffer
-		real, happened, err := realRun(ctx, ex, &frames)
-		if err != nil {
-			return fmt.Errorf("compare %s: %w", ex.name, err)
+		r := &results[i]
+		wg.Go(func() {
+			if r.model, r.err = modelRun(ex, cfg.profile); r.err != nil {
+				r.err = fmt.Errorf("compare %s: the model: %w", ex.name, r.err)
+				return
+			}
+			if r.real, r.happened, r.err = realRun(ctx, ex, cfg.profile, &r.frames); r.err != nil {
+				r.err = fmt.Errorf("compare %s: %w", ex.name, r.err)
+			}
+		})
+	}
+	wg.Wait()
+	for i, ex := range cfg.exchanges {
+		r := &results[i]
+		if r.err != nil {
+			return r.err
 		}
 		if pcapOut != nil && i == 0 { // one pcap file: the first exchange's capture
-			if _, err := pcapOut.Write(frames.Bytes()); err != nil {
+			if _, err := pcapOut.Write(r.frames.Bytes()); err != nil {
 				return fmt.Errorf("compare: %w", err)
 			}
 		}
 		if i > 0 {
 			fmt.Fprintln(std.Out)
 		}
-		writeComparison(std.Out, ex, trace.Segments(model), trace.Segments(real), kernel)
-		if !happened {
+		if cfg.profile == tcp.ProfileLinux {
+			writeRows(std.Out, ex, normalise(r.model), normalise(r.real),
+				"the model (socketlab's linux profile)", kernel+" (a fresh network namespace)")
+		} else {
+			writeComparison(std.Out, ex, trace.Segments(r.model), trace.Segments(r.real), kernel)
+		}
+		if !r.happened {
 			fmt.Fprintf(std.Out, "note: your kernel answered the first FIN before the second close in every try: the FINs did not cross\n")
 		}
 	}
 	return nil
 }
 
-// modelRun simulates ex on a loopback-like link.
-func modelRun(ex exchange) (*trace.Trace, error) {
+// modelRun simulates ex with the TCP profile on a loopback-like link:
+// under the linux profile one like the rigs' loopback, a 1500-byte link.
+func modelRun(ex exchange, profile tcp.Profile) (*trace.Trace, error) {
 	lp := sim.LinkParams{Delay: sim.Duration(compareDelay)}
 	sc := &sim.Scenario{
-		Name: ex.name, Seed: 1, Duration: sim.Duration(3 * time.Second),
+		Name: ex.name, Seed: 1, Duration: sim.Duration(10 * time.Second),
 		Hosts: []sim.NodeSpec{
 			{Name: "client", Addrs: []string{"127.0.0.1"}, Role: "client"},
 			{Name: "server", Addrs: []string{"127.0.0.2"}, Role: "server"},
 		},
 		Links:    []sim.LinkSpec{{ID: "lo", A: "client", B: "server", AB: lp, BA: lp}},
 		Programs: ex.programs,
+		TCP:      sim.TCPSpec{Profile: profile.String(), RcvBuf: ex.modelRcvBuf},
+	}
+	for _, d := range ex.drops {
+		sc.AddFault(d.fault)
 	}
 	return sim.Run(sc)
 }
 
-// realRun runs ex on loopback with its segments captured; frames receives
+// inNamespace says whether ex runs in a rig's fresh network namespace
+// rather than on the machine's loopback.
+func inNamespace(ex exchange, profile tcp.Profile) bool {
+	return profile == tcp.ProfileLinux || len(ex.drops) > 0 || ex.udp
+}
+
+// realRun runs ex for real with its segments captured; frames receives
 // the capture as pcap.
-func realRun(ctx context.Context, ex exchange, frames io.Writer) (*trace.Trace, bool, error) {
+func realRun(ctx context.Context, ex exchange, profile tcp.Profile, frames io.Writer) (*trace.Trace, bool, error) {
 	const attempts = 200 // a simultaneous close is a race; the others happen at once
 	for try := 0; ; try++ {
 		if err := ctx.Err(); err != nil {
 			return nil, false, err // interrupted
 		}
-		tr, ok, err := realOnce(ctx, ex, frames)
+		tr, ok, err := realOnce(ctx, ex, inNamespace(ex, profile), frames)
 		if err != nil || ok || try == attempts-1 {
 			return tr, ok, err
 		}
@@ -219,28 +402,129 @@ func realRun(ctx context.Context, ex exchange, frames io.Writer) (*trace.Trace, 
 	}
 }
 
-func realOnce(ctx context.Context, ex exchange, frames io.Writer) (*trace.Trace, bool, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+// newRig makes the namespace ex runs in: loopback as a 1500-byte link
+// that carries one TCP segment per packet (no segmentation offload), and
+// ex's drops in its firewall.
+func newRig(ctx context.Context, ex exchange) (*netns.NS, error) {
+	ns, err := netns.New("socketlab-compare-" + ex.name)
+	if err != nil {
+		return nil, err
+	}
+	err = ns.SetMTU("lo", 1500)
+	if err == nil {
+		err = ns.NoOffload("lo")
+	}
+	for _, d := range ex.drops {
+		if err == nil {
+			err = ns.Drop(ctx, d.match, d.nth...)
+		}
+	}
+	if err != nil {
+		ns.Close()
+		return nil, err
+	}
+	return ns, nil
+}
+
+// rig is where a real exchange runs: the server's address, its listener
+// (nil where nothing listens) and how to dial from the client's side.
+type rig struct {
+	l    net.Listener
+	addr string
+	dial func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// setRcvBuf sets SO_RCVBUF on c: on a listener, before it listens, it
+// also sets the window its SYN-ACKs offer.
+func setRcvBuf(c syscall.RawConn, n int) error {
+	var serr error
+	if err := c.Control(func(fd uintptr) {
+		serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, n)
+	}); err != nil {
+		return err
+	}
+	return serr
+}
+
+// cubic sets CUBIC on the rig's TCP sockets: a fresh namespace's default
+// congestion control may be another.
+var cubic = netns.Control("cubic")
+
+// realOnce runs ex once, in a fresh namespace of its own if fresh (the
+// port the last try left in use is not in the way, nor are the counters
+// of its drops).
+func realOnce(ctx context.Context, ex exchange, fresh bool, frames io.Writer) (*trace.Trace, bool, error) {
+	var ns *netns.NS
+	if fresh {
+		var err error
+		if ns, err = newRig(ctx, ex); err != nil {
+			return nil, false, err
+		}
+		defer ns.Close()
+	}
+	r := &rig{dial: (&net.Dialer{}).DialContext}
+	inside := func(f func() error) error { return f() }
+	lo := netip.MustParseAddr("127.0.0.1")
+	var port uint16
+	if ns != nil {
+		inside = ns.Do
+		port = 80 // the namespace is the rig's alone
+		r.addr = "127.0.0.1:80"
+		r.dial = func(ctx context.Context, network, addr string) (c net.Conn, err error) {
+			d := net.Dialer{}
+			if strings.HasPrefix(network, "tcp") {
+				d.Control = cubic
+			}
+			err = ns.Do(func() error { c, err = d.DialContext(ctx, network, addr); return err })
+			return c, err
+		}
+	}
+	err := inside(func() error {
+		if ex.udp || ns != nil && ex.name == "refused" {
+			return nil // nothing listens
+		}
+		lc := net.ListenConfig{Control: func(network, address string, c syscall.RawConn) error {
+			if ns != nil {
+				if err := cubic(network, address, c); err != nil {
+					return err
+				}
+			}
+			if ex.rcvBuf > 0 {
+				return setRcvBuf(c, ex.rcvBuf)
+			}
+			return nil
+		}}
+		l, err := lc.Listen(ctx, "tcp", netip.AddrPortFrom(lo, port).String())
+		if err != nil {
+			return err
+		}
+		r.l, r.addr, port = l, l.Addr().String(), uint16(l.Addr().(*net.TCPAddr).Port)
+		return nil
+	})
 	if err != nil {
 		return nil, false, err
 	}
-	addr := l.Addr().String()
-	port := uint16(l.Addr().(*net.TCPAddr).Port)
-	if ex.name == "refused" {
-		l.Close() // nothing listens there any more
-		l = nil
-	} else {
-		defer l.Close()
+	if r.l != nil && ex.name == "refused" {
+		r.l.Close() // nothing listens there any more
+		r.l = nil
+	}
+	if r.l != nil {
+		defer r.l.Close()
 	}
 	feed := trace.NewFeed(100_000)
-	cp, err := capture.Start(ctx, capture.Config{
-		Ports: []uint16{port}, Sink: feed, Pcap: frames,
-		NodeOf: func(ep netip.AddrPort) string {
-			if ep.Port() == port {
-				return "server"
-			}
-			return "client"
-		},
+	var cp *capture.Capture
+	err = inside(func() error {
+		var err error
+		cp, err = capture.Start(ctx, capture.Config{
+			Ports: []uint16{port}, Sink: feed, Pcap: frames,
+			NodeOf: func(ep netip.AddrPort) string {
+				if ep.Port() == port {
+					return "server"
+				}
+				return "client"
+			},
+		})
+		return err
 	})
 	if err != nil {
 		if errors.Is(err, capture.ErrNoPrivilege) {
@@ -248,8 +532,8 @@ func realOnce(ctx context.Context, ex exchange, frames io.Writer) (*trace.Trace,
 		}
 		return nil, false, err
 	}
-	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	err = ex.real(rctx, l, addr)
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	err = ex.real(rctx, r)
 	cancel()
 	// The last segments (the final ACKs) leave within microseconds on
 	// loopback; give the capture a moment to read them.
@@ -258,7 +542,6 @@ func realOnce(ctx context.Context, ex exchange, frames io.Writer) (*trace.Trace,
 	if err != nil {
 		return nil, false, err
 	}
-	lo := netip.MustParseAddr("127.0.0.1")
 	tr := &trace.Trace{Header: trace.Header{Scenario: ex.name, Nodes: []trace.Node{
 		{Name: "client", Kind: trace.NodeHost, Addrs: []netip.Addr{lo}, Role: "client"},
 		{Name: "server", Kind: trace.NodeHost, Addrs: []netip.Addr{lo}, Role: "server"},
@@ -268,9 +551,11 @@ func realOnce(ctx context.Context, ex exchange, frames io.Writer) (*trace.Trace,
 	return tr, ok, nil
 }
 
-// realPair connects to addr, serves the connection accepted on l with
-// server and runs client on the dialled one; each side closes when done.
-func realPair(ctx context.Context, l net.Listener, addr string, client, server func(net.Conn) error) error {
+// realPair connects to the rig's server, serves the connection accepted
+// on its listener with server and runs client on the dialled one; each
+// side closes when done.
+func realPair(ctx context.Context, r *rig, client, server func(net.Conn) error) error {
+	l := r.l
 	var wg sync.WaitGroup
 	var serr error
 	wg.Go(func() {
@@ -283,8 +568,7 @@ func realPair(ctx context.Context, l net.Listener, addr string, client, server f
 		c.SetDeadline(time.Now().Add(5 * time.Second))
 		serr = server(c)
 	})
-	var d net.Dialer
-	c, err := d.DialContext(ctx, "tcp", addr)
+	c, err := r.dial(ctx, "tcp", r.addr)
 	if err != nil {
 		l.Close() // unblock Accept
 		wg.Wait()
@@ -319,13 +603,12 @@ func serveUntilEOF(c net.Conn) error {
 // realSimultaneousClose closes both ends at once. On loopback a FIN is
 // usually processed before the other end's close runs, so the FINs cross
 // only now and then (finsCrossed tells), and the caller tries again.
-func realSimultaneousClose(ctx context.Context, l net.Listener, addr string) error {
-	var d net.Dialer
-	c, err := d.DialContext(ctx, "tcp", addr)
+func realSimultaneousClose(ctx context.Context, r *rig) error {
+	c, err := r.dial(ctx, "tcp", r.addr)
 	if err != nil {
 		return err
 	}
-	s, err := l.Accept()
+	s, err := r.l.Accept()
 	if err != nil {
 		c.Close()
 		return err

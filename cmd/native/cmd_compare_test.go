@@ -32,8 +32,8 @@ func TestCompareExchanges(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 	sections := strings.Split(stdout, "\n\n")
-	if len(sections) != 5 {
-		t.Fatalf("%d sections, want 5:\n%s", len(sections), stdout)
+	if len(sections) != len(exchanges) {
+		t.Fatalf("%d sections, want %d:\n%s", len(sections), len(exchanges), stdout)
 	}
 	// A row is "   MODEL(57 columns)  KERNEL(57 columns)  MARK", counted in
 	// runes as fmt pads them.
@@ -138,8 +138,11 @@ func TestCompareMistakes(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"compare", "nosuch"}, "socketlab: compare: no exchange \"nosuch\"; choose one of handshake, request, refused, half-close, simultaneous-close, or all\n"},
+		{[]string{"compare", "nosuch"}, "socketlab: compare: no exchange \"nosuch\"; choose one of handshake, request, refused, half-close, simultaneous-close, " +
+			"syn-lost, syn-lost-2, syn-lost-3, synack-lost, segment-lost, tail-lost, tail-lost-2, udp-closed, zero-window, or all\n"},
 		{[]string{"compare", "handshake", "refused"}, "socketlab: compare: give one exchange, not 2\n"},
+		{[]string{"compare", "--profile", "bsd", "handshake"}, "socketlab: compare: --profile \"bsd\": choose rfc or linux\n"},
+		{[]string{"compare", "--profile=", "handshake"}, "socketlab: compare: --profile \"\": choose rfc or linux\n"},
 	} {
 		_, stderr, code := runCLI(t, context.Background(), "", tc.args...)
 		if code != 2 || stderr != tc.want {
@@ -155,5 +158,36 @@ func TestCompareWithoutPrivilege(t *testing.T) {
 	want := "socketlab: compare refused: comparing needs the real segments, and capturing them needs root or CAP_NET_RAW: run it with sudo\n"
 	if code != 1 || stderr != want {
 		t.Fatalf("exit %d, stderr %q\nwant   %q", code, stderr, want)
+	}
+}
+
+// --profile linux: the model's linux profile beside the kernel in a fresh
+// namespace, row by row. A refusal is the same packet for packet, and a
+// lost SYN comes again after a second in both (the times within the
+// tolerance).
+func TestCompareLinuxProfile(t *testing.T) {
+	needCapture(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	stdout, stderr, code := runCLI(t, ctx, "", "compare", "--profile", "linux", "refused")
+	if code != 0 || stderr != "" {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
+	head := "   the model (socketlab's linux profile)          " + kernelName() + " (a fresh network namespace)"
+	want := []string{
+		"refused — connect to a port where nothing listens",
+		head,
+		"   0ms c→s SYN seq=0 mss=1460 sack_perm ts ws=10  0ms c→s SYN seq=0 mss=1460 sack_perm ts ws=10  =",
+		"   0ms s→c RST,ACK seq=1 ack=1                    0ms s→c RST,ACK seq=1 ack=1                    =",
+		"the same: 2; at another time: 0; only in the model: 0; only in your kernel: 0",
+	}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Errorf("compare --profile linux refused:\n%s\nwant\n%s", stdout, strings.Join(want, "\n"))
+	}
+	stdout, _, code = runCLI(t, ctx, "", "compare", "--profile", "linux", "syn-lost")
+	if code != 0 || !strings.Contains(stdout, "   1000ms c→s SYN seq=0 mss=1460 sack_perm ts ws=10") ||
+		!strings.Contains(stdout, "the same: 7; at another time: 0; only in the model: 0; only in your kernel: 0") {
+		t.Errorf("compare --profile linux syn-lost: exit %d\n%s", code, stdout)
 	}
 }

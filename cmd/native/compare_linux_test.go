@@ -1,0 +1,457 @@
+package main
+
+import (
+	"context"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"socketlab/sim/tcp"
+)
+
+// TestLinuxKernelForms runs every exchange of socketlab compare for real,
+// each in a fresh network namespace of its own (loopback as a 1500-byte
+// link, one TCP segment per packet, CUBIC per socket, the drops made by
+// iptables), all at once, and checks that Linux does what this comment
+// says it does: the target the simulator's linux profile must meet, which
+// TestLinuxModelDifferences holds the model to.
+//
+// Each list is one exchange as normalise writes it: the time since the
+// first packet, the direction, the flags, sequence and acknowledgement
+// numbers relative to each direction's first (as Wireshark shows them),
+// the payload length and the options (a SACK block relative as the ack
+// is); the window is left out, it follows the buffer sizes. A run matches
+// a list when each direction has the same rows in the same order, every
+// one within timeTolerance of the time given (10 ms plus a tenth). The
+// order across directions is not compared: on loopback two ends' packets
+// a few microseconds apart reach the capture from two CPUs in either
+// order. Where the kernel really varies from run to run, the row is
+// marked "(sometimes)": the server acknowledges the client's FIN with its
+// own FIN when its application closes at once, and with an ACK of its own
+// first when the application is woken later; a run matches with or
+// without it, and so does the model. (A variance no mark can say would
+// be a second list under a name "exchange, form"; none is needed.) A run that
+// matches no list is tried again (at most three times: the capture can
+// miss a packet on a busy machine) before the test fails and prints it.
+//
+// Measured on Linux 6.18 (2 CPUs). What the lists show: SYNs offer MSS,
+// SACK-permitted, timestamps and window scale 10 (the shift for the 32 MiB
+// tcp_rmem; 0 behind a 4 KiB SO_RCVBUF); every later segment carries
+// timestamps, so a full segment holds 1448 bytes. A refusal is a RST,ACK
+// without options. A lost SYN is sent again after 1 s, 2 s, 3 s
+// (tcp_syn_linear_timeouts: linear, not doubling). A lost SYN-ACK times
+// out on both ends at once: the server's retransmission and the client's
+// SYN cross, and the client acknowledges the server's answer to that SYN
+// a second time. A segment lost mid-stream is sent again as soon as the
+// SACKs of the later segments and of the FIN arrive (RACK), with no
+// timer; the FIN is inside the last SACK block. A lost tail is probed
+// after about 200 ms (the tail-loss probe sends the request again), and
+// if the probe is lost too, the RTO retransmits 200 ms later. A datagram
+// to a closed UDP port brings an ICMP port unreachable quoting the whole
+// datagram. A receiver that does not read (4 KiB SO_RCVBUF) takes three
+// segments and acknowledges the third only with its delayed ACK (40 ms),
+// after the sender's tail-loss probe sent it again: the ACK reports the
+// copy (D-SACK). The sender then probes the zero window with empty
+// segments at SND.UNA−1, about 212, 440 and 860 ms apart; the receiver
+// answers an out-of-window segment once per 500 ms only
+// (tcp_invalid_ratelimit), so the second probe goes unanswered. Closing
+// with data unread sends a RST,ACK.
+//
+// handshake:
+//
+//	0ms c→s SYN seq=0 mss=1460 sack_perm ts ws=10
+//	0ms s→c SYN,ACK seq=0 ack=1 mss=1460 sack_perm ts ws=10
+//	0ms c→s ACK seq=1 ack=1 ts
+//	0ms c→s FIN,ACK seq=1 ack=1 ts
+//	0ms s→c ACK seq=1 ack=2 ts (sometimes)
+//	0ms s→c FIN,ACK seq=1 ack=2 ts
+//	0ms c→s ACK seq=2 ack=2 ts
+//
+// request:
+//
+//	0ms c→s SYN seq=0 mss=1460 sack_perm ts ws=10
+//	0ms s→c SYN,ACK seq=0 ack=1 mss=1460 sack_perm ts ws=10
+//	0ms c→s ACK seq=1 ack=1 ts
+//	0ms c→s PSH,ACK seq=1 ack=1 len=5 ts
+//	0ms s→c ACK seq=1 ack=6 ts
+//	0ms s→c PSH,ACK seq=1 ack=6 len=32 ts
+//	0ms c→s ACK seq=6 ack=33 ts
+//	0ms c→s FIN,ACK seq=6 ack=33 ts
+//	0ms s→c ACK seq=33 ack=7 ts (sometimes)
+//	0ms s→c FIN,ACK seq=33 ack=7 ts
+//	0ms c→s ACK seq=7 ack=34 ts
+//
+// refused:
+//
+//	0ms c→s SYN seq=0 mss=1460 sack_perm ts ws=10
+//	0ms s→c RST,ACK seq=1 ack=1
+//
+// half-close:
+//
+//	0ms c→s SYN seq=0 mss=1460 sack_perm ts ws=10
+//	0ms s→c SYN,ACK seq=0 ack=1 mss=1460 sack_perm ts ws=10
+//	0ms c→s ACK seq=1 ack=1 ts
+//	0ms c→s PSH,ACK seq=1 ack=1 len=18 ts
+//	0ms s→c ACK seq=1 ack=19 ts
+//	0ms c→s FIN,ACK seq=19 ack=1 ts
+//	0ms s→c ACK seq=1 ack=20 ts (sometimes)
+//	0ms s→c PSH,ACK seq=1 ack=20 len=45 ts
+//	0ms c→s ACK seq=20 ack=46 ts
+//	0ms s→c FIN,ACK seq=46 ack=20 ts
+//	0ms c→s ACK seq=20 ack=47 ts
+//
+// simultaneous-close:
+//
+//	0ms c→s SYN seq=0 mss=1460 sack_perm ts ws=10
+//	0ms s→c SYN,ACK seq=0 ack=1 mss=1460 sack_perm ts ws=10
+//	0ms c→s ACK seq=1 ack=1 ts
+//	2ms s→c FIN,ACK seq=1 ack=1 ts
+//	2ms c→s FIN,ACK seq=1 ack=1 ts
+//	2ms s→c ACK seq=2 ack=2 ts
+//	2ms c→s ACK seq=2 ack=2 ts
+//
+// syn-lost:
+//
+//	0ms c→s SYN seq=0 mss=1460 sack_perm ts ws=10
+//	1000ms c→s SYN seq=0 mss=1460 sack_perm ts ws=10
+//	1000ms s→c SYN,ACK seq=0 ack=1 mss=1460 sack_perm ts ws=10
+//	1000ms c→s ACK seq=1 ack=1 ts
+//	1000ms c→s FIN,ACK seq=1 ack=1 ts
+//	1000ms s→c ACK seq=1 ack=2 ts (sometimes)
+//	1000ms s→c FIN,ACK seq=1 ack=2 ts
+//	1000ms c→s ACK seq=2 ack=2 ts
+//
+// syn-lost-2:
+//
+//	0ms c→s SYN seq=0 mss=1460 sack_perm ts ws=10
+//	1000ms c→s SYN seq=0 mss=1460 sack_perm ts ws=10
+//	2000ms c→s SYN seq=0 mss=1460 sack_perm ts ws=10
+//	2000ms s→c SYN,ACK seq=0 ack=1 mss=1460 sack_perm ts ws=10
+//	2000ms c→s ACK seq=1 ack=1 ts
+//	2000ms c→s FIN,ACK seq=1 ack=1 ts
+//	2000ms s→c ACK seq=1 ack=2 ts (sometimes)
+//	2000ms s→c FIN,ACK seq=1 ack=2 ts
+//	2000ms c→s ACK seq=2 ack=2 ts
+//
+// syn-lost-3:
+//
+//	0ms c→s SYN seq=0 mss=1460 sack_perm ts ws=10
+//	1000ms c→s SYN seq=0 mss=1460 sack_perm ts ws=10
+//	2000ms c→s SYN seq=0 mss=1460 sack_perm ts ws=10
+//	3000ms c→s SYN seq=0 mss=1460 sack_perm ts ws=10
+//	3000ms s→c SYN,ACK seq=0 ack=1 mss=1460 sack_perm ts ws=10
+//	3000ms c→s ACK seq=1 ack=1 ts
+//	3000ms c→s FIN,ACK seq=1 ack=1 ts
+//	3000ms s→c ACK seq=1 ack=2 ts (sometimes)
+//	3000ms s→c FIN,ACK seq=1 ack=2 ts
+//	3000ms c→s ACK seq=2 ack=2 ts
+//
+// synack-lost:
+//
+//	0ms c→s SYN seq=0 mss=1460 sack_perm ts ws=10
+//	0ms s→c SYN,ACK seq=0 ack=1 mss=1460 sack_perm ts ws=10
+//	1000ms s→c SYN,ACK seq=0 ack=1 mss=1460 sack_perm ts ws=10
+//	1000ms c→s SYN seq=0 mss=1460 sack_perm ts ws=10
+//	1000ms c→s ACK seq=1 ack=1 ts
+//	1000ms s→c SYN,ACK seq=0 ack=1 mss=1460 sack_perm ts ws=10
+//	1000ms c→s ACK seq=1 ack=1 ts
+//	1000ms c→s FIN,ACK seq=1 ack=1 ts
+//	1000ms s→c ACK seq=1 ack=2 ts (sometimes)
+//	1000ms s→c FIN,ACK seq=1 ack=2 ts
+//	1000ms c→s ACK seq=2 ack=2 ts
+//
+// segment-lost:
+//
+//	0ms c→s SYN seq=0 mss=1460 sack_perm ts ws=10
+//	0ms s→c SYN,ACK seq=0 ack=1 mss=1460 sack_perm ts ws=10
+//	0ms c→s ACK seq=1 ack=1 ts
+//	0ms c→s ACK seq=1 ack=1 len=1448 ts
+//	0ms c→s ACK seq=1449 ack=1 len=1448 ts
+//	0ms c→s ACK seq=2897 ack=1 len=1448 ts
+//	0ms c→s PSH,ACK seq=4345 ack=1 len=1448 ts
+//	0ms s→c ACK seq=1 ack=1449 ts
+//	0ms s→c ACK seq=1 ack=1449 ts sack=2897-4345
+//	0ms s→c ACK seq=1 ack=1449 ts sack=2897-5793
+//	0ms c→s FIN,ACK seq=5793 ack=1 ts
+//	0ms s→c ACK seq=1 ack=1449 ts sack=2897-5794
+//	0ms c→s ACK seq=1449 ack=1 len=1448 ts
+//	0ms s→c ACK seq=1 ack=5794 ts
+//	0ms s→c FIN,ACK seq=1 ack=5794 ts
+//	0ms c→s ACK seq=5794 ack=2 ts
+//
+// tail-lost:
+//
+//	0ms c→s SYN seq=0 mss=1460 sack_perm ts ws=10
+//	0ms s→c SYN,ACK seq=0 ack=1 mss=1460 sack_perm ts ws=10
+//	0ms c→s ACK seq=1 ack=1 ts
+//	0ms c→s PSH,ACK seq=1 ack=1 len=5 ts
+//	208ms c→s PSH,ACK seq=1 ack=1 len=5 ts
+//	208ms s→c ACK seq=1 ack=6 ts
+//	208ms s→c PSH,ACK seq=1 ack=6 len=32 ts
+//	208ms c→s ACK seq=6 ack=33 ts
+//	208ms c→s FIN,ACK seq=6 ack=33 ts
+//	208ms s→c ACK seq=33 ack=7 ts (sometimes)
+//	208ms s→c FIN,ACK seq=33 ack=7 ts
+//	208ms c→s ACK seq=7 ack=34 ts
+//
+// tail-lost-2:
+//
+//	0ms c→s SYN seq=0 mss=1460 sack_perm ts ws=10
+//	0ms s→c SYN,ACK seq=0 ack=1 mss=1460 sack_perm ts ws=10
+//	0ms c→s ACK seq=1 ack=1 ts
+//	0ms c→s PSH,ACK seq=1 ack=1 len=5 ts
+//	208ms c→s PSH,ACK seq=1 ack=1 len=5 ts
+//	415ms c→s PSH,ACK seq=1 ack=1 len=5 ts
+//	415ms s→c ACK seq=1 ack=6 ts
+//	415ms s→c PSH,ACK seq=1 ack=6 len=32 ts
+//	415ms c→s ACK seq=6 ack=33 ts
+//	415ms c→s FIN,ACK seq=6 ack=33 ts
+//	415ms s→c ACK seq=33 ack=7 ts (sometimes)
+//	415ms s→c FIN,ACK seq=33 ack=7 ts
+//	415ms c→s ACK seq=7 ack=34 ts
+//
+// udp-closed:
+//
+//	0ms c→s UDP len=5
+//	0ms s→c ICMP 3/3 quote=IP+UDP+5
+//
+// zero-window:
+//
+//	0ms c→s SYN seq=0 mss=1460 sack_perm ts ws=10
+//	0ms s→c SYN,ACK seq=0 ack=1 mss=1460 sack_perm ts ws=0
+//	0ms c→s ACK seq=1 ack=1 ts
+//	0ms c→s ACK seq=1 ack=1 len=1448 ts
+//	0ms s→c ACK seq=1 ack=1449 ts
+//	0ms c→s PSH,ACK seq=1449 ack=1 len=1448 ts
+//	0ms c→s ACK seq=2897 ack=1 len=1448 ts
+//	8ms c→s ACK seq=2897 ack=1 len=1448 ts
+//	42ms s→c ACK seq=1 ack=4345 ts sack=2897-4345
+//	256ms c→s ACK seq=4344 ack=1 ts
+//	256ms s→c ACK seq=1 ack=4345 ts
+//	696ms c→s ACK seq=4344 ack=1 ts
+//	1556ms c→s ACK seq=4344 ack=1 ts
+//	1556ms s→c ACK seq=1 ack=4345 ts
+//	2000ms s→c RST,ACK seq=1 ack=4345 ts
+func TestLinuxKernelForms(t *testing.T) {
+	needCapture(t)
+	forms := kernelForms(t)
+	for _, ex := range exchanges {
+		t.Run(ex.name, func(t *testing.T) {
+			t.Parallel()
+			var got []packetRow
+			for try := range 3 {
+				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+				tr, _, err := realRun(ctx, ex, tcp.ProfileLinux, io.Discard)
+				cancel()
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = normalise(tr)
+				for _, f := range forms {
+					if f.exchange == ex.name && len(rowDiffs(got, f.rows)) == 0 {
+						return
+					}
+				}
+				t.Logf("try %d matched no form:%s", try+1, rowsText(got))
+			}
+			t.Errorf("in three runs the kernel matched none of the forms documented for %s; the last run:%s", ex.name, rowsText(got))
+		})
+	}
+}
+
+// rowsText is rows as the documentation lists them, each on a line of its
+// own after a tab.
+func rowsText(rows []packetRow) string {
+	var b strings.Builder
+	for _, r := range rows {
+		b.WriteString("\n\t" + r.String())
+	}
+	return b.String()
+}
+
+// kernelForm is one documented form of an exchange in Linux.
+type kernelForm struct {
+	name     string // "handshake", or "half-close, FIN merged" for a second form
+	exchange string // the name's first word
+	rows     []packetRow
+}
+
+// kernelForms reads the forms from TestLinuxKernelForms's doc comment: a
+// line "name:" and the rows indented under it.
+func kernelForms(t *testing.T) []kernelForm {
+	t.Helper()
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "compare_linux_test.go", nil, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc string
+	for _, d := range f.Decls {
+		if fn, ok := d.(*ast.FuncDecl); ok && fn.Name.Name == "TestLinuxKernelForms" {
+			doc = fn.Doc.Text()
+		}
+	}
+	var forms []kernelForm
+	for _, line := range strings.Split(doc, "\n") {
+		switch {
+		case strings.HasPrefix(line, "\t") && len(forms) > 0:
+			ms, text, _ := strings.Cut(strings.TrimSpace(line), "ms ")
+			n, err := strconv.Atoi(ms)
+			if err != nil {
+				t.Fatalf("form %s: row %q does not start with a time in ms", forms[len(forms)-1].name, line)
+			}
+			text, sometimes := strings.CutSuffix(text, " (sometimes)")
+			forms[len(forms)-1].rows = append(forms[len(forms)-1].rows,
+				packetRow{At: time.Duration(n) * time.Millisecond, Text: text, Sometimes: sometimes})
+		case strings.HasSuffix(line, ":"):
+			name := strings.TrimSuffix(line, ":")
+			ex, _, _ := strings.Cut(name, ",")
+			if slices.ContainsFunc(exchanges, func(e exchange) bool { return e.name == ex }) {
+				forms = append(forms, kernelForm{name: name, exchange: ex})
+			}
+		}
+	}
+	for _, ex := range exchanges {
+		if !slices.ContainsFunc(forms, func(f kernelForm) bool { return f.exchange == ex.name && len(f.rows) > 0 }) {
+			t.Fatalf("no form of %s is documented", ex.name)
+		}
+	}
+	return forms
+}
+
+// knownDiff is a way the linux profile does not do what Linux does yet:
+// the lines rowDiffs writes for it, why, and which piece of work will fix
+// it.
+type knownDiff struct {
+	lines []string
+	why   string
+}
+
+// linuxDifferences lists, for every documented form, exactly how the
+// model differs from it today; an empty list is a form the model meets.
+var linuxDifferences = map[string][]knownDiff{
+	"handshake":          {},
+	"request":            {},
+	"refused":            {},
+	"simultaneous-close": {},
+	"syn-lost":           {},
+	"syn-lost-2":         {},
+	"syn-lost-3":         {},
+	// The model's RTO at 200 ms (its minimum, after a loopback RTT) and
+	// Linux's tail-loss probe fire at the same moment: the same segment,
+	// for different reasons; tail-lost-2 tells them apart.
+	"tail-lost": {},
+	"half-close": {{lines: []string{
+		"model only: 0ms s→c PSH,ACK seq=1 ack=19 len=45 ts",
+		"kernel only: 0ms s→c PSH,ACK seq=1 ack=20 len=45 ts",
+	}, why: "not TCP: the two servers differ. The model's (tsTserv.py) answers the request as it reads it, before the FIN arriving 20 µs later; " +
+		"the real one reads to EOF first, so its answer acknowledges the FIN. Fixed by a model program that answers at EOF (sim programs)."}},
+	"synack-lost": {{lines: []string{
+		"kernel only: 1000ms c→s ACK seq=1 ack=1 ts",
+		"model only: 1000ms c→s ACK seq=2 ack=1 ts",
+	}, why: "not TCP: the model's client closes in the instant connect returns, before the server's answer to its second SYN arrives 40 µs later, " +
+		"so its ACK of that duplicate SYN-ACK follows its FIN; the real client wakes after both SYN-ACKs and acknowledges both first. " +
+		"The model's programs run in zero time; nothing plans to change that."}},
+	"segment-lost": {{lines: []string{
+		"time: c→s ACK seq=1449 ack=1 len=1448 ts: model 200ms, kernel 0ms",
+		"time: c→s ACK seq=5794 ack=2 ts: model 200ms, kernel 0ms",
+		"time: s→c ACK seq=1 ack=5794 ts: model 200ms, kernel 0ms",
+		"time: s→c FIN,ACK seq=1 ack=5794 ts: model 200ms, kernel 0ms",
+	}, why: "the model fills the hole when its RTO expires (200 ms); Linux at once, when SACKs show later segments delivered (RACK, RFC 8985 §6). " +
+		"Fixed by the RACK-TLP work (sack)."}, {lines: []string{
+		"model only: 0ms s→c ACK seq=1 ack=1449 ts sack=2897-5793",
+		"kernel only: 0ms s→c ACK seq=1 ack=1449 ts sack=2897-5794",
+	}, why: "Linux's SACK block covers the out-of-order FIN too (its sequence number is 5793); the model's covers data only. " +
+		"Fixed by the SACK work (sack)."}},
+	"tail-lost-2": {{lines: []string{
+		"time: c→s PSH,ACK seq=1 ack=1 len=5 ts: model 600ms, kernel 415ms",
+		"time: c→s ACK seq=6 ack=33 ts: model 600ms, kernel 415ms",
+		"time: c→s FIN,ACK seq=6 ack=33 ts: model 600ms, kernel 415ms",
+		"time: c→s ACK seq=7 ack=34 ts: model 600ms, kernel 415ms",
+		"time: s→c ACK seq=1 ack=6 ts: model 600ms, kernel 415ms",
+		"time: s→c PSH,ACK seq=1 ack=6 len=32 ts: model 600ms, kernel 415ms",
+		"time: s→c FIN,ACK seq=33 ack=7 ts: model 600ms, kernel 415ms",
+	}, why: "the model's first retransmission is an RTO, which doubles the next (400 ms); Linux's is a tail-loss probe (RFC 8985 §7), " +
+		"which leaves the RTO alone, so the RTO follows 200 ms after it. Fixed by the RACK-TLP work (sack)."}},
+	"udp-closed": {{lines: []string{
+		"model only: 0ms s→c ICMP 3/3 quote=IP+UDP+0",
+		"kernel only: 0ms s→c ICMP 3/3 quote=IP+UDP+5",
+	}, why: "the model's port unreachable quotes the IP header and 8 bytes (RFC 792's minimum); Linux the whole datagram " +
+		"(RFC 1812 §4.3.2.3: as much as fits in 576 bytes). In nobody's work yet (sim/host.go)."}},
+	"zero-window": {{lines: []string{
+		"model only: 0ms s→c SYN,ACK seq=0 ack=1 mss=1460 sack_perm ts ws=10",
+		"kernel only: 0ms s→c SYN,ACK seq=0 ack=1 mss=1460 sack_perm ts ws=0",
+	}, why: "Linux derives the window scale from the buffer the listener has (a 4 KiB SO_RCVBUF needs none); the profile's shift is always 10. " +
+		"In nobody's work yet (sim/tcp window scale)."}, {lines: []string{
+		"model only: 0ms c→s ACK seq=1449 ack=1 len=1448 ts",
+		"kernel only: 0ms c→s PSH,ACK seq=1449 ack=1 len=1448 ts",
+	}, why: "Linux sets PSH when it pushes past half the peer's largest window (a forced push); the model on a write's last segment only. " +
+		"In nobody's work yet."}, {lines: []string{
+		"kernel only: 8ms c→s ACK seq=2897 ack=1 len=1448 ts",
+		"model only: 0ms s→c ACK seq=1 ack=4345 ts",
+		"kernel only: 42ms s→c ACK seq=1 ack=4345 ts sack=2897-4345",
+	}, why: "Linux's receiver, its buffer full, acknowledges the third segment with its delayed ACK (40 ms), and the sender's tail-loss probe sends it " +
+		"again meanwhile (the ACK reports the copy: D-SACK); the model acknowledges at once and has no probe. " +
+		"Fixed by the RACK-TLP work (sack) and the ACK policy (lead)."}, {lines: []string{
+		"time: c→s ACK seq=4344 ack=1 ts: model 200ms, kernel 256ms",
+		"time: c→s ACK seq=4344 ack=1 ts: model 600ms, kernel 696ms",
+		"time: s→c ACK seq=1 ack=4345 ts: model 200ms, kernel 256ms",
+	}, why: "the first two window probes (and the answer to the first) follow the ACK that closed the window, 42 ms later in Linux (above), " +
+		"and Linux's probe timer is its RTO (about 212 ms here), not the 200 ms minimum. Follows from the ACK policy and the RTO formula (lead)."}, {lines: []string{
+		"model only: 600ms s→c ACK seq=1 ack=4345 ts",
+	}, why: "Linux answers an out-of-window segment once per 500 ms at most (tcp_invalid_ratelimit), so the second probe goes unanswered; " +
+		"the model answers every probe. In nobody's work yet."}, {lines: []string{
+		"model only: 2000ms s→c RST seq=1",
+		"kernel only: 2000ms s→c RST,ACK seq=1 ack=4345 ts",
+	}, why: "closing with data unread, Linux resets with RST,ACK and timestamps; the model with a bare RST. In nobody's work yet (sim/tcp close)."}},
+}
+
+// TestLinuxModelDifferences holds the model's linux profile to the forms
+// documented above: an exchange that matches must keep matching, and one
+// that does not must differ in exactly the listed ways — a difference
+// fixed is removed from the list in the same change. It needs no root:
+// the kernel's side is the documentation, which TestLinuxKernelForms
+// checks against the real kernel.
+func TestLinuxModelDifferences(t *testing.T) {
+	forms := kernelForms(t)
+	for _, f := range forms {
+		want, ok := linuxDifferences[f.name]
+		if !ok {
+			t.Errorf("%s: no entry in linuxDifferences (an empty one if the model matches)", f.name)
+		}
+		i := slices.IndexFunc(exchanges, func(ex exchange) bool { return ex.name == f.exchange })
+		if i < 0 {
+			t.Errorf("%s: no such exchange", f.name)
+			continue
+		}
+		tr, err := modelRun(exchanges[i], tcp.ProfileLinux)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := rowDiffs(normalise(tr), f.rows)
+		var wantLines []string
+		for _, d := range want {
+			if d.why == "" {
+				t.Errorf("%s: a difference without a reason: %q", f.name, d.lines)
+			}
+			wantLines = append(wantLines, d.lines...)
+		}
+		slices.Sort(got)
+		slices.Sort(wantLines)
+		if !slices.Equal(got, wantLines) {
+			t.Errorf("%s: the model differs from Linux in\n\t%s\nbut the listed differences are\n\t%s",
+				f.name, strings.Join(got, "\n\t"), strings.Join(wantLines, "\n\t"))
+		}
+	}
+	for name := range linuxDifferences {
+		if !slices.ContainsFunc(forms, func(f kernelForm) bool { return f.name == name }) {
+			t.Errorf("linuxDifferences lists %q, which is no documented form", name)
+		}
+	}
+}
