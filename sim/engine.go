@@ -24,30 +24,35 @@ type event struct {
 	gen  uint32
 }
 
-// queue is a binary min-heap ordered by (at, seq). container/heap would box
-// every event in an interface; this is the same algorithm on a typed slice.
+// queue is a min-heap ordered by (at, seq), a total order, so the order
+// events come out in does not depend on the heap's shape. It is 4-ary
+// (half the depth of a binary heap; the four children of a node share a
+// cache line or two) and sifts a hole instead of swapping. container/heap
+// would box every event in an interface.
 type queue struct {
 	ev  []event
 	seq uint64
 }
 
-func (q *queue) less(i, j int) bool {
-	a, b := &q.ev[i], &q.ev[j]
-	return a.at < b.at || (a.at == b.at && a.seq < b.seq)
-}
+// before reports whether a runs before b.
+func before(a, b *event) bool { return a.at < b.at || (a.at == b.at && a.seq < b.seq) }
+
+const queueArity = 4
 
 func (q *queue) push(at time.Duration, kind evKind, ref int32, gen uint32) {
 	q.seq++
-	q.ev = append(q.ev, event{at: at, seq: q.seq, kind: kind, ref: ref, gen: gen})
+	e := event{at: at, seq: q.seq, kind: kind, ref: ref, gen: gen}
+	q.ev = append(q.ev, e)
 	i := len(q.ev) - 1
 	for i > 0 {
-		p := (i - 1) / 2
-		if !q.less(i, p) {
+		p := (i - 1) / queueArity
+		if !before(&e, &q.ev[p]) {
 			break
 		}
-		q.ev[i], q.ev[p] = q.ev[p], q.ev[i]
+		q.ev[i] = q.ev[p]
 		i = p
 	}
+	q.ev[i] = e
 }
 
 func (q *queue) peek() (event, bool) {
@@ -60,24 +65,30 @@ func (q *queue) peek() (event, bool) {
 func (q *queue) pop() event {
 	top := q.ev[0]
 	n := len(q.ev) - 1
-	q.ev[0] = q.ev[n]
+	last := q.ev[n]
 	q.ev = q.ev[:n]
+	if n == 0 {
+		return top
+	}
 	i := 0
 	for {
-		l := 2*i + 1
-		if l >= n {
+		c := queueArity*i + 1
+		if c >= n {
 			break
 		}
-		m := l
-		if r := l + 1; r < n && q.less(r, l) {
-			m = r
+		m := c
+		for k := c + 1; k < min(c+queueArity, n); k++ {
+			if before(&q.ev[k], &q.ev[m]) {
+				m = k
+			}
 		}
-		if !q.less(m, i) {
+		if !before(&q.ev[m], &last) {
 			break
 		}
-		q.ev[i], q.ev[m] = q.ev[m], q.ev[i]
+		q.ev[i] = q.ev[m]
 		i = m
 	}
+	q.ev[i] = last
 	return top
 }
 

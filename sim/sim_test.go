@@ -3,6 +3,7 @@ package sim
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"net/netip"
 	"strings"
 	"testing"
@@ -61,6 +62,35 @@ func TestQueueOrdersByTimeThenInsertion(t *testing.T) {
 	want := "0/6 1/3 3/1 3/4 3/7 5/0 5/2 5/5"
 	if s := strings.Join(got, " "); s != want {
 		t.Fatalf("pop order %s, want %s", s, want)
+	}
+}
+
+// TestQueueRandom interleaves random pushes (many equal times) and pops
+// and checks every pop against the (time, insertion) order.
+func TestQueueRandom(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	var q queue
+	var model []event // what is queued, in no order
+	var seq uint64
+	for step := range 50000 {
+		if r.IntN(3) > 0 || len(model) == 0 {
+			at := time.Duration(r.IntN(50))
+			seq++
+			q.push(at, evStart, int32(step), 0)
+			model = append(model, event{at: at, seq: seq, ref: int32(step)})
+			continue
+		}
+		best := 0
+		for i := range model {
+			if before(&model[i], &model[best]) {
+				best = i
+			}
+		}
+		got := q.pop()
+		if got.ref != model[best].ref {
+			t.Fatalf("step %d: popped %d@%v, want %d@%v", step, got.ref, got.at, model[best].ref, model[best].at)
+		}
+		model = append(model[:best], model[best+1:]...)
 	}
 }
 
