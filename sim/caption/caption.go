@@ -65,6 +65,7 @@ func ParseLang(s string) (Lang, bool) {
 type Who struct {
 	Name string
 	Role string // "client", "server", "router", ... or "" if the header has none
+	TCP  string // the TCP profile the node runs: "rfc", "linux", or "" if the header does not say
 }
 
 // Context is what a caption needs to know beyond the event itself. Build
@@ -155,7 +156,7 @@ func Annotate(t *trace.Trace) []Context {
 			owner[a] = n.Name
 		}
 	}
-	who := func(name string) Who { return Who{Name: name, Role: nodes[name].Role} }
+	who := func(name string) Who { return Who{Name: name, Role: nodes[name].Role, TCP: nodes[name].TCP} }
 	isRouter := func(name string) bool { n, ok := nodes[name]; return ok && n.Kind == trace.NodeRouter }
 
 	type connKey struct {
@@ -529,7 +530,7 @@ func ownKey(e *trace.Event, c *Context) string {
 			case f.Has(trace.FlagSYN | trace.FlagACK):
 				return pick(retx, "send.synack.retx", "send.synack")
 			case f.Has(trace.FlagSYN):
-				return pick(retx, "send.syn.retx", "send.syn")
+				return pick(retx, pick(linearBackoff(c), "send.syn.retx.linear", "send.syn.retx"), "send.syn")
 			case c.WindowProbe:
 				return "send.probe"
 			case c.FastRetransmit:
@@ -627,7 +628,7 @@ func ownKey(e *trace.Event, c *Context) string {
 			case f.Has(trace.FlagSYN):
 				return "drop.loss.syn"
 			case len(p.Payload) > 0:
-				return "drop.loss.data"
+				return pick(c.Sender.TCP == linux, "drop.loss.data.linux", "drop.loss.data")
 			case f.Has(trace.FlagFIN):
 				return "drop.loss.fin"
 			}
@@ -664,6 +665,9 @@ func ownKey(e *trace.Event, c *Context) string {
 		if e.Kind == trace.KindTimerFire && e.Timer == trace.TimerApp && c.TimedOut {
 			return "timer-fire.app.timeout"
 		}
+		if e.Kind == trace.KindTimerFire && e.Timer == trace.TimerRetransmit && linearBackoff(c) {
+			return "timer-fire.retransmit.linear"
+		}
 		if e.Timer == trace.TimerPersist && e.Kind != trace.KindTimerCancel && e.Conn.SndWnd > 0 {
 			// The window is open but too small to send into: the persist
 			// timer is RFC 9293's override timeout for silly-window
@@ -688,6 +692,13 @@ func ownKey(e *trace.Event, c *Context) string {
 	}
 	return e.Kind.String()
 }
+
+// linux is the Linux profile's name in the trace header.
+const linux = "linux"
+
+// linearBackoff reports a retransmission timeout after which the RTO was
+// not doubled: Linux's first SYN retries (tcp_syn_linear_timeouts).
+func linearBackoff(c *Context) bool { return c.Waited > 0 && c.RTO == c.Waited }
 
 func pick(cond bool, yes, no string) string {
 	if cond {

@@ -161,11 +161,13 @@ func synthetic() []trace.Event {
 // contexts varies the flags of a Context so every analysed branch of Key
 // is taken at least once.
 func contexts() []Context {
-	base := Context{Node: Who{"client", "client"}, Peer: Who{"server", "server"}, Sender: Who{"client", "client"},
-		Receiver: Who{"server", "server"}, RTO: time.Second, FinalHop: true}
+	base := Context{Node: Who{Name: "client", Role: "client"}, Peer: Who{Name: "server", Role: "server"}, Sender: Who{Name: "client", Role: "client"},
+		Receiver: Who{Name: "server", Role: "server"}, RTO: time.Second, FinalHop: true}
 	vary := []func(*Context){
 		func(*Context) {},
 		func(c *Context) { c.Retransmission = true },
+		func(c *Context) { c.Retransmission, c.Waited = true, time.Second }, // RTO not doubled: Linux's linear SYN retries
+		func(c *Context) { c.Sender.TCP = "linux" },
 		func(c *Context) { c.Retransmission, c.FastRetransmit = true, true },
 		func(c *Context) { c.WindowProbe = true },
 		func(c *Context) { c.DupAck = 2 },
@@ -174,8 +176,8 @@ func contexts() []Context {
 		func(c *Context) { c.Gap, c.Expected = true, 101 },
 		func(c *Context) { c.OutOfOrder, c.Overtook = true, 7 },
 		func(c *Context) { c.Copy = true },
-		func(c *Context) { c.Router, c.Node = true, Who{"r1", "router"} },
-		func(c *Context) { c.Hop, c.Node = true, Who{"r1", "router"} },
+		func(c *Context) { c.Router, c.Node = true, Who{Name: "r1", Role: "router"} },
+		func(c *Context) { c.Hop, c.Node = true, Who{Name: "r1", Role: "router"} },
 		func(c *Context) { c.PrevDupAcks = 2 },
 		func(c *Context) { c.Proto = trace.ProtoUDP },
 	}
@@ -475,15 +477,15 @@ func TestRoles(t *testing.T) {
 		w      Who
 		en, zh string
 	}{
-		{Who{"client", "client"}, "the client", "客户端"},
-		{Who{"r1", "router"}, "router r1", "路由器 r1"},
-		{Who{"alice", ""}, "alice", "alice"},
-		{Who{"c1", "client 1"}, "client 1", "客户端 1"},
-		{Who{"db", "database"}, "database", "database"},
-		{Who{"", ""}, "the peer", "对端"},
-		{Who{"r1", "bottleneck router"}, "bottleneck router", "瓶颈路由器"},
-		{Who{"c2", "sender 2"}, "sender 2", "发送方 2"},
-		{Who{"server", "sink"}, "sink", "接收方"},
+		{Who{Name: "client", Role: "client"}, "the client", "客户端"},
+		{Who{Name: "r1", Role: "router"}, "router r1", "路由器 r1"},
+		{Who{Name: "alice", Role: ""}, "alice", "alice"},
+		{Who{Name: "c1", Role: "client 1"}, "client 1", "客户端 1"},
+		{Who{Name: "db", Role: "database"}, "database", "database"},
+		{Who{Name: "", Role: ""}, "the peer", "对端"},
+		{Who{Name: "r1", Role: "bottleneck router"}, "bottleneck router", "瓶颈路由器"},
+		{Who{Name: "c2", Role: "sender 2"}, "sender 2", "发送方 2"},
+		{Who{Name: "server", Role: "sink"}, "sink", "接收方"},
 	}
 	for _, tc := range tests {
 		if got := role(tc.w, "", English, false); got != tc.en {
@@ -493,7 +495,7 @@ func TestRoles(t *testing.T) {
 			t.Errorf("role(%v, zh) = %q, want %q", tc.w, got, tc.zh)
 		}
 	}
-	if got := role(Who{"client", "client"}, "", English, true); got != "The client" {
+	if got := role(Who{Name: "client", Role: "client"}, "", English, true); got != "The client" {
 		t.Errorf("capitalised: %q", got)
 	}
 }
@@ -531,7 +533,7 @@ func TestQuote(t *testing.T) {
 		}
 	}
 	e := trace.Event{Kind: trace.KindApp, Node: "client", Op: trace.OpWrite, N: 8192}
-	if got := For(&e, &Context{Node: Who{"client", "client"}}, English); got != "The program on the client writes 8192 bytes. send() returns as soon as they are in the send buffer, not when they arrive." {
+	if got := For(&e, &Context{Node: Who{Name: "client", Role: "client"}}, English); got != "The program on the client writes 8192 bytes. send() returns as soon as they are in the send buffer, not when they arrive." {
 		t.Errorf("write without data: %s", got)
 	}
 }

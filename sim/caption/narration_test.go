@@ -255,7 +255,7 @@ func TestGrammar(t *testing.T) {
 		e := trace.Event{At: time.Second, Kind: trace.KindSend, Node: "client", Peer: "server", Link: "c-s", N: n,
 			Packet: trace.Packet{ID: 1, Proto: trace.ProtoTCP, Src: a, Dst: b, Payload: []byte(strings.Repeat("x", n)), Seq: 1, Ack: uint32(n), Window: uint16(n)},
 			Conn:   trace.ConnState{Cwnd: uint32(n), Ssthresh: uint32(n), InFlight: uint32(n), DupAcks: uint8(n), RTO: time.Second}}
-		c := Context{Node: Who{"client", "client"}, Peer: Who{"server", "server"}, DataLen: uint32(n), DataSeq: 1,
+		c := Context{Node: Who{Name: "client", Role: "client"}, Peer: Who{Name: "server", Role: "server"}, DataLen: uint32(n), DataSeq: 1,
 			RTO: time.Second, Waited: time.Second}
 		c.DupAck = n
 		for _, en := range catalogue {
@@ -269,7 +269,7 @@ func TestGrammar(t *testing.T) {
 		}
 	}
 	e := trace.Event{Kind: trace.KindConnStat, Node: "server", Conn: trace.ConnState{Cwnd: 4380, Ssthresh: 65535, InFlight: 1}}
-	if got := For(&e, &Context{Node: Who{"server", "server"}}, English); got != "The server's congestion window is 4380 bytes (slow-start threshold 65535); 1 byte in flight." {
+	if got := For(&e, &Context{Node: Who{Name: "server", Role: "server"}}, English); got != "The server's congestion window is 4380 bytes (slow-start threshold 65535); 1 byte in flight." {
 		t.Errorf("connstat: %s", got)
 	}
 }

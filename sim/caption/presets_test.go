@@ -42,7 +42,7 @@ func TestPresetsInChinese(t *testing.T) {
 			if hasLatin(zh) || !hasHan(zh) {
 				t.Errorf("preset %s, node %s: no Chinese for its role %q (got %q)", p.Name, n.Name, n.Role, zh)
 			}
-			if c := role(Who{n.Name, n.Role}, "", Chinese, false); hasLatin(strings.ReplaceAll(c, n.Name, "")) {
+			if c := role(Who{Name: n.Name, Role: n.Role}, "", Chinese, false); hasLatin(strings.ReplaceAll(c, n.Name, "")) {
 				t.Errorf("preset %s, node %s: the Chinese captions name it %q", p.Name, n.Name, c)
 			}
 			if en := RoleText(n.Role, English); en != n.Role {

@@ -1,0 +1,78 @@
+package caption
+
+import (
+	"strings"
+	"testing"
+
+	"socketlab/sim"
+	"socketlab/sim/trace"
+)
+
+// runProfile runs preset name with every host on TCP profile p.
+func runProfile(t *testing.T, name, p string) (*trace.Trace, []Context) {
+	t.Helper()
+	sc, err := sim.LoadPreset(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.Override(sim.Override{Profile: &p}); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := sim.Run(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr, Annotate(tr)
+}
+
+// keysOf lists the caption keys of the events of kind k (and flags f for
+// packets) in order.
+func keysOf(tr *trace.Trace, ctx []Context, k trace.Kind, f trace.TCPFlags) []string {
+	var out []string
+	for i := range tr.Events {
+		e := &tr.Events[i]
+		if e.Kind == k && (f == 0 || e.Packet.Flags == f) {
+			out = append(out, Key(e, &ctx[i]))
+		}
+	}
+	return out
+}
+
+// TestCaptionsSayWhereLinuxDiffers: the same lost SYN is explained as the
+// textbook's doubling under the rfc profile and as Linux's linear retry
+// under the linux one, and a lost data segment names SACK, RACK and the
+// tail-loss probe only for a Linux sender.
+func TestCaptionsSayWhereLinuxDiffers(t *testing.T) {
+	tr, ctx := runProfile(t, "lost-syn", "rfc")
+	if got := keysOf(tr, ctx, trace.KindSend, trace.FlagSYN); len(got) < 2 || got[1] != "send.syn.retx" {
+		t.Fatalf("rfc: SYN captions %v", got)
+	}
+	tr, ctx = runProfile(t, "lost-syn", "linux")
+	got := keysOf(tr, ctx, trace.KindSend, trace.FlagSYN)
+	if len(got) < 2 || got[1] != "send.syn.retx.linear" {
+		t.Fatalf("linux: SYN captions %v", got)
+	}
+	for i := range tr.Events {
+		if e := &tr.Events[i]; e.Kind == trace.KindSend && e.Packet.Flags == trace.FlagSYN && ctx[i].Retransmission {
+			if s := For(e, &ctx[i], English); !strings.Contains(s, "Linux") || !strings.Contains(s, "keeps the timer at 1 s") {
+				t.Fatalf("linux SYN retry caption: %q", s)
+			}
+		}
+	}
+	for _, p := range []string{"rfc", "linux"} {
+		tr, ctx := runProfile(t, "lost-data", p)
+		want := map[string]string{"rfc": "drop.loss.data", "linux": "drop.loss.data.linux"}[p]
+		found := false
+		for i := range tr.Events {
+			if e := &tr.Events[i]; e.Kind == trace.KindDrop && len(e.Packet.Payload) > 0 {
+				if k := Key(e, &ctx[i]); k != want {
+					t.Fatalf("%s: lost data caption %s, want %s", p, k, want)
+				}
+				found = true
+			}
+		}
+		if !found {
+			t.Fatalf("%s: no lost data segment", p)
+		}
+	}
+}
