@@ -2,6 +2,7 @@ package trace
 
 import (
 	"net/netip"
+	"slices"
 	"time"
 )
 
@@ -88,10 +89,9 @@ func seqLess(a, b uint32) bool { return int32(a-b) < 0 }
 // returns one Analysis per event, index for index.
 func Analyze(t *Trace) []Analysis {
 	out := make([]Analysis, len(t.Events))
-	origin := map[uint64]int{}  // packet ID -> index of its first Send
 	dropped := map[uint64]int{} // packet ID -> index of its first Drop
 	delivered := map[uint64]bool{}
-	owner := addrOwners(&t.Header)
+	z := newAnalyzer(&t.Header, false)
 
 	// Fates first: a sender-side reader wants to know a packet is doomed.
 	for i := range t.Events {
@@ -103,90 +103,187 @@ func Analyze(t *Trace) []Analysis {
 				dropped[id] = i
 			}
 		case KindDeliver:
-			if n, ok := owner[e.Packet.Dst.Addr()]; ok && n == e.Node || !ok && e.Node != "" {
+			if z.arrived(e) {
 				delivered[id] = true
 			}
 		}
 	}
-
-	flows := map[flowKey]*flow{}
-	streams := map[[2]netip.AddrPort]int{}
-	type pending struct {
-		id, orig uint64
-		index    int
-	}
-	inflight := map[[3]string][]pending{} // (from, to, link) -> packets on that hop, in send order
 	for i := range t.Events {
 		e := &t.Events[i]
-		a := &out[i]
-		a.Origin, a.Stream, a.DropIndex = -1, -1, -1
+		out[i] = z.Next(e)
 		if !hasPacket(e.Kind) {
 			continue
 		}
-		p := &e.Packet
-		id := p.ID
-		if di, ok := dropped[id]; ok {
-			a.DropIndex = di
-			a.Lost = !delivered[id]
-		}
-		hop := [3]string{e.Node, e.Peer, e.Link}
-		switch e.Kind {
-		case KindSend:
-			inflight[hop] = append(inflight[hop], pending{id: id, orig: p.Orig, index: i})
-		case KindDuplicate:
-			inflight[hop] = append(inflight[hop], pending{id: id, orig: p.Orig, index: i})
-		case KindDeliver:
-			rev := [3]string{e.Peer, e.Node, e.Link}
-			q := inflight[rev]
-			for j, x := range q {
-				if x.id != id {
-					continue
-				}
-				for _, y := range q[:j] {
-					// A copy overtaking its own original is not reordering.
-					if y.id != p.Orig && y.orig != id && !(p.Orig != 0 && y.orig == p.Orig) {
-						a.OutOfOrder, a.Overtook = true, y.id
-						break
-					}
-				}
-				inflight[rev] = append(q[:j:j], q[j+1:]...)
-				break
-			}
-		case KindDrop:
-			for k, q := range inflight {
-				for j, x := range q {
-					if x.id == id {
-						inflight[k] = append(q[:j:j], q[j+1:]...)
-						break
-					}
-				}
-			}
-		}
-
-		src := id
-		if e.Kind == KindDuplicate || p.Orig != 0 {
-			src = p.Orig
-		}
-		first, seen := origin[src]
-		if e.Kind == KindSend && !seen && p.Orig == 0 {
-			origin[id] = i
-			first, seen = i, true
-			analyzeSegment(e, a, flows, streams)
-		} else if seen {
-			a.Hop = e.Kind == KindSend
-			o := out[first]
-			a.Origin = first
-			a.Stream, a.RelSeq, a.RelAck, a.HaveRelAck = o.Stream, o.RelSeq, o.RelAck, o.HaveRelAck
-			a.Retransmission, a.FastRetransmit = o.Retransmission, o.FastRetransmit
-			a.DupAck, a.DupAckOf, a.WindowProbe, a.ZeroWindow = o.DupAck, o.DupAckOf, o.WindowProbe, o.ZeroWindow
-			a.Window = o.Window
-			continue
-		}
-		if seen {
-			a.Origin = first
+		if di, ok := dropped[e.Packet.ID]; ok {
+			out[i].DropIndex = di
+			out[i].Lost = !delivered[e.Packet.ID]
 		}
 	}
 	return out
+}
+
+// Analyzer is Analyze one event at a time, for a trace that is never held
+// whole (a long simulation written as it runs): Next gives each event the
+// Analysis that Analyze gives it, except for the packet's fate — Lost and
+// DropIndex need the rest of the trace, so they stay false and -1.
+//
+// Its memory follows the packets in flight and the connections, not the
+// length of the trace: it forgets a packet (and the link-made copies of
+// it) once the last of them has been delivered to its destination or
+// dropped and the trace has moved past that instant. A packet ID that
+// comes back after that is taken for a new packet.
+type Analyzer struct {
+	owner    map[netip.Addr]string
+	forget   bool
+	index    int                // of the next event
+	origin   map[uint64]*origin // packet ID -> its first Send
+	copyOf   map[uint64]uint64  // (forget) a link-made copy's ID -> the original's, while either lives
+	done     []uint64           // (forget) packets finished at the current instant
+	doneAt   time.Duration      // that instant
+	flows    map[flowKey]*flow  // TCP directions
+	streams  map[[2]netip.AddrPort]int
+	inflight map[[3]string][]pending // (from, to, link) -> packets on that hop, in send order
+}
+
+// origin is what the Analyzer keeps of a packet's first transmission.
+type origin struct {
+	index int
+	a     Analysis
+	refs  int // the packet and its copies not yet finished (when forgetting)
+}
+
+type pending struct {
+	id, orig uint64
+	index    int
+}
+
+// NewAnalyzer returns an Analyzer for a trace with header h.
+func NewAnalyzer(h *Header) *Analyzer { return newAnalyzer(h, true) }
+
+func newAnalyzer(h *Header, forget bool) *Analyzer {
+	return &Analyzer{owner: addrOwners(h), forget: forget, origin: map[uint64]*origin{}, copyOf: map[uint64]uint64{},
+		flows: map[flowKey]*flow{}, streams: map[[2]netip.AddrPort]int{}, inflight: map[[3]string][]pending{}}
+}
+
+// arrived reports whether a Deliver brings its packet to its destination.
+func (z *Analyzer) arrived(e *Event) bool {
+	n, ok := z.owner[e.Packet.Dst.Addr()]
+	return ok && n == e.Node || !ok && e.Node != ""
+}
+
+// Next returns the analysis of e, the trace's next event.
+func (z *Analyzer) Next(e *Event) Analysis {
+	i := z.index
+	z.index++
+	if z.forget && len(z.done) > 0 && e.At != z.doneAt {
+		z.purge()
+	}
+	a := Analysis{Origin: -1, Stream: -1, DropIndex: -1}
+	if !hasPacket(e.Kind) {
+		return a
+	}
+	p := &e.Packet
+	id := p.ID
+	hop := [3]string{e.Node, e.Peer, e.Link}
+	switch e.Kind {
+	case KindSend, KindDuplicate:
+		z.inflight[hop] = append(z.inflight[hop], pending{id: id, orig: p.Orig, index: i})
+	case KindDeliver:
+		rev := [3]string{e.Peer, e.Node, e.Link}
+		q := z.inflight[rev]
+		for j, x := range q {
+			if x.id != id {
+				continue
+			}
+			for _, y := range q[:j] {
+				// A copy overtaking its own original is not reordering.
+				if y.id != p.Orig && y.orig != id && !(p.Orig != 0 && y.orig == p.Orig) {
+					a.OutOfOrder, a.Overtook = true, y.id
+					break
+				}
+			}
+			z.inflight[rev] = append(q[:j:j], q[j+1:]...)
+			break
+		}
+	case KindDrop:
+		for k, q := range z.inflight {
+			for j, x := range q {
+				if x.id == id {
+					z.inflight[k] = append(q[:j:j], q[j+1:]...)
+					break
+				}
+			}
+		}
+	}
+	if z.forget {
+		z.track(e)
+	}
+
+	src := id
+	if e.Kind == KindDuplicate || p.Orig != 0 {
+		src = p.Orig
+	}
+	o, seen := z.origin[src]
+	if e.Kind == KindSend && !seen && p.Orig == 0 {
+		analyzeSegment(e, &a, z.flows, z.streams)
+		a.Origin = i
+		z.origin[id] = &origin{index: i, a: a, refs: 1}
+		return a
+	}
+	if seen {
+		a.Hop = e.Kind == KindSend
+		a.Origin = o.index
+		f := &o.a
+		a.Stream, a.RelSeq, a.RelAck, a.HaveRelAck = f.Stream, f.RelSeq, f.RelAck, f.HaveRelAck
+		a.Retransmission, a.FastRetransmit = f.Retransmission, f.FastRetransmit
+		a.DupAck, a.DupAckOf, a.WindowProbe, a.ZeroWindow = f.DupAck, f.DupAckOf, f.WindowProbe, f.ZeroWindow
+		a.Window = f.Window
+	}
+	return a
+}
+
+// track counts the copies a link makes and notes the packets that finish
+// at this instant; purge forgets them once the instant is over (a host's
+// verdict on a packet, a Drop, follows its Deliver at the same instant).
+func (z *Analyzer) track(e *Event) {
+	p := &e.Packet
+	switch e.Kind {
+	case KindDuplicate:
+		if o, ok := z.origin[p.Orig]; ok {
+			o.refs++
+			z.copyOf[p.ID] = p.Orig
+		}
+	case KindDrop:
+	case KindDeliver:
+		if !z.arrived(e) {
+			return
+		}
+	default:
+		return
+	}
+	if e.Kind != KindDuplicate {
+		z.done, z.doneAt = append(z.done, p.ID), e.At
+	}
+}
+
+func (z *Analyzer) purge() {
+	slices.Sort(z.done)
+	for i, id := range z.done {
+		if i > 0 && z.done[i-1] == id {
+			continue // delivered, then dropped by its host: one finish
+		}
+		root := id
+		if r, ok := z.copyOf[id]; ok {
+			root = r
+			delete(z.copyOf, id)
+		}
+		if o, ok := z.origin[root]; ok {
+			if o.refs--; o.refs <= 0 {
+				delete(z.origin, root)
+			}
+		}
+	}
+	z.done = z.done[:0]
 }
 
 func hasPacket(k Kind) bool {

@@ -34,6 +34,10 @@ type LadderOptions struct {
 	Queue bool
 	// NoLegend leaves out the key to the symbols at the bottom.
 	NoLegend bool
+	// End is the time of the last event a LadderWriter will get, or a
+	// bound on it (the end of a simulated run): the time column is made as
+	// wide as its label. WriteLadder takes the last event's time instead.
+	End time.Duration
 	// Caption, if set, returns an explanation printed under the row of
 	// event i (for example from package sim/caption); "" prints nothing.
 	Caption func(i int, e *Event) string
@@ -57,34 +61,222 @@ const (
 // that overtake each other cross. A lost packet's line ends in ✕ with the
 // reason; a link-made copy starts at ◇. State changes (●), fired timers (○)
 // and the application's socket calls are written beside their host.
+//
+// A header without nodes (a live recording) gets one column per node that
+// has events, in order of appearance. LadderWriter draws the same diagram
+// as the events come, without holding the trace.
 func WriteLadder(w io.Writer, t *Trace, opts LadderOptions) error {
-	l, err := newLadder(t, opts)
+	var last time.Duration
+	if len(t.Events) > 0 {
+		last = t.Events[len(t.Events)-1].At
+	}
+	l, err := newLadder(&t.Header, t.Events, true, last, opts)
 	if err != nil {
 		return err
 	}
-	l.build()
+	var rows []lrow
+	l.add = func(r lrow, e *Event) int {
+		if l.opts.Caption != nil {
+			r.caption = l.opts.Caption(r.event, e)
+		}
+		rows = append(rows, r)
+		return len(rows) - 1
+	}
+	an := Analyze(t)
+	for i := range t.Events {
+		l.event(i, &t.Events[i], &an[i], func() (time.Duration, bool) { return RearmedAfter(t, i) })
+	}
 	bw := bufio.NewWriter(w)
-	for _, line := range l.render() {
-		bw.WriteString(line)
+	l.writeHead(bw)
+	// Every row's lines, then the packets in flight through them.
+	var lines []canvas
+	rowLine := make([]int, len(rows))
+	lastTime := time.Duration(-1)
+	for ri := range rows {
+		rowLine[ri] = len(lines)
+		lines = l.rowLines(lines, &rows[ri], &lastTime)
+	}
+	for _, a := range l.arrows {
+		if a.endRow >= 0 { // else still in flight when the trace ends
+			l.diagonal(a, rowLine[a.startRow], rowLine[a.endRow], func(li int) canvas { return lines[li] })
+		}
+	}
+	for _, ln := range lines {
+		bw.WriteString(ln.String())
 		bw.WriteByte('\n')
 	}
+	l.writeFoot(bw)
 	return bw.Flush()
 }
 
+// ErrLadderNeedsTrace is NewLadderWriter's error for a header that names
+// no node to draw: only the whole trace (WriteLadder) can tell the columns.
+var ErrLadderNeedsTrace = errors.New("trace: ladder: the header lists no nodes to draw; the columns come from the whole trace")
+
+// MaxFlightLines bounds what a LadderWriter holds: a packet still in flight
+// this many lines below the line it left on is drawn without its diagonal,
+// so that the lines above can be written. WriteLadder, which has the whole
+// trace, draws every diagonal.
+const MaxFlightLines = 4096
+
+// LadderWriter draws the ladder of WriteLadder as the events come, for a
+// trace that is never held whole (a long simulation, a large capture): it
+// is a Sink, and Close writes the last lines. It holds the lines a packet
+// in flight still has to cross (at most MaxFlightLines) and the events of
+// one instant (a fired timer's row names the re-arm that follows it), and
+// its Analyzer, whose memory follows the packets in flight.
+//
+// Its output is WriteLadder's for the same events, with two differences a
+// stream cannot avoid: the time column is as wide as LadderOptions.End
+// needs rather than the last event's time (they differ only for times of
+// 1,000 s and more), and a packet in flight for more than MaxFlightLines
+// lines has no diagonal. A LadderWriter is not safe for concurrent use.
+type LadderWriter struct {
+	l        *ladder
+	bw       *bufio.Writer
+	z        *Analyzer
+	inst     []Event // the current instant's events, not yet drawn
+	n        int     // events drawn before inst
+	lines    []canvas
+	first    int // line number of lines[0]
+	lastTime time.Duration
+	err      error
+	closed   bool
+}
+
+// NewLadderWriter writes the ladder's head (title, names, addresses) to w
+// and returns the writer the events go to. opts.End sizes the time column.
+func NewLadderWriter(w io.Writer, h *Header, opts LadderOptions) (*LadderWriter, error) {
+	l, err := newLadder(h, nil, false, opts.End, opts)
+	if err != nil {
+		return nil, err
+	}
+	lw := &LadderWriter{l: l, bw: bufio.NewWriterSize(w, 64<<10), z: NewAnalyzer(h), lastTime: -1}
+	l.add = lw.draw
+	l.writeHead(lw.bw)
+	return lw, nil
+}
+
+// Emit draws e (once its instant is over).
+func (lw *LadderWriter) Emit(e *Event) {
+	if lw.closed {
+		return
+	}
+	if len(lw.inst) > 0 && e.At != lw.inst[0].At {
+		lw.drawInstant()
+	}
+	lw.inst = append(lw.inst, *e)
+}
+
+// drawInstant turns the held instant's events into rows and writes every
+// line no packet in flight has still to cross.
+func (lw *LadderWriter) drawInstant() {
+	l, t := lw.l, &Trace{Events: lw.inst}
+	for j := range lw.inst {
+		e := &lw.inst[j]
+		a := lw.z.Next(e)
+		l.event(lw.n+j, e, &a, func() (time.Duration, bool) { return RearmedAfter(t, j) })
+	}
+	lw.n += len(lw.inst)
+	clear(lw.inst) // let payloads go
+	lw.inst = lw.inst[:0]
+
+	// Diagonals in the order the arrows left, as WriteLadder draws them:
+	// where two cross, the earlier one has the cell.
+	end := lw.first + len(lw.lines)
+	k := 0
+	for ; k < len(l.arrows); k++ {
+		a := l.arrows[k]
+		if a.endRow < 0 {
+			if end-a.startRow <= MaxFlightLines {
+				break
+			}
+			continue // in flight too long: no diagonal
+		}
+		l.diagonal(a, a.startRow, a.endRow, lw.line)
+	}
+	clear(l.arrows[:k])
+	l.arrows = l.arrows[k:]
+	keep := end // lines from here on may still get a diagonal
+	if len(l.arrows) > 0 {
+		keep = l.arrows[0].startRow + 1
+	}
+	lw.flush(keep)
+}
+
+func (lw *LadderWriter) line(n int) canvas { return lw.lines[n-lw.first] }
+
+// flush writes the lines before line number keep.
+func (lw *LadderWriter) flush(keep int) {
+	n := keep - lw.first
+	if n <= 0 {
+		return
+	}
+	for _, ln := range lw.lines[:n] {
+		lw.bw.WriteString(ln.String())
+		if err := lw.bw.WriteByte('\n'); err != nil && lw.err == nil {
+			lw.err = err
+		}
+	}
+	clear(lw.lines[:n])
+	lw.lines = lw.lines[n:]
+	lw.first = keep
+}
+
+// draw is the LadderWriter's l.add: the row and its caption become lines
+// at once; it returns the row's line number.
+func (lw *LadderWriter) draw(r lrow, e *Event) int {
+	if lw.l.opts.Caption != nil {
+		r.caption = lw.l.opts.Caption(r.event, e)
+	}
+	n := lw.first + len(lw.lines)
+	lw.lines = lw.l.rowLines(lw.lines, &r, &lw.lastTime)
+	return n
+}
+
+// Err returns the first error writing to the writer underneath.
+func (lw *LadderWriter) Err() error { return lw.err }
+
+// Close draws the last instant, the diagonals of the packets that arrived,
+// the bottom and the legend, and flushes. It does not close the writer
+// underneath.
+func (lw *LadderWriter) Close() error {
+	if lw.closed {
+		return lw.err
+	}
+	lw.closed = true
+	if len(lw.inst) > 0 {
+		lw.drawInstant()
+	}
+	l := lw.l
+	for _, a := range l.arrows {
+		if a.endRow >= 0 {
+			l.diagonal(a, a.startRow, a.endRow, lw.line)
+		}
+	}
+	l.arrows = nil
+	lw.flush(lw.first + len(lw.lines))
+	l.writeFoot(lw.bw)
+	if err := lw.bw.Flush(); err != nil && lw.err == nil {
+		lw.err = err
+	}
+	return lw.err
+}
+
 type ladder struct {
-	t       *Trace
+	h       *Header
 	opts    LadderOptions
-	an      []Analysis
 	cols    []Node
 	col     map[string]int
 	owner   map[netip.Addr]string
 	x       []int // x of each column's lifeline
 	gutter  int   // width of the time labels
 	width   int
-	rows    []lrow
-	arrows  []arrow
-	current map[uint64]int // packet ID -> index in arrows of its arrow in flight
-	base    map[flowKey]uint32
+	arrows  []*arrow          // in the order they left; a LadderWriter drops those it has drawn
+	current map[uint64]*arrow // packet ID -> its arrow in flight
+	// add records a row of event e and returns its position (WriteLadder:
+	// the row's index; a LadderWriter: its line's number).
+	add func(r lrow, e *Event) int
 }
 
 type rowKind uint8
@@ -100,41 +292,48 @@ const (
 
 type lrow struct {
 	event   int // index of the event
+	at      time.Duration
 	kind    rowKind
 	col     int  // the host the row is about
 	from    int  // for arrive rows: the sender's column; -1 unknown
 	mark    rune // replaces the lifeline at col (0: keep)
 	text    string
-	arrow   int // index into arrows for send/lost/copy/arrive rows; -1 none
+	arrow   *arrow // for send/lost/copy/arrive rows; nil none
 	caption string
 }
 
 type arrow struct {
-	startRow, endRow int // row indices; endRow -1 while in flight
-	startX, endX     int // endX is filled in by layout
+	startRow, endRow int // positions (see ladder.add); endRow -1 while in flight
 	fromCol, toCol   int
-	midStart         bool // starts mid-way (a link-made copy)
-	markX            int  // where ✕ or ◇ was drawn; 0 before drawing
-	endsMid          bool // ends mid-way (lost)
+	orig             uint64 // Packet.Orig of the packet it carries
+	midStart         bool   // starts mid-way (a link-made copy)
+	markX            int    // where ✕ or ◇ was drawn; 0 before drawing
+	endsMid          bool   // ends mid-way (lost)
 }
 
-func newLadder(t *Trace, opts LadderOptions) (*ladder, error) {
+// newLadder lays out the columns of h's hosts (with Routers, also its
+// routers), or else, when whole, of the nodes that have events in evs;
+// last is the latest time a row shows, which sizes the time column.
+func newLadder(h *Header, evs []Event, whole bool, last time.Duration, opts LadderOptions) (*ladder, error) {
 	if opts.Width == 0 {
 		opts.Width = 100
 	}
-	l := &ladder{t: t, opts: opts, col: map[string]int{}, owner: addrOwners(&t.Header),
-		current: map[uint64]int{}, width: opts.Width}
-	for _, n := range t.Header.Nodes {
+	l := &ladder{h: h, opts: opts, col: map[string]int{}, owner: addrOwners(h),
+		current: map[uint64]*arrow{}, width: opts.Width}
+	for _, n := range h.Nodes {
 		if n.Kind == NodeHost || opts.Routers {
 			l.col[n.Name] = len(l.cols)
 			l.cols = append(l.cols, n)
 		}
 	}
+	if len(l.cols) == 0 && !whole {
+		return nil, ErrLadderNeedsTrace
+	}
 	if len(l.cols) == 0 {
 		// No topology in the header (a live capture): one column per node
 		// that has events, in order of appearance.
-		for i := range t.Events {
-			if n := t.Events[i].Node; n != "" {
+		for i := range evs {
+			if n := evs[i].Node; n != "" {
 				if _, ok := l.col[n]; !ok {
 					l.col[n] = len(l.cols)
 					l.cols = append(l.cols, Node{Name: n})
@@ -145,25 +344,21 @@ func newLadder(t *Trace, opts LadderOptions) (*ladder, error) {
 	if len(l.cols) == 0 {
 		return nil, errors.New("trace: ladder: no hosts to draw (the header lists no nodes and no event names one)")
 	}
-	l.gutter = len("999999.999")
-	if len(t.Events) > 0 {
-		l.gutter = max(l.gutter, len(fmtMillis(t.Events[len(t.Events)-1].At)))
-	}
+	l.gutter = max(len("999999.999"), len(fmtMillis(last)))
 	need := l.gutter + 3 + 24*max(1, len(l.cols)-1) + 2
 	if opts.Width < need {
 		return nil, fmt.Errorf("trace: ladder: %d columns are too narrow for %d lifelines (need at least %d)", opts.Width, len(l.cols), need)
 	}
-	l.an = Analyze(t)
 	// Lifelines: the first just right of the time labels, the last at the
 	// right margin, the others evenly between.
-	first, last := l.gutter+3, opts.Width-2
+	first, lastX := l.gutter+3, opts.Width-2
 	l.x = make([]int, len(l.cols))
 	for i := range l.cols {
 		if len(l.cols) == 1 {
 			l.x[i] = first
 			continue
 		}
-		l.x[i] = first + (last-first)*i/(len(l.cols)-1)
+		l.x[i] = first + (lastX-first)*i/(len(l.cols)-1)
 	}
 	return l, nil
 }
@@ -202,145 +397,128 @@ func (l *ladder) target(e *Event) int {
 	return l.colOf(e.Peer)
 }
 
-func (l *ladder) add(r lrow) int {
-	if l.opts.Caption != nil {
-		r.caption = l.opts.Caption(r.event, &l.t.Events[r.event])
-	}
-	l.rows = append(l.rows, r)
-	return len(l.rows) - 1
+func (l *ladder) note(i int, e *Event, col int, mark rune, text string) {
+	l.add(lrow{event: i, at: e.At, kind: rowNote, col: col, mark: mark, text: text}, e)
 }
 
-func (l *ladder) build() {
-	for i := range l.t.Events {
-		e := &l.t.Events[i]
-		a := &l.an[i]
-		c := l.colOf(e.Node)
-		switch e.Kind {
-		case KindSend:
-			if c < 0 || a.Hop && !l.opts.Routers {
-				continue
-			}
-			to := l.target(e)
-			if to < 0 || to == c {
-				l.add(lrow{event: i, kind: rowNote, col: c, text: "sends " + l.label(e, a, l.noteRoom(c)-6), arrow: -1})
-				continue
-			}
-			l.arrows = append(l.arrows, arrow{endRow: -1, fromCol: c, toCol: to})
-			ai := len(l.arrows) - 1
-			room := abs(l.x[to]-l.x[c]) - 4
-			l.arrows[ai].startRow = l.add(lrow{event: i, kind: rowSend, col: c, from: c, text: l.label(e, a, room), arrow: ai})
-			l.current[e.Packet.ID] = ai
-		case KindDeliver:
-			if c < 0 {
-				continue
-			}
-			if !l.opts.Routers && l.isRouter(e.Node) {
-				continue
-			}
-			ai, ok := l.current[e.Packet.ID]
-			from := l.colOf(e.Peer)
-			if ok {
-				from = l.arrows[ai].fromCol
-				delete(l.current, e.Packet.ID)
-			} else {
-				ai = -1
-			}
-			text := "#" + strconv.FormatUint(e.Packet.ID, 10)
-			if e.Packet.Orig != 0 {
-				text += " (copy of #" + strconv.FormatUint(e.Packet.Orig, 10) + ")"
-			}
-			if ai >= 0 {
-				if o := l.overtook(ai, &e.Packet); o != 0 {
-					text += " (overtook #" + strconv.FormatUint(o, 10) + ")"
-				}
-			}
-			r := l.add(lrow{event: i, kind: rowArrive, col: c, from: from, text: text, arrow: ai})
-			if ai >= 0 {
-				l.arrows[ai].endRow = r
-			}
-		case KindDrop:
-			reason := "lost: " + dropText(e)
-			ai, inFlight := l.current[e.Packet.ID]
-			if !inFlight {
-				// Dropped where it arrived (no socket, bad state) or by a
-				// node we do not draw: a note at the nearest lifeline.
-				at := c
-				if at < 0 {
-					at = l.colOf(e.Peer)
-				}
-				if at < 0 {
-					continue
-				}
-				l.add(lrow{event: i, kind: rowNote, col: at, mark: symLost,
-					text: "#" + strconv.FormatUint(e.Packet.ID, 10) + " discarded: " + dropText(e), arrow: -1})
-				continue
-			}
+// event adds the rows of event i (none for what the ladder leaves out); a
+// is its analysis, rearm says for how long a timer that fired at e was
+// armed again at the same instant (RearmedAfter).
+func (l *ladder) event(i int, e *Event, a *Analysis, rearm func() (time.Duration, bool)) {
+	c := l.colOf(e.Node)
+	id := "#" + strconv.FormatUint(e.Packet.ID, 10)
+	switch e.Kind {
+	case KindSend:
+		if c < 0 || a.Hop && !l.opts.Routers {
+			return
+		}
+		to := l.target(e)
+		if to < 0 || to == c {
+			l.note(i, e, c, 0, "sends "+l.label(e, a, l.noteRoom(c)-6))
+			return
+		}
+		ar := &arrow{endRow: -1, fromCol: c, toCol: to, orig: e.Packet.Orig}
+		l.arrows = append(l.arrows, ar)
+		room := abs(l.x[to]-l.x[c]) - 4
+		ar.startRow = l.add(lrow{event: i, at: e.At, kind: rowSend, col: c, from: c, text: l.label(e, a, room), arrow: ar}, e)
+		l.current[e.Packet.ID] = ar
+	case KindDeliver:
+		if c < 0 || !l.opts.Routers && l.isRouter(e.Node) {
+			return
+		}
+		ar, ok := l.current[e.Packet.ID]
+		from := l.colOf(e.Peer)
+		if ok {
+			from = ar.fromCol
 			delete(l.current, e.Packet.ID)
-			l.arrows[ai].endsMid = true
-			r := l.add(lrow{event: i, kind: rowLost, col: l.arrows[ai].toCol, from: l.arrows[ai].fromCol,
-				text: "#" + strconv.FormatUint(e.Packet.ID, 10) + " " + reason, arrow: ai})
-			l.arrows[ai].endRow = r
-		case KindDuplicate:
-			oi, ok := l.current[e.Packet.Orig]
-			if !ok {
-				continue
+		}
+		text := id
+		if e.Packet.Orig != 0 {
+			text += " (copy of #" + strconv.FormatUint(e.Packet.Orig, 10) + ")"
+		}
+		if ok {
+			if o := l.overtook(ar, &e.Packet); o != 0 {
+				text += " (overtook #" + strconv.FormatUint(o, 10) + ")"
 			}
-			o := l.arrows[oi]
-			l.arrows = append(l.arrows, arrow{endRow: -1, fromCol: o.fromCol, toCol: o.toCol, midStart: true})
-			ai := len(l.arrows) - 1
-			l.arrows[ai].startRow = l.add(lrow{event: i, kind: rowCopy, col: o.toCol, from: o.fromCol,
-				text: fmt.Sprintf("#%d copy of #%d (link %s duplicated it)", e.Packet.ID, e.Packet.Orig, e.Link), arrow: ai})
-			l.current[e.Packet.ID] = ai
-		case KindEnqueue:
-			if l.opts.Queue && c >= 0 {
-				l.add(lrow{event: i, kind: rowNote, col: c, text: fmt.Sprintf("#%d waits in the queue of link %s", e.Packet.ID, e.Link), arrow: -1})
+		}
+		r := l.add(lrow{event: i, at: e.At, kind: rowArrive, col: c, from: from, text: text, arrow: ar}, e)
+		if ok {
+			ar.endRow = r
+		}
+	case KindDrop:
+		ar, inFlight := l.current[e.Packet.ID]
+		if !inFlight {
+			// Dropped where it arrived (no socket, bad state) or by a
+			// node we do not draw: a note at the nearest lifeline.
+			at := c
+			if at < 0 {
+				at = l.colOf(e.Peer)
 			}
-		case KindState:
-			if c >= 0 {
-				l.add(lrow{event: i, kind: rowNote, col: c, mark: symState, text: e.To.String(), arrow: -1})
+			if at >= 0 {
+				l.note(i, e, at, symLost, id+" discarded: "+dropText(e))
 			}
-		case KindConnStat:
-			if l.opts.ConnStat && c >= 0 {
-				l.add(lrow{event: i, kind: rowNote, col: c, text: connStatText(&e.Conn), arrow: -1})
-			}
-		case KindTimerFire:
-			if c >= 0 {
-				next, ok := RearmedAfter(l.t, i)
-				l.add(lrow{event: i, kind: rowNote, col: c, mark: symTimer, text: timerFired(e, next, ok), arrow: -1})
-			}
-		case KindTimerSet, KindTimerCancel:
-			if l.opts.Timers && c >= 0 {
-				l.add(lrow{event: i, kind: rowNote, col: c, text: timerText(e), arrow: -1})
-			}
-		case KindApp:
-			if c >= 0 {
-				l.add(lrow{event: i, kind: rowNote, col: c, text: appText(e), arrow: -1})
-			}
-		case KindNote:
-			if c >= 0 {
-				l.add(lrow{event: i, kind: rowNote, col: c, text: "» " + e.Text, arrow: -1})
-			} else {
-				l.add(lrow{event: i, kind: rowHeading, col: -1, text: "» " + e.Text, arrow: -1})
-			}
+			return
+		}
+		delete(l.current, e.Packet.ID)
+		ar.endsMid = true
+		ar.endRow = l.add(lrow{event: i, at: e.At, kind: rowLost, col: ar.toCol, from: ar.fromCol,
+			text: id + " lost: " + dropText(e), arrow: ar}, e)
+	case KindDuplicate:
+		o, ok := l.current[e.Packet.Orig]
+		if !ok {
+			return
+		}
+		ar := &arrow{endRow: -1, fromCol: o.fromCol, toCol: o.toCol, midStart: true, orig: e.Packet.Orig}
+		l.arrows = append(l.arrows, ar)
+		ar.startRow = l.add(lrow{event: i, at: e.At, kind: rowCopy, col: o.toCol, from: o.fromCol,
+			text: fmt.Sprintf("#%d copy of #%d (link %s duplicated it)", e.Packet.ID, e.Packet.Orig, e.Link), arrow: ar}, e)
+		l.current[e.Packet.ID] = ar
+	case KindEnqueue:
+		if l.opts.Queue && c >= 0 {
+			l.note(i, e, c, 0, fmt.Sprintf("#%d waits in the queue of link %s", e.Packet.ID, e.Link))
+		}
+	case KindState:
+		if c >= 0 {
+			l.note(i, e, c, symState, e.To.String())
+		}
+	case KindConnStat:
+		if l.opts.ConnStat && c >= 0 {
+			l.note(i, e, c, 0, connStatText(&e.Conn))
+		}
+	case KindTimerFire:
+		if c >= 0 {
+			next, ok := rearm()
+			l.note(i, e, c, symTimer, timerFired(e, next, ok))
+		}
+	case KindTimerSet, KindTimerCancel:
+		if l.opts.Timers && c >= 0 {
+			l.note(i, e, c, 0, timerText(e))
+		}
+	case KindApp:
+		if c >= 0 {
+			l.note(i, e, c, 0, appText(e))
+		}
+	case KindNote:
+		if c >= 0 {
+			l.note(i, e, c, 0, "» "+e.Text)
+		} else {
+			l.add(lrow{event: i, at: e.At, kind: rowHeading, col: -1, text: "» " + e.Text}, e)
 		}
 	}
 }
 
 // overtook returns the ID of a packet that set out on the same path before
-// arrow ai and is still on its way when ai's packet arrives, or 0. What
+// arrow me and is still on its way when me's packet p arrives, or 0. What
 // counts is the drawn path: with routers hidden, end to end.
-func (l *ladder) overtook(ai int, p *Packet) uint64 {
-	me := &l.arrows[ai]
+func (l *ladder) overtook(me *arrow, p *Packet) uint64 {
 	var best uint64
 	bestRow := me.startRow
-	for id, oi := range l.current {
-		o := &l.arrows[oi]
-		if oi == ai || o.fromCol != me.fromCol || o.toCol != me.toCol || o.startRow >= bestRow {
+	for id, o := range l.current {
+		if o == me || o.fromCol != me.fromCol || o.toCol != me.toCol || o.startRow >= bestRow {
 			continue
 		}
 		// A copy and its original are one packet twice, not a reordering.
-		q := &l.t.Events[l.rows[o.startRow].event].Packet
-		if id == p.Orig || q.Orig == p.ID || p.Orig != 0 && q.Orig == p.Orig {
+		if id == p.Orig || o.orig == p.ID || p.Orig != 0 && o.orig == p.Orig {
 			continue
 		}
 		best, bestRow = id, o.startRow
@@ -349,7 +527,7 @@ func (l *ladder) overtook(ai int, p *Packet) uint64 {
 }
 
 func (l *ladder) isRouter(name string) bool {
-	n, ok := l.t.Header.Node(name)
+	n, ok := l.h.Node(name)
 	return ok && n.Kind == NodeRouter
 }
 
@@ -719,12 +897,14 @@ func fit(s string, w int) string {
 	return sb.String() + "…"
 }
 
-func (l *ladder) render() []string {
+// writeHead writes the title, the node names and addresses, and the tops
+// of the lifelines.
+func (l *ladder) writeHead(bw *bufio.Writer) {
 	w := l.width
 	var out []string
-	title := l.t.Header.Title
+	title := l.h.Title
 	if title == "" {
-		title = l.t.Header.Scenario
+		title = l.h.Scenario
 	}
 	if title != "" {
 		out = append(out, wrap(title, w)...)
@@ -750,68 +930,69 @@ func (l *ladder) render() []string {
 		top[l.x[i]] = '┬'
 	}
 	out = append(out, top.String())
+	writeLines(bw, out)
+}
 
-	// One or more lines per row.
-	var lines []canvas // each row's own line, then its caption lines
-	rowLine := make([]int, len(l.rows))
-	lastTime := time.Duration(-1)
-	for ri := range l.rows {
-		r := &l.rows[ri]
-		c := l.lifelines()
-		e := &l.t.Events[r.event]
-		if e.At != lastTime {
-			c.put(0, fmt.Sprintf("%*s", l.gutter, fmtMillis(e.At)))
-			lastTime = e.At
-		}
-		l.drawRow(c, r)
-		rowLine[ri] = len(lines)
-		lines = append(lines, c)
-		if r.caption != "" {
-			left, right := l.captionSpan()
-			for _, s := range wrap(r.caption, right-left) {
-				cc := l.lifelines()
-				cc.put(left, s)
-				lines = append(lines, cc)
-			}
-		}
-	}
-	// Packets in flight: a diagonal through the lines between send and
-	// arrival, drawn only into empty cells so text stays readable.
-	for ai := range l.arrows {
-		a := &l.arrows[ai]
-		end := a.endRow
-		if end < 0 {
-			continue // still in flight when the trace ends
-		}
-		s, t := rowLine[a.startRow], rowLine[end]
-		x0, x1 := l.arrowStartX(a), l.arrowEndX(a)
-		sym := symDown
-		if x1 < x0 {
-			sym = symUp
-		}
-		for li := s + 1; li < t; li++ {
-			x := x0 + (x1-x0)*(li-s)/(t-s)
-			if lines[li].free(x) {
-				lines[li][x] = sym
-			}
-		}
-	}
-	for _, ln := range lines {
-		out = append(out, ln.String())
-	}
+// writeFoot writes the bottoms of the lifelines and the legend.
+func (l *ladder) writeFoot(bw *bufio.Writer) {
 	bottom := l.lifelines()
 	for i := range l.cols {
 		bottom[l.x[i]] = '┴'
 	}
-	out = append(out, bottom.String())
+	out := []string{bottom.String()}
 	if !l.opts.NoLegend {
 		legend := "├─ sent   ─▶┤ arrived   ╲╱ in flight   ✕ lost   ◇ copy   ● state   ○ timer"
 		if !l.opts.Absolute {
 			legend += "   seq/ack relative"
 		}
-		out = append(out, wrap(legend, w)...)
+		out = append(out, wrap(legend, l.width)...)
 	}
-	return out
+	writeLines(bw, out)
+}
+
+func writeLines(bw *bufio.Writer, lines []string) {
+	for _, s := range lines {
+		bw.WriteString(s)
+		bw.WriteByte('\n')
+	}
+}
+
+// rowLines appends row r's line, then its caption's, to lines. The time
+// is written when it differs from *lastTime's.
+func (l *ladder) rowLines(lines []canvas, r *lrow, lastTime *time.Duration) []canvas {
+	c := l.lifelines()
+	if r.at != *lastTime {
+		c.put(0, fmt.Sprintf("%*s", l.gutter, fmtMillis(r.at)))
+		*lastTime = r.at
+	}
+	l.drawRow(c, r)
+	lines = append(lines, c)
+	if r.caption != "" {
+		left, right := l.captionSpan()
+		for _, s := range wrap(r.caption, right-left) {
+			cc := l.lifelines()
+			cc.put(left, s)
+			lines = append(lines, cc)
+		}
+	}
+	return lines
+}
+
+// diagonal draws a packet in flight through the lines between its
+// departure's line s and its arrival's line t (line gives them), only into
+// empty cells so that text stays readable.
+func (l *ladder) diagonal(a *arrow, s, t int, line func(int) canvas) {
+	x0, x1 := l.arrowStartX(a), l.arrowEndX(a)
+	sym := symDown
+	if x1 < x0 {
+		sym = symUp
+	}
+	for li := s + 1; li < t; li++ {
+		x := x0 + (x1-x0)*(li-s)/(t-s)
+		if c := line(li); c.free(x) {
+			c[x] = sym
+		}
+	}
 }
 
 // slot is the width available for a header label centred on column i.
@@ -912,7 +1093,7 @@ func (l *ladder) drawRow(c canvas, r *lrow) {
 		text := fit(r.text, l.noteRoom(r.col))
 		c.put(l.noteX(r.col, text), text)
 	case rowSend:
-		a := &l.arrows[r.arrow]
+		a := r.arrow
 		xs, xd := l.x[a.fromCol], l.x[a.toCol]
 		room := abs(xd-xs) - 4
 		text := fit(r.text, room)
@@ -939,7 +1120,7 @@ func (l *ladder) drawRow(c canvas, r *lrow) {
 			c.put(xd+1, "◀─ "+text)
 		}
 	case rowLost, rowCopy:
-		a := &l.arrows[r.arrow]
+		a := r.arrow
 		x := l.midX(a)
 		sym := symLost
 		if r.kind == rowCopy {
