@@ -202,8 +202,9 @@ type Capture struct {
 	name    string
 	learned bool
 	stats   Stats
-	frames  int       // frames pass one read: pass two reads no more
-	t0      time.Time // timestamp of the first frame
+	frames  int           // frames pass one read: pass two reads no more
+	end     time.Duration // At of the last replayed packet
+	t0      time.Time     // timestamp of the first frame
 	haveT0  bool
 	shared  map[netip.Addr]bool
 	eps     []netip.AddrPort // endpoints in order of appearance
@@ -244,6 +245,7 @@ func (c *Capture) Learn(r io.Reader) error {
 		if !c.haveT0 {
 			c.t0, c.haveT0 = src.t0, true
 		}
+		c.end = max(c.end, p.ts.Sub(c.t0)) // as Replay keeps the events in order
 		for _, ep := range [2]netip.AddrPort{p.from, p.to} {
 			if _, ok := c.epIndex[ep]; !ok {
 				c.epIndex[ep] = len(c.eps)
@@ -266,6 +268,10 @@ func (c *Capture) Learn(r io.Reader) error {
 	c.learned = true
 	return nil
 }
+
+// End returns the time (Event.At) of the last events Replay will emit
+// (after Learn): what a ladder drawn as they come sizes its time column for.
+func (c *Capture) End() time.Duration { return c.end }
 
 // Stats returns what Learn found in the file.
 func (c *Capture) Stats() Stats { return c.stats }
