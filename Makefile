@@ -85,7 +85,7 @@ test: deps check test-unit test-draw test-wasm
 test-unit:
 	$(GO) test -race -count=1 -timeout 20m $$($(GO) list ./... | grep -v /drawtest)
 	@# -race instruments allocations: the allocation and memory tests run again without it
-	$(GO) test -count=1 -run 'Alloc|NotAllocate|MemoryBounded' ./sim ./sim/tcp ./core ./core/loadgen
+	$(GO) test -count=1 -run 'Alloc|NotAllocate|MemoryBounded' ./sim ./sim/tcp ./core ./core/loadgen ./cmd/native
 
 ## test-draw: drawing tests compare real frames with golden PNGs under a real X server (Xvfb + Mesa)
 test-draw:
@@ -97,13 +97,15 @@ test-wasm:
 	@# the tests last: make test's output ends with go test's own lines, which CI reads
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -timeout 10m -exec "$$($(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" ./sim ./sim/trace ./sim/caption
 
-## bench: benchmarks with their baselines side by side (about 3 minutes)
+## bench: benchmarks with their baselines side by side (about 5 minutes)
 bench: build
 	@echo "== real servers on loopback: Go vs Python ThreadingTCPServer vs a bare Go loop"
 	@# one b.N is one round (every server in every scenario for 1.2 s, about 11 s); the table keeps each pair's median of 5 rounds
 	$(GO) test -run '^$$' -bench BenchmarkServers -benchtime 5x ./core/bench/
 	@echo "== the simulator: trace events per second, allocations per step"
 	$(GO) test -run '^$$' -bench . -benchmem ./sim ./sim/tcp
+	@echo "== socketlab sim beside the engine alone: scenario (A), 60 virtual s, wall time and peak RSS of a child process each (about 2 minutes)"
+	$(GO) test -run '^$$' -bench SimCLIVersusEngine -benchtime 1x ./cmd/native/
 	@echo "== the renderer: frame time with 100 / 2,000 / 10,000 packets in flight (Xvfb + Mesa llvmpipe), step back in a 60 s run"
 	xvfb-run -a -s '-screen 0 1280x800x24' $(GO) test -run '^$$' -bench 'Readback|Frame' -benchmem ./sim/view/drawtest/
 	$(GO) test -run '^$$' -bench 60s -benchmem ./sim/view/layout/

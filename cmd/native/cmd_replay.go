@@ -14,10 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
-
 	"socketlab/sim/caption"
 	"socketlab/sim/trace"
 	"socketlab/sim/trace/pcap"
@@ -143,35 +139,45 @@ func runReplay(ctx context.Context, std stdio, cfg *replayConfig) error {
 		return fmt.Errorf("replay %s: %w", shown(cfg.file), err)
 	}
 	h := in.header
-
-	// Every output that can stream gets the events as the file is read;
-	// the ladder and the playground need the whole trace.
-	var sinks multiSink
-	var finish []func() error
+	// Every output gets the events as the file is read; the playground
+	// and the ladder's captions (--lang) need the whole trace, and so does
+	// a ladder whose header names no node (its columns come from the events).
+	var outs outputs
+	if err := outs.openFiles("replay", cfg.jsonl, cfg.pcapFile, std.Out, &h); err != nil {
+		return err
+	}
+	streamed := false
+	if cfg.ladder && !cfg.hasLang && in.events > 0 { // else "nothing to show", below
+		opts := cfg.ladderOpts
+		opts.End = in.end
+		o, err := ladderOut(std.Out, &h, opts)
+		switch {
+		case err == nil:
+			outs, streamed = append(outs, o), true
+		case !errors.Is(err, trace.ErrLadderNeedsTrace):
+			outs.finish()
+			return fmt.Errorf("replay: ladder: %v", err)
+		}
+	}
 	var tr *trace.Trace
-	if cfg.ladder || cfg.shot != "" || cfg.window() {
+	if cfg.ladder && !streamed || cfg.shot != "" || cfg.window() {
 		tr = &trace.Trace{Header: h}
-		sinks = append(sinks, tr)
+		outs = append(outs, sinkOutput(tr))
 	}
-	if cfg.jsonl != "" {
-		s, done, err := jsonlOut(cfg.jsonl, std.Out, &h)
-		if err != nil {
-			return err
-		}
-		sinks, finish = append(sinks, s), append(finish, done)
+	if tr == nil {
+		// Nothing holds the trace: keep the garbage in check (memoryCap).
+		mc := capMemory()
+		defer mc.release()
+		n := 0
+		outs = append(outs, sinkOutput(trace.SinkFunc(func(*trace.Event) {
+			if n++; n%(1<<16) == 0 {
+				mc.adjust()
+			}
+		})))
 	}
-	if cfg.pcapFile != "" {
-		s, done, err := pcapOut(cfg.pcapFile, std.Out)
-		if err != nil {
-			return err
-		}
-		sinks, finish = append(sinks, s), append(finish, done)
-	}
-	err = in.emit(ctx, sinks)
-	for _, done := range finish {
-		if ferr := done(); err == nil {
-			err = ferr
-		}
+	err = in.emit(ctx, outs)
+	if ferr := outs.finish(); err == nil {
+		err = ferr
 	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -179,11 +185,10 @@ func runReplay(ctx context.Context, std stdio, cfg *replayConfig) error {
 		}
 		return fmt.Errorf("replay %s: %w", shown(cfg.file), err)
 	}
-
 	if tr != nil && len(tr.Events) == 0 {
 		return fmt.Errorf("replay %s: nothing to show: %s", shown(cfg.file), h.Title)
 	}
-	if cfg.ladder {
+	if cfg.ladder && tr != nil {
 		opts := cfg.ladderOpts
 		if cfg.hasLang {
 			opts.Caption = caption.Ladder(tr, cfg.lang)
@@ -265,6 +270,8 @@ func (s *replaySource) Encode(req view.Request) ([]byte, error) {
 // capture need not fit in memory unless a view needs all of it.
 type replayInput struct {
 	header trace.Header
+	events int           // how many emit will emit
+	end    time.Duration // the last one's time
 	emit   func(ctx context.Context, sink trace.Sink) error
 }
 
@@ -331,7 +338,7 @@ func openCapture(path string, open func() (*os.File, error)) (*replayInput, erro
 	if err != nil {
 		return nil, err
 	}
-	return &replayInput{header: c.Header(), emit: func(ctx context.Context, sink trace.Sink) error {
+	return &replayInput{header: c.Header(), events: 2 * c.Stats().Packets, end: c.End(), emit: func(ctx context.Context, sink trace.Sink) error {
 		f, err := open()
 		if err != nil {
 			return unwrapPath(err)
@@ -366,14 +373,17 @@ func openJSONL(open func() (*os.File, error)) (*replayInput, error) {
 			sink.Emit(&e)
 		}
 	}
-	h, err := read(context.Background(), trace.Discard)
+	in := &replayInput{}
+	h, err := read(context.Background(), trace.SinkFunc(func(e *trace.Event) { in.events, in.end = in.events+1, e.At }))
 	if err != nil {
 		return nil, err
 	}
-	return &replayInput{header: h, emit: func(ctx context.Context, sink trace.Sink) error {
+	in.header = h
+	in.emit = func(ctx context.Context, sink trace.Sink) error {
 		_, err := read(ctx, sink)
 		return err
-	}}, nil
+	}
+	return in, nil
 }
 
 // jsonlErr drops the package name from a JSON-lines error: the line
@@ -384,137 +394,4 @@ func jsonlErr(err error) error {
 		return errors.New(strings.TrimPrefix(je.Error(), "trace: "))
 	}
 	return err
-}
-
-// multiSink hands every event to each of its sinks.
-type multiSink []trace.Sink
-
-func (m multiSink) Emit(e *trace.Event) {
-	for _, s := range m {
-		s.Emit(e)
-	}
-}
-
-// jsonlOut streams the events as JSON lines to path (- is stdout).
-func jsonlOut(path string, stdout io.Writer, h *trace.Header) (trace.Sink, func() error, error) {
-	w, closeFile, err := createOut(path, stdout)
-	if err != nil {
-		return nil, nil, err
-	}
-	bw := bufio.NewWriterSize(w, 64<<10)
-	jw := trace.NewJSONLWriter(bw)
-	if err := jw.WriteHeader(h); err != nil {
-		closeFile()
-		return nil, nil, fmt.Errorf("replay: writing %s: %v", path, err)
-	}
-	return jw, func() error {
-		err := jw.Err()
-		if err == nil {
-			err = bw.Flush()
-		}
-		if cerr := closeFile(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("writing %s: %v", path, err)
-		}
-		return nil
-	}, nil
-}
-
-// createOut opens path for writing, or stdout for "-".
-func createOut(path string, stdout io.Writer) (io.Writer, func() error, error) {
-	if path == "-" {
-		return stdout, func() error { return nil }, nil
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("replay: %v", err)
-	}
-	return f, f.Close, nil
-}
-
-// pcapOut streams the packets as a pcap file to path (- is stdout), frame
-// for frame what pcap.Write writes for the whole trace.
-func pcapOut(path string, stdout io.Writer) (trace.Sink, func() error, error) {
-	w, closeFile, err := createOut(path, stdout)
-	if err != nil {
-		return nil, nil, err
-	}
-	bw := bufio.NewWriterSize(w, 64<<10)
-	s := &pcapSink{pw: pcapgo.NewWriterNanos(bw), buf: gopacket.NewSerializeBuffer(),
-		seen: map[uint64]bool{}, known: map[uint64]trace.Packet{}}
-	if err := s.pw.WriteFileHeader(pcap.SnapLen, layers.LinkTypeEthernet); err != nil {
-		closeFile()
-		return nil, nil, fmt.Errorf("replay: writing %s: %v", path, err)
-	}
-	return s, func() error {
-		err := s.err
-		if err == nil {
-			err = bw.Flush()
-		}
-		if cerr := closeFile(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("writing %s: %v", path, err)
-		}
-		return nil
-	}, nil
-}
-
-// pcapSink is pcap.Write one event at a time: a frame for every packet's
-// first Send. It keeps the most recent packets (knownMax) for the ICMP
-// errors that quote one without carrying its bytes.
-type pcapSink struct {
-	pw     *pcapgo.Writer
-	buf    gopacket.SerializeBuffer
-	seen   map[uint64]bool
-	known  map[uint64]trace.Packet
-	order  []uint64 // ring of the IDs in known, oldest first from next
-	next   int
-	events int
-	err    error
-}
-
-const knownMax = 4096
-
-func (s *pcapSink) Emit(e *trace.Event) {
-	s.events++
-	if s.err != nil {
-		return
-	}
-	switch e.Kind {
-	case trace.KindSend, trace.KindDeliver, trace.KindDrop, trace.KindEnqueue:
-	default:
-		return
-	}
-	p := e.Packet
-	s.remember(p)
-	if e.Kind != trace.KindSend || s.seen[p.ID] || p.Orig != 0 {
-		return
-	}
-	s.seen[p.ID] = true
-	if err := pcap.Frame(s.buf, e, s.known); err != nil {
-		s.err = fmt.Errorf("pcap: event %d (packet #%d at %v): %w", s.events, p.ID, e.At, err)
-		return
-	}
-	data := s.buf.Bytes()
-	ci := gopacket.CaptureInfo{Timestamp: pcap.Epoch.Add(e.At), CaptureLength: len(data), Length: len(data)}
-	if err := s.pw.WritePacket(ci, data); err != nil {
-		s.err = err
-	}
-}
-
-func (s *pcapSink) remember(p trace.Packet) {
-	if _, ok := s.known[p.ID]; !ok {
-		if len(s.order) < knownMax {
-			s.order = append(s.order, p.ID)
-		} else {
-			delete(s.known, s.order[s.next])
-			s.order[s.next] = p.ID
-			s.next = (s.next + 1) % knownMax
-		}
-	}
-	s.known[p.ID] = p
 }

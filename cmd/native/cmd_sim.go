@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
+	"net/netip"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -15,7 +15,6 @@ import (
 	"socketlab/sim"
 	"socketlab/sim/caption"
 	"socketlab/sim/trace"
-	"socketlab/sim/trace/pcap"
 )
 
 var simCmd = &command{
@@ -78,6 +77,10 @@ func parseSim(c *command, args []string, std stdio) (action, error) {
 	if *jsonl == "-" && *pcapFile == "-" {
 		return nil, usagef("sim: --jsonl - and --pcap - cannot both write to stdout")
 	}
+	if *ladder && (*jsonl == "-" || *pcapFile == "-") {
+		// They are written as the run goes: on one stdout they would mix.
+		return nil, usagef("sim: --ladder, --jsonl - and --pcap - all write to stdout; give the others a file name")
+	}
 	cfg := &simConfig{scenario: *name, ladder: *ladder, jsonl: *jsonl, pcapFile: *pcapFile,
 		ladderOpts: trace.LadderOptions{Width: *width, Absolute: *absolute, Routers: *routers, Timers: *timers}}
 	if *lang != "" {
@@ -136,47 +139,65 @@ func runSim(ctx context.Context, std stdio, cfg *simConfig) error {
 		end = cfg.until
 	}
 
-	tr := &trace.Trace{}
-	s, err := sim.New(sc, tr)
+	// Every output is written as the events happen: memory follows the
+	// packets in flight, not the length of the run. Only the ladder's
+	// captions (--lang) look at the whole run, so they keep it.
+	var outs outputs
+	s, err := sim.New(sc, &outs)
 	if err != nil {
 		return fmt.Errorf("sim: %v", err)
 	}
-	tr.Header = s.Header()
-	// Virtual time runs as fast as the CPU allows; check for ^C between
-	// slices so a long run can be interrupted.
-	for t := time.Duration(0); t < end; {
-		t = min(end, t+time.Second)
-		s.RunUntil(t)
-		if err := ctx.Err(); err != nil {
-			return err
+	h := s.Header()
+	var tr *trace.Trace // the run, for the captions
+	var sum *simSummary
+	if err := outs.openFiles("sim", cfg.jsonl, cfg.pcapFile, std.Out, &h); err != nil {
+		return err
+	}
+	switch {
+	case cfg.ladder && cfg.hasLang:
+		tr = &trace.Trace{Header: h}
+		outs = append(outs, sinkOutput(tr))
+	case cfg.ladder:
+		opts := cfg.ladderOpts
+		opts.End = end
+		o, err := ladderOut(std.Out, &h, opts)
+		if err != nil {
+			outs.finish()
+			return fmt.Errorf("sim: ladder: %v", err)
 		}
+		outs = append(outs, o)
+	case len(outs) == 0:
+		sum = newSimSummary()
+		outs = append(outs, sinkOutput(sum))
 	}
 
-	wrote := false
-	if cfg.jsonl != "" {
-		if err := writeOut(cfg.jsonl, std.Out, func(w io.Writer) error { return trace.WriteJSONL(w, tr) }); err != nil {
-			return err
+	// Virtual time runs as fast as the CPU allows; check for ^C and for a
+	// failed output between slices.
+	mc := capMemory()
+	defer mc.release()
+	for t := time.Duration(0); t < end && err == nil; {
+		t = min(end, t+time.Second)
+		s.RunUntil(t)
+		mc.adjust()
+		if err = ctx.Err(); err == nil {
+			err = outs.err()
 		}
-		wrote = true
 	}
-	if cfg.pcapFile != "" {
-		if err := writeOut(cfg.pcapFile, std.Out, func(w io.Writer) error { return pcap.Write(w, tr) }); err != nil {
-			return err
-		}
-		wrote = true
+	if ferr := outs.finish(); err == nil && ferr != nil {
+		err = fmt.Errorf("sim: %v", ferr)
 	}
-	if cfg.ladder {
+	if err != nil {
+		return err
+	}
+	if tr != nil {
 		opts := cfg.ladderOpts
-		if cfg.hasLang {
-			opts.Caption = caption.Ladder(tr, cfg.lang)
-		}
+		opts.Caption = caption.Ladder(tr, cfg.lang)
 		if err := trace.WriteLadder(std.Out, tr, opts); err != nil {
 			return fmt.Errorf("sim: ladder: %v", err)
 		}
-		wrote = true
 	}
-	if !wrote {
-		writeSummary(std.Out, tr, s, end)
+	if sum != nil {
+		sum.write(std.Out, &h, end, s.Now())
 	}
 	return nil
 }
@@ -211,100 +232,96 @@ func loadScenario(name string) (*sim.Scenario, error) {
 	return sc, nil
 }
 
-// writeOut writes to path, or to stdout for "-".
-func writeOut(path string, stdout io.Writer, write func(io.Writer) error) error {
-	if path == "-" {
-		return write(stdout)
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("sim: %v", err)
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		return fmt.Errorf("sim: writing %s: %v", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("sim: writing %s: %v", path, err)
-	}
-	return nil
+// simSummary counts what a run does as it happens, for the summary sim
+// prints when it writes nothing else: events by kind, drops by reason,
+// bytes the applications moved, notes, and where every TCP connection
+// ended up. It keeps one line per note and per connection.
+type simSummary struct {
+	c                                     trace.Counter
+	drops                                 map[trace.DropReason]int
+	written, read, sentDgrams, recvDgrams int
+	conns                                 []connEnd
+	index                                 map[connKey]int
+	notes                                 []string
 }
 
-// writeSummary prints what a run did: events by kind, drops by reason,
-// bytes the applications moved, notes, and where every TCP connection
-// ended up.
-func writeSummary(w io.Writer, tr *trace.Trace, s *sim.Sim, end time.Duration) {
-	h := tr.Header
-	fmt.Fprintf(w, "scenario %s (seed %d): %s\n", h.Scenario, h.Seed, h.Title)
-	fmt.Fprintf(w, "simulated %v: %d events\n", end, len(tr.Events))
-	var c trace.Counter
-	drops := map[trace.DropReason]int{}
-	var written, read, sentDgrams, recvDgrams int
-	type connEnd struct {
-		node, local, remote string
-		last                trace.ConnState
-	}
-	var conns []connEnd
-	index := map[string]int{}
-	var notes []string
-	for i := range tr.Events {
-		e := &tr.Events[i]
-		c.Emit(e)
-		switch e.Kind {
-		case trace.KindDrop:
-			drops[e.Reason]++
-		case trace.KindApp:
-			switch e.Op {
-			case trace.OpWrite:
-				written += e.N
-			case trace.OpRead:
-				read += e.N
-			case trace.OpSendTo:
-				sentDgrams++
-			case trace.OpRecvFrom:
-				recvDgrams++
-			case trace.OpError:
-				notes = append(notes, fmt.Sprintf("%-10v %s: %s", e.At, e.Node, e.Text))
-			}
-		case trace.KindNote:
-			notes = append(notes, fmt.Sprintf("%-10v %s: %s", e.At, e.Node, e.Text))
-		case trace.KindState, trace.KindConnStat:
-			key := e.Node + " " + e.Conn.Local.String() + " " + e.Conn.Remote.String()
-			if i, ok := index[key]; ok {
-				conns[i].last = e.Conn
-			} else if e.Kind == trace.KindState {
-				index[key] = len(conns)
-				conns = append(conns, connEnd{e.Node, e.Conn.Local.String(), e.Conn.Remote.String(), e.Conn})
-			}
+type connKey struct {
+	node          string
+	local, remote netip.AddrPort
+}
+
+type connEnd struct {
+	node, local, remote string
+	last                trace.ConnState
+}
+
+func newSimSummary() *simSummary {
+	return &simSummary{drops: map[trace.DropReason]int{}, index: map[connKey]int{}}
+}
+
+// Emit counts e.
+func (s *simSummary) Emit(e *trace.Event) {
+	s.c.Emit(e)
+	switch e.Kind {
+	case trace.KindDrop:
+		s.drops[e.Reason]++
+	case trace.KindApp:
+		switch e.Op {
+		case trace.OpWrite:
+			s.written += e.N
+		case trace.OpRead:
+			s.read += e.N
+		case trace.OpSendTo:
+			s.sentDgrams++
+		case trace.OpRecvFrom:
+			s.recvDgrams++
+		case trace.OpError:
+			s.notes = append(s.notes, fmt.Sprintf("%-10v %s: %s", e.At, e.Node, e.Text))
+		}
+	case trace.KindNote:
+		s.notes = append(s.notes, fmt.Sprintf("%-10v %s: %s", e.At, e.Node, e.Text))
+	case trace.KindState, trace.KindConnStat:
+		key := connKey{e.Node, e.Conn.Local, e.Conn.Remote}
+		if i, ok := s.index[key]; ok {
+			s.conns[i].last = e.Conn
+		} else if e.Kind == trace.KindState {
+			s.index[key] = len(s.conns)
+			s.conns = append(s.conns, connEnd{e.Node, e.Conn.Local.String(), e.Conn.Remote.String(), e.Conn})
 		}
 	}
+}
+
+// write prints the summary of a run simulated until end, its clock at now.
+func (s *simSummary) write(w io.Writer, h *trace.Header, end, now time.Duration) {
+	fmt.Fprintf(w, "scenario %s (seed %d): %s\n", h.Scenario, h.Seed, h.Title)
+	fmt.Fprintf(w, "simulated %v: %d events\n", end, s.c.Total)
 	var kinds []string
 	for k := trace.KindSend; k <= trace.KindNote; k++ {
-		if n := c.ByKind[k]; n > 0 {
+		if n := s.c.ByKind[k]; n > 0 {
 			kinds = append(kinds, fmt.Sprintf("%s %d", k, n))
 		}
 	}
 	fmt.Fprintf(w, "  by kind: %s\n", strings.Join(kinds, ", "))
-	if len(drops) > 0 {
+	if len(s.drops) > 0 {
 		var ds []string
 		for r := trace.DropLoss; r <= trace.DropBadState; r++ {
-			if n := drops[r]; n > 0 {
+			if n := s.drops[r]; n > 0 {
 				ds = append(ds, fmt.Sprintf("%s %d", r, n))
 			}
 		}
 		fmt.Fprintf(w, "  drops: %s\n", strings.Join(ds, ", "))
 	}
 	fmt.Fprintf(w, "applications: TCP %d bytes written, %d bytes read; UDP %d datagrams sent, %d received\n",
-		written, read, sentDgrams, recvDgrams)
-	if len(notes) > 0 {
+		s.written, s.read, s.sentDgrams, s.recvDgrams)
+	if len(s.notes) > 0 {
 		fmt.Fprintln(w, "program output:")
-		for _, n := range notes {
+		for _, n := range s.notes {
 			fmt.Fprintln(w, "  "+n)
 		}
 	}
-	if len(conns) > 0 {
-		fmt.Fprintf(w, "TCP connections at %v:\n", s.Now())
-		for _, c := range conns {
+	if len(s.conns) > 0 {
+		fmt.Fprintf(w, "TCP connections at %v:\n", now)
+		for _, c := range s.conns {
 			line := fmt.Sprintf("  %-8s %-22s -> %-22s %s", c.node, c.local, c.remote, c.last.State)
 			if st := c.last.State; st != trace.StateClosed && st != trace.StateTimeWait {
 				// What a stuck connection is waiting for: the deadlock lesson.

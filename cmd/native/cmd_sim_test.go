@@ -119,6 +119,8 @@ func TestSimUsageErrors(t *testing.T) {
 		{[]string{"sim", "--scenario", "handshake", "--until", "0s"}, "socketlab: sim: --until 0s: out of range 1ms to 24h (see 'socketlab sim --help')\n"},
 		{[]string{"sim", "--scenario", "handshake", "extra"}, `socketlab: sim: unexpected argument "extra"; the scenario is given with --scenario` + "\n"},
 		{[]string{"scenarios", "a", "b"}, "socketlab: scenarios: want at most one scenario name, got 2 arguments\n"},
+		{[]string{"sim", "--scenario", "handshake", "--ladder", "--pcap", "-"},
+			"socketlab: sim: --ladder, --jsonl - and --pcap - all write to stdout; give the others a file name\n"},
 	} {
 		_, stderr, code := runCLI(t, context.Background(), "", tc.args...)
 		if code != 2 || !strings.HasPrefix(stderr, tc.want) {

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"os"
+	"runtime/debug"
+	"runtime/metrics"
+)
+
+// memoryFloor is the soft memory limit a long command starts with (see
+// memoryCap): with the binary's own pages, about 60 MB of resident memory.
+const memoryFloor = 40 << 20
+
+// memoryCap keeps a command that allocates fast but keeps little — sim
+// writing its outputs as the run goes, replay reading a large file — from
+// growing the process with garbage: by default the GC lets the heap grow
+// to twice what is live before it collects. It sets a soft memory limit
+// (runtime/debug.SetMemoryLimit) that follows what is live, never below
+// twice it plus some room, so a large scenario does not make the GC run
+// all the time. GOMEMLIMIT, when set, decides instead.
+type memoryCap struct {
+	on   bool
+	prev int64
+	live []metrics.Sample
+}
+
+// capMemory sets the limit; call adjust now and then, and release at the end.
+func capMemory() *memoryCap {
+	m := &memoryCap{live: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}}
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return m
+	}
+	m.on, m.prev = true, debug.SetMemoryLimit(memoryFloor)
+	return m
+}
+
+// adjust raises the limit to twice the live heap plus 8 MiB when that is
+// more than the floor.
+func (m *memoryCap) adjust() {
+	if !m.on {
+		return
+	}
+	metrics.Read(m.live)
+	if m.live[0].Value.Kind() != metrics.KindUint64 {
+		return
+	}
+	debug.SetMemoryLimit(max(memoryFloor, 2*int64(m.live[0].Value.Uint64())+8<<20))
+}
+
+// release restores the limit there was before.
+func (m *memoryCap) release() {
+	if m.on {
+		debug.SetMemoryLimit(m.prev)
+	}
+}
