@@ -62,8 +62,10 @@ func TestWindowScalingFillsTheLink(t *testing.T) {
 }
 
 // TestTCPDeliversExactlyOnceWithOptions is TestTCPDeliversExactlyOnce with
-// window scaling and timestamps on (PAWS meets duplicates and reordering).
+// window scaling and timestamps on (PAWS meets duplicates and reordering),
+// and on every other seed SACK (RFC 6675 recovery meets them too).
 func TestTCPDeliversExactlyOnceWithOptions(t *testing.T) {
+	sackBlocks := 0
 	for seed := uint64(1); seed <= 12; seed++ {
 		sc, _ := LoadPreset("transfer")
 		sc.Seed = seed
@@ -73,6 +75,8 @@ func TestTCPDeliversExactlyOnceWithOptions(t *testing.T) {
 		sc.Links[0].AB, sc.Links[0].BA = p, p
 		ws, on := int(seed%4), true
 		sc.TCP.WindowScale, sc.TCP.Timestamps, sc.TCP.RcvBuf = &ws, &on, 65535<<ws
+		sack := seed%2 == 0
+		sc.TCP.SACK = &sack
 		sc.TCP.MaxRTO = Duration(2 * time.Second)
 		sc.TCP.MaxRetries, sc.TCP.SynRetries = 100, 100
 		sc.Duration = Duration(20 * time.Minute)
@@ -95,6 +99,13 @@ func TestTCPDeliversExactlyOnceWithOptions(t *testing.T) {
 			if e.Packet.Proto == trace.ProtoTCP && e.Packet.Flags&trace.FlagRST == 0 && e.Packet.Opts&trace.OptTimestamps == 0 {
 				t.Fatalf("seed %d: #%d has no timestamps: %+v %v", seed, e.Packet.ID, e, e.Packet.Flags)
 			}
+			if len(e.Packet.SACK) > 0 && !sack {
+				t.Fatalf("seed %d: #%d has SACK blocks without SACK", seed, e.Packet.ID)
+			}
+			sackBlocks += len(e.Packet.SACK)
 		}
+	}
+	if sackBlocks == 0 {
+		t.Fatal("no SACK blocks in any run")
 	}
 }

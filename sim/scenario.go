@@ -144,7 +144,7 @@ type TCPSpec struct {
 	// window scale option. Timestamps sends the timestamps option.
 	WindowScale *int  `json:"window_scale,omitempty"`
 	Timestamps  *bool `json:"timestamps,omitempty"`
-	SACK        *bool `json:"sack,omitempty"` // selective acknowledgments (RFC 2018); off in the rfc profile, on in linux
+	SACK        *bool `json:"sack,omitempty"` // RFC 2018 SACK and RFC 6675 recovery; off in the rfc profile, on in linux
 	// Congestion is tcp.ParseCongestion's "reno" (the rfc profile's) or
 	// "cubic" (RFC 9438, the linux profile's).
 	Congestion string `json:"congestion,omitempty"`

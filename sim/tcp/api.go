@@ -71,16 +71,39 @@
 // blocks to every ACK while it holds out-of-order data (§4): the first
 // block is the span holding the segment that triggered the ACK, the
 // others repeat the most recently reported spans; at most 4 blocks, 3
-// beside timestamps (40 bytes of options). A duplicate segment is
+// beside timestamps (40 bytes of options). A FIN held right after a span
+// is in its block, as Linux counts it. A duplicate segment is
 // reported once, in a first D-SACK block (RFC 2883 §4), followed by the
 // out-of-order span holding it if it lies above RCV.NXT. The sender keeps
 // a scoreboard of the SACKed spans above SND.UNA (RFC 6675's Update());
 // a D-SACK, recognised by lying below the ACK or inside the second
 // block, SACKs nothing new.
 //
+// With SACK in effect, loss recovery is RFC 6675's instead of NewReno's
+// (recovery.go): a duplicate ACK is one that SACKs new data (even if it
+// also moves SND.UNA); IsLost() holds for an un-SACKed octet with
+// DupThresh = 3 SACKed spans above it or more than 2·SMSS SACKed octets
+// above it; recovery starts at the third duplicate or as soon as the
+// octet at SND.UNA IsLost(), sets RecoveryPoint to the highest octet sent,
+// ssthresh = cwnd = max(FlightSize/2, 2·SMSS) (RFC 5681 (4)) and
+// retransmits the first segment; before that, new data goes out as
+// cwnd − pipe allows (§5 step 3, limited transmit). In recovery cwnd is
+// neither inflated nor deflated: every ACK updates the scoreboard and,
+// while cwnd − pipe ≥ SMSS, NextSeg() rules 1–4 pick what to send (a lost
+// hole above HighRxt, new data, any hole below the highest SACK, one
+// rescue retransmission of the last un-SACKed segment per recovery); an
+// ACK beyond RecoveryPoint ends it. On a retransmission timeout (§5.1)
+// recovery ends and RecoveryPoint becomes the highest octet sent (no new
+// recovery before it is ACKed); the scoreboard is kept (RFC 2018 §8 would
+// clear it, RFC 6675 §5.1 allows both): go-back-N resends only what is
+// not SACKed, and SACKed octets do not count against cwnd. A second
+// timeout of the same segment clears the scoreboard, in case the
+// receiver reneged.
+//
 // Optional (Config.Congestion = CongestionCUBIC), RFC 9438 CUBIC makes
 // Reno's two decisions instead (cc.go, cubic.go); slow start, fast
-// recovery with NewReno and the timeout's loss window stay Reno's:
+// recovery (NewReno, or RFC 6675 with SACK) and the timeout's loss
+// window stay Reno's:
 //   - at a loss (fast retransmit, or a segment's first timeout) ssthresh
 //     = 0.7·FlightSize, at least 2·SMSS (§4.6: from the octets in flight;
 //     Linux takes cwnd), and W_max = cwnd, or 0.85·cwnd below the last

@@ -116,7 +116,8 @@ type Conn struct {
 	// follow §4's order. dsack is a duplicate range to report first in
 	// the next ACK (RFC 2883), while dsackDue. scoreboard is the sender's:
 	// the SACKed spans above SND.UNA, sorted and disjoint; dsacks counts
-	// the D-SACKs the peer sent.
+	// the D-SACKs the peer sent. highRxt and rescueEnd follow RFC 6675's
+	// HighRxt and RescueRxt (recovery.go).
 	peerSACK   bool
 	sackOK     bool
 	sackOrder  []Seq
@@ -124,6 +125,8 @@ type Conn struct {
 	dsackDue   bool
 	scoreboard []span
 	dsacks     int
+	highRxt    Seq
+	rescueEnd  Seq
 
 	// RFC 5681 / RFC 6582 state, in bytes.
 	cwnd, ssthresh uint32
@@ -199,6 +202,8 @@ func newConn(cfg Config) *Conn {
 		probeEnd:  cfg.ISS,
 		sndBufSeq: cfg.ISS.Add(1),
 		recover:   cfg.ISS,
+		highRxt:   cfg.ISS,
+		rescueEnd: cfg.ISS,
 		rto:       clampRTO(cfg.InitialRTO, &cfg),
 		// RFC 5681 §3.1: "The initial value of ssthresh SHOULD be set
 		// arbitrarily high (e.g., to the size of the largest possible

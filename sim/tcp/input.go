@@ -329,8 +329,9 @@ func (c *Conn) processAck(now time.Duration, s Segment, wnd uint32) bool {
 	if ack.LessThan(c.sndUna) {
 		return true // an old duplicate ACK: ignore it, process the text
 	}
+	var sacked uint32 // octets this ACK newly SACKs
 	if c.sackOK && len(s.SACK) > 0 {
-		c.updateScoreboard(ack, s.SACK)
+		sacked = c.updateScoreboard(ack, s.SACK)
 	}
 	newData := ack.GreaterThan(c.sndUna)
 	// RFC 5681 §2 DUPLICATE ACKNOWLEDGMENT: (a) data outstanding, (b) no
@@ -354,8 +355,14 @@ func (c *Conn) processAck(now time.Duration, s Segment, wnd uint32) bool {
 	case newData:
 		c.limitedSent = 0
 		c.onNewAck(now, ack)
-	case dup:
+	case dup && !c.sackOK:
 		c.onDupAck(now)
+	}
+	// RFC 6675 counts an ACK as duplicate when it SACKs new data, whether
+	// or not it also moves SND.UNA; in recovery the scoreboard is all it
+	// changes.
+	if sacked > 0 && !c.inRecovery {
+		c.onSACKDupAck(now)
 	}
 	return true
 }
@@ -431,6 +438,11 @@ func (c *Conn) onNewAck(now time.Duration, ack Seq) {
 			c.cwnd = c.ssthresh
 			c.inRecovery = false
 			c.dupAcks = 0
+			return
+		}
+		if c.sackOK {
+			// RFC 6675 (B): a partial ACK only updates the scoreboard;
+			// output sends as cwnd − pipe allows.
 			return
 		}
 		// Partial acknowledgment (RFC 6582 §3.2 step 3): retransmit the first

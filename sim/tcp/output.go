@@ -61,16 +61,27 @@ func (c *Conn) send(now time.Duration, override bool) {
 		c.cwnd = min(c.cwnd, c.initialWindow())
 		c.cubic.epoch = false // RFC 9438 §5.8: CUBIC's t excludes the idle time
 	}
+	if c.inRecovery && c.sackOK {
+		c.sendRecovery(now)
+		return
+	}
 	for {
+		retransmit := c.sndNxt.LessThan(c.sndMax)
+		if retransmit && c.sackOK {
+			c.sndNxt = c.skipSACKed(c.sndNxt)
+			retransmit = c.sndNxt.LessThan(c.sndMax)
+		}
 		right := c.sndUna.Add(int(c.sndWnd)) // the peer's window edge
-		usable := int(min(c.sndWnd, c.cwnd)) - int(c.flightSize())
+		usable := min(int(c.sndWnd)-int(c.flightSize()), int(c.cwnd)-int(c.outstanding()))
 		unsent := int(c.dataEnd().Sub(c.sndNxt))
 		if unsent > 0 {
 			n := min(unsent, mss, usable)
+			if retransmit && c.sackOK {
+				n = min(n, c.unsackedRun(c.sndNxt))
+			}
 			if n <= 0 {
 				return
 			}
-			retransmit := c.sndNxt.LessThan(c.sndMax)
 			if n < mss && n < unsent && uint32(n) < c.maxSndWnd/2 && !retransmit && !override {
 				return // silly window: wait for a bigger window or the override
 			}

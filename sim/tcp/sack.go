@@ -54,7 +54,12 @@ func (c *Conn) sackBlocks() []trace.SACKBlock {
 	}
 	limit := c.maxSACKBlocks()
 	blocks := make([]trace.SACKBlock, 0, limit)
-	block := func(sp span) trace.SACKBlock { return trace.SACKBlock{Left: uint32(sp.start), Right: uint32(sp.end)} }
+	block := func(sp span) trace.SACKBlock {
+		if c.oooFin && c.oooFinSeq == sp.end {
+			sp.end++ // a FIN held after the span is SACKed with it, as Linux does
+		}
+		return trace.SACKBlock{Left: uint32(sp.start), Right: uint32(sp.end)}
+	}
 	var holding span // the span holding a D-SACKed duplicate, already the second block
 	if c.dsackDue {
 		// RFC 2883 §4: the D-SACK block first, then the span holding the

@@ -136,6 +136,18 @@ func TestSACKBlocksJoined(t *testing.T) {
 		withSACK(dupAck, at(1000), at(4000)))
 }
 
+// TestSACKBlockCoversFIN: a FIN held out of order right after a span is
+// part of its block (Linux counts it like data), so the sender need not
+// send it again.
+func TestSACKBlockCoversFIN(t *testing.T) {
+	f := sackEstablished(t, sackConfig(), 65535)
+	at := func(k int) Seq { return peerISS + 1 + Seq(k) }
+	last := data(at(1000), iss+1, 65535, payload(1000))
+	last.Flags |= trace.FlagFIN
+	f.handle(last)
+	f.want("the block ends after the FIN", withSACK(ack(iss+1, peerISS+1, 65535), at(1000), at(2000)+1))
+}
+
 // TestSACKBlocksWithTimestamps: beside the timestamps option only three
 // blocks fit in the 40 bytes of option space (12 + 2 + 2 + 3·8 = 40).
 func TestSACKBlocksWithTimestamps(t *testing.T) {
@@ -235,7 +247,7 @@ func TestIsDSACK(t *testing.T) {
 // is outstanding and merged; a D-SACK block SACKs nothing new and is
 // counted; a cumulative ACK prunes the scoreboard.
 func TestScoreboardUpdate(t *testing.T) {
-	f, _ := sackFlight(t, 5)
+	f := sackFlight(t, 5, 7)
 	c := f.c
 	blk := func(a, b Seq) trace.SACKBlock { return trace.SACKBlock{Left: uint32(a), Right: uint32(b)} }
 	if n := c.updateScoreboard(seqAt(0), []trace.SACKBlock{blk(seqAt(2), seqAt(3))}); n != 1460 {
@@ -260,16 +272,15 @@ func TestScoreboardUpdate(t *testing.T) {
 }
 
 // sackFlight is an established SACK connection (cwnd n·SMSS) that has
-// sent n full segments S0 … Sn-1 and has two more queued.
-func sackFlight(t *testing.T, n int) (*fixture, []byte) {
+// written total full segments and sent the first n, S0 … Sn-1.
+func sackFlight(t *testing.T, n, total int) *fixture {
 	t.Helper()
 	cfg := sackConfig()
 	cfg.InitialCwnd = n * 1460
 	f := sackEstablished(t, cfg, wnd)
-	p := payload((n + 2) * 1460)
-	f.write(string(p))
+	f.write(string(payload(total * 1460)))
 	if out := f.take(); len(out) != n {
 		t.Fatalf("%d segments, want %d", len(out), n)
 	}
-	return f, p
+	return f
 }

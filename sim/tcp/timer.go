@@ -199,6 +199,12 @@ func (c *Conn) onRetransmitTimeout(now time.Duration) {
 	// no more than the loss window, LW, which equals 1 full-sized segment".
 	if c.retries == 1 {
 		c.ssthresh = c.lossSsthresh(c.flightSize(), true)
+	} else {
+		// RFC 6675 §5.1 lets the scoreboard outlive a timeout, and
+		// go-back-N skips what it holds. A second timeout of the same
+		// segment may mean the receiver discarded what it SACKed (RFC 2018
+		// §8, reneging): forget it and resend everything.
+		c.scoreboard = c.scoreboard[:0]
 	}
 	c.cwnd = uint32(c.sndMSS)
 	c.dupAcks = 0

@@ -134,8 +134,9 @@ func TestReadCaptureOptions(t *testing.T) {
 // TestTsharkSimulatedSACK: a simulated connection with "sack": true, as
 // Wireshark decodes it. Both SYNs carry SACK_PERM; the second of three
 // segments is lost, so the ACKs of the third and of the FIN report the
-// third with a SACK block, which Wireshark shows relative to the ISN like
-// the ACK.
+// third with a SACK block (the FIN's ACK with the FIN in it, as Linux),
+// which Wireshark shows relative to the ISN like the ACK; after the
+// timeout only the lost segment is sent again.
 func TestTsharkSimulatedSACK(t *testing.T) {
 	sc, err := sim.LoadPreset("transfer")
 	if err != nil {
@@ -159,7 +160,7 @@ func TestTsharkSimulatedSACK(t *testing.T) {
 		"49152 → 5001 [PSH, ACK] Seq=2921 Ack=1 Win=65535 Len=1460",
 		"49152 → 5001 [FIN, ACK] Seq=4381 Ack=1 Win=65535 Len=0",
 		"5001 → 49152 [ACK] Seq=1 Ack=1461 Win=65535 Len=0 SLE=2921 SRE=4381",
-		"[TCP Dup ACK 8#1] 5001 → 49152 [ACK] Seq=1 Ack=1461 Win=65535 Len=0 SLE=2921 SRE=4381",
+		"[TCP Dup ACK 8#1] 5001 → 49152 [ACK] Seq=1 Ack=1461 Win=65535 Len=0 SLE=2921 SRE=4382",
 		"[TCP Retransmission] 49152 → 5001 [ACK] Seq=1461 Ack=1 Win=65535 Len=1460",
 		"5001 → 49152 [ACK] Seq=1 Ack=4382 Win=62614 Len=0",
 		"5001 → 49152 [FIN, ACK] Seq=1 Ack=4382 Win=65535 Len=0",
