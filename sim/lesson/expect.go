@@ -95,8 +95,23 @@ func (v Value) String() string {
 // Millis is d in milliseconds, the unit of a time answer.
 func Millis(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-// eval computes x on tr with the step's cursor at end.
-func (x *expectation) eval(tr *trace.Trace, end Position) (Value, error) {
+// eval computes x on tr with the step's cursor at end, and returns the
+// index of the event it reads (-1 for a state).
+func (x *expectation) eval(tr *trace.Trace, end Position) (Value, int, error) {
+	i := -1
+	if x.what != "state" {
+		var err error
+		if i, err = x.ref.find(tr, end.N); err != nil {
+			return Value{}, -1, err
+		}
+	}
+	v, err := x.value(tr, end, i)
+	return v, i, err
+}
+
+// value computes x on tr with the step's cursor at end; i is the event
+// x.ref names.
+func (x *expectation) value(tr *trace.Trace, end Position, i int) (Value, error) {
 	if x.what == "state" {
 		st := trace.StateNone
 		for i := 0; i < end.N && i < len(tr.Events); i++ {
@@ -108,10 +123,6 @@ func (x *expectation) eval(tr *trace.Trace, end Position) (Value, error) {
 			return Value{}, fmt.Errorf("%q: %s has no TCP connection at the step's end", x.src, x.node)
 		}
 		return Value{Word: st.String()}, nil
-	}
-	i, err := x.ref.find(tr, end.N)
-	if err != nil {
-		return Value{}, err
 	}
 	e := &tr.Events[i]
 	if x.what == "time" {

@@ -3,8 +3,11 @@ package lesson
 import (
 	"encoding/json"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"socketlab/sim/trace"
 )
 
 // minimal is a valid lesson; the table below breaks it one field at a time.
@@ -191,7 +194,7 @@ func TestSelectors(t *testing.T) {
 			t.Errorf("%s: %v", tc.expect, err)
 			continue
 		}
-		v, err := x.eval(m.Trace, m.To)
+		v, _, err := x.eval(m.Trace, m.To)
 		if tc.expect == "state of server at the step's end" {
 			if err == nil || !strings.Contains(err.Error(), "server has no TCP connection at the step's end") {
 				t.Errorf("%s: %v, want an error", tc.expect, err)
@@ -264,5 +267,39 @@ func TestInlineScenario(t *testing.T) {
 	bad := strings.Replace(minimal, `"at": "10ms"`, `"at": "the 1st send by a"`, 1)
 	if _, err := Parse([]byte(bad)); err == nil || !strings.Contains(err.Error(), `steps[2].at:`) {
 		t.Errorf("a node of another step's scenario: %v", err)
+	}
+}
+
+// PlayAll gives what Play gives step by step, and Reveal names the event
+// the expectation reads: the SYN-ACK after the SYN arrives, none for a
+// state.
+func TestPlayAllReveal(t *testing.T) {
+	l, err := Load("handshake")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := l.PlayAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != len(l.Steps) {
+		t.Fatalf("%d moments for %d steps", len(all), len(l.Steps))
+	}
+	for i, m := range all {
+		one, err := l.Play(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if one.From != m.From || one.To != m.To || one.Reveal != m.Reveal || !slices.Equal(one.Highlight, m.Highlight) {
+			t.Errorf("step %d: PlayAll %+v, Play %+v", i, m, one)
+		}
+	}
+	if all[0].Reveal != -1 {
+		t.Errorf("step 0 asks a state: Reveal = %d, want -1", all[0].Reveal)
+	}
+	m := all[1] // the SYN at the server; the question is the SYN-ACK's ack
+	e := m.Trace.Events[m.Reveal]
+	if m.Reveal < m.To.N || e.Kind != trace.KindSend || e.Node != "server" || e.Packet.Flags != trace.FlagSYN|trace.FlagACK {
+		t.Errorf("step 1: Reveal = %d (%+v), want the server's SYN-ACK send at or after %d", m.Reveal, e, m.To.N)
 	}
 }

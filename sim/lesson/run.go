@@ -15,12 +15,32 @@ type Moment struct {
 	From, To  Position // equal for a step with "at"
 	Highlight []uint64
 	Expected  *Value // nil without a question
+	// Reveal is the index of the event the question's expectation reads
+	// (the packet whose ack is asked, the SYN whose time is asked): from
+	// there on the run shows the answer. -1 without a question, and for a
+	// state, which holds at the step's end.
+	Reveal int
 }
 
 // Play runs step i's scenario and resolves its cursor, highlight and
 // expectation in the run. An error names the step's field.
 func (l *Lesson) Play(i int) (*Moment, error) {
 	return l.play(i, map[string]*trace.Trace{})
+}
+
+// PlayAll plays every step, running each scenario once: what a player
+// needs before it shows the first step.
+func (l *Lesson) PlayAll() ([]*Moment, error) {
+	runs := map[string]*trace.Trace{}
+	out := make([]*Moment, len(l.Steps))
+	for i := range l.Steps {
+		m, err := l.play(i, runs)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = m
+	}
+	return out, nil
 }
 
 // play is Play with the runs of earlier steps, by scenario.
@@ -45,7 +65,7 @@ func (l *Lesson) play(i int, runs map[string]*trace.Trace) (*Moment, error) {
 		}
 		runs[string(key)] = tr
 	}
-	m := &Moment{Trace: tr}
+	m := &Moment{Trace: tr, Reveal: -1}
 	fromField, toField := "from", "to"
 	if s.At != "" {
 		fromField, toField = "at", "at"
@@ -71,11 +91,11 @@ func (l *Lesson) play(i int, runs map[string]*trace.Trace) (*Moment, error) {
 		m.Highlight = append(m.Highlight, p.ID)
 	}
 	if q := s.Question; q != nil {
-		v, err := q.expect.eval(tr, m.To)
+		v, at, err := q.expect.eval(tr, m.To)
 		if err != nil {
 			return nil, errAt(join(path, "question.expect"), "%v", err)
 		}
-		m.Expected = &v
+		m.Expected, m.Reveal = &v, at
 	}
 	return m, nil
 }
