@@ -1,8 +1,8 @@
 #!/bin/sh
 # subset.sh regenerates NotoSansCJKsc-subset.otf: Noto Sans CJK SC cut down
 # to the characters the playground draws (every non-ASCII character in the
-# Go sources of the renderer and the caption catalogue, plus printable
-# ASCII), so that the font is small enough to embed in the wasm bundle; and
+# Go sources of the renderer and the caption catalogue and in the shipped
+# lessons, plus printable ASCII), so that the font is small enough to embed in the wasm bundle; and
 # NotoSansMonoCJKsc-subset.otf, its monospaced face cut to ASCII.
 #
 # Run it by hand after changing captions or UI text, then commit the .otf
@@ -24,7 +24,8 @@ fi
 
 # The sources that hold UI text and captions (tests excluded: their strings
 # are not drawn).
-files=$( (find "$root/sim/view" "$root/sim/caption" -name '*.go' ! -name '*_test.go'; echo "$root/cmd/native/live.go" "$root/cmd/wasm/live.go") 2>/dev/null | sort)
+# The shipped lessons' texts are drawn too (the playground's lesson panel).
+files=$( (find "$root/sim/view" "$root/sim/caption" -name '*.go' ! -name '*_test.go'; echo "$root/cmd/native/live.go" "$root/cmd/wasm/live.go"; find "$root/sim/lesson/lessons" -name '*.json') 2>/dev/null | sort)
 
 /usr/bin/python3 - "$files" >runes.txt <<'PY'
 import sys

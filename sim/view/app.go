@@ -21,9 +21,11 @@ import (
 
 	"socketlab/sim"
 	"socketlab/sim/caption"
+	"socketlab/sim/lesson"
 	"socketlab/sim/tcp"
 	"socketlab/sim/trace"
 	"socketlab/sim/view/layout"
+	"socketlab/sim/view/progress"
 )
 
 // TPS is the number of Update calls per second; virtual time advances by
@@ -49,6 +51,14 @@ type Options struct {
 	// shown) and returns where it went; socketlab replay opens it again.
 	// Nil disables recording.
 	Record func(doc []byte) (string, error)
+	// Lesson opens the playground on a lesson (lesson.go): Request is
+	// replaced by its steps' runs.
+	Lesson *lesson.Lesson
+	// Step is the lesson's step to open at, from 1; 0 opens it where the
+	// learner left it (Progress), or at its start.
+	Step int
+	// Progress keeps the learner's progress in lessons; nil keeps none.
+	Progress progress.Store
 }
 
 // ErrQuit is what Update returns when the user asked to close the
@@ -112,6 +122,10 @@ type App struct {
 	annotAt  int // M.Len() when the captions were last annotated
 	annotTic int
 
+	tut      *tutor         // the open lesson, nil without one
+	marks    []int          // the flights the lesson's step highlights
+	progress progress.Store // where the lesson progress is kept
+
 	snap   layout.Snapshot
 	labels []string // flight labels, computed on first use
 	events []string // event-list lines, computed on first use
@@ -163,6 +177,18 @@ func New(o Options) (*App, error) {
 		a.setTheme(&layout.Projector, 1)
 	}
 	a.presets = a.src.Presets()
+	var tut *tutor
+	if o.Lesson != nil {
+		var err error
+		if tut, err = openLesson(o.Lesson); err != nil {
+			return nil, err
+		}
+		tut.step = resumeStep(o.Progress, o.Lesson)
+		if o.Step > 0 {
+			tut.step = min(o.Step, len(o.Lesson.Steps)) - 1
+		}
+		a.req, a.progress = tut.reqs[tut.step].Clone(), o.Progress
+	}
 	st, err := a.src.Open(a.req)
 	if err != nil {
 		return nil, err
@@ -177,6 +203,10 @@ func New(o Options) (*App, error) {
 	a.show(p)
 	a.Cur = layout.Cursor{} // before the first event: → shows it
 	a.slidersFromHeader()
+	if tut != nil {
+		a.tut = tut
+		a.GotoStep(tut.step)
+	}
 	return a, nil
 }
 
@@ -593,6 +623,7 @@ func (a *App) Update(in Input) error {
 	if a.Prompting {
 		a.prompt(in)
 	} else {
+		a.typeChars(in.Chars)
 		for _, k := range in.Keys {
 			a.key(k, in.Ctrl, in.Shift)
 		}
@@ -607,6 +638,7 @@ func (a *App) Update(in Input) error {
 			a.Live = a.stream != nil && a.stream.Live() // caught up: follow again
 		}
 	}
+	a.holdGate()
 	if a.quit {
 		return ErrQuit
 	}
@@ -614,6 +646,9 @@ func (a *App) Update(in Input) error {
 }
 
 func (a *App) key(k Key, ctrl, shift bool) {
+	if a.lessonKey(k) {
+		return
+	}
 	switch k {
 	case KeySpace:
 		if a.Live { // pause a live run where it is; it goes on arriving

@@ -79,10 +79,15 @@ func (a *App) Draw(dst *ebiten.Image) {
 
 	snap := a.Snapshot()
 	a.drawTop(dst, &g)
-	a.drawTopology(clip(dst, g.topo), &g, snap)
+	if a.tut != nil {
+		a.drawLesson(dst, &g) // in the topology's place
+	} else {
+		a.drawTopology(clip(dst, g.topo), &g, snap)
+	}
 	a.drawLadder(dst, &g)
 	a.drawEvents(dst, &g)
 	a.drawHost(dst, &g, snap)
+	a.drawVeil(dst, &g)
 	a.drawInspector(dst, &g)
 	a.drawPlot(dst, &g)
 	a.drawCaption(dst, &g)
@@ -343,7 +348,7 @@ func (a *App) drawLadder(screen *ebiten.Image, g *regions) {
 	for k := range lp.Arrows {
 		pa := &lp.Arrows[k]
 		c := th.PacketColor(m.Packet(pa.Flight))
-		if pa.Flight == a.Sel {
+		if pa.Flight == a.Sel || a.marked(pa.Flight) {
 			b.line(dst, pa.A.X, pa.A.Y, pa.B.X, pa.B.Y, th.Line+4, th.Sel)
 		}
 		b.arrow(dst, pa.A.X, pa.A.Y, pa.B.X, pa.B.Y, th.Line, pa.Head, c)
@@ -765,6 +770,8 @@ var helpKeys = [][2]string{ // catalogue keys: the keys, what they do
 	{"help.type.keys", "help.type"},
 	{"help.close.keys", "help.close"},
 	{"help.quit.keys", "help.quit"},
+	{"help.lesson.keys", "help.lesson"},
+	{"help.answer.keys", "help.answer"},
 	{"help.live.keys", "help.live"},
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"socketlab/assets/fonts"
 	"socketlab/sim/caption"
+	"socketlab/sim/lesson"
 )
 
 // drawnRunes returns every non-ASCII character of the string literals in
@@ -26,6 +27,22 @@ func drawnRunes(t *testing.T) map[rune]string {
 	need := map[rune]string{}
 	for _, r := range caption.Runes() {
 		need[r] = "caption.Runes"
+	}
+	// The shipped lessons' texts are drawn in the lesson panel.
+	for _, info := range lesson.List() {
+		l, err := lesson.Load(info.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := l.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range string(doc) {
+			if r > unicode.MaxASCII {
+				need[r] = "lesson " + l.ID
+			}
+		}
 	}
 	// The live sources' titles and actions are drawn too.
 	for _, pat := range []string{"*.go", "layout/*.go", "../../cmd/native/live.go", "../../cmd/wasm/live.go"} {

@@ -43,14 +43,17 @@ const (
 	Key7
 	Key8
 	Key9
-	KeyT         // live: type a HOST:PORT for the TCP client
-	KeyEnter     // end the text being typed; otherwise select the current event's packet
-	KeyBackspace // delete the last character typed
-	KeyV         // next theme: screen, high contrast, projector
-	KeyPageUp    // pan the ladder a third of its height earlier (Shift+wheel up too)
-	KeyPageDown  // pan the ladder a third of its height later (Shift+wheel down too)
-	KeyF         // larger type: 100 %, 115 %, 130 %, then 100 % again
-	KeyK         // the TCP every host runs: the RFC textbook ⇄ Linux
+	KeyT            // live: type a HOST:PORT for the TCP client
+	KeyEnter        // end the text being typed; otherwise select the current event's packet
+	KeyBackspace    // delete the last character typed
+	KeyV            // next theme: screen, high contrast, projector
+	KeyPageUp       // pan the ladder a third of its height earlier (Shift+wheel up too)
+	KeyPageDown     // pan the ladder a third of its height later (Shift+wheel down too)
+	KeyF            // larger type: 100 %, 115 %, 130 %, then 100 % again
+	KeyK            // the TCP every host runs: the RFC textbook ⇄ Linux
+	KeyBracketLeft  // lesson: the previous step
+	KeyBracketRight // lesson: the next step (skips an open question first)
+	KeySlash        // lesson: the question's hint (the ? key)
 	keyCount
 )
 

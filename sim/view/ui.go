@@ -480,6 +480,9 @@ func (a *App) mouse(in Input) {
 	if !in.Pressed {
 		return
 	}
+	if !a.Picker && !a.Help && a.lessonClick(&g, p) {
+		return
+	}
 	if a.Picker {
 		for i, r := range a.pickerRows(&g) {
 			if r.Contains(p) {

@@ -163,8 +163,32 @@ var uiText = []uiEntry{
 	{"help.close", "this help / close (Esc with nothing open: quit)", "帮助 / 关闭（没有可关闭的内容时 Esc 退出）"},
 	{"help.quit.keys", "Q", "Q"},
 	{"help.quit", "quit", "退出"},
+	{"help.lesson.keys", "[  ]  ?", "[  ]  ?"},
+	{"help.lesson", "lesson: previous / next step (] skips an open question) / hint", "课程：上一步 / 下一步（] 跳过未答的问题）/ 提示"},
+	{"help.answer.keys", "1–9  Enter", "1–9  Enter"},
+	{"help.answer", "lesson: choose an answer / type a number, then Enter", "课程：选择答案 / 输入数字后回车"},
 	{"help.live.keys", "1–9  T", "1–9  T"},
 	{"help.live", "live: run a real client / type HOST:PORT for the TCP client", "实时：运行真实客户端 / 输入 TCP 客户端的 HOST:PORT"},
+
+	// ---- the lesson panel (lessonui.go) ----
+	{"lesson.head", "%s — step %d/%d", "%s — 第 %d/%d 步"},
+	{"lesson.button.prev", "◀ [", "◀ ["},
+	{"lesson.button.next", "] ▶", "] ▶"},
+	{"lesson.button.hint", "hint ?", "提示 ?"},
+	{"lesson.button.skip", "skip ]", "跳过 ]"},
+	{"lesson.button.submit", "Enter", "回车"},
+	{"lesson.typing", "your answer: %s▏", "你的答案：%s▏"},
+	{"lesson.answered", "your answer: %s — the run shows %s", "你的答案：%s — 运行结果是 %s"},
+	{"lesson.answer", "the run shows %s", "运行结果是 %s"},
+	{"lesson.hint", "Hint: %s", "提示：%s"},
+	{"lesson.right", "✓ %s", "✓ %s"},
+	{"lesson.wrong", "× %s", "× %s"},
+	{"lesson.skipped", "Skipped. %s", "已跳过。%s"},
+	{"lesson.veil", "hidden until you answer: it would give the answer away", "作答后显示：它会泄露答案"},
+	{"status.lesson.gate", "predict first: answer the question (or ] to skip it), then watch", "先预测：回答问题（或按 ] 跳过），再观看"},
+	{"status.lesson.number", "type a number, then Enter", "请输入一个数字，然后回车"},
+	{"status.lesson.first", "this is the first step", "已是第一步"},
+	{"status.lesson.done", "the last step: lesson done, %d of %d right", "最后一步：课程完成，答对 %d/%d"},
 
 	// ---- the fallback captions (captionFor), for events the caption
 	// package has no richer text for ----
