@@ -9,18 +9,20 @@ import (
 
 	"socketlab/sim/caption"
 	"socketlab/sim/lesson"
+	"socketlab/sim/view/progress"
 )
 
 var lessonsCmd = &command{
 	name:    "lessons",
-	args:    "[--lang en|zh] | check FILE",
-	summary: "list the built-in lessons (steps through simulated runs, with questions the simulator checks); 'check FILE' validates a lesson file of your own",
+	args:    "[--lang en|zh] | check FILE | progress [--json]",
+	summary: "list the built-in lessons (steps through simulated runs, with questions the simulator checks; 'socketlab play --lesson NAME' opens one); 'check FILE' validates a lesson file of your own; 'progress' shows what you have done in them",
 	parse:   parseLessons,
 }
 
 func parseLessons(c *command, args []string, std stdio) (action, error) {
 	fs := newFlags(c)
 	langFlag := fs.String("lang", "", "the titles' language: `en` (the default) or zh (简体中文)")
+	asJSON := fs.Bool("json", false, "with progress: print the progress file itself (JSON), e.g. to hand it to a teacher")
 	pos, err := parseArgs(fs, args, std)
 	if err != nil {
 		return nil, err
@@ -32,11 +34,18 @@ func parseLessons(c *command, args []string, std stdio) (action, error) {
 	if !ok {
 		return nil, usagef("lessons: --lang %s: want en or zh", strconv.Quote(*langFlag))
 	}
+	if wasFlagGiven(fs, "json") && (len(pos) == 0 || pos[0] != "progress") {
+		return nil, usagef("lessons: --json applies to 'socketlab lessons progress'")
+	}
 	switch {
 	case len(pos) == 0:
 		return func(context.Context) error { return listLessons(std.Out, lang) }, nil
+	case pos[0] == "progress" && len(pos) != 1:
+		return nil, usagef("lessons progress: unexpected argument %s", shown(pos[1]))
+	case pos[0] == "progress":
+		return func(context.Context) error { return showProgress(std.Out, progress.Local(), *asJSON) }, nil
 	case pos[0] != "check":
-		return nil, usagef("lessons: unknown argument %s; 'socketlab lessons' lists the lessons, 'socketlab lessons check FILE' checks a file", shown(pos[0]))
+		return nil, usagef("lessons: unknown argument %s; 'socketlab lessons' lists the lessons, 'socketlab lessons check FILE' checks a file, 'socketlab lessons progress' shows your progress", shown(pos[0]))
 	case len(pos) != 2:
 		return nil, usagef("lessons check: want one lesson FILE, got %d arguments", len(pos)-1)
 	case wasFlagGiven(fs, "lang"):
@@ -54,7 +63,44 @@ func listLessons(w io.Writer, lang caption.Lang) error {
 	for _, l := range lesson.List() {
 		fmt.Fprintf(w, "%-*s  %2d steps  %2d questions  %s\n", width, l.ID, l.Steps, l.Questions, l.Title.In(string(lang)))
 	}
-	fmt.Fprintln(w, "\n'socketlab lessons check FILE' checks a lesson of your own: its format, and every answer against the simulator.")
+	fmt.Fprintln(w, "\n'socketlab play --lesson NAME' opens one in the playground.")
+	fmt.Fprintln(w, "'socketlab lessons check FILE' checks a lesson of your own: its format, and every answer against the simulator.")
+	return nil
+}
+
+// showProgress prints the learner's progress in the lessons: a line per
+// lesson, or the file itself with asJSON.
+func showProgress(w io.Writer, st progress.Store, asJSON bool) error {
+	data, err := st.Load()
+	if err != nil {
+		return fmt.Errorf("lessons progress: %v", err)
+	}
+	p, err := progress.Parse(data)
+	if err != nil {
+		return fmt.Errorf("lessons progress: %v", err)
+	}
+	if asJSON {
+		_, err := w.Write(p.Encode())
+		return err
+	}
+	where, _ := progress.Where()
+	if len(p.Lessons) == 0 {
+		fmt.Fprintf(w, "no progress yet (%s): 'socketlab play --lesson NAME' opens a lesson\n", where)
+		return nil
+	}
+	width := 0
+	for _, l := range p.Lessons {
+		width = max(width, len(l.ID))
+	}
+	for _, l := range p.Lessons {
+		questions := "?"
+		if s, err := lesson.Load(l.ID); err == nil {
+			questions = strconv.Itoa(s.Questions())
+		}
+		fmt.Fprintf(w, "%-*s  step %d/%d  %d right, %d wrong, %d skipped of %s questions\n", width, l.ID, l.Step, l.Steps,
+			l.Count(progress.Right), l.Count(progress.Wrong), l.Count(progress.Skipped), questions)
+	}
+	fmt.Fprintf(w, "\n(kept in %s; --json prints it)\n", where)
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"socketlab/sim/lesson"
+	"socketlab/sim/view/progress"
 )
 
 func TestLessonsLists(t *testing.T) {
@@ -75,7 +76,7 @@ func TestLessonsUsage(t *testing.T) {
 	}{
 		{[]string{"lessons", "check"}, "socketlab: lessons check: want one lesson FILE, got 0 arguments\n"},
 		{[]string{"lessons", "check", "a", "b"}, "socketlab: lessons check: want one lesson FILE, got 2 arguments\n"},
-		{[]string{"lessons", "chek", "a"}, "socketlab: lessons: unknown argument chek; 'socketlab lessons' lists the lessons, 'socketlab lessons check FILE' checks a file\n"},
+		{[]string{"lessons", "chek", "a"}, "socketlab: lessons: unknown argument chek; 'socketlab lessons' lists the lessons, 'socketlab lessons check FILE' checks a file, 'socketlab lessons progress' shows your progress\n"},
 		{[]string{"lessons", "--lang", "fr"}, "socketlab: lessons: --lang \"fr\": want en or zh\n"},
 		{[]string{"lessons", "check", "x.json", "--lang", "zh"}, "socketlab: lessons check: --lang applies to the list; a check prints no titles\n"},
 	} {
@@ -104,5 +105,75 @@ func TestReadmeLessonExample(t *testing.T) {
 	}
 	if err := l.Verify(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// lessons progress reads the learner's file from the configuration
+// directory: a line per lesson, or the file itself with --json; a broken
+// file is one line and exit status 1.
+func TestLessonsProgress(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", dir)
+	t.Setenv("HOME", dir)
+	stdout, stderr, code := runCLI(t, context.Background(), "", "lessons", "progress")
+	file := filepath.Join(dir, "socketlab", "progress.json")
+	if want := "no progress yet (" + file + "): 'socketlab play --lesson NAME' opens a lesson\n"; code != 0 || stdout != want || stderr != "" {
+		t.Errorf("no file: exit %d, stdout %q, stderr %q; want %q", code, stdout, stderr, want)
+	}
+	p := &progress.Progress{Version: progress.Version, Lessons: []progress.Lesson{{ID: "handshake", Steps: 10, Step: 3,
+		Questions: []progress.Question{{Step: 1, Result: progress.Right, Answer: "SYN-SENT", Tries: 1}, {Step: 2, Result: progress.Skipped, Tries: 1}}}}}
+	if err := progress.Local().Save(p.Encode()); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code = runCLI(t, context.Background(), "", "lessons", "progress")
+	if want := "handshake  step 3/10  1 right, 0 wrong, 1 skipped of 10 questions\n\n(kept in " + file + "; --json prints it)\n"; code != 0 || stdout != want || stderr != "" {
+		t.Errorf("progress: exit %d, stdout %q, stderr %q; want %q", code, stdout, stderr, want)
+	}
+	stdout, _, code = runCLI(t, context.Background(), "", "lessons", "progress", "--json")
+	if code != 0 || stdout != string(p.Encode()) {
+		t.Errorf("--json: exit %d, stdout %q", code, stdout)
+	}
+	os.WriteFile(file, []byte(`{"version": 2}`), 0o644)
+	_, stderr, code = runCLI(t, context.Background(), "", "lessons", "progress")
+	if want := "socketlab: lessons progress: progress: version 2, want 1\n"; code != 1 || stderr != want {
+		t.Errorf("broken file: exit %d, stderr %q; want %q", code, stderr, want)
+	}
+	_, stderr, code = runCLI(t, context.Background(), "", "lessons", "--json")
+	if want := "socketlab: lessons: --json applies to 'socketlab lessons progress'\n"; code != 2 || stderr != want {
+		t.Errorf("--json alone: exit %d, stderr %q; want %q", code, stderr, want)
+	}
+}
+
+// play --lesson takes a built-in lesson or a file, checked before any
+// window opens: a mistake is one line naming the field, exit status 1;
+// a misused flag is a usage error, exit status 2.
+func TestPlayLessonMistakes(t *testing.T) {
+	dir := t.TempDir()
+	data, err := os.ReadFile("../../sim/lesson/lessons/retransmission.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong := filepath.Join(dir, "wrong.json")
+	os.WriteFile(wrong, []byte(strings.Replace(string(data), `"answer": 290,`, `"answer": 300,`, 1)), 0o644)
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, []byte(strings.Replace(string(data), `"zh": "重传与退避"`, `"zh": ""`, 1)), 0o644)
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--lesson", wrong}, 1, "socketlab: play: " + wrong + ": steps[7].question.answer: 300, but the run shows 290 (time of the next packet from client)\n"},
+		{[]string{"--lesson", bad}, 1, "socketlab: play: " + bad + ": title.zh: empty\n"},
+		{[]string{"--lesson", filepath.Join(dir, "missing.json")}, 1, "socketlab: play: --lesson: open " + filepath.Join(dir, "missing.json") + ": no such file or directory\n"},
+		{[]string{"--lesson", "nope"}, 2, "socketlab: play: --lesson: no lesson or file \"nope\" (lessons: handshake, tcp-vs-udp, retransmission)\n"},
+		{[]string{"--lesson", "handshake", "--step", "11"}, 2, "socketlab: play: --step 11: lesson handshake has 10 steps\n"},
+		{[]string{"--lesson", "handshake", "--step", "-1"}, 2, "socketlab: play: --step -1: want a step number from 1\n"},
+		{[]string{"--lesson", "handshake", "--scenario", "lost-syn"}, 2, "socketlab: play: --scenario does not apply to --lesson (its steps choose the scenario and the moment; --step chooses the step)\n"},
+		{[]string{"--step", "2"}, 2, "socketlab: play: --step applies to --lesson\n"},
+	} {
+		_, stderr, code := runCLI(t, context.Background(), "", append([]string{"play"}, tc.args...)...)
+		if code != tc.code || stderr != tc.want {
+			t.Errorf("play %q: exit %d, stderr %q; want %d, %q", tc.args, code, stderr, tc.code, tc.want)
+		}
 	}
 }

@@ -15,12 +15,14 @@ import (
 	"time"
 
 	"socketlab/core"
+	"socketlab/sim/lesson"
 	"socketlab/sim/view"
+	"socketlab/sim/view/progress"
 )
 
 var playCmd = &command{
 	name:    "play",
-	args:    "[--scenario NAME|FILE] [--seed N] [--lang en|zh] [--projector] [--select ID] [--whatif ACTION:ID] [--screenshot FILE.png|FILE.jpg --at T [--size WxH]] | --live [--target HOST:PORT] [--run N]... [--record FILE]",
+	args:    "[--scenario NAME|FILE] [--seed N] [--lang en|zh] [--projector] [--select ID] [--whatif ACTION:ID] [--screenshot FILE.png|FILE.jpg --at T [--size WxH]] | --lesson NAME|FILE [--step N] | --live [--target HOST:PORT] [--run N]... [--record FILE]",
 	summary: "open the visual playground: topology, ladder diagram and captions on one time cursor",
 	parse:   parsePlay,
 }
@@ -42,6 +44,10 @@ type playConfig struct {
 	target string // live: one more server for the TCP client
 	runs   []int  // live: clients to start at once (1-based, as the keys)
 	record string // live: where Ctrl+S writes the recording
+
+	lessonIn string         // --lesson: a shipped lesson's id or a file
+	lesson   *lesson.Lesson // read and checked by runPlay
+	step     int            // --step, from 1; 0: where the learner left it
 }
 
 // whatIfArg is one --whatif ACTION:PACKET.
@@ -88,6 +94,8 @@ func parsePlayConfig(c *command, args []string, std stdio) (*playConfig, error) 
 		runs = append(runs, n)
 		return nil
 	})
+	lessonIn := fs.String("lesson", "", "open a lesson: a built-in lesson's `name` (see 'socketlab lessons') or a lesson JSON file of your own")
+	step := fs.Int("step", 0, "with --lesson: the `step` to open at, from 1 (default: where you left the lesson)")
 	var whatIfs []whatIfArg
 	fs.Func("whatif", "`ACTION:PACKET`, e.g. drop:3 — apply a what-if (drop, delay, duplicate) at start; repeatable", func(v string) error {
 		act, id, ok := strings.Cut(v, ":")
@@ -109,7 +117,7 @@ func parsePlayConfig(c *command, args []string, std stdio) (*playConfig, error) 
 		return nil, usagef("play: unexpected argument %s (use --scenario)", strconv.Quote(pos[0]))
 	}
 	cfg := &playConfig{lang: *lang, projector: *projector, shot: *shot, savePath: *save, scenarioIn: *scenario, sel: *sel, whatIfs: whatIfs, at: *at,
-		live: *live, target: *target, runs: runs, record: *record}
+		live: *live, target: *target, runs: runs, record: *record, lessonIn: *lessonIn, step: *step}
 	if !*live {
 		for _, f := range []string{"target", "run", "record"} {
 			if wasFlagGiven(fs, f) {
@@ -127,6 +135,19 @@ func parsePlayConfig(c *command, args []string, std stdio) (*playConfig, error) 
 				return nil, usagef("play: --target: %v", err)
 			}
 		}
+	}
+	if *lessonIn != "" {
+		// A lesson's steps choose the scenario and the moment.
+		for _, f := range []string{"scenario", "seed", "whatif", "select", "at", "live"} {
+			if wasFlagGiven(fs, f) {
+				return nil, usagef("play: --%s does not apply to --lesson (its steps choose the scenario and the moment; --step chooses the step)", f)
+			}
+		}
+		if *step < 0 {
+			return nil, usagef("play: --step %d: want a step number from 1", *step)
+		}
+	} else if wasFlagGiven(fs, "step") {
+		return nil, usagef("play: --step applies to --lesson")
 	}
 	if cfg.lang != "en" && cfg.lang != "zh" {
 		return nil, usagef("play: --lang %s: want en or zh", strconv.Quote(*lang))
@@ -196,7 +217,46 @@ func parseSize(s string) (w, h int, ok bool) {
 	return w, h, true
 }
 
+// readLesson finds --lesson: a built-in lesson by its name, else a file,
+// parsed strictly and every answer checked against the simulator, as
+// 'socketlab lessons check' does; a mistake is one line naming the field.
+func readLesson(in string) (*lesson.Lesson, error) {
+	if l, err := lesson.Load(in); err == nil {
+		return l, nil
+	}
+	data, err := readLessonFile(in)
+	if errors.Is(err, os.ErrNotExist) && !strings.ContainsAny(in, "./\\") {
+		var ids []string
+		for _, l := range lesson.List() {
+			ids = append(ids, l.ID)
+		}
+		return nil, usagef("play: --lesson: no lesson or file %s (lessons: %s)", strconv.Quote(in), strings.Join(ids, ", "))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("play: --lesson: %v", err)
+	}
+	l, err := lesson.Parse(data)
+	if err == nil {
+		err = l.Verify()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("play: %s: %v", in, err)
+	}
+	return l, nil
+}
+
 func runPlay(ctx context.Context, std stdio, cfg *playConfig) error {
+	if cfg.lessonIn != "" {
+		l, err := readLesson(cfg.lessonIn)
+		if err != nil {
+			return err
+		}
+		if cfg.step > len(l.Steps) {
+			return usagef("play: --step %d: lesson %s has %d steps", cfg.step, l.ID, len(l.Steps))
+		}
+		cfg.lesson = l
+		cfg.req, cfg.scenarioIn = view.Request{Preset: "lesson"}, l.ID // the lesson's steps choose the runs
+	}
 	if cfg.req.Preset == "" {
 		doc, err := readScenarioFile(cfg.scenarioIn)
 		if errors.Is(err, os.ErrNotExist) && !strings.ContainsAny(cfg.scenarioIn, "./\\") {
@@ -225,10 +285,15 @@ func runPlay(ctx context.Context, std stdio, cfg *playConfig) error {
 			fmt.Fprintln(std.Err, "socketlab: play:", live.captureErr)
 		}
 	}
+	var store progress.Store
+	if cfg.lesson != nil && cfg.shot == "" { // a screenshot leaves the learner's progress alone
+		store = progress.Local()
+	}
 	a, err := view.New(view.Options{
 		Source: src, Request: cfg.req, Lang: cfg.lang, Projector: cfg.projector,
 		Save:   func(doc []byte) (string, error) { return savePath, os.WriteFile(savePath, doc, 0o644) },
 		Record: func(doc []byte) (string, error) { return cfg.record, os.WriteFile(cfg.record, doc, 0o644) },
+		Lesson: cfg.lesson, Step: cfg.step, Progress: store,
 	})
 	if err != nil {
 		return fmt.Errorf("play: %w", err)
@@ -263,6 +328,10 @@ func runPlay(ctx context.Context, std stdio, cfg *playConfig) error {
 	if cfg.shot == "" {
 		return view.Run(ctx, a, cfg.w, cfg.h, nil)
 	}
+	if cfg.lesson != nil {
+		a.Settle()
+		cfg.at = -1 // the step's moment
+	}
 	if cfg.at > a.M.End && !cfg.live {
 		return usagef("play: --at %v is past the end of the run: %s ends at %v", durationText(cfg.at), name, a.M.End)
 	}
@@ -282,6 +351,10 @@ func runPlay(ctx context.Context, std stdio, cfg *playConfig) error {
 	at := cfg.at.String()
 	if cfg.live {
 		at = "its live edge"
+	}
+	if cfg.lesson != nil {
+		i, n := a.LessonStep()
+		at = fmt.Sprintf("step %d/%d", i+1, n)
 	}
 	fmt.Fprintf(std.Out, "wrote %s (%dx%d, %s at %s)\n", cfg.shot, cfg.w, cfg.h, name, at)
 	return nil
