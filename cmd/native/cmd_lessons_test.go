@@ -167,7 +167,7 @@ func TestPlayLessonMistakes(t *testing.T) {
 		{[]string{"--lesson", filepath.Join(dir, "missing.json")}, 1, "socketlab: play: --lesson: open " + filepath.Join(dir, "missing.json") + ": no such file or directory\n"},
 		{[]string{"--lesson", "nope"}, 2, "socketlab: play: --lesson: no lesson or file \"nope\" (lessons: handshake, tcp-vs-udp, retransmission)\n"},
 		{[]string{"--lesson", "handshake", "--step", "11"}, 2, "socketlab: play: --step 11: lesson handshake has 10 steps\n"},
-		{[]string{"--lesson", "handshake", "--step", "-1"}, 2, "socketlab: play: --step -1: want a step number from 1\n"},
+		{[]string{"--lesson", "handshake", "--step", "-1"}, 2, "socketlab: play: --step -1: out of range 0 to 100 (see 'socketlab play --help')\n"},
 		{[]string{"--lesson", "handshake", "--scenario", "lost-syn"}, 2, "socketlab: play: --scenario does not apply to --lesson (its steps choose the scenario and the moment; --step chooses the step)\n"},
 		{[]string{"--step", "2"}, 2, "socketlab: play: --step applies to --lesson\n"},
 	} {

@@ -95,7 +95,7 @@ func parsePlayConfig(c *command, args []string, std stdio) (*playConfig, error) 
 		return nil
 	})
 	lessonIn := fs.String("lesson", "", "open a lesson: a built-in lesson's `name` (see 'socketlab lessons') or a lesson JSON file of your own")
-	step := fs.Int("step", 0, "with --lesson: the `step` to open at, from 1 (default: where you left the lesson)")
+	step := intFlag(fs, "step", 0, 0, 100, "with --lesson: the `step` to open at, from 1 (0, the default: where you left the lesson)")
 	var whatIfs []whatIfArg
 	fs.Func("whatif", "`ACTION:PACKET`, e.g. drop:3 — apply a what-if (drop, delay, duplicate) at start; repeatable", func(v string) error {
 		act, id, ok := strings.Cut(v, ":")
@@ -142,9 +142,6 @@ func parsePlayConfig(c *command, args []string, std stdio) (*playConfig, error) 
 			if wasFlagGiven(fs, f) {
 				return nil, usagef("play: --%s does not apply to --lesson (its steps choose the scenario and the moment; --step chooses the step)", f)
 			}
-		}
-		if *step < 0 {
-			return nil, usagef("play: --step %d: want a step number from 1", *step)
 		}
 	} else if wasFlagGiven(fs, "step") {
 		return nil, usagef("play: --step applies to --lesson")
