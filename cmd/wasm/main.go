@@ -4,9 +4,10 @@
 // same renderer as `socketlab play`, compiled to WebAssembly, on the page
 // `socketlab serve` sends (assets/web). The URL chooses what to show, in
 // the fragment of a shared link or the query string:
-// #scenario=lost-syn&seed=3&lang=zh&projector=1. The fragment follows the
-// run (another scenario or seed picked in the window), so a copied link
-// reproduces it.
+// #scenario=lost-syn&seed=3&lang=zh&projector=1, or a lesson:
+// #lesson=handshake&step=2. The fragment follows the run (another
+// scenario or seed picked in the window, the lesson's step), so a copied
+// link reproduces it.
 package main
 
 import (
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"socketlab/sim/view"
+	"socketlab/sim/view/progress"
 )
 
 func main() {
@@ -29,6 +31,9 @@ func main() {
 		warn = roomWarn
 	}
 	opts.Source = src
+	if opts.Lesson != nil {
+		opts.Progress = progress.Local() // the browser's local storage
+	}
 	if warn != "" {
 		notice(warn, false)
 	}
@@ -123,6 +128,10 @@ func describe(a *view.App, opts view.Options, room string) (text, frag string) {
 		}
 	}()
 	frag = fragment(a.Request(), opts.Lang, opts.Projector, room)
+	if l := a.Lesson(); l != nil {
+		i, _ := a.LessonStep()
+		frag = lessonFragment(l.ID, i+1, opts.Lang, opts.Projector, room)
+	}
 	text = a.Caption()
 	if a.Sel >= 0 {
 		sel := a.Label(a.Sel)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"socketlab/sim/bridge"
+	"socketlab/sim/lesson"
 	"socketlab/sim/view"
 )
 
@@ -64,7 +65,36 @@ func optionsFrom(q url.Values, presets []string) (view.Options, string) {
 	if q.Get("lang") == "zh" {
 		lang = "zh"
 	}
-	return view.Options{Source: view.SimSource{}, Request: req, Lang: lang, Projector: q.Get("projector") == "1"}, warn
+	o := view.Options{Source: view.SimSource{}, Request: req, Lang: lang, Projector: q.Get("projector") == "1"}
+	if id := q.Get("lesson"); id != "" { // a lesson: its steps choose the runs
+		l, err := lesson.Load(id)
+		if err != nil {
+			return o, "socketlab: " + err.Error()
+		}
+		o.Lesson = l
+		if n, err := strconv.Atoi(q.Get("step")); err == nil && n >= 1 && n <= len(l.Steps) {
+			o.Step = n
+		}
+	}
+	return o, warn
+}
+
+// lessonFragment is the URL fragment that reopens a lesson at a step
+// (from 1), in lang.
+func lessonFragment(id string, step int, lang string, projector bool, room string) string {
+	v := url.Values{}
+	v.Set("lesson", id)
+	v.Set("step", strconv.Itoa(step))
+	if lang == "zh" {
+		v.Set("lang", "zh")
+	}
+	if projector {
+		v.Set("projector", "1")
+	}
+	if room != defaultRoom {
+		v.Set("room", room)
+	}
+	return v.Encode()
 }
 
 // fragment is the URL fragment that reproduces req: scenario, seed, the

@@ -66,3 +66,27 @@ func TestRoomFromURL(t *testing.T) {
 		t.Errorf("fragment %q", f)
 	}
 }
+
+// lesson=NAME&step=N opens a shipped lesson at a step; an unknown lesson
+// is a notice, and the fragment of a lesson reopens it.
+func TestOptionsLesson(t *testing.T) {
+	o, warn := optionsFrom(params("", "#lesson=handshake&step=3&lang=zh"), nil)
+	if warn != "" || o.Lesson == nil || o.Lesson.ID != "handshake" || o.Step != 3 || o.Lang != "zh" {
+		t.Fatalf("lesson: %+v, %q", o, warn)
+	}
+	o, _ = optionsFrom(params("", "#lesson=handshake&step=99"), nil)
+	if o.Lesson == nil || o.Step != 0 {
+		t.Errorf("step 99 of 10: step %d, want 0 (where the learner left)", o.Step)
+	}
+	o, warn = optionsFrom(params("", "#lesson=nope"), nil)
+	if o.Lesson != nil || !strings.HasPrefix(warn, `socketlab: no lesson named "nope" (one of `) {
+		t.Errorf("unknown lesson: %v, %q", o.Lesson, warn)
+	}
+	if f := lessonFragment("handshake", 2, "zh", true, defaultRoom); f != "lang=zh&lesson=handshake&projector=1&step=2" {
+		t.Errorf("lessonFragment = %q", f)
+	}
+	o, _ = optionsFrom(params("", "#"+lessonFragment("tcp-vs-udp", 4, "en", false, defaultRoom)), nil)
+	if o.Lesson == nil || o.Lesson.ID != "tcp-vs-udp" || o.Step != 4 {
+		t.Errorf("round trip: %+v", o)
+	}
+}
