@@ -26,6 +26,7 @@ type Host struct {
 	udp       map[uint16]*UDPConn
 	nextPort  uint16
 	tcpCfg    tcp.Config // every connection's, before its addresses and callbacks
+	quoteAll  bool       // ICMP errors quote the whole datagram (the linux profile), not 8 bytes
 }
 
 type connKey struct{ local, remote netip.AddrPort }
@@ -180,14 +181,26 @@ func (h *Host) inputUDP(p *trace.Packet) {
 
 // portUnreachable answers a datagram to a closed port with ICMP destination
 // unreachable / port unreachable (RFC 792 type 3 code 3; RFC 4443 type 1
-// code 4). The trace records as quote only the offending datagram's 8-byte
-// UDP header: Packet.Quote names the whole packet, and the pcap writer
-// rebuilds from it the IP header and data RFC 792 quotes.
+// code 4). The trace records as quote the offending datagram from its UDP
+// header on: the 8 bytes of RFC 792's "first 64 bits of the original
+// datagram's data", or on a host with the linux profile the whole
+// datagram as far as the error fits in 576 bytes (1280 for IPv6), as Linux
+// and RFC 1812 §4.3.2.3 do. Packet.Quote names the whole packet, and the
+// pcap writer rebuilds from it the IP header and the data.
 func (h *Host) portUnreachable(p *trace.Packet) {
-	q := make([]byte, 8)
+	n := 8
+	if h.quoteAll {
+		room := 576 - 20 - 8 - 20 // the error's IPv4 and ICMP headers, the quoted IPv4 header
+		if p.Dst.Addr().Is6() && !p.Dst.Addr().Is4In6() {
+			room = 1280 - 40 - 8 - 40
+		}
+		n = min(8+len(p.Payload), room)
+	}
+	q := make([]byte, n)
 	binary.BigEndian.PutUint16(q[0:], p.Src.Port())
 	binary.BigEndian.PutUint16(q[2:], p.Dst.Port())
 	binary.BigEndian.PutUint16(q[4:], uint16(8+len(p.Payload)))
+	copy(q[8:], p.Payload)
 	icmp := trace.Packet{Proto: trace.ProtoICMP, Src: netip.AddrPortFrom(p.Dst.Addr(), 0),
 		Dst: netip.AddrPortFrom(p.Src.Addr(), 0), ICMPType: 3, ICMPCode: 3, Quote: p.ID, Payload: q}
 	if p.Dst.Addr().Is6() {

@@ -194,7 +194,12 @@ func TestTCPSpecConfig(t *testing.T) {
 		{"rfc, nothing set", TCPSpec{}, func(c *tcp.Config) { *c = tcp.Config{} }},
 		{"linux, nothing set", TCPSpec{Profile: "linux"}, func(*tcp.Config) {}},
 		{"mss", TCPSpec{Profile: "linux", MSS: 536}, func(c *tcp.Config) { c.MSS = 536 }},
-		{"rcvbuf", TCPSpec{Profile: "linux", RcvBuf: 1 << 20}, func(c *tcp.Config) { c.RcvBuf = 1 << 20 }},
+		// A buffer the application sets gets the shift it needs (Linux's
+		// SO_RCVBUF): 1 MiB 5, 4 KiB 0; an explicit window_scale wins.
+		{"rcvbuf", TCPSpec{Profile: "linux", RcvBuf: 1 << 20}, func(c *tcp.Config) { c.RcvBuf, c.WScaleShift = 1<<20, 5 }},
+		{"rcvbuf 4 KiB", TCPSpec{Profile: "linux", RcvBuf: 4096}, func(c *tcp.Config) { c.RcvBuf, c.WScaleShift = 4096, 0 }},
+		{"rcvbuf and window_scale", TCPSpec{Profile: "linux", RcvBuf: 1 << 20, WindowScale: &ws0}, func(c *tcp.Config) { c.RcvBuf, c.WScaleShift = 1<<20, 0 }},
+		{"rcvbuf on rfc", TCPSpec{RcvBuf: 4096}, func(c *tcp.Config) { *c = tcp.Config{RcvBuf: 4096} }},
 		{"sndbuf", TCPSpec{Profile: "linux", SndBuf: 4096}, func(c *tcp.Config) { c.SndBuf = 4096 }},
 		{"initial_rto", TCPSpec{Profile: "linux", InitialRTO: Duration(3 * time.Second)}, func(c *tcp.Config) { c.InitialRTO = 3 * time.Second }},
 		{"min_rto", TCPSpec{Profile: "linux", MinRTO: Duration(time.Second)}, func(c *tcp.Config) { c.MinRTO = time.Second }},

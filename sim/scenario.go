@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"net/netip"
 	"reflect"
 	"strconv"
@@ -211,6 +212,12 @@ func (t TCPSpec) config() tcp.Config {
 	}
 	if t.Congestion != "" {
 		cfg.Congestion, _ = tcp.ParseCongestion(t.Congestion)
+	}
+	if t.profile() == tcp.ProfileLinux && t.RcvBuf != 0 && t.WindowScale == nil {
+		// Linux offers the shift its buffer needs when the application
+		// sets one (SO_RCVBUF), not the one for tcp_rmem's maximum: a
+		// 4 KiB buffer offers 0, 1 MiB 5.
+		cfg.WScaleShift = min(max(bits.Len(uint(t.RcvBuf))-1-15, 0), 14)
 	}
 	return cfg
 }

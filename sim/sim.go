@@ -103,6 +103,7 @@ func New(sc *Scenario, sink trace.Sink) (*Sim, error) {
 			h.tcpCfg = spec.config()
 			h.tcpCfg.Trace = sink
 			tn.TCP = spec.profile().String()
+			h.quoteAll = spec.profile() == tcp.ProfileLinux
 		}
 		for _, a := range ns.Addrs {
 			addr := netip.MustParseAddr(a) // validated

@@ -370,7 +370,10 @@ func modelRun(ex exchange, profile tcp.Profile) (*trace.Trace, error) {
 		},
 		Links:    []sim.LinkSpec{{ID: "lo", A: "client", B: "server", AB: lp, BA: lp}},
 		Programs: ex.programs,
-		TCP:      sim.TCPSpec{Profile: profile.String(), RcvBuf: ex.modelRcvBuf},
+		TCP:      sim.TCPSpec{Profile: profile.String()},
+	}
+	if ex.modelRcvBuf != 0 { // the server's own buffer, as its SO_RCVBUF
+		sc.Hosts[1].TCP = &sim.TCPSpec{RcvBuf: ex.modelRcvBuf}
 	}
 	for _, d := range ex.drops {
 		sc.AddFault(d.fault)

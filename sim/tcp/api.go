@@ -393,6 +393,23 @@ type Config struct {
 	// zero value, RFC 5681) or CongestionCUBIC (RFC 9438).
 	Congestion Congestion
 
+	// ResetWithAck makes Abort (and Close with unread data) send
+	// <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>, as Linux does, instead of
+	// RFC 9293 §3.10.5's <SEQ=SND.NXT><CTL=RST>.
+	ResetWithAck bool
+
+	// OOWRateLimit, if positive, is the least time between two ACKs
+	// answering unacceptable segments without data (Linux's
+	// tcp_invalid_ratelimit, 500 ms, against ACK loops, RFC 5961 §7):
+	// RFC 9293 answers every one. A zero-window probe at SND.UNA−1 is such
+	// a segment, so Linux leaves some probes unanswered.
+	OOWRateLimit time.Duration
+
+	// ForcedPush sets PSH, besides on the segment that empties the send
+	// queue, on a segment that ends more than half the peer's largest
+	// window after the last one that carried it (Linux's forced_push).
+	ForcedPush bool
+
 	// Transmit is called for every segment the connection sends, in order
 	// (already during Dial and Accept). It must not modify s.Payload, which
 	// may share its array with later segments, and must not call back into

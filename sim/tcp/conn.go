@@ -76,6 +76,9 @@ type Conn struct {
 	// once, ping-pong mode (interactive: ACKs wait to ride on the reply),
 	// rcvMSS the receive-side MSS estimate, lastDataRcvd when in-order
 	// data last arrived (dataRcvd: any has).
+	lastOOWAck   time.Duration // when we last answered an unacceptable empty segment (Config.OOWRateLimit)
+	oowAcked     bool
+	pushedSeq    Seq // Linux's pushed_seq: the end of the last segment sent with PSH (Config.ForcedPush)
 	quickAcks    int
 	pingpong     bool
 	rcvMSS       int
@@ -201,6 +204,7 @@ func newConn(cfg Config) *Conn {
 		sndMax:    cfg.ISS,
 		probeEnd:  cfg.ISS,
 		sndBufSeq: cfg.ISS.Add(1),
+		pushedSeq: cfg.ISS.Add(1),
 		recover:   cfg.ISS,
 		highRxt:   cfg.ISS,
 		rescueEnd: cfg.ISS,
@@ -545,7 +549,11 @@ func (c *Conn) Abort(now time.Duration) {
 	switch c.state {
 	case trace.StateSynReceived, trace.StateEstablished, trace.StateFinWait1,
 		trace.StateFinWait2, trace.StateCloseWait:
-		c.transmit(now, Segment{Seq: c.sndMax, Flags: trace.FlagRST})
+		rst := Segment{Seq: c.sndMax, Flags: trace.FlagRST}
+		if c.cfg.ResetWithAck {
+			rst.Flags, rst.Ack = trace.FlagRST|trace.FlagACK, c.rcvNxt
+		}
+		c.transmit(now, rst)
 	}
 	if c.state != trace.StateClosed {
 		c.setState(now, trace.StateClosed)
@@ -619,10 +627,11 @@ func (c *Conn) notify(now time.Duration, n Notice) {
 
 func (c *Conn) transmit(now time.Duration, s Segment) {
 	// RFC 7323 §3.2: once negotiated, "the TSopt MUST be sent in every
-	// non-<RST> segment"; a SYN carries it if we offer it. TSecr is
+	// non-<RST> segment for the duration of the connection, and SHOULD be
+	// sent in an <RST> segment"; a SYN carries it if we offer it. TSecr is
 	// TS.Recent when the ACK bit is on, else 0 (§3.2: "The TSecr field is
 	// valid if the ACK bit is set").
-	if s.Flags&trace.FlagRST == 0 && (c.tsOK || (s.Flags&trace.FlagSYN != 0 && c.state == trace.StateSynSent && c.cfg.Timestamps)) {
+	if c.tsOK || (s.Flags&trace.FlagSYN != 0 && c.state == trace.StateSynSent && c.cfg.Timestamps) {
 		s.Opts |= trace.OptTimestamps
 		s.TSval = c.tsClock(now)
 		if s.Flags&trace.FlagACK != 0 {

@@ -173,7 +173,7 @@ func (c *Conn) handleSynchronized(now time.Duration, s Segment) {
 		// "If an incoming segment is not acceptable, an acknowledgment should
 		// be sent in reply (unless the RST bit is set, if so drop the segment
 		// and return)".
-		if s.Flags&trace.FlagRST == 0 {
+		if s.Flags&trace.FlagRST == 0 && !c.oowLimited(now, s) {
 			c.ackNow = true
 			if end := s.Seq.Add(len(s.Payload)); s.Flags&trace.FlagSYN == 0 && end.LessEq(c.rcvNxt) {
 				c.noteDuplicate(s.Seq, end)
@@ -704,3 +704,17 @@ func (c *Conn) linuxDataReceived(now time.Duration, n int) {
 
 // maxQuickAcks is Linux's TCP_MAX_QUICKACKS.
 const maxQuickAcks = 16
+
+// oowLimited reports whether the ACK answering unacceptable segment s is
+// skipped by Config.OOWRateLimit: only a segment without data or SYN is
+// limited (data is no ACK loop), and the first one is always answered.
+func (c *Conn) oowLimited(now time.Duration, s Segment) bool {
+	if c.cfg.OOWRateLimit <= 0 || len(s.Payload) > 0 || s.Flags&trace.FlagSYN != 0 {
+		return false
+	}
+	if c.oowAcked && now-c.lastOOWAck < c.cfg.OOWRateLimit {
+		return true
+	}
+	c.lastOOWAck, c.oowAcked = now, true
+	return false
+}

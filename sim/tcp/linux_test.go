@@ -231,3 +231,59 @@ func TestQuickAckFinWaitsForOurFin(t *testing.T) {
 	f.handle(Segment{Seq: peerISS + 1, Ack: iss + 2, Flags: trace.FlagFIN | trace.FlagACK, Window: wnd})
 	f.want("ACK of the FIN in FIN-WAIT-2", ack(iss+2, peerISS+2, 65534))
 }
+
+// TestResetWithAck: Linux's reset after Close with unread data is
+// RST,ACK with ack = RCV.NXT; with timestamps negotiated it carries them
+// (RFC 7323 §3.2: TSopt "SHOULD be sent in an <RST> segment"), in both
+// profiles.
+func TestResetWithAck(t *testing.T) {
+	cfg := baseConfig()
+	cfg.ResetWithAck = true
+	f := established(t, cfg, wnd)
+	f.handle(data(peerISS+1, iss+1, wnd, []byte("unread")))
+	f.take()
+	f.c.Close(f.now)
+	f.want("RST,ACK", Segment{Seq: iss + 1, Ack: peerISS + 7, Flags: trace.FlagRST | trace.FlagACK})
+
+	f = modernEstablished(t)
+	f.take()
+	f.c.Abort(f.now)
+	f.want("RST with timestamps", tsSeg(Segment{Seq: iss + 1, Flags: trace.FlagRST}, ts(f.now), 0))
+}
+
+// TestOOWRateLimit: unacceptable segments without data are answered at
+// most once per OOWRateLimit (Linux's tcp_invalid_ratelimit); one with
+// data is always answered.
+func TestOOWRateLimit(t *testing.T) {
+	cfg := baseConfig()
+	cfg.OOWRateLimit = 500 * time.Millisecond
+	f := established(t, cfg, wnd)
+	old := ack(peerISS, iss+1, wnd) // SEG.SEQ = RCV.NXT−1: a keep-alive or Linux's window probe
+	f.handle(old)
+	f.want("the first is answered", ack(iss+1, peerISS+1, 65535))
+	f.advance(499 * time.Millisecond)
+	f.handle(old)
+	f.wantIdle("within 500 ms: not answered")
+	f.handle(data(peerISS-10, iss+1, wnd, []byte("old")))
+	f.want("old data is always answered", ack(iss+1, peerISS+1, 65535))
+	f.advance(time.Millisecond)
+	f.handle(old)
+	f.want("500 ms after the first: answered", ack(iss+1, peerISS+1, 65535))
+}
+
+// TestForcedPush: with a peer window of 8192, Linux marks PSH on the
+// segment that ends more than 4096 bytes after the last PSH (the third of
+// five, at 4380), not only on the one that empties the queue.
+func TestForcedPush(t *testing.T) {
+	cfg := baseConfig()
+	cfg.ForcedPush, cfg.InitialCwnd = true, 10*1460
+	f := established(t, cfg, 8192)
+	p := payload(5 * 1460)
+	f.write(string(p))
+	f.want("PSH on the third and the last",
+		dataNoPush(iss+1, peerISS+1, 65535, p[:1460]),
+		dataNoPush(iss+1461, peerISS+1, 65535, p[1460:2920]),
+		data(iss+2921, peerISS+1, 65535, p[2920:4380]),
+		dataNoPush(iss+4381, peerISS+1, 65535, p[4380:5840]),
+		data(iss+5841, peerISS+1, 65535, p[5840:]))
+}

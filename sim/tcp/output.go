@@ -109,10 +109,13 @@ func (c *Conn) sendSegment(now time.Duration, seq Seq, n int, fin, probe bool) {
 		payload = c.snd.slice(int(seq.Sub(c.sndBufSeq)), n)
 	}
 	flags := trace.FlagACK
-	if n > 0 && seq.Add(n) == c.dataEnd() {
-		flags |= trace.FlagPSH // the last queued octet
-	}
 	end := seq.Add(n)
+	if n > 0 && (end == c.dataEnd() || c.cfg.ForcedPush && int64(end.Sub(c.pushedSeq)) > int64(c.maxSndWnd/2)) {
+		flags |= trace.FlagPSH // the last queued octet, or Linux's forced push
+		if end.GreaterThan(c.pushedSeq) {
+			c.pushedSeq = end
+		}
+	}
 	if fin {
 		flags |= trace.FlagFIN
 		end = end.Add(1)

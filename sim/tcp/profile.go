@@ -35,14 +35,17 @@ func (p Profile) Apply(cfg Config) Config {
 		return cfg
 	}
 	// Linux 6.x, measured in a fresh network namespace.
-	cfg.InitialSegments = 10               // IW10 (RFC 6928), in segments
-	cfg.MinRTO = 200 * time.Millisecond    // TCP_RTO_MIN
-	cfg.LinuxRTO = true                    // SRTT + max(4·RTTVAR, 200 ms)
-	cfg.MaxRTO = 120 * time.Second         // TCP_RTO_MAX
-	cfg.MaxSynRetries = 6                  // net.ipv4.tcp_syn_retries
-	cfg.SynLinearTimeouts = 4              // net.ipv4.tcp_syn_linear_timeouts
-	cfg.EmptyWindowProbes = true           // tcp_xmit_probe_skb
-	cfg.DelayedAck = 40 * time.Millisecond // TCP_DELACK_MIN
+	cfg.InitialSegments = 10                  // IW10 (RFC 6928), in segments
+	cfg.MinRTO = 200 * time.Millisecond       // TCP_RTO_MIN
+	cfg.LinuxRTO = true                       // SRTT + max(4·RTTVAR, 200 ms)
+	cfg.MaxRTO = 120 * time.Second            // TCP_RTO_MAX
+	cfg.MaxSynRetries = 6                     // net.ipv4.tcp_syn_retries
+	cfg.SynLinearTimeouts = 4                 // net.ipv4.tcp_syn_linear_timeouts
+	cfg.EmptyWindowProbes = true              // tcp_xmit_probe_skb
+	cfg.ResetWithAck = true                   // tcp_send_active_reset
+	cfg.OOWRateLimit = 500 * time.Millisecond // net.ipv4.tcp_invalid_ratelimit
+	cfg.ForcedPush = true                     // forced_push: PSH every half window
+	cfg.DelayedAck = 40 * time.Millisecond    // TCP_DELACK_MIN
 	cfg.QuickAck = true
 	cfg.MSL = 30 * time.Second // TIME-WAIT is 60 s (TCP_TIMEWAIT_LEN)
 	// Shift 10: log2 of the 32 MiB tcp_rmem maximum, less 15.
