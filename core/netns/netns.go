@@ -17,6 +17,10 @@
 // it can be used from any goroutine. Commands run by Command (iptables)
 // start inside the namespace too.
 //
+// A Link joins two namespaces through a third, where a relay forwards the
+// frames after a fixed delay: a round-trip time where an exchange needs
+// one (netem is not in every kernel).
+//
 // Making a namespace needs root (CAP_SYS_ADMIN); New returns
 // ErrNoPrivilege otherwise. The package is Linux-only; elsewhere New
 // returns ErrUnsupported.

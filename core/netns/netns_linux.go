@@ -190,13 +190,19 @@ const (
 type ethtoolValue struct{ cmd, data uint32 }
 
 // NoOffload turns TCP and generic segmentation offload off on the
-// interface ifname (ethtool -K ifname tso off gso off): the kernel then
-// hands the interface, the firewall and a capture one packet per TCP
-// segment, as a real link carries them, instead of one large packet that
-// the hardware would have cut. Sockets made after it see the change.
+// interface ifname (ethtool -K ifname tso off gso off), and on any but
+// loopback the checksum offload too (tx off): the kernel then hands the
+// interface, the firewall and a capture one packet per TCP segment, with
+// its checksum, as a real link carries them, instead of one large packet
+// that the hardware would have cut and summed. Sockets made after it see
+// the change.
 func (n *NS) NoOffload(ifname string) error {
+	cmds := []uint32{ethtoolSTSO, ethtoolSGSO}
+	if ifname != "lo" { // a frame on loopback never leaves the machine
+		cmds = append(cmds, unix.ETHTOOL_STXCSUM)
+	}
 	return n.Do(func() error {
-		for _, cmd := range []uint32{ethtoolSTSO, ethtoolSGSO} {
+		for _, cmd := range cmds {
 			v := ethtoolValue{cmd: cmd}
 			var req struct {
 				name [unix.IFNAMSIZ]byte

@@ -162,3 +162,63 @@ func TestMTUAndCongestion(t *testing.T) {
 		t.Errorf("Control(nosuch): %v", err)
 	}
 }
+
+// A Link's round trip is twice its delay: a TCP connect takes one.
+func TestLinkDelays(t *testing.T) {
+	fresh(t) // skips without root
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	const delay = 15 * time.Millisecond
+	l, err := NewLink(ctx, "netns-test", delay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var ln net.Listener
+	if err := l.Server.Do(func() (err error) {
+		ln, err = net.Listen("tcp", ServerAddr.String()+":80")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	var rtts []time.Duration
+	err = l.Client.Do(func() error {
+		for range 3 { // the first waits for ARP too
+			start := time.Now()
+			c, err := net.DialTimeout("tcp", ServerAddr.String()+":80", 5*time.Second)
+			if err != nil {
+				return err
+			}
+			rtts = append(rtts, time.Since(start))
+			c.Close()
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rtt := range rtts[1:] {
+		if rtt < 2*delay || rtt > 2*delay+20*time.Millisecond {
+			t.Errorf("connect took %v, want 2 × %v and a little", rtt, delay)
+		}
+	}
+	// The server's namespace is not the client's: its address is not
+	// local there.
+	if err := l.Client.Do(func() error {
+		_, err := net.Listen("tcp", ServerAddr.String()+":0")
+		return err
+	}); err == nil {
+		t.Error("the client's namespace has the server's address")
+	}
+}
