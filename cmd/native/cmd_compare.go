@@ -45,6 +45,11 @@ type exchange struct {
 	drops []drop
 	// udp: the server's port is a UDP port, and nothing listens on it.
 	udp bool
+	// delay, if set, is the one-way delay of the link the exchange runs on
+	// (both in the model and for real: two namespaces joined through a
+	// delaying relay, netns.Link); else the model's is compareDelay and
+	// the real one loopback's.
+	delay time.Duration
 	// rcvBuf, if set, is the server's SO_RCVBUF, set on the listener;
 	// modelRcvBuf the model's rcvbuf for it: the bytes that buffer really
 	// takes (Linux doubles SO_RCVBUF and counts its own overhead in it).
@@ -92,6 +97,17 @@ var requestPrograms = []sim.Program{
 	{Type: "tcp-timestamp-server", Host: "server", Port: 80},
 	{Type: "tcp-timestamp-client", Host: "client", Server: "server:80", Messages: []string{"hello"}},
 }
+
+// bulkPrograms send bulkBytes and close; the server reads until EOF.
+var bulkPrograms = []sim.Program{
+	{Type: "bulk-sink", Host: "server", Port: 80},
+	{Type: "bulk-sender", Host: "client", Server: "server:80", Bytes: bulkBytes},
+}
+
+// secondSegmentLost drops the second full segment from the client: a full
+// segment fills the 1500-byte link.
+var secondSegmentLost = []drop{{fault: sim.Fault{Action: "drop", Proto: "tcp", Flags: "ACK", Data: true, From: "client", Seq: 1449},
+	match: []string{"-p", "tcp", "--dport", "80", "-m", "length", "--length", "1500"}, nth: []int{2}}}
 
 // bulkBytes is the lost-segment exchange's transfer: four full segments
 // of a 1500-byte link (MSS 1460, less 12 bytes of timestamps option).
@@ -158,14 +174,7 @@ var exchanges = []exchange{
 		drops: []drop{{fault: sim.Fault{Action: "drop", Proto: "tcp", Flags: "SYN,ACK", From: "server"},
 			match: []string{"-p", "tcp", "--sport", "80", "--tcp-flags", "SYN,ACK,FIN,RST", "SYN,ACK"}, nth: []int{1}}}},
 	{name: "segment-lost", title: "the second of four segments is lost; the later ones are acknowledged",
-		programs: []sim.Program{
-			{Type: "bulk-sink", Host: "server", Port: 80},
-			{Type: "bulk-sender", Host: "client", Server: "server:80", Bytes: bulkBytes},
-		},
-		real: realBulk,
-		// A full segment fills the 1500-byte link.
-		drops: []drop{{fault: sim.Fault{Action: "drop", Proto: "tcp", Flags: "ACK", Data: true, From: "client", Seq: 1449},
-			match: []string{"-p", "tcp", "--dport", "80", "-m", "length", "--length", "1500"}, nth: []int{2}}}},
+		programs: bulkPrograms, real: realBulk, drops: secondSegmentLost},
 	{name: "tail-lost", title: "the request, the last segment sent, is lost",
 		programs: requestPrograms, real: realRequest, drops: lostHello(1)},
 	{name: "tail-lost-2", title: "the request is lost, and its first retransmission too",
@@ -181,7 +190,16 @@ var exchanges = []exchange{
 			{Type: "bulk-sender", Host: "client", Server: "server:80", Bytes: zeroWindowBytes},
 		},
 		real: realZeroWindow, rcvBuf: 4096, modelRcvBuf: 3 * 1448},
+	{name: "request-rtt", title: "the request on a link with a 10 ms one-way delay",
+		programs: requestPrograms, real: realRequest, delay: rttDelay},
+	{name: "segment-lost-rtt", title: "the second of four segments is lost, on the 10 ms link",
+		programs: bulkPrograms, real: realBulk, drops: secondSegmentLost, delay: rttDelay},
+	{name: "tail-lost-2-rtt", title: "the request is lost twice, on the 10 ms link",
+		programs: requestPrograms, real: realRequest, drops: lostHello(2), delay: rttDelay},
 }
+
+// rttDelay is the one-way delay of the exchanges with a round-trip time.
+const rttDelay = 10 * time.Millisecond
 
 // zeroWindowBytes is what the zero-window exchange's client writes: more
 // than the server's buffer takes.
@@ -332,6 +350,9 @@ func runCompare(ctx context.Context, cfg compareConfig, std stdio) error {
 		})
 	}
 	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err // interrupted: whatever failed, failed for that
+	}
 	for i, ex := range cfg.exchanges {
 		r := &results[i]
 		if r.err != nil {
@@ -362,6 +383,9 @@ func runCompare(ctx context.Context, cfg compareConfig, std stdio) error {
 // under the linux profile one like the rigs' loopback, a 1500-byte link.
 func modelRun(ex exchange, profile tcp.Profile) (*trace.Trace, error) {
 	lp := sim.LinkParams{Delay: sim.Duration(compareDelay)}
+	if ex.delay > 0 {
+		lp.Delay = sim.Duration(ex.delay)
+	}
 	sc := &sim.Scenario{
 		Name: ex.name, Seed: 1, Duration: sim.Duration(10 * time.Second),
 		Hosts: []sim.NodeSpec{
@@ -381,10 +405,10 @@ func modelRun(ex exchange, profile tcp.Profile) (*trace.Trace, error) {
 	return sim.Run(sc)
 }
 
-// inNamespace says whether ex runs in a rig's fresh network namespace
+// inNamespace says whether ex runs in a rig's fresh network namespaces
 // rather than on the machine's loopback.
 func inNamespace(ex exchange, profile tcp.Profile) bool {
-	return profile == tcp.ProfileLinux || len(ex.drops) > 0 || ex.udp
+	return profile == tcp.ProfileLinux || len(ex.drops) > 0 || ex.udp || ex.delay > 0
 }
 
 // realRun runs ex for real with its segments captured; frames receives
@@ -405,28 +429,88 @@ func realRun(ctx context.Context, ex exchange, profile tcp.Profile, frames io.Wr
 	}
 }
 
-// newRig makes the namespace ex runs in: loopback as a 1500-byte link
-// that carries one TCP segment per packet (no segmentation offload), and
-// ex's drops in its firewall.
-func newRig(ctx context.Context, ex exchange) (*netns.NS, error) {
-	ns, err := netns.New("socketlab-compare-" + ex.name)
-	if err != nil {
-		return nil, err
+// rigSpace is where one end of a real exchange runs: the machine's own
+// network, or a namespace of a rig.
+type rigSpace struct {
+	ns    *netns.NS // nil: the machine's own
+	iface string    // where its capture listens
+	addr  netip.Addr
+}
+
+// do runs f inside the space.
+func (sp rigSpace) do(f func() error) error {
+	if sp.ns == nil {
+		return f()
 	}
-	err = ns.SetMTU("lo", 1500)
-	if err == nil {
-		err = ns.NoOffload("lo")
+	return sp.ns.Do(f)
+}
+
+// newRig makes where ex runs: the machine's loopback unless fresh; a fresh
+// namespace whose loopback is a 1500-byte link that carries one TCP
+// segment per packet (no segmentation offload); or, for an exchange with
+// a delay, a netns.Link. The firewalls get ex's drops, each in the
+// namespace the lost packet is going to. close releases it all.
+func newRig(ctx context.Context, ex exchange, fresh bool) (client, server rigSpace, close func(), err error) {
+	lo := netip.MustParseAddr("127.0.0.1")
+	if !fresh {
+		sp := rigSpace{iface: "lo", addr: lo}
+		return sp, sp, func() {}, nil
+	}
+	if ex.delay > 0 {
+		l, err := netns.NewLink(ctx, "socketlab-compare-"+ex.name, ex.delay)
+		if err != nil {
+			return client, server, nil, err
+		}
+		client = rigSpace{ns: l.Client, iface: netns.LinkIface, addr: netns.ClientAddr}
+		server = rigSpace{ns: l.Server, iface: netns.LinkIface, addr: netns.ServerAddr}
+		close = func() { l.Close() }
+	} else {
+		ns, err := netns.New("socketlab-compare-" + ex.name)
+		if err == nil {
+			err = ns.SetMTU("lo", 1500)
+		}
+		if err == nil {
+			err = ns.NoOffload("lo")
+		}
+		if err != nil {
+			if ns != nil {
+				ns.Close()
+			}
+			return client, server, nil, err
+		}
+		client = rigSpace{ns: ns, iface: "lo", addr: lo}
+		server, close = client, func() { ns.Close() }
 	}
 	for _, d := range ex.drops {
-		if err == nil {
-			err = ns.Drop(ctx, d.match, d.nth...)
+		to := server
+		if d.fault.From == "server" {
+			to = client
+		}
+		if err := to.ns.Drop(ctx, d.match, d.nth...); err != nil {
+			close()
+			return client, server, nil, err
 		}
 	}
-	if err != nil {
-		ns.Close()
-		return nil, err
+	return client, server, close, nil
+}
+
+// ownSends passes on the Send events of one node only, with the packet
+// IDs of two captures made distinct (odd for one, even for the other): on
+// a link each end's capture sees every packet, and keeps those its end
+// sent, at the moment they left.
+type ownSends struct {
+	sink trace.Sink
+	node string
+	odd  uint64
+}
+
+func (o ownSends) Emit(e *trace.Event) {
+	if e.Kind != trace.KindSend || e.Node != o.node {
+		return
 	}
-	return ns, nil
+	ev := *e
+	ev.Packet.ID = ev.Packet.ID*2 + o.odd
+	o.sink.Emit(&ev)
 }
 
 // rig is where a real exchange runs: the server's address, its listener
@@ -453,41 +537,33 @@ func setRcvBuf(c syscall.RawConn, n int) error {
 // congestion control may be another.
 var cubic = netns.Control("cubic")
 
-// realOnce runs ex once, in a fresh namespace of its own if fresh (the
-// port the last try left in use is not in the way, nor are the counters
-// of its drops).
+// realOnce runs ex once, in a fresh rig of its own if fresh (the port
+// the last try left in use is not in the way, nor are the counters of its
+// drops).
 func realOnce(ctx context.Context, ex exchange, fresh bool, frames io.Writer) (*trace.Trace, bool, error) {
-	var ns *netns.NS
-	if fresh {
-		var err error
-		if ns, err = newRig(ctx, ex); err != nil {
-			return nil, false, err
-		}
-		defer ns.Close()
+	client, server, closeRig, err := newRig(ctx, ex, fresh)
+	if err != nil {
+		return nil, false, err
 	}
-	r := &rig{dial: (&net.Dialer{}).DialContext}
-	inside := func(f func() error) error { return f() }
-	lo := netip.MustParseAddr("127.0.0.1")
+	defer closeRig()
 	var port uint16
-	if ns != nil {
-		inside = ns.Do
+	if fresh {
 		port = 80 // the namespace is the rig's alone
-		r.addr = "127.0.0.1:80"
-		r.dial = func(ctx context.Context, network, addr string) (c net.Conn, err error) {
-			d := net.Dialer{}
-			if strings.HasPrefix(network, "tcp") {
-				d.Control = cubic
-			}
-			err = ns.Do(func() error { c, err = d.DialContext(ctx, network, addr); return err })
-			return c, err
-		}
 	}
-	err := inside(func() error {
-		if ex.udp || ns != nil && ex.name == "refused" {
+	r := &rig{addr: netip.AddrPortFrom(server.addr, port).String(), dial: func(ctx context.Context, network, addr string) (c net.Conn, err error) {
+		d := net.Dialer{}
+		if fresh && strings.HasPrefix(network, "tcp") {
+			d.Control = cubic
+		}
+		err = client.do(func() error { c, err = d.DialContext(ctx, network, addr); return err })
+		return c, err
+	}}
+	err = server.do(func() error {
+		if ex.udp || fresh && ex.name == "refused" {
 			return nil // nothing listens
 		}
 		lc := net.ListenConfig{Control: func(network, address string, c syscall.RawConn) error {
-			if ns != nil {
+			if fresh {
 				if err := cubic(network, address, c); err != nil {
 					return err
 				}
@@ -497,7 +573,7 @@ func realOnce(ctx context.Context, ex exchange, fresh bool, frames io.Writer) (*
 			}
 			return nil
 		}}
-		l, err := lc.Listen(ctx, "tcp", netip.AddrPortFrom(lo, port).String())
+		l, err := lc.Listen(ctx, "tcp", r.addr)
 		if err != nil {
 			return err
 		}
@@ -515,39 +591,65 @@ func realOnce(ctx context.Context, ex exchange, fresh bool, frames io.Writer) (*
 		defer r.l.Close()
 	}
 	feed := trace.NewFeed(100_000)
-	var cp *capture.Capture
-	err = inside(func() error {
-		var err error
-		cp, err = capture.Start(ctx, capture.Config{
-			Ports: []uint16{port}, Sink: feed, Pcap: frames,
-			NodeOf: func(ep netip.AddrPort) string {
-				if ep.Port() == port {
-					return "server"
-				}
-				return "client"
-			},
+	cfg := capture.Config{
+		Ports: []uint16{port}, Sink: feed, Pcap: frames, Start: time.Now(),
+		NodeOf: func(ep netip.AddrPort) string {
+			if ep.Port() == port {
+				return "server"
+			}
+			return "client"
+		},
+	}
+	spaces := []rigSpace{client}
+	if server.ns != client.ns { // a link: each end captures what it sends
+		spaces = append(spaces, server)
+	}
+	var cps []*capture.Capture
+	defer func() {
+		for _, cp := range cps {
+			cp.Close()
+		}
+	}()
+	for i, sp := range spaces {
+		c := cfg
+		c.Interface = sp.iface
+		if len(spaces) > 1 {
+			c.Sink = ownSends{sink: feed, node: []string{"client", "server"}[i], odd: uint64(i)}
+		}
+		if i > 0 {
+			c.Pcap = nil // the client's capture has every packet
+		}
+		err = sp.do(func() error {
+			cp, err := capture.Start(ctx, c)
+			if err == nil {
+				cps = append(cps, cp)
+			}
+			return err
 		})
-		return err
-	})
-	if err != nil {
 		if errors.Is(err, capture.ErrNoPrivilege) {
 			return nil, false, errors.New("comparing needs the real segments, and capturing them needs root or CAP_NET_RAW: run it with sudo")
 		}
-		return nil, false, err
+		if err != nil {
+			return nil, false, err
+		}
 	}
 	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	err = ex.real(rctx, r)
 	cancel()
-	// The last segments (the final ACKs) leave within microseconds on
-	// loopback; give the capture a moment to read them.
-	time.Sleep(30 * time.Millisecond)
-	cp.Close()
+	// The last segments (the final ACKs) may still be on their way when
+	// the programs are done; give them the link's delays and the capture
+	// a moment to read them.
+	time.Sleep(30*time.Millisecond + 3*ex.delay)
+	for _, cp := range cps {
+		cp.Close()
+	}
+	cps = nil
 	if err != nil {
 		return nil, false, err
 	}
 	tr := &trace.Trace{Header: trace.Header{Scenario: ex.name, Nodes: []trace.Node{
-		{Name: "client", Kind: trace.NodeHost, Addrs: []netip.Addr{lo}, Role: "client"},
-		{Name: "server", Kind: trace.NodeHost, Addrs: []netip.Addr{lo}, Role: "server"},
+		{Name: "client", Kind: trace.NodeHost, Addrs: []netip.Addr{client.addr}, Role: "client"},
+		{Name: "server", Kind: trace.NodeHost, Addrs: []netip.Addr{server.addr}, Role: "server"},
 	}}}
 	tr.Events, _, _ = feed.Take(nil, 100_000)
 	ok := ex.happened == nil || ex.happened(trace.Segments(tr))

@@ -139,7 +139,8 @@ func TestCompareMistakes(t *testing.T) {
 		want string
 	}{
 		{[]string{"compare", "nosuch"}, "socketlab: compare: no exchange \"nosuch\"; choose one of handshake, request, refused, half-close, simultaneous-close, " +
-			"syn-lost, syn-lost-2, syn-lost-3, synack-lost, segment-lost, tail-lost, tail-lost-2, udp-closed, zero-window, or all\n"},
+			"syn-lost, syn-lost-2, syn-lost-3, synack-lost, segment-lost, tail-lost, tail-lost-2, udp-closed, zero-window, " +
+			"request-rtt, segment-lost-rtt, tail-lost-2-rtt, or all\n"},
 		{[]string{"compare", "handshake", "refused"}, "socketlab: compare: give one exchange, not 2\n"},
 		{[]string{"compare", "--profile", "bsd", "handshake"}, "socketlab: compare: --profile \"bsd\": choose rfc or linux\n"},
 		{[]string{"compare", "--profile=", "handshake"}, "socketlab: compare: --profile \"\": choose rfc or linux\n"},

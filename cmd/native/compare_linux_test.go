@@ -36,9 +36,11 @@ import (
 // own FIN when its application closes at once, and with an ACK of its own
 // first when the application is woken later; a run matches with or
 // without it, and so does the model. (A variance no mark can say would
-// be a second list under a name "exchange, form"; none is needed.) A run that
-// matches no list is tried again (at most three times: the capture can
-// miss a packet on a busy machine) before the test fails and prints it.
+// be a second list under a name "exchange, form"; none is needed.) A
+// run that matches no list is tried again, five runs at most, before the
+// test fails and prints the last: on a machine loaded far beyond its
+// CPUs, applications, the relay and even the kernel's timers (their
+// softirqs handed to a thread) run late, and a capture can miss a packet.
 //
 // Measured on Linux 6.18 (2 CPUs). What the lists show: SYNs offer MSS,
 // SACK-permitted, timestamps and window scale 10 (the shift for the 32 MiB
@@ -62,6 +64,14 @@ import (
 // answers an out-of-window segment once per 500 ms only
 // (tcp_invalid_ratelimit), so the second probe goes unanswered. Closing
 // with data unread sends a RST,ACK.
+//
+// The exchanges named -rtt run on a link with a 10 ms one-way delay
+// (netns.Link: two namespaces joined through a relay; each end's capture
+// gives the times its own packets left). There a segment lost mid-stream
+// is sent again about 20 ms (an RTT) after the SACKs arrive (RACK's
+// reordering window), a lost tail is probed about 250 ms after it was
+// sent (twice the smoothed RTT plus 200 ms), and the RTO after the probe
+// follows about 250 ms later (SRTT + max(4·RTTVAR, 200 ms), and a jiffy).
 //
 // handshake:
 //
@@ -238,6 +248,55 @@ import (
 //	1556ms c→s ACK seq=4344 ack=1 ts
 //	1556ms s→c ACK seq=1 ack=4345 ts
 //	2000ms s→c RST,ACK seq=1 ack=4345 ts
+//
+// request-rtt:
+//
+//	0ms c→s SYN seq=0 mss=1460 sack_perm ts ws=10
+//	10ms s→c SYN,ACK seq=0 ack=1 mss=1460 sack_perm ts ws=10
+//	21ms c→s ACK seq=1 ack=1 ts
+//	21ms c→s PSH,ACK seq=1 ack=1 len=5 ts
+//	31ms s→c ACK seq=1 ack=6 ts
+//	31ms s→c PSH,ACK seq=1 ack=6 len=32 ts
+//	42ms c→s ACK seq=6 ack=33 ts
+//	42ms c→s FIN,ACK seq=6 ack=33 ts
+//	52ms s→c ACK seq=33 ack=7 ts (sometimes)
+//	52ms s→c FIN,ACK seq=33 ack=7 ts
+//	62ms c→s ACK seq=7 ack=34 ts
+//
+// segment-lost-rtt:
+//
+//	0ms c→s SYN seq=0 mss=1460 sack_perm ts ws=10
+//	10ms s→c SYN,ACK seq=0 ack=1 mss=1460 sack_perm ts ws=10
+//	22ms c→s ACK seq=1 ack=1 ts
+//	22ms c→s ACK seq=1 ack=1 len=1448 ts
+//	22ms c→s PSH,ACK seq=1449 ack=1 len=1448 ts
+//	22ms c→s ACK seq=2897 ack=1 len=1448 ts
+//	22ms c→s PSH,ACK seq=4345 ack=1 len=1448 ts
+//	22ms c→s FIN,ACK seq=5793 ack=1 ts
+//	32ms s→c ACK seq=1 ack=1449 ts
+//	32ms s→c ACK seq=1 ack=1449 ts sack=2897-4345
+//	32ms s→c ACK seq=1 ack=1449 ts sack=2897-5793
+//	32ms s→c ACK seq=1 ack=1449 ts sack=2897-5794
+//	46ms c→s ACK seq=1449 ack=1 len=1448 ts
+//	57ms s→c ACK seq=1 ack=5794 ts
+//	57ms s→c FIN,ACK seq=1 ack=5794 ts
+//	69ms c→s ACK seq=5794 ack=2 ts
+//
+// tail-lost-2-rtt:
+//
+//	0ms c→s SYN seq=0 mss=1460 sack_perm ts ws=10
+//	11ms s→c SYN,ACK seq=0 ack=1 mss=1460 sack_perm ts ws=10
+//	21ms c→s ACK seq=1 ack=1 ts
+//	21ms c→s PSH,ACK seq=1 ack=1 len=5 ts
+//	268ms c→s PSH,ACK seq=1 ack=1 len=5 ts
+//	516ms c→s PSH,ACK seq=1 ack=1 len=5 ts
+//	545ms s→c ACK seq=1 ack=6 ts
+//	546ms s→c PSH,ACK seq=1 ack=6 len=32 ts
+//	556ms c→s ACK seq=6 ack=33 ts
+//	556ms c→s FIN,ACK seq=6 ack=33 ts
+//	571ms s→c ACK seq=33 ack=7 ts (sometimes)
+//	571ms s→c FIN,ACK seq=33 ack=7 ts
+//	595ms c→s ACK seq=7 ack=34 ts
 func TestLinuxKernelForms(t *testing.T) {
 	needCapture(t)
 	forms := kernelForms(t)
@@ -245,7 +304,7 @@ func TestLinuxKernelForms(t *testing.T) {
 		t.Run(ex.name, func(t *testing.T) {
 			t.Parallel()
 			var got []packetRow
-			for try := range 3 {
+			for try := range 5 {
 				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 				tr, _, err := realRun(ctx, ex, tcp.ProfileLinux, io.Discard)
 				cancel()
@@ -260,7 +319,7 @@ func TestLinuxKernelForms(t *testing.T) {
 				}
 				t.Logf("try %d matched no form:%s", try+1, rowsText(got))
 			}
-			t.Errorf("in three runs the kernel matched none of the forms documented for %s; the last run:%s", ex.name, rowsText(got))
+			t.Errorf("in five runs the kernel matched none of the forms documented for %s; the last run:%s", ex.name, rowsText(got))
 		})
 	}
 }
@@ -372,7 +431,24 @@ var linuxDifferences = map[string][]knownDiff{
 		"time: s→c FIN,ACK seq=33 ack=7 ts: model 600ms, kernel 415ms",
 	}, why: "the model's first retransmission is an RTO, which doubles the next (400 ms); Linux's is a tail-loss probe (RFC 8985 §7), " +
 		"which leaves the RTO alone, so the RTO follows 200 ms after it. Fixed by the RACK-TLP work (sack)."}},
-	"udp-closed": {},
+	"udp-closed":  {},
+	"request-rtt": {},
+	"segment-lost-rtt": {{lines: []string{
+		"model only: 20ms c→s ACK seq=1449 ack=1 len=1448 ts",
+		"kernel only: 22ms c→s PSH,ACK seq=1449 ack=1 len=1448 ts",
+	}, why: "Linux counts each queued segment with its buffer overhead against the send buffer (16 KiB, tcp_wmem): with the ACKs 20 ms away " +
+		"the write finds it full at the second segment, pushes what it has (PSH on the tail) and waits for room; on loopback the ACKs come " +
+		"first. The model counts payload bytes only. In nobody's work yet."}},
+	"tail-lost-2-rtt": {{lines: []string{
+		"time: c→s PSH,ACK seq=1 ack=1 len=5 ts: model 680ms, kernel 516ms",
+		"time: c→s ACK seq=6 ack=33 ts: model 700ms, kernel 556ms",
+		"time: c→s FIN,ACK seq=6 ack=33 ts: model 700ms, kernel 556ms",
+		"time: c→s ACK seq=7 ack=34 ts: model 720ms, kernel 595ms",
+		"time: s→c ACK seq=1 ack=6 ts: model 690ms, kernel 545ms",
+		"time: s→c PSH,ACK seq=1 ack=6 len=32 ts: model 690ms, kernel 546ms",
+		"time: s→c FIN,ACK seq=33 ack=7 ts: model 710ms, kernel 571ms",
+	}, why: "as in tail-lost-2: the model's first retransmission (at 240 ms, within the probe's time) is an RTO and doubles the next (440 ms); " +
+		"Linux's is a tail-loss probe and its RTO follows 250 ms later. Fixed by the RACK-TLP work (sack)."}},
 	"zero-window": {{lines: []string{
 		"kernel only: 8ms c→s ACK seq=2897 ack=1 len=1448 ts",
 		"model only: 0ms s→c ACK seq=1 ack=4345 ts",
