@@ -105,7 +105,7 @@ bench: build
 	@echo "== the simulator: trace events per second, allocations per step"
 	$(GO) test -run '^$$' -bench . -benchmem ./sim ./sim/tcp
 	@echo "== socketlab sim beside the engine alone: scenario (A), 60 virtual s, wall time and peak RSS of a child process each (about 2 minutes)"
-	$(GO) test -run '^$$' -bench SimCLIVersusEngine -benchtime 1x ./cmd/native/
+	$(GO) test -run '^$$' -bench SimCLIVersusEngine -benchtime 3x ./cmd/native/
 	@echo "== the renderer: frame time with 100 / 2,000 / 10,000 packets in flight (Xvfb + Mesa llvmpipe), step back in a 60 s run"
 	xvfb-run -a -s '-screen 0 1280x800x24' $(GO) test -run '^$$' -bench 'Readback|Frame' -benchmem ./sim/view/drawtest/
 	$(GO) test -run '^$$' -bench 60s -benchmem ./sim/view/layout/

@@ -81,8 +81,8 @@ func TestSimMemoryBounded(t *testing.T) {
 			t.Logf("%v: live heap high-water %.1f MiB (%.1f MiB with garbage)", args[4:], float64(live)/(1<<20), float64(all)/(1<<20))
 		}
 		// Generous: 30 s may meet a deeper queue than 3 s, and the GC's
-		// timing varies; a trace held whole would take 160 MB for 3 s and
-		// 1.6 GB for 30 s, and the Analyzer without forgetting 30 MB more.
+		// timing varies; a trace held whole would take 80 MB for 3 s and
+		// 0.8 GB for 30 s.
 		if p3, p30 := peak["3s"], peak["30s"]; p30 > p3+p3/4+4<<20 || p30 > 32<<20 {
 			t.Errorf("%v: live heap high-water %d bytes for 3 s, %d for 30 s: it grows with the run", outs, p3, p30)
 		}
