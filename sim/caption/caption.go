@@ -532,7 +532,7 @@ func ownKey(e *trace.Event, c *Context) string {
 			case f.Has(trace.FlagSYN):
 				return pick(retx, pick(linearBackoff(c), "send.syn.retx.linear", "send.syn.retx"), "send.syn")
 			case c.WindowProbe:
-				return "send.probe"
+				return pick(len(p.Payload) == 0, "send.probe.empty", "send.probe")
 			case c.FastRetransmit:
 				return "send.data.fastretx"
 			case f.Has(trace.FlagFIN) && len(p.Payload) == 0:
@@ -573,8 +573,8 @@ func ownKey(e *trace.Event, c *Context) string {
 			switch {
 			case f.Has(trace.FlagRST):
 				return "deliver.rst"
-			case len(p.Payload) > 0 && c.WindowProbe:
-				return "deliver.probe"
+			case c.WindowProbe:
+				return pick(len(p.Payload) == 0, "deliver.probe.empty", "deliver.probe")
 			case f.Has(trace.FlagSYN | trace.FlagACK):
 				return "deliver.synack"
 			case f.Has(trace.FlagSYN):

@@ -59,6 +59,26 @@ func TestCaptionsSayWhereLinuxDiffers(t *testing.T) {
 			}
 		}
 	}
+	// The zero-window preset's probes: one byte in the textbook, an empty
+	// segment at SND.UNA−1 in Linux, never a duplicate ACK.
+	for p, want := range map[string]string{"rfc": "send.probe", "linux": "send.probe.empty"} {
+		tr, ctx := runProfile(t, "zero-window", p)
+		probes := 0
+		for i := range tr.Events {
+			if e := &tr.Events[i]; e.Kind == trace.KindSend && ctx[i].WindowProbe {
+				if k := Key(e, &ctx[i]); k != want {
+					t.Fatalf("%s: probe caption %s, want %s", p, k, want)
+				}
+				if ctx[i].DupAck != 0 {
+					t.Fatalf("%s: a probe counted as duplicate ACK %d", p, ctx[i].DupAck)
+				}
+				probes++
+			}
+		}
+		if probes == 0 {
+			t.Fatalf("%s: no window probe", p)
+		}
+	}
 	for _, p := range []string{"rfc", "linux"} {
 		tr, ctx := runProfile(t, "lost-data", p)
 		want := map[string]string{"rfc": "drop.loss.data", "linux": "drop.loss.data.linux"}[p]

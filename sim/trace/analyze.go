@@ -45,7 +45,8 @@ type Analysis struct {
 	// DupAckOf is the packet ID of the ACK being duplicated.
 	DupAckOf uint64
 	// WindowProbe: a segment sent while the peer advertises a zero window
-	// (RFC 9293 §3.8.6.1).
+	// (RFC 9293 §3.8.6.1): one octet at the window's edge, or Linux's
+	// empty segment at SND.UNA−1 (never counted as a duplicate ACK).
 	WindowProbe bool
 	// ZeroWindow: the segment advertises a receive window of 0.
 	ZeroWindow bool
@@ -360,6 +361,12 @@ func analyzeSegment(e *Event, a *Analysis, flows map[flowKey]*flow, streams map[
 		a.WindowProbe = true
 		a.Retransmission = false
 	}
+	if rev != nil && rev.haveAck && rev.lastWin == 0 && segLen == 0 && p.Flags == FlagACK && p.Seq == rev.lastAck-1 {
+		// Linux's probe of a zero window: an empty segment one below what
+		// the peer acknowledged (tshark: "TCP Keep-Alive"), which the peer
+		// must answer with its window.
+		a.WindowProbe = true
+	}
 	if segLen > 0 && (!f.haveMax || seqLess(f.maxEnd, end)) {
 		f.maxEnd, f.haveMax = end, true
 	}
@@ -368,7 +375,7 @@ func analyzeSegment(e *Event, a *Analysis, flows map[flowKey]*flow, streams map[
 		pure := segLen == 0
 		// A zero-window ACK repeating itself answers a window probe; like
 		// Wireshark, do not call it a duplicate ACK.
-		if pure && f.haveAck && p.Ack == f.lastAck && p.Window == f.lastWin && p.Window != 0 {
+		if pure && !a.WindowProbe && f.haveAck && p.Ack == f.lastAck && p.Window == f.lastWin && p.Window != 0 {
 			f.dupCount++
 			a.DupAck, a.DupAckOf = f.dupCount, f.dupOf
 		} else {
