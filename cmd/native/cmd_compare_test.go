@@ -192,3 +192,14 @@ func TestCompareLinuxProfile(t *testing.T) {
 		t.Errorf("compare --profile linux syn-lost: exit %d\n%s", code, stdout)
 	}
 }
+
+// Without root, the linux profile's namespace cannot be made: one line
+// saying so, exit 1.
+func TestCompareLinuxWithoutPrivilege(t *testing.T) {
+	needCapture(t) // only root can drop to another user
+	stderr, code, _ := runAsNobody(t, "compare", "--profile", "linux", "refused")
+	want := "socketlab: compare refused: a fresh network namespace needs root (CAP_SYS_ADMIN): run it with sudo\n"
+	if code != 1 || stderr != want {
+		t.Fatalf("exit %d, stderr %q\nwant   %q", code, stderr, want)
+	}
+}

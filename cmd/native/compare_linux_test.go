@@ -18,7 +18,8 @@ import (
 // TestLinuxKernelForms runs every exchange of socketlab compare for real,
 // each in a fresh network namespace of its own (loopback as a 1500-byte
 // link, one TCP segment per packet, CUBIC per socket, the drops made by
-// iptables), all at once, and checks that Linux does what this comment
+// iptables; the -rtt ones in two, joined through a delaying relay), all
+// at once, and checks that Linux does what this comment
 // says it does: the target the simulator's linux profile must meet, which
 // TestLinuxModelDifferences holds the model to.
 //
@@ -28,7 +29,7 @@ import (
 // the payload length and the options (a SACK block relative as the ack
 // is); the window is left out, it follows the buffer sizes. A run matches
 // a list when each direction has the same rows in the same order, every
-// one within timeTolerance of the time given (10 ms plus a tenth). The
+// one within timeTolerance of the time given (20 ms plus a tenth). The
 // order across directions is not compared: on loopback two ends' packets
 // a few microseconds apart reach the capture from two CPUs in either
 // order. Where the kernel really varies from run to run, the row is
@@ -68,10 +69,10 @@ import (
 // The exchanges named -rtt run on a link with a 10 ms one-way delay
 // (netns.Link: two namespaces joined through a relay; each end's capture
 // gives the times its own packets left). There a segment lost mid-stream
-// is sent again about 20 ms (an RTT) after the SACKs arrive (RACK's
-// reordering window), a lost tail is probed about 250 ms after it was
-// sent (twice the smoothed RTT plus 200 ms), and the RTO after the probe
-// follows about 250 ms later (SRTT + max(4·RTTVAR, 200 ms), and a jiffy).
+// is sent again a few milliseconds after the SACKs arrive (RACK's
+// reordering window, a quarter of the RTT), a lost tail is probed about
+// 250 ms after it was sent (twice the smoothed RTT plus 200 ms), and the
+// RTO after the probe follows about 250 ms later.
 //
 // handshake:
 //
