@@ -368,7 +368,7 @@ type Config struct {
 	WScaleShift int
 
 	// Timestamps offers the timestamps option (RFC 7323 §3) on our SYN. If
-	// the peer's SYN carries it too, every segment but a RST carries TSval
+	// the peer's SYN carries it too, every segment (a RST too) carries TSval
 	// (a clock of 1 ms ticks: virtual time plus a per-connection offset,
 	// the ISS) and TSecr (TS.Recent, the echo rules of §4.3); RTT samples
 	// come from the TSecr of every ACK of new data (§4.1), retransmissions
