@@ -93,3 +93,37 @@ func TestSimMemoryBounded(t *testing.T) {
 type eof struct{}
 
 func (eof) Read([]byte) (int, error) { return 0, io.EOF }
+
+// TestReplayMemoryBounded: replay of a JSON-lines recording of scenario
+// (A) draws its ladder and writes its pcap as it reads, in as much heap
+// for 2.5 virtual seconds (141,000 events) as for 0.5.
+func TestReplayMemoryBounded(t *testing.T) {
+	if raceEnabled {
+		t.Skip("-race instruments allocations; make test-unit runs this without it")
+	}
+	if testing.Short() {
+		t.Skip("writes a 60 MB recording")
+	}
+	dir := t.TempDir()
+	quiet := stdio{In: eof{}, Out: io.Discard, Err: io.Discard}
+	peak := map[string]uint64{}
+	for _, until := range []string{"0.5s", "2.5s"} {
+		file := filepath.Join(dir, until+".jsonl")
+		if err := run(context.Background(), []string{"sim", "--scenario", scenarioA, "--until", until, "--jsonl", file}, quiet); err != nil {
+			t.Fatal(err)
+		}
+		args := []string{"replay", file, "--ladder", "--pcap", os.DevNull}
+		live, all := peakHeap(t, func() {
+			if err := run(context.Background(), args, quiet); err != nil {
+				t.Fatalf("%v: %v", args, err)
+			}
+		})
+		peak[until] = live
+		os.Remove(file)
+		t.Logf("replay of %s: live heap high-water %.1f MiB (%.1f MiB with garbage)", until, float64(live)/(1<<20), float64(all)/(1<<20))
+	}
+	// The trace held whole would be 65 MB for 2.5 s.
+	if p1, p2 := peak["0.5s"], peak["2.5s"]; p2 > p1+p1/4+4<<20 {
+		t.Errorf("live heap high-water %d bytes for 0.5 s, %d for 2.5 s: replay grows with the file", p1, p2)
+	}
+}
