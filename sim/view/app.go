@@ -59,6 +59,10 @@ type Options struct {
 	Step int
 	// Progress keeps the learner's progress in lessons; nil keeps none.
 	Progress progress.Store
+	// DrawEveryPacket draws every packet and arrow of a crowd, also where
+	// an identical one lies already (overdraw.go); slower, and the frame
+	// is the same. For comparing.
+	DrawEveryPacket bool
 }
 
 // ErrQuit is what Update returns when the user asked to close the
@@ -70,6 +74,7 @@ type App struct {
 	src    Source
 	req    Request
 	save   func([]byte) (string, error)
+	exact  bool // Options.DrawEveryPacket
 	record func([]byte) (string, error)
 
 	M         *layout.Model // the current run
@@ -167,7 +172,7 @@ const (
 // whole before New returns — the window is not open yet; a live one goes
 // on arriving while the window shows it.
 func New(o Options) (*App, error) {
-	a := &App{src: o.Source, req: o.Request.Clone(), save: o.Save, record: o.Record, Speed: 1, Lang: o.Lang, Sel: -1, Node: -1,
+	a := &App{src: o.Source, req: o.Request.Clone(), save: o.Save, record: o.Record, exact: o.DrawEveryPacket, Speed: 1, Lang: o.Lang, Sel: -1, Node: -1,
 		ShowGhost: true, evFollow: true, w: 1280, h: 800}
 	if a.Lang != "zh" {
 		a.Lang = "en"

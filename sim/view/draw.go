@@ -26,6 +26,8 @@ type painter struct {
 
 	// ladder is the ladder's placement, reused from frame to frame.
 	ladder ladderScratch
+	// over skips shapes drawn exactly over others in a crowd.
+	over overdraw
 }
 
 func (a *App) painter() *painter {
@@ -178,12 +180,23 @@ func (a *App) drawTopology(dst *ebiten.Image, g *regions, s *layout.Snapshot) {
 		b.frame(dst, pos.X-6, pos.Y-4, 12, 8, 1, th.Fg)
 	}
 	p.tmp = qn
-	many := len(s.Flights) > 150
+	many := len(s.Flights) > crowdTopo
+	if many {
+		p.over.reset()
+	}
 	pw, ph := max(r*0.8, 12), max(r*0.5, 8)
 	for _, fi := range s.Flights {
 		f := &m.Flights[fi]
 		q := topo.FlightPos(f, s.T)
 		c := th.PacketColor(m.Packet(fi))
+		if many {
+			// A crowd is drawn on whole pixels, so that a packet over an
+			// identical one changes nothing and can be skipped.
+			q = layout.Pt{X: math.Round(q.X), Y: math.Round(q.Y)}
+			if !a.exact && fi != a.Sel && !p.over.first(shapePacket, q.X, q.Y, q.X, q.Y, c) {
+				continue
+			}
+		}
 		if !many {
 			b.rect(dst, q.X-pw/2-1, q.Y-ph/2-1, pw+2, ph+2, th.Bg)
 		}
@@ -345,13 +358,29 @@ func (a *App) drawLadder(screen *ebiten.Image, g *regions) {
 			}
 		}
 	}
+	crowd := len(lp.Arrows) > crowdLadder
+	if crowd {
+		p.over.reset()
+	}
 	for k := range lp.Arrows {
 		pa := &lp.Arrows[k]
 		c := th.PacketColor(m.Packet(pa.Flight))
-		if pa.Flight == a.Sel || a.marked(pa.Flight) {
+		picked := pa.Flight == a.Sel || a.marked(pa.Flight)
+		if picked {
 			b.line(dst, pa.A.X, pa.A.Y, pa.B.X, pa.B.Y, th.Line+4, th.Sel)
 		}
-		b.arrow(dst, pa.A.X, pa.A.Y, pa.B.X, pa.B.Y, th.Line, pa.Head, c)
+		ax, ay, bx, by := pa.A.X, pa.A.Y, pa.B.X, pa.B.Y
+		if crowd { // on whole pixels, as the topology's crowd
+			ax, ay, bx, by = math.Round(ax), math.Round(ay), math.Round(bx), math.Round(by)
+			kind := shapeArrow
+			if pa.Head {
+				kind = shapeArrowHead
+			}
+			if !a.exact && !picked && !pa.Cross && !p.over.first(kind, ax, ay, bx, by, c) {
+				continue
+			}
+		}
+		b.arrow(dst, ax, ay, bx, by, th.Line, pa.Head, c)
 		if pa.Cross {
 			b.cross(dst, pa.B.X, pa.B.Y, 6, th.Line*2, th.Drop)
 		}
