@@ -27,12 +27,12 @@ func needTool(t *testing.T, name string) string {
 	return p
 }
 
-// startPython runs a textbook server from testdata on host with port 0,
+// startPython runs a textbook server from textbook/ on host with port 0,
 // reads the port it prints first, and kills it at the end of the test.
 func startPython(t *testing.T, script, host string) string {
 	t.Helper()
 	py := needTool(t, "python3")
-	cmd := exec.Command(py, "-u", "testdata/"+script, host, "0")
+	cmd := exec.Command(py, "-u", "../textbook/"+script, host, "0")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -73,14 +73,14 @@ func startPython(t *testing.T, script, host string) string {
 	return ""
 }
 
-// runPythonClient runs a textbook client from testdata against addr with
+// runPythonClient runs a textbook client from textbook/ against addr with
 // stdin and returns its stdout.
 func runPythonClient(t *testing.T, script, host, port, stdin string) string {
 	t.Helper()
 	py := needTool(t, "python3")
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, py, "testdata/"+script, host, port)
+	cmd := exec.CommandContext(ctx, py, "../textbook/"+script, host, port)
 	cmd.Stdin = strings.NewReader(stdin)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -1,0 +1,47 @@
+package textbook
+
+import (
+	"slices"
+	"testing"
+
+	"socketlab/sim/trace"
+)
+
+// Each call's line is the one a reader would point at.
+func TestCallLines(t *testing.T) {
+	for _, tc := range []struct {
+		typ  string
+		op   trace.AppOp
+		want string
+	}{
+		{"tcp-timestamp-client", trace.OpConnect, "tcpCliSock.connect(ADDR)"},
+		{"tcp-timestamp-client", trace.OpWrite, "    tcpCliSock.send(bytes(data, 'utf-8'))"},
+		{"tcp-timestamp-client", trace.OpRead, "    data = tcpCliSock.recv(BUFSIZ)"},
+		{"tcp-timestamp-client", trace.OpClose, "tcpCliSock.close()"},
+		{"tcp-timestamp-server", trace.OpListen, "tcpSerSock.listen(5)"},
+		{"tcp-timestamp-server", trace.OpAccept, "    tcpCliSock, addr = tcpSerSock.accept()"},
+		{"tcp-timestamp-server", trace.OpRead, "        data = tcpCliSock.recv(BUFSIZ)"},
+		{"tcp-timestamp-server", trace.OpClose, "    tcpCliSock.close()"},
+		{"udp-timestamp-client", trace.OpRecvFrom, "    data, ADDR = udpCliSock.recvfrom(BUFSIZ)"},
+		{"udp-timestamp-server", trace.OpSendTo, "    udpSerSock.sendto(b'[%s] %s' % (ctime().encode(), data), addr)"},
+	} {
+		l := For(tc.typ)
+		i, ok := l.Line(tc.op)
+		if !ok || l.Lines[i] != tc.want {
+			t.Errorf("%s %v: line %d %q, want %q", tc.typ, tc.op, i, l.Lines[i], tc.want)
+		}
+	}
+	l := For("tcp-timestamp-client")
+	if l.Lines[0] != "import sys" || l.Name != "tsTclnt.py" {
+		t.Errorf("first line %q of %s, want the code after the header comment", l.Lines[0], l.Name)
+	}
+	if _, ok := l.Line(trace.OpAccept); ok {
+		t.Error("the client has an accept line")
+	}
+	if For("tcp-bulk-sender") != nil {
+		t.Error("a program that is not the textbook's has a listing")
+	}
+	if !slices.Contains(Types(), "udp-timestamp-server") {
+		t.Error("Types misses udp-timestamp-server")
+	}
+}
