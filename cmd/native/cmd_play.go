@@ -22,7 +22,7 @@ import (
 
 var playCmd = &command{
 	name:    "play",
-	args:    "[--scenario NAME|FILE] [--seed N] [--lang en|zh] [--projector] [--select ID] [--whatif ACTION:ID] [--screenshot FILE.png|FILE.jpg --at T [--size WxH]] | --lesson NAME|FILE [--step N] | --live [--target HOST:PORT] [--run N]... [--record FILE]",
+	args:    "[--scenario NAME|FILE] [--seed N] [--lang en|zh] [--projector] [--code] [--select ID] [--whatif ACTION:ID] [--screenshot FILE.png|FILE.jpg --at T [--size WxH]] | --lesson NAME|FILE [--step N] | --live [--target HOST:PORT] [--run N]... [--record FILE]",
 	summary: "open the visual playground: topology, ladder diagram and captions on one time cursor",
 	parse:   parsePlay,
 }
@@ -32,6 +32,7 @@ type playConfig struct {
 	req        view.Request
 	lang       string
 	projector  bool
+	code       bool // the code panel at start
 	shot       string
 	at         time.Duration
 	w, h       int
@@ -74,6 +75,7 @@ func parsePlayConfig(c *command, args []string, std stdio) (*playConfig, error) 
 	profile := profileFlag(fs)
 	lang := fs.String("lang", "en", "caption `language`: en or zh")
 	projector := fs.Bool("projector", false, "classroom mode: large type, high contrast, thick lines")
+	code := fs.Bool("code", false, "open with the code panel (key A): the host's textbook program beside the ladder, the line it is in marked")
 	shot := fs.String("screenshot", "", "write the frame at --at to this `FILE` (.png, or .jpg/.jpeg) and exit")
 	at := durationFlag(fs, "at", 0, 0, 24*time.Hour, "", "with --screenshot: the virtual `time` to show, e.g. 1.5s or 25ms; at most the run's end")
 	size := fs.String("size", "1280x800", "window or screenshot size `WxH` in pixels")
@@ -117,7 +119,7 @@ func parsePlayConfig(c *command, args []string, std stdio) (*playConfig, error) 
 		return nil, usagef("play: unexpected argument %s (use --scenario)", strconv.Quote(pos[0]))
 	}
 	cfg := &playConfig{lang: *lang, projector: *projector, shot: *shot, savePath: *save, scenarioIn: *scenario, sel: *sel, whatIfs: whatIfs, at: *at,
-		live: *live, target: *target, runs: runs, record: *record, lessonIn: *lessonIn, step: *step}
+		live: *live, target: *target, runs: runs, record: *record, lessonIn: *lessonIn, step: *step, code: *code}
 	if !*live {
 		for _, f := range []string{"target", "run", "record"} {
 			if wasFlagGiven(fs, f) {
@@ -290,7 +292,7 @@ func runPlay(ctx context.Context, std stdio, cfg *playConfig) error {
 		Source: src, Request: cfg.req, Lang: cfg.lang, Projector: cfg.projector,
 		Save:   func(doc []byte) (string, error) { return savePath, os.WriteFile(savePath, doc, 0o644) },
 		Record: func(doc []byte) (string, error) { return cfg.record, os.WriteFile(cfg.record, doc, 0o644) },
-		Lesson: cfg.lesson, Step: cfg.step, Progress: store,
+		Lesson: cfg.lesson, Step: cfg.step, Progress: store, Code: cfg.code,
 	})
 	if err != nil {
 		return fmt.Errorf("play: %w", err)

@@ -63,6 +63,8 @@ type Options struct {
 	// an identical one lies already (overdraw.go); slower, and the frame
 	// is the same. For comparing.
 	DrawEveryPacket bool
+	// Code opens the code panel (A): the textbook program beside the ladder.
+	Code bool
 }
 
 // ErrQuit is what Update returns when the user asked to close the
@@ -127,6 +129,10 @@ type App struct {
 	annotAt  int // M.Len() when the captions were last annotated
 	annotTic int
 
+	// Code: the code panel (A) is asked for (code.go).
+	Code bool
+	code codeCache
+
 	tut      *tutor         // the open lesson, nil without one
 	marks    []int          // the flights the lesson's step highlights
 	progress progress.Store // where the lesson progress is kept
@@ -173,7 +179,7 @@ const (
 // on arriving while the window shows it.
 func New(o Options) (*App, error) {
 	a := &App{src: o.Source, req: o.Request.Clone(), save: o.Save, record: o.Record, exact: o.DrawEveryPacket, Speed: 1, Lang: o.Lang, Sel: -1, Node: -1,
-		ShowGhost: true, evFollow: true, w: 1280, h: 800}
+		ShowGhost: true, evFollow: true, w: 1280, h: 800, Code: o.Code}
 	if a.Lang != "zh" {
 		a.Lang = "en"
 	}
@@ -759,6 +765,8 @@ func (a *App) key(k Key, ctrl, shift bool) {
 	case KeyMinus:
 		a.spanAuto, a.zoomHeld = false, true
 		a.Span = min(a.Span*2, max(a.M.Display(a.M.End)*2, time.Millisecond))
+	case KeyA:
+		a.toggleCode()
 	case KeyTab:
 		for i := 1; i <= len(a.M.Nodes); i++ {
 			n := (a.Node + i) % len(a.M.Nodes)

@@ -87,6 +87,7 @@ func (a *App) Draw(dst *ebiten.Image) {
 		a.drawTopology(clip(dst, g.topo), &g, snap)
 	}
 	a.drawLadder(dst, &g)
+	a.drawCode(dst, &g)
 	a.drawEvents(dst, &g)
 	a.drawHost(dst, &g, snap)
 	a.drawVeil(dst, &g)
@@ -799,6 +800,7 @@ var helpKeys = [][2]string{ // catalogue keys: the keys, what they do
 	{"help.type.keys", "help.type"},
 	{"help.close.keys", "help.close"},
 	{"help.quit.keys", "help.quit"},
+	{"help.code.keys", "help.code"},
 	{"help.lesson.keys", "help.lesson"},
 	{"help.answer.keys", "help.answer"},
 	{"help.live.keys", "help.live"},

@@ -54,6 +54,7 @@ const (
 	KeyBracketLeft  // lesson: the previous step
 	KeyBracketRight // lesson: the next step (skips an open question first)
 	KeySlash        // lesson: the question's hint (the ? key)
+	KeyA            // the code panel: the host's textbook program beside the ladder
 	keyCount
 )
 

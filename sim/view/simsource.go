@@ -55,6 +55,22 @@ func (SimSource) Scenario(req Request) (*sim.Scenario, error) {
 	return sc, nil
 }
 
+// Programs maps each host of req's scenario to the type of the program
+// it runs (its first, when it runs several); none when req cannot run.
+func (s SimSource) Programs(req Request) map[string]string {
+	sc, err := s.Scenario(req)
+	if err != nil {
+		return nil
+	}
+	m := map[string]string{}
+	for _, p := range sc.Programs {
+		if _, ok := m[p.Host]; !ok {
+			m[p.Host] = p.Type
+		}
+	}
+	return m
+}
+
 // Open starts simulating req; the events arrive as the run goes on (see
 // openSim), so that a long run never holds up a frame.
 func (s SimSource) Open(req Request) (Stream, error) {

@@ -18,6 +18,7 @@ import (
 type regions struct {
 	top, caption, controls      layout.Rect // bars across the screen
 	topo, ladder                layout.Rect // the left column
+	code                        layout.Rect // beside the ladder, when the code panel is shown
 	events, host, inspect, plot layout.Rect // the right column
 	scrub                       layout.Rect // the timeline inside controls
 	buttons                     []button
@@ -174,7 +175,11 @@ func (a *App) screenIn() *screenIn {
 	return in
 }
 
-func (a *App) regions(w, h int) regions { return screenLayout(float64(w), float64(h), a.screenIn()) }
+func (a *App) regions(w, h int) regions {
+	g := screenLayout(float64(w), float64(h), a.screenIn())
+	a.splitCode(&g)
+	return g
+}
 
 // elide shortens s with "…" until it is at most w wide at size.
 func elide(m measurer, s string, size, w float64) (string, bool) {

@@ -51,3 +51,15 @@ func TestLessonFrames(t *testing.T) {
 		t.Errorf("the lesson panel's bar at %v is %v, want the cursor colour", r, c)
 	}
 }
+
+// The code panel beside the ladder: the server's tsTserv.py, blocked in
+// recv() after its reply, until the next data (or the FIN) arrives.
+func TestCodeFrame(t *testing.T) {
+	needDisplay(t)
+	a, err := view.New(view.Options{Source: view.SimSource{}, Request: view.Request{Preset: "handshake"}, Code: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	compareGolden(t, "code-handshake-35ms", render(t, a, 35*ms, 960, 600))
+}

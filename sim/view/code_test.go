@@ -1,0 +1,121 @@
+package view
+
+import (
+	"testing"
+	"time"
+
+	"socketlab/sim/trace"
+	"socketlab/textbook"
+)
+
+// openPreset opens a preset on the simulator.
+func openPreset(t *testing.T, preset string, code bool) *App {
+	t.Helper()
+	a, err := New(Options{Source: SimSource{}, Request: Request{Preset: preset}, Code: code})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	return a
+}
+
+// The handshake preset's client runs tsTclnt.py and its server
+// tsTserv.py: connect() is the line while the SYN flies, recv() blocks
+// until the reply arrives, close() is the line as the FIN leaves; the
+// server blocks in accept() until the handshake is done.
+func TestCodeLineFollowsTheCalls(t *testing.T) {
+	a := openPreset(t, "handshake", true)
+	cli, srv := textbook.For("tcp-timestamp-client"), textbook.For("tcp-timestamp-server")
+	lineOf := func(l *textbook.Listing, op trace.AppOp) int {
+		i, _ := l.Line(op)
+		return i
+	}
+	for _, tc := range []struct {
+		at      int // ms
+		host    string
+		l       *textbook.Listing
+		op      trace.AppOp
+		blocked bool
+		note    string
+	}{
+		{5, "client", cli, trace.OpConnect, true, "connect() blocks: the handshake is under way"},
+		{5, "server", srv, trace.OpAccept, true, "accept() blocks until a client connects"},
+		{25, "client", cli, trace.OpRead, true, "recv() blocks until data arrives"},
+		{35, "server", srv, trace.OpRead, true, "recv() blocks until data arrives"},
+		{45, "client", cli, trace.OpClose, false, "close() sends a FIN"},
+	} {
+		a.SetTime(ms * time.Duration(tc.at))
+		line, op, blocked, ok := a.CodeLine(tc.host)
+		if !ok || line != lineOf(tc.l, tc.op) || op != tc.op || blocked != tc.blocked {
+			t.Errorf("%s at %dms: line %d (%q) %v blocked %v ok %v; want %q, %v, blocked %v", tc.host, tc.at, line, tc.l.Lines[line], op, blocked, ok,
+				tc.l.Lines[lineOf(tc.l, tc.op)], tc.op, tc.blocked)
+		}
+		if got := a.codeNote(op, blocked); got != tc.note {
+			t.Errorf("%s at %dms: note %q, want %q", tc.host, tc.at, got, tc.note)
+		}
+	}
+	// The FIN leaves as close() returns.
+	a.SetTime(45 * ms)
+	_, _, _, _ = a.CodeLine("client")
+	fin := -1
+	for i := range a.M.Flights {
+		if p := a.M.Packet(i); a.M.Nodes[a.M.Flights[i].From].Name == "client" && p.Flags.Has(trace.FlagFIN) {
+			fin = i
+			break
+		}
+	}
+	if fin < 0 || a.M.Flights[fin].Start != 40*ms {
+		t.Errorf("the client's FIN leaves at %v, want 40ms, when close() returns", a.M.Flights[fin].Start)
+	}
+}
+
+// The panel takes the right of the ladder's place when asked for and the
+// host runs a textbook program; A toggles it; a host running another
+// program says so on the status line.
+func TestCodePanelRegionAndToggle(t *testing.T) {
+	a := openPreset(t, "handshake", false)
+	g := a.regions(1280, 800)
+	if g.code.W != 0 {
+		t.Fatalf("code panel without A: %+v", g.code)
+	}
+	full := g.ladder
+	press(a, KeyA)
+	g = a.regions(1280, 800)
+	if !a.codeShown() || g.code.W < a.Theme.Small*22 || g.ladder.X+g.ladder.W != g.code.X || g.code.X+g.code.W != full.X+full.W || g.code.Y != full.Y {
+		t.Fatalf("with A: ladder %+v code %+v (ladder alone %+v)", g.ladder, g.code, full)
+	}
+	press(a, KeyA)
+	if a.Code {
+		t.Fatal("A did not hide the code panel")
+	}
+
+	b := openPreset(t, "transfer", false)
+	press(b, KeyA)
+	if b.codeShown() || b.Status != b.tr("status.code.none", b.codeHost()) {
+		t.Errorf("transfer (bulk programs): shown %v, status %q", b.codeShown(), b.Status)
+	}
+}
+
+// A line too long for the panel ends in "...", in whole characters.
+func TestCutMono(t *testing.T) {
+	for _, tc := range []struct {
+		s    string
+		n    int
+		want string
+	}{{"tcpCliSock.close()", 30, "tcpCliSock.close()"}, {"tcpCliSock.close()", 10, "tcpCliS..."}, {"abc", 2, ""}} {
+		if got := cutMono(tc.s, tc.n); got != tc.want {
+			t.Errorf("cutMono(%q, %d) = %q, want %q", tc.s, tc.n, got, tc.want)
+		}
+	}
+}
+
+// The listing scrolls to keep the line in view.
+func TestCodeRows(t *testing.T) {
+	for _, tc := range []struct{ n, line, rows, want int }{
+		{10, 8, 20, 0}, {30, 2, 10, 0}, {30, 15, 10, 10}, {30, 29, 10, 20},
+	} {
+		if got := codeRows(tc.n, tc.line, tc.rows); got != tc.want {
+			t.Errorf("codeRows(%d, %d, %d) = %d, want %d", tc.n, tc.line, tc.rows, got, tc.want)
+		}
+	}
+}
