@@ -175,14 +175,13 @@ func runSim(ctx context.Context, std stdio, cfg *simConfig) error {
 	// failed output between slices.
 	mc := capMemory()
 	defer mc.release()
-	for t := time.Duration(0); t < end && err == nil; {
+	for t := time.Duration(0); t < end && err == nil && outs.err() == nil; {
 		t = min(end, t+time.Second)
 		s.RunUntil(t)
 		mc.adjust()
-		if err = ctx.Err(); err == nil {
-			err = outs.err()
-		}
+		err = ctx.Err()
 	}
+	// An output's error is finish's, which names the output.
 	if ferr := outs.finish(); err == nil && ferr != nil {
 		err = fmt.Errorf("sim: %v", ferr)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -144,5 +145,36 @@ func TestSimSummaryShowsDeadlock(t *testing.T) {
 	stuck := "ESTABLISHED (unacked 0, peer window 0, our window 0)"
 	if code != 0 || !strings.Contains(stdout, want) || strings.Count(stdout, stuck) != 2 {
 		t.Fatalf("exit %d, stdout\n%s", code, stdout)
+	}
+}
+
+// failAfter is a stdout that fails once n bytes have been written.
+type failAfter struct{ n int }
+
+func (f *failAfter) Write(b []byte) (int, error) {
+	if f.n -= len(b); f.n < 0 {
+		return 0, errors.New("no space left")
+	}
+	return len(b), nil
+}
+
+// An output that fails stops the run with one line naming it, whether it
+// fails at once or at the end.
+func TestSimOutputFails(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		n    int
+		want string
+	}{
+		{[]string{"--jsonl", "-"}, 0, "socketlab: sim: writing -: trace: JSON lines: no space left\n"},
+		{[]string{"--pcap", "-"}, 100, "socketlab: sim: writing -: no space left\n"},
+		{[]string{"--ladder"}, 1000, "socketlab: sim: ladder: no space left\n"},
+	} {
+		var errb bytes.Buffer
+		args := append([]string{"sim", "--scenario", "transfer"}, tc.args...)
+		err := run(context.Background(), args, stdio{In: strings.NewReader(""), Out: &failAfter{tc.n}, Err: &errb})
+		if code := report(err, &errb); code != 1 || errb.String() != tc.want {
+			t.Errorf("%v: exit %d, stderr %q, want %q", tc.args, code, errb.String(), tc.want)
+		}
 	}
 }
