@@ -117,7 +117,8 @@
 // SYNs offer, 0 … 14, or -1 for no window scale option, the rfc default),
 // timestamps (RFC 7323 timestamps, RTTM and PAWS; false switches them off
 // under linux), sack (RFC 2018 selective acknowledgments, RFC 6675 recovery; false switches
-// them off under linux), sndbuf (default 65535), initial_rto (default 1s),
+// them off under linux), rack_tlp (RFC 8985 RACK-TLP; needs sack; on
+// under linux), sndbuf (default 65535), initial_rto (default 1s),
 // min_rto (default 1s; the presets use Linux's 200ms), max_rto (default
 // 60s), max_retries (default 15), syn_retries (default 7: connect gives up
 // after 3 minutes, RFC 9293 §3.8.3; Linux's 6 gives up after about 2),

@@ -145,7 +145,8 @@ type TCPSpec struct {
 	// window scale option. Timestamps sends the timestamps option.
 	WindowScale *int  `json:"window_scale,omitempty"`
 	Timestamps  *bool `json:"timestamps,omitempty"`
-	SACK        *bool `json:"sack,omitempty"` // RFC 2018 SACK and RFC 6675 recovery; off in the rfc profile, on in linux
+	SACK        *bool `json:"sack,omitempty"`     // RFC 2018 SACK and RFC 6675 recovery; off in the rfc profile, on in linux
+	RACK        *bool `json:"rack_tlp,omitempty"` // RFC 8985 RACK-TLP, needs SACK; off in the rfc profile, on in linux
 	// Congestion is tcp.ParseCongestion's "reno" (the rfc profile's) or
 	// "cubic" (RFC 9438, the linux profile's).
 	Congestion string `json:"congestion,omitempty"`
@@ -209,6 +210,9 @@ func (t TCPSpec) config() tcp.Config {
 	}
 	if t.SACK != nil {
 		cfg.SACK = *t.SACK
+	}
+	if t.RACK != nil {
+		cfg.RACK = *t.RACK
 	}
 	if t.Congestion != "" {
 		cfg.Congestion, _ = tcp.ParseCongestion(t.Congestion)
@@ -498,7 +502,11 @@ func (sc *Scenario) Validate() error {
 		checkParams(c, p+".ba", l.BA)
 	}
 	checkTCP(c, "tcp", sc.TCP)
+	checkRACK(c, "tcp", sc.TCP)
 	for i, h := range sc.Hosts {
+		if h.TCP != nil {
+			checkRACK(c, fmt.Sprintf("hosts[%d].tcp", i), sc.TCP.over(*h.TCP))
+		}
 		if h.TCP == nil {
 			checkRcvBuf(c, "tcp.rcvbuf", sc.TCP.RcvBuf, sc.TCP, "")
 			continue
@@ -557,6 +565,15 @@ func checkTCP(c *checker, p string, t TCPSpec) {
 	}
 	c.rangeD(p+".msl", t.MSL, 0, 2*time.Minute)
 	c.rangeI(p+".initial_cwnd", int64(t.InitialCwnd), 0, 1<<20)
+}
+
+// checkRACK checks that RACK-TLP, if the TCP eff (at field path p) asks
+// for it, has SACK too: it detects losses from SACK blocks. (The linux
+// profile's RACK-TLP with "sack": false is simply off.)
+func checkRACK(c *checker, p string, eff TCPSpec) {
+	if eff.RACK != nil && *eff.RACK && !eff.config().SACK {
+		c.fail(p+".rack_tlp", "needs SACK: set \"sack\": true as well (RACK-TLP detects losses from SACK blocks)")
+	}
 }
 
 // checkRcvBuf checks that rcvbuf, set at field path p, fits in the windows

@@ -68,6 +68,8 @@ func TestParseScenarioErrors(t *testing.T) {
 		{edit(`"tcp": {}`, `"tcp": {"rcvbuf": 100000}`), `tcp.rcvbuf: 100000 needs window scaling ("window_scale"): without it a window is at most 65535`},
 		{edit(`"tcp": {}`, `"tcp": {"rcvbuf": 100000, "window_scale": 0}`), "tcp.rcvbuf: 100000 is out of range [0, 65535]"},
 		{edit(`"tcp": {}`, `"tcp": {"rcvbuf": 1048576, "window_scale": 3}`), "tcp.rcvbuf: 1048576 is out of range [0, 524280]"},
+		{edit(`"tcp": {}`, `"tcp": {"rack_tlp": true}`), `tcp.rack_tlp: needs SACK: set "sack": true as well (RACK-TLP detects losses from SACK blocks)`},
+		{edit(`"name": "a"`, `"name": "a", "tcp": {"profile": "linux", "sack": false, "rack_tlp": true}`), `hosts[0].tcp.rack_tlp: needs SACK: set "sack": true as well (RACK-TLP detects losses from SACK blocks)`},
 		{edit(`"tcp": {}`, `"tcp": {"window_scale": 15}`), "tcp.window_scale: 15 is out of range: give a shift 0 … 14, or -1 for no window scale option"},
 		{edit(`"tcp": {}`, `"tcp": {"window_scale": -2}`), "tcp.window_scale: -2 is out of range: give a shift 0 … 14, or -1 for no window scale option"},
 		{edit(`"tcp": {}`, `"tcp": {"timestamps": 1}`), "tcp.timestamps: want bool, got JSON number"},
@@ -190,4 +192,25 @@ func FuzzParseScenario(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestRACKSetting: "rack_tlp" reaches tcp.Config with "sack"; the linux
+// profile has both, and switching its SACK off is no error (RACK-TLP then
+// does nothing).
+func TestRACKSetting(t *testing.T) {
+	for doc, want := range map[string]bool{
+		edit(`"tcp": {}`, `"tcp": {"rack_tlp": true, "sack": true}`):        true,
+		edit(`"tcp": {}`, `"tcp": {"sack": true}`):                          false,
+		edit(`"tcp": {}`, `"tcp": {"profile": "linux"}`):                    true,
+		edit(`"tcp": {}`, `"tcp": {"profile": "linux", "sack": false}`):     true,
+		edit(`"tcp": {}`, `"tcp": {"profile": "linux", "rack_tlp": false}`): false,
+	} {
+		sc, err := ParseScenario([]byte(doc))
+		if err != nil {
+			t.Fatalf("%s: %v", doc, err)
+		}
+		if got := sc.TCP.config().RACK; got != want {
+			t.Errorf("%s: RACK %v, want %v", doc, got, want)
+		}
+	}
 }

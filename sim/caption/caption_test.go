@@ -62,7 +62,7 @@ func TestCatalogueComplete(t *testing.T) {
 		want = append(want, "state."+s.String())
 	}
 	for _, kind := range []string{"timer-set", "timer-cancel", "timer-fire"} {
-		for tk := trace.TimerRetransmit; tk <= trace.TimerApp; tk++ {
+		for tk := trace.TimerRetransmit; tk <= trace.TimerReorder; tk++ {
 			want = append(want, kind+"."+tk.String())
 		}
 	}
@@ -74,7 +74,7 @@ func TestCatalogueComplete(t *testing.T) {
 			t.Errorf("no caption for %q", k)
 		}
 	}
-	for tk := trace.TimerRetransmit; tk <= trace.TimerApp; tk++ {
+	for tk := trace.TimerRetransmit; tk <= trace.TimerReorder; tk++ {
 		if n, ok := timerNames[tk.String()]; !ok || n.en == "" || n.zh == "" {
 			t.Errorf("timer %v has no name", tk)
 		}
@@ -82,7 +82,7 @@ func TestCatalogueComplete(t *testing.T) {
 	// The enumerations must end where the loops above stop: a new kind,
 	// reason, state, timer or operation needs its caption.
 	if trace.Kind(trace.KindNote+1).String() != "kind(13)" || trace.DropReason(trace.DropBadState+1).String() != "drop(9)" ||
-		trace.TCPState(trace.StateTimeWait+1).String() != "state(12)" || trace.TimerKind(trace.TimerApp+1).String() != "timer(6)" ||
+		trace.TCPState(trace.StateTimeWait+1).String() != "state(12)" || trace.TimerKind(trace.TimerReorder+1).String() != "timer(8)" ||
 		trace.AppOp(trace.OpHTTP+1).String() != "op(15)" {
 		t.Error("sim/trace has new enumeration values: add their captions and extend this test")
 	}
@@ -143,7 +143,7 @@ func synthetic() []trace.Event {
 		ev = append(ev, trace.Event{Kind: trace.KindConnStat, Node: "client", Conn: trace.ConnState{Cwnd: 2920, Ssthresh: 1460, DupAcks: d, InFlight: 100}})
 	}
 	for _, k := range []trace.Kind{trace.KindTimerSet, trace.KindTimerCancel, trace.KindTimerFire} {
-		for tk := trace.TimerNone; tk <= trace.TimerApp; tk++ {
+		for tk := trace.TimerNone; tk <= trace.TimerReorder; tk++ {
 			ev = append(ev, trace.Event{At: time.Second, Kind: k, Node: "client", Timer: tk, Deadline: 3 * time.Second, Conn: trace.ConnState{RTO: 2 * time.Second}})
 		}
 	}

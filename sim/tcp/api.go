@@ -100,6 +100,18 @@
 // timeout of the same segment clears the scoreboard, in case the
 // receiver reneged.
 //
+// Optional (Config.RACK, with SACK in effect), RFC 8985's tail loss probe
+// (rack.go): after new data leaves or new data is ACKed, while nothing is
+// SACKed, no recovery or timeout is under way and no probe is out, the PTO
+// (timer "tlp") is 2·SRTT, plus WCDelAckT = 200 ms when one segment is in
+// flight (plus Linux's two jiffies, 8 ms, for a larger flight with
+// Config.LinuxRTO), 1 s before an RTT sample, and never later than the RTO.
+// The probe is a new segment if there is one and the peer's window allows
+// it, else the last segment again; cwnd is neither consulted nor changed,
+// and the RTO restarts from the probe, so a lost probe is repaired one RTO
+// later. Not modelled: the congestion response of §7.4 once a probe turns
+// out to have repaired a loss.
+//
 // Optional (Config.Congestion = CongestionCUBIC), RFC 9438 CUBIC makes
 // Reno's two decisions instead (cc.go, cubic.go); slow start, fast
 // recovery (NewReno, or RFC 6675 with SACK) and the timeout's loss
@@ -388,6 +400,11 @@ type Config struct {
 	// it too: then every ACK we send while out-of-order data is held
 	// carries SACK blocks (§4). Off by default.
 	SACK bool
+
+	// RACK enables RACK-TLP (RFC 8985) on a connection that negotiated
+	// SACK: time-based loss detection and the tail loss probe. Without
+	// SACK in effect it does nothing. Off by default.
+	RACK bool
 
 	// Congestion is the congestion control algorithm: CongestionReno (the
 	// zero value, RFC 5681) or CongestionCUBIC (RFC 9438).

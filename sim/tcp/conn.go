@@ -7,9 +7,12 @@ import (
 )
 
 // Timer slots of a Conn. Poll fires due timers in deadline order; equal
-// deadlines fire in this order, so runs are deterministic.
+// deadlines fire in this order, so runs are deterministic. The tail loss
+// probe comes first: capped at the RTO's expiry, it replaces the RTO then
+// (and rearms it).
 const (
-	tmRetransmit = iota
+	tmTLP = iota
+	tmRetransmit
 	tmPersist
 	tmTimeWait
 	tmDelayedAck
@@ -17,7 +20,7 @@ const (
 )
 
 var timerKinds = [numTimers]trace.TimerKind{
-	trace.TimerRetransmit, trace.TimerPersist, trace.TimerTimeWait, trace.TimerDelayedAck,
+	trace.TimerTLP, trace.TimerRetransmit, trace.TimerPersist, trace.TimerTimeWait, trace.TimerDelayedAck,
 }
 
 type timer struct {
@@ -130,6 +133,13 @@ type Conn struct {
 	dsacks     int
 	highRxt    Seq
 	rescueEnd  Seq
+
+	// RFC 8985 state (rack.go). tlpOut: a tail loss probe is outstanding,
+	// until SND.UNA reaches tlpEnd (TLP.end_seq). tlpRestart: new data left
+	// or new data was ACKed, so the PTO starts again.
+	tlpOut     bool
+	tlpEnd     Seq
+	tlpRestart bool
 
 	// RFC 5681 / RFC 6582 state, in bytes.
 	cwnd, ssthresh uint32
@@ -658,6 +668,7 @@ func (c *Conn) finish(now time.Duration) {
 			c.sendAck(now)
 		}
 		c.updatePersist(now)
+		c.updateTLP(now)
 	}
 	c.flushStat(now)
 }

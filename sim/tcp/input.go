@@ -397,6 +397,10 @@ func (c *Conn) ackOfNewData(now time.Duration, ack Seq, restart bool) int {
 	}
 	c.sndUna = ack
 	c.pruneScoreboard()
+	c.tlpRestart = true // RFC 8985 §7.2: new data was ACKed
+	if c.tlpOut && !ack.LessThan(c.tlpEnd) {
+		c.tlpOut = false // the probe's episode is over
+	}
 	if c.sndNxt.LessThan(ack) {
 		c.sndNxt = ack // the receiver had what we had not resent yet, or took a probe
 		c.advanceSndMax(ack)

@@ -131,6 +131,7 @@ func (c *Conn) sendSegment(now time.Duration, seq Seq, n int, fin, probe bool) {
 		return
 	}
 	if seq.GreaterEq(c.sndMax) {
+		c.tlpRestart = true // RFC 8985 §7.2: new data left
 		if !c.rttTiming {
 			c.rttTiming, c.rttSeq, c.rttStart = true, seq, now
 		}

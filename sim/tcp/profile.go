@@ -55,6 +55,7 @@ func (p Profile) Apply(cfg Config) Config {
 	cfg.RcvBuf, cfg.SndBuf = 131072, 131072
 	cfg.Timestamps = true
 	cfg.SACK = true // net.ipv4.tcp_sack
+	cfg.RACK = true // net.ipv4.tcp_recovery = 1 (RACK-TLP)
 	// net.ipv4.tcp_congestion_control; without HyStart (api.go).
 	cfg.Congestion = CongestionCUBIC
 	return cfg

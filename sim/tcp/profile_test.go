@@ -53,7 +53,7 @@ func TestProfileLinuxValues(t *testing.T) {
 	if c.InitialSegments != 10 || c.MinRTO != 200*time.Millisecond || c.MaxRTO != 120*time.Second ||
 		c.MaxSynRetries != 6 || c.DelayedAck != 40*time.Millisecond || c.MSL != 30*time.Second ||
 		!c.WindowScale || c.WScaleShift != 10 || c.RcvBuf != 131072 || c.SndBuf != 131072 || !c.Timestamps ||
-		!c.LinuxRTO || c.SynLinearTimeouts != 4 || !c.EmptyWindowProbes || !c.QuickAck || !c.SACK ||
+		!c.LinuxRTO || c.SynLinearTimeouts != 4 || !c.EmptyWindowProbes || !c.QuickAck || !c.SACK || !c.RACK ||
 		c.Congestion != CongestionCUBIC || !c.ResetWithAck || c.OOWRateLimit != 500*time.Millisecond || !c.ForcedPush {
 		t.Fatalf("linux profile: %+v", c)
 	}

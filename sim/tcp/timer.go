@@ -145,6 +145,8 @@ func (c *Conn) Poll(now time.Duration) {
 		c.timers[next].armed = false
 		c.emitTimer(now, trace.KindTimerFire, next)
 		switch next {
+		case tmTLP:
+			c.onTLP(now)
 		case tmRetransmit:
 			c.onRetransmitTimeout(now)
 		case tmPersist:

@@ -685,6 +685,10 @@ func timerName(k TimerKind) string {
 		return "delayed-ACK timer"
 	case TimerApp:
 		return "app timer"
+	case TimerTLP:
+		return "TLP"
+	case TimerReorder:
+		return "RACK reorder timer"
 	}
 	return k.String() + " timer"
 }

@@ -385,10 +385,12 @@ const (
 	TimerTimeWait             // 2·MSL in TIME-WAIT
 	TimerDelayedAck           // RFC 9293 §3.8.6.3 / RFC 1122 delayed ACK
 	TimerApp                  // an application's own timer (sleep, timeout)
+	TimerTLP                  // RFC 8985 §7 tail loss probe timeout (PTO)
+	TimerReorder              // RFC 8985 §6.2 RACK reordering timer
 	timerCount
 )
 
-var timerNames = [timerCount]string{"", "retransmit", "persist", "time-wait", "delayed-ack", "app"}
+var timerNames = [timerCount]string{"", "retransmit", "persist", "time-wait", "delayed-ack", "app", "tlp", "rack-reorder"}
 
 // String returns the timer's short name.
 func (t TimerKind) String() string {

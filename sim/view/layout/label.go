@@ -301,6 +301,10 @@ func timerZH(k trace.TimerKind) string {
 		return "延迟确认"
 	case trace.TimerApp:
 		return "程序"
+	case trace.TimerTLP:
+		return "尾部丢包探测（TLP）"
+	case trace.TimerReorder:
+		return "RACK 乱序"
 	}
 	return k.String() + " "
 }
