@@ -85,7 +85,7 @@ test: deps check test-unit test-draw test-wasm
 test-unit:
 	$(GO) test -race -count=1 -timeout 20m $$($(GO) list ./... | grep -v /drawtest)
 	@# -race instruments allocations: the allocation and memory tests run again without it
-	$(GO) test -count=1 -run 'Alloc|NotAllocate|MemoryBounded' ./sim ./sim/tcp ./core ./core/loadgen ./cmd/native
+	$(GO) test -count=1 -run 'Alloc|NotAllocate|MemoryBounded' ./sim ./sim/tcp ./sim/trace ./core ./core/loadgen ./cmd/native
 
 ## test-draw: drawing tests compare real frames with golden PNGs under a real X server (Xvfb + Mesa)
 test-draw:
@@ -106,13 +106,13 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./sim ./sim/tcp
 	@echo "== socketlab sim beside the engine alone: scenario (A), 60 virtual s, wall time and peak RSS of a child process each (about 2 minutes)"
 	$(GO) test -run '^$$' -bench SimCLIVersusEngine -benchtime 3x ./cmd/native/
-	@echo "== the renderer: frame time with 100 / 2,000 / 10,000 packets in flight (Xvfb + Mesa llvmpipe), step back in a 60 s run"
+	@echo "== the renderer: frame time with 100 / 2,000 / 10,000 packets in flight (Xvfb + Mesa llvmpipe), step back in a 60 s run (and in 60 s of a 100 Mbit/s bulk transfer, with the model's memory)"
 	xvfb-run -a -s '-screen 0 1280x800x24' $(GO) test -run '^$$' -bench 'Readback|Frame' -benchmem ./sim/view/drawtest/
 	$(GO) test -run '^$$' -bench 60s -benchmem ./sim/view/layout/
 	@echo "== the WebRTC bridge: round trips, and 30 peers on one gateway for 3 s"
 	$(GO) test -run '^$$' -bench EchoRTT ./sim/bridge/
 	$(GO) test -run '^$$' -bench ThirtyPeers -benchtime 1x ./sim/bridge/
-	@echo "== exporters and look-ups"
+	@echo "== exporters, look-ups, the compact event store (bytes per event, encode and decode rates)"
 	$(GO) test -run '^$$' -bench . -benchmem ./core ./core/services ./core/toolbox ./core/loadgen ./sim/trace/... ./sim/caption
 
 ## bench-ns3: ns-3 3.37 and socketlab side by side (one bulk flow; the dumbbell with

@@ -2,10 +2,12 @@ package layout_test
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"testing"
 	"time"
 
 	"socketlab/sim"
+	"socketlab/sim/bench"
 	"socketlab/sim/trace"
 	"socketlab/sim/view/layout"
 )
@@ -105,4 +107,63 @@ func benchAppend(b *testing.B, batch int) {
 	}
 	b.ReportMetric(float64(b.N)*float64(len(tr.Events))/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(0, "ns/op")
+}
+
+// bulkModel streams scenario (A) of the ns-3 side-by-side benchmark — one
+// bulk flow over 100 Mbit/s, 10 ms, a 100-packet DropTail queue — for d of
+// virtual time into a Model, 1,000 events per Append as the playground
+// hands them over, keeping no trace beside it. It returns the model and
+// the heap it holds.
+func bulkModel(tb testing.TB, d time.Duration) (*layout.Model, uint64) {
+	tb.Helper()
+	sc := bench.Bulk()
+	sc.Duration = sim.Duration(d)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	var m *layout.Model
+	batch := make([]trace.Event, 0, 1000)
+	s, err := sim.New(sc, trace.SinkFunc(func(e *trace.Event) {
+		if batch = append(batch, *e); len(batch) == cap(batch) {
+			m.Append(batch...)
+			batch = batch[:0]
+		}
+	}))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m = layout.NewStream(s.Header())
+	s.RunUntil(d)
+	m.Append(batch...)
+	s, batch = nil, nil
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	return m, after.HeapAlloc - before.HeapAlloc
+}
+
+// BenchmarkStepBackBulk60s is the playground's step back on a large
+// store: scenario (A) for 60 s (about 3.4 million events), the cursor
+// put at a random instant, stepped back one event, and what a frame then
+// reads of the events — the snapshot, the ladder's arrows and labels, the
+// event list around the cursor — each time from a cold place in the run
+// (the goal is at most 16 ms). It reports the memory the model holds.
+func BenchmarkStepBackBulk60s(b *testing.B) {
+	m, heap := bulkModel(b, 60*time.Second)
+	b.Logf("%d events, %d flights: the model holds %.0f MB", m.Len(), len(m.Flights), float64(heap)/1e6)
+	r := rand.New(rand.NewPCG(1, 2))
+	var s layout.Snapshot
+	b.ResetTimer()
+	for range b.N {
+		c := m.Prev(m.At(time.Duration(r.Int64N(int64(m.End)))))
+		m.Take(&s, c)
+		p, _, _ := place(m, screens[0], c.T, -1)
+		for _, a := range p.Arrows {
+			m.FlightLabel(a.Flight)
+		}
+		for i := max(c.N-30, 0); i < min(c.N+10, m.Len()); i++ {
+			m.EventText(i)
+		}
+	}
+	b.ReportMetric(float64(heap)/1e6, "MB-model")
+	b.ReportMetric(float64(heap)/float64(m.Len()), "B/event-model")
 }

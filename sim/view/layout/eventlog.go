@@ -2,48 +2,27 @@ package layout
 
 import "socketlab/sim/trace"
 
-// chunkBits sets the size of the eventLog's chunks: 4,096 events, about
-// 2 MB.
-const chunkBits = 12
-
-const chunkSize = 1 << chunkBits
-
-// eventLog keeps a run's events in chunks of chunkSize. Appending never
-// moves what is stored — a long live run is not copied again each time a
-// slice outgrows its array — so pointers to events stay valid, and a
-// finished trace is wrapped without copying.
+// eventLog keeps a run's events compact (trace.Compact: about 15 bytes an
+// event for a bulk transfer instead of over 500), so that a long run costs
+// the playground little more than its index; the few events on screen are
+// decoded on demand. Payloads are shared with the events appended, not
+// copied.
 type eventLog struct {
-	chunks [][]trace.Event // all full except the last
-	n      int
+	c trace.Compact
 }
 
-func (l *eventLog) at(i int) *trace.Event { return &l.chunks[i>>chunkBits][i&(chunkSize-1)] }
+func (l *eventLog) len() int { return l.c.Len() }
 
-// wrap makes the log the events of a finished trace, sharing their array.
-// Each chunk's capacity ends where the chunk does, so appending later
-// never writes into evs.
-func (l *eventLog) wrap(evs []trace.Event) {
-	for k := 0; k < len(evs); k += chunkSize {
-		end := min(k+chunkSize, len(evs))
-		l.chunks = append(l.chunks, evs[k:end:end])
-	}
-	l.n = len(evs)
-}
+// at returns event i, decoded into memory of its own: it stays valid and
+// unchanged while events are appended or others decoded.
+func (l *eventLog) at(i int) *trace.Event { return l.c.At(i) }
 
-// append copies evs to the end of the log.
+// append encodes evs at the end of the log.
 func (l *eventLog) append(evs []trace.Event) {
-	for len(evs) > 0 {
-		last := len(l.chunks) - 1
-		if last < 0 || len(l.chunks[last]) == chunkSize {
-			l.chunks = append(l.chunks, make([]trace.Event, 0, chunkSize))
-			last++
-		} else if cap(l.chunks[last]) < chunkSize { // a wrapped tail: own it before filling it
-			l.chunks[last] = append(make([]trace.Event, 0, chunkSize), l.chunks[last]...)
-		}
-		c := l.chunks[last]
-		k := min(len(evs), chunkSize-len(c))
-		l.chunks[last] = append(c, evs[:k]...)
-		evs = evs[k:]
-		l.n += k
+	for i := range evs {
+		l.c.Append(&evs[i])
 	}
 }
+
+// all returns a copy of every event, in order.
+func (l *eventLog) all() []trace.Event { return l.c.AppendAll(make([]trace.Event, 0, l.c.Len())) }

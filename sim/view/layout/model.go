@@ -158,15 +158,14 @@ type overtake struct {
 // lingerSample is how many of the first flights decide Linger.
 const lingerSample = 1024
 
-// NewModel indexes the finished run tr. The Model shares tr's events
-// without copying them: tr must not change afterwards (Append never
-// writes into it). It never fails: events it cannot place (a Deliver
+// NewModel indexes the finished run tr. The Model keeps its own compact
+// copy of the events (sharing their payloads, which never change): tr
+// may be dropped afterwards. It never fails: events it cannot place (a Deliver
 // without a Send, a node missing from the header) are still listed and
 // counted, just not animated.
 func NewModel(tr *trace.Trace) *Model {
 	m := NewStream(tr.Header)
-	m.log.wrap(tr.Events)
-	m.index(0)
+	m.Append(tr.Events...)
 	return m
 }
 
@@ -192,36 +191,33 @@ func (m *Model) Append(evs ...trace.Event) {
 	if len(evs) == 0 {
 		return
 	}
-	from := m.log.n
+	from := m.log.len()
 	m.log.append(evs)
-	m.index(from)
+	m.index(from, evs)
 }
 
 // Len returns the number of events in the model.
-func (m *Model) Len() int { return m.log.n }
+func (m *Model) Len() int { return m.log.len() }
 
 // Event returns event i (0 ≤ i < Len). It stays valid and unchanged while
-// events are appended.
+// events are appended; it is a copy decoded from the compact log, so two
+// calls may return different copies of the same event.
 func (m *Model) Event(i int) *trace.Event { return m.log.at(i) }
 
 // Events returns a copy of all the events, in order: a finished run to
 // save or export.
 func (m *Model) Events() []trace.Event {
-	out := make([]trace.Event, 0, m.log.n)
-	for _, c := range m.log.chunks {
-		out = append(out, c...)
-	}
-	return out
+	return m.log.all()
 }
 
-// index indexes the events from the given index on, then brings every
-// derived value (open flights' ends, Linger, gaps) up to date.
-func (m *Model) index(from int) {
-	n := m.log.n
-	m.times = slices.Grow(m.times, n-from)
-	m.evFlight = slices.Grow(m.evFlight, n-from)
-	for i := from; i < n; i++ {
-		m.add(i, m.log.at(i))
+// index indexes evs, the events from index from on, then brings every
+// derived value (open flights' ends, Linger, gaps) up to date. It reads
+// the events appended rather than decoding them again.
+func (m *Model) index(from int, evs []trace.Event) {
+	m.times = slices.Grow(m.times, len(evs))
+	m.evFlight = slices.Grow(m.evFlight, len(evs))
+	for k := range evs {
+		m.add(from+k, &evs[k])
 	}
 	m.settle()
 }

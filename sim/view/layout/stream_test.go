@@ -22,7 +22,7 @@ import (
 // referenceModel is the one-pass indexer the streaming Model replaced.
 func referenceModel(tr *trace.Trace) *Model {
 	m := &Model{Header: tr.Header, nodeIdx: map[string]int{}, isn: map[flowKey]uint32{}}
-	m.log.wrap(tr.Events)
+	m.log.append(tr.Events)
 	for _, n := range tr.Header.Nodes {
 		m.node(n.Name, n)
 	}
@@ -477,33 +477,36 @@ func TestAppendOutOfOrderTime(t *testing.T) {
 	}
 }
 
-// The event log never writes into a wrapped trace, and an event's address
-// stays the same however many events follow it.
-func TestEventLogChunks(t *testing.T) {
-	orig := make([]trace.Event, chunkSize+10, chunkSize+100) // spare capacity a careless append would use
+// The event log never writes into the events appended, keeps their
+// payloads without copying them, and an event it returned stays unchanged
+// however many events follow it and however many others are read.
+func TestEventLogAppend(t *testing.T) {
+	pl := []byte("payload")
+	orig := make([]trace.Event, 300, 400) // spare capacity a careless append would use
 	for i := range orig {
-		orig[i].N = i
+		orig[i] = trace.Event{N: i, Kind: trace.KindSend, Packet: trace.Packet{ID: uint64(i), Payload: pl}}
 	}
 	var l eventLog
-	l.wrap(orig)
-	first, tail := l.at(0), l.at(chunkSize+9)
-	more := make([]trace.Event, 3*chunkSize)
+	l.append(orig)
+	first, tail := l.at(0), l.at(299)
+	more := make([]trace.Event, 3000)
 	for i := range more {
 		more[i].N = len(orig) + i
 	}
 	for k := 0; k < len(more); k += 1000 {
 		l.append(more[k:min(k+1000, len(more))])
+		l.at(k)
 	}
 	if spare := orig[:cap(orig)][len(orig)]; spare.N != 0 {
-		t.Fatalf("append wrote into the wrapped trace's spare capacity: %+v", spare)
+		t.Fatalf("append wrote into the appended slice's spare capacity: %+v", spare)
 	}
-	if l.n != len(orig)+len(more) || first != l.at(0) || first != &orig[0] {
-		t.Fatalf("n %d; the first event moved", l.n)
+	if l.len() != len(orig)+len(more) || first.N != 0 || tail.N != 299 {
+		t.Fatalf("len %d; events taken before appending now read %d and %d", l.len(), first.N, tail.N)
 	}
-	if tail.N != chunkSize+9 {
-		t.Fatalf("a pointer taken before appending now reads %d", tail.N)
+	if &first.Packet.Payload[0] != &pl[0] {
+		t.Fatal("the payload was copied")
 	}
-	for i := range l.n {
+	for i := range l.len() {
 		if l.at(i).N != i {
 			t.Fatalf("event %d reads %d", i, l.at(i).N)
 		}
