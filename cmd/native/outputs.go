@@ -22,15 +22,15 @@ type output struct {
 type outputs []*output
 
 // Emit implements trace.Sink.
-func (os outputs) Emit(e *trace.Event) {
-	for _, o := range os {
+func (outs outputs) Emit(e *trace.Event) {
+	for _, o := range outs {
 		o.sink.Emit(e)
 	}
 }
 
 // err returns the first output's error so far.
-func (os outputs) err() error {
-	for _, o := range os {
+func (outs outputs) err() error {
+	for _, o := range outs {
 		if err := o.err(); err != nil {
 			return err
 		}
@@ -39,9 +39,9 @@ func (os outputs) err() error {
 }
 
 // finish finishes every output and returns the first error.
-func (os outputs) finish() error {
+func (outs outputs) finish() error {
 	var first error
-	for _, o := range os {
+	for _, o := range outs {
 		if err := o.done(); first == nil {
 			first = err
 		}
@@ -51,22 +51,22 @@ func (os outputs) finish() error {
 
 // openFiles appends the --jsonl and --pcap outputs the command line asks
 // for ("" = none); on an error the outputs already open are finished.
-func (os *outputs) openFiles(cmd, jsonl, pcapFile string, stdout io.Writer, h *trace.Header) error {
+func (outs *outputs) openFiles(cmd, jsonl, pcapFile string, stdout io.Writer, h *trace.Header) error {
 	if jsonl != "" {
 		o, err := jsonlOut(cmd, jsonl, stdout, h)
 		if err != nil {
-			os.finish()
+			outs.finish()
 			return err
 		}
-		*os = append(*os, o)
+		*outs = append(*outs, o)
 	}
 	if pcapFile != "" {
 		o, err := pcapOut(cmd, pcapFile, stdout)
 		if err != nil {
-			os.finish()
+			outs.finish()
 			return err
 		}
-		*os = append(*os, o)
+		*outs = append(*outs, o)
 	}
 	return nil
 }
