@@ -34,7 +34,7 @@ run: build
 # socketlab serve from assets/web/dist. Rebuilt when the sources it is made
 # of change; brotli at quality 11 takes about a minute and a half.
 WEB_DIST  := assets/web/dist
-WEB_SRCS  := $(shell find cmd/wasm sim assets/fonts assets/web/bundle assets/web/mkbundle -type f -not -path '*/testdata/*' 2>/dev/null) go.mod go.sum
+WEB_SRCS  := $(shell find cmd/wasm sim textbook assets/fonts assets/web/bundle assets/web/mkbundle -type f -not -path '*/testdata/*' 2>/dev/null) go.mod go.sum
 
 $(WEB_DIST)/socketlab.wasm.gz: $(WEB_SRCS)
 	$(GO) run ./assets/web/mkbundle -o $(WEB_DIST)
