@@ -806,17 +806,35 @@ var helpKeys = [][2]string{ // catalogue keys: the keys, what they do
 	{"help.live.keys", "help.live"},
 }
 
+// helpBox places the key help: over the topology in one column, or,
+// when its rows would pass the bottom of a screen H tall (large type,
+// many keys), across the screen in two. It returns the box, the number
+// of columns and the rows in each.
+func helpBox(g *regions, n int, H float64) (box layout.Rect, cols, per int) {
+	rowH := g.row * 1.2
+	box = layout.Rect{X: g.topo.X + g.topo.W*0.05, Y: g.topo.Y + 10, W: g.topo.W * 0.9, H: float64(n+2)*rowH + 20}
+	cols, per = 1, n
+	if box.Y+box.H > H-4 {
+		cols, per = 2, (n+1)/2
+		box.X, box.W = g.top.W*0.03, g.top.W*0.94
+		box.H = float64(per+2)*rowH + 20
+	}
+	return box, cols, per
+}
+
 func (a *App) drawHelp(dst *ebiten.Image, g *regions) {
 	p, th, b := a.pt, a.Theme, a.pt.b
-	w, h := g.topo.W*0.9, float64(len(helpKeys)+2)*g.row*1.2+20
-	x, y := g.topo.X+g.topo.W*0.05, g.topo.Y+10
-	b.rect(dst, x, y, w, h, th.Panel)
-	b.frame(dst, x, y, w, h, 2, th.Fg)
+	r, cols, per := helpBox(g, len(helpKeys), float64(dst.Bounds().Dy()))
+	b.rect(dst, r.X, r.Y, r.W, r.H, th.Panel)
+	b.frame(dst, r.X, r.Y, r.W, r.H, 2, th.Fg)
 	b.flush(dst)
-	p.text(dst, a.tr("help.title"), x+12, y+8, th.Small, th.Dim, alignStart)
+	p.text(dst, a.tr("help.title"), r.X+12, r.Y+8, th.Small, th.Dim, alignStart)
+	colW := (r.W - 12) / float64(cols)
 	for i, k := range helpKeys {
-		ry := y + 8 + float64(i+1)*g.row*1.2
-		p.text(dst, a.tr(k[0]), x+12, ry, th.Small, th.Cursor, alignStart)
-		p.text(dst, a.tr(k[1]), x+12+th.Small*8, ry, th.Small, th.Fg, alignStart)
+		x := r.X + 12 + float64(i/per)*colW
+		ry := r.Y + 8 + float64(i%per+1)*g.row*1.2
+		p.text(dst, a.tr(k[0]), x, ry, th.Small, th.Cursor, alignStart)
+		what, _ := elide(p.width, a.tr(k[1]), th.Small, colW-th.Small*8-12)
+		p.text(dst, what, x+th.Small*8, ry, th.Small, th.Fg, alignStart)
 	}
 }
