@@ -139,8 +139,8 @@ type Context struct {
 
 // Moment is an event and its context.
 type Moment struct {
-	Index int // in the trace
-	Event *trace.Event
+	Index int          // in the trace
+	Event *trace.Event // a copy of the trace's event Index
 	Ctx   *Context
 }
 
@@ -409,7 +409,12 @@ func lead(t *trace.Trace, out []Context) {
 			}
 		}
 		if best != last {
-			out[last].Shows = &Moment{Index: best, Event: &t.Events[best], Ctx: &out[best]}
+			// A copy of the event, not a pointer into t.Events: one pointer
+			// would keep the whole array alive as long as the contexts, and
+			// the playground hands Annotate a copy of a long run's events
+			// only for the time of the call.
+			e := t.Events[best]
+			out[last].Shows = &Moment{Index: best, Event: &e, Ctx: &out[best]}
 		}
 		start = end
 	}

@@ -1,0 +1,57 @@
+package view
+
+import (
+	"runtime"
+	"testing"
+	"time"
+
+	"socketlab/sim"
+	"socketlab/sim/bench"
+)
+
+// BenchmarkOpenBulk10s opens 10 s of scenario (A) — one bulk flow over
+// 100 Mbit/s, 10 ms, a 100-packet queue: 567,552 events — in the
+// playground, as `socketlab play` opens a scenario file, and reports the
+// heap the open playground holds and the highest heap seen while it
+// opened (sampled every 10 ms). A 60 s run holds about 7.8 times as much.
+func BenchmarkOpenBulk10s(b *testing.B) {
+	sc := bench.Bulk()
+	sc.Duration = sim.Duration(10 * time.Second)
+	doc, err := sc.Encode()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var held, peak uint64
+	for range b.N {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		done, sampled := make(chan struct{}), make(chan uint64)
+		go func() {
+			var m runtime.MemStats
+			hi := uint64(0)
+			for {
+				runtime.ReadMemStats(&m)
+				hi = max(hi, m.HeapAlloc)
+				select {
+				case <-done:
+					sampled <- hi
+					return
+				case <-time.After(10 * time.Millisecond):
+				}
+			}
+		}()
+		a, err := New(Options{Source: SimSource{}, Request: Request{Doc: doc, DocName: "bulk.json"}})
+		close(done)
+		hi := <-sampled
+		if err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		held, peak = after.HeapAlloc-before.HeapAlloc, hi-before.HeapAlloc
+		runtime.KeepAlive(a)
+	}
+	b.ReportMetric(float64(held)/1e6, "MB-held")
+	b.ReportMetric(float64(peak)/1e6, "MB-peak")
+}
