@@ -2,7 +2,9 @@
 // ladder diagram, an event list, a packet inspector, a host panel and a
 // time–sequence plot, all on one time cursor over a trace.Trace, with the
 // controls to play, step, scrub, change the impairments and ask "what if
-// this packet were lost?".
+// this packet were lost?". A lesson (lesson.go) takes the topology's
+// place and asks its questions before the run shows the answers; the
+// code panel (code.go) puts the textbook's program beside the ladder.
 //
 // App holds the state and handles Input; it calls no ebiten input or
 // window function, so its tests run without a display. Draw (draw.go)

@@ -2,6 +2,7 @@ package view
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -319,46 +320,74 @@ func TestLessonWalkEveryShippedLesson(t *testing.T) {
 
 // The lesson panel fits the topology's place for every step of every
 // lesson, in both languages, answered or not, at the smallest and the
-// usual window: every line and button inside the panel, no two buttons
-// overlapping.
+// usual window, in every theme at its own and at the largest type (the
+// projector's from 1600×1000, as the other panels): every line and
+// button inside the panel, no two buttons overlapping.
 func TestLessonPanelFits(t *testing.T) {
+	type look struct {
+		th    *layout.Theme
+		scale float64
+		sizes [][2]int
+	}
+	var looks []look
+	for _, th := range layout.Themes {
+		sizes := [][2]int{{1024, 768}, {1280, 800}, {960, 600}}
+		large := [][2]int{{1280, 800}}
+		if th.Name == "projector" {
+			sizes, large = [][2]int{{1280, 800}, {1600, 1000}}, [][2]int{{1600, 1000}}
+		}
+		looks = append(looks, look{th, 1, sizes}, look{th, TypeScales[len(TypeScales)-1], large})
+	}
 	for _, info := range lesson.List() {
 		a := openLessonApp(t, info.ID, 1, nil)
-		for _, size := range [][2]int{{1024, 768}, {1280, 800}, {960, 600}} {
-			g := a.regions(size[0], size[1])
-			for i := range a.Lesson().Steps {
-				a.tut.step = i
-				for _, lang := range []string{"en", "zh"} {
-					a.Lang = lang
-					for _, res := range []progress.Result{progress.Unanswered, progress.Wrong} {
-						a.tut.results[i], a.tut.hints[i] = res, true
-						lb := a.lessonBox(&g)
-						where := info.ID + " step " + string(rune('1'+i)) + " " + lang
-						if lb.size < a.Theme.Small*0.75 {
-							t.Errorf("%s %v: type %.1f", where, size, lb.size)
-						}
-						for _, l := range lb.lines {
-							r := layout.Rect{X: l.x, Y: l.y, W: a.painter().width(l.s, l.size), H: l.size * lineH}
-							if !inside(r, lb.r) {
-								t.Errorf("%s %v: line %q at %+v outside the panel %+v", where, size, l.s, r, lb.r)
-							}
-						}
-						for j, b := range lb.buttons {
-							if !inside(b.r, lb.r) {
-								t.Errorf("%s %v: button %q at %+v outside the panel %+v", where, size, b.label, b.r, lb.r)
-							}
-							for _, c := range lb.buttons[:j] {
-								if overlap(b.r, c.r) {
-									t.Errorf("%s %v: buttons %q and %q overlap", where, size, b.label, c.label)
-								}
-							}
-						}
-					}
-					a.tut.results[i], a.tut.hints[i] = progress.Unanswered, false
-				}
-			}
+		for _, lk := range looks {
+			a.setTheme(lk.th, lk.scale)
+			lessonPanelFits(t, a, info.ID+" "+lk.th.Name+fmt.Sprintf(" ×%.2f", lk.scale), lk.sizes)
 		}
 		a.Close()
+	}
+}
+
+func lessonPanelFits(t *testing.T, a *App, name string, sizes [][2]int) {
+	t.Helper()
+	for _, size := range sizes {
+		g := a.regions(size[0], size[1])
+		for i := range a.Lesson().Steps {
+			a.tut.step = i
+			for _, lang := range []string{"en", "zh"} {
+				a.Lang = lang
+				for _, res := range []progress.Result{progress.Unanswered, progress.Wrong} {
+					a.tut.results[i], a.tut.hints[i] = res, true
+					where := fmt.Sprintf("%s step %d %s %v", name, i+1, lang, size)
+					checkLessonBox(t, a, a.lessonBox(&g), where)
+				}
+				a.tut.results[i], a.tut.hints[i] = progress.Unanswered, false
+			}
+		}
+	}
+}
+
+// checkLessonBox holds a laid-out panel to its type size and its edges.
+func checkLessonBox(t *testing.T, a *App, lb lessonBox, where string) {
+	t.Helper()
+	if lb.size < a.Theme.Small*0.75 {
+		t.Errorf("%s: type %.1f", where, lb.size)
+	}
+	for _, l := range lb.lines {
+		r := layout.Rect{X: l.x, Y: l.y, W: a.painter().width(l.s, l.size), H: l.size * lineH}
+		if !inside(r, lb.r) {
+			t.Errorf("%s: line %q at %+v outside the panel %+v", where, l.s, r, lb.r)
+		}
+	}
+	for j, b := range lb.buttons {
+		if !inside(b.r, lb.r) {
+			t.Errorf("%s: button %q at %+v outside the panel %+v", where, b.label, b.r, lb.r)
+		}
+		for _, c := range lb.buttons[:j] {
+			if overlap(b.r, c.r) {
+				t.Errorf("%s: buttons %q and %q overlap", where, b.label, c.label)
+			}
+		}
 	}
 }
 
