@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"socketlab/sim/lesson"
 	"socketlab/sim/view/progress"
@@ -175,5 +177,38 @@ func TestPlayLessonMistakes(t *testing.T) {
 		if code != tc.code || stderr != tc.want {
 			t.Errorf("play %q: exit %d, stderr %q; want %d, %q", tc.args, code, stderr, tc.code, tc.want)
 		}
+	}
+}
+
+// play --lesson in a real window: the screenshot shows the step asked
+// for, and writes no progress (a screenshot is not the learner's).
+func TestPlayLessonScreenshot(t *testing.T) {
+	xvfb, err := exec.LookPath("xvfb-run")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("xvfb-run is missing (make deps installs it)")
+		}
+		t.Skip("xvfb-run is missing")
+	}
+	dir := t.TempDir()
+	shot := filepath.Join(dir, "lesson.png")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, xvfb, "-a", "-s", "-screen 0 1280x800x24", os.Args[0])
+	cmd.Env = append(os.Environ(), "SOCKETLAB_TEST_ARGS=play --lesson handshake --step 2 --lang zh --screenshot "+shot,
+		"XDG_CONFIG_HOME="+dir, "HOME="+dir)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if want := "wrote " + shot + " (1280x800, handshake at step 2/10)\n"; string(out) != want {
+		t.Fatalf("output %q, want %q", out, want)
+	}
+	b, err := os.ReadFile(shot)
+	if err != nil || len(b) < 8 || string(b[1:4]) != "PNG" {
+		t.Fatalf("no PNG written: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "socketlab", "progress.json")); !os.IsNotExist(err) {
+		t.Errorf("the screenshot wrote the progress file: %v", err)
 	}
 }
