@@ -123,6 +123,10 @@ type Context struct {
 	// probe's byte).
 	AfterProbe bool
 
+	// TailLossProbe: data sent by a tail loss probe (RFC 8985 §7, the
+	// linux profile): the last segment again, or new data.
+	TailLossProbe bool
+
 	// TimedOut: an application timer whose firing makes a blocking call
 	// fail with "timed out" (a timeout, not a pause).
 	TimedOut bool
@@ -178,6 +182,7 @@ func Annotate(t *trace.Trace) []Context {
 	type fired struct{ at, waited, next time.Duration }
 	armed := map[timerKey]time.Duration{} // how long each timer was last set for
 	lastFire := map[connKey]fired{}       // the last retransmission timeout of a connection
+	lastTLP := map[connKey]time.Duration{} // when a connection's tail loss probe timer last fired
 	states := map[connKey]trace.TCPState{}
 	timeWait := map[connKey]time.Duration{} // 2·MSL of a connection in TIME-WAIT
 	finEnd := map[flowKey]uint32{}          // flow -> its FIN's sequence number + 1
@@ -247,6 +252,9 @@ func Annotate(t *trace.Trace) []Context {
 				c.Waited = armed[timerKey{ck, e.Timer}]
 				lastFire[ck] = fired{e.At, c.Waited, c.RTO}
 			}
+			if e.Timer == trace.TimerTLP {
+				lastTLP[ck] = e.At
+			}
 			if e.Timer == trace.TimerApp && i+1 < len(t.Events) {
 				next := &t.Events[i+1]
 				c.TimedOut = next.At == e.At && next.Node == e.Node && strings.Contains(next.Text, "timed out") &&
@@ -298,6 +306,9 @@ func Annotate(t *trace.Trace) []Context {
 			ck := connKey{sender, p.Src}
 			if f := lastFire[ck]; c.Retransmission && !c.FastRetransmit && f.at == e.At && f.waited > 0 {
 				c.Waited, c.RTO = f.waited, f.next
+			}
+			if at, ok := lastTLP[ck]; ok && at == e.At && len(p.Payload) > 0 {
+				c.TailLossProbe = true
 			}
 			switch {
 			case c.WindowProbe:
@@ -540,6 +551,8 @@ func ownKey(e *trace.Event, c *Context) string {
 				return pick(len(p.Payload) == 0, "send.probe.empty", "send.probe")
 			case c.FastRetransmit:
 				return "send.data.fastretx"
+			case c.TailLossProbe:
+				return pick(retx, "send.data.tlp", "send.data.tlp.new")
 			case f.Has(trace.FlagFIN) && len(p.Payload) == 0:
 				return pick(retx, "send.fin.retx", "send.fin")
 			case len(p.Payload) > 0 && c.AfterProbe:

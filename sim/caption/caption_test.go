@@ -168,6 +168,8 @@ func contexts() []Context {
 		func(c *Context) { c.Retransmission = true },
 		func(c *Context) { c.Retransmission, c.Waited = true, time.Second }, // RTO not doubled: Linux's linear SYN retries
 		func(c *Context) { c.Sender.TCP = "linux" },
+		func(c *Context) { c.TailLossProbe = true },
+		func(c *Context) { c.Retransmission, c.TailLossProbe = true, true },
 		func(c *Context) { c.Retransmission, c.FastRetransmit = true, true },
 		func(c *Context) { c.WindowProbe = true },
 		func(c *Context) { c.DupAck = 2 },

@@ -79,6 +79,19 @@ func TestCaptionsSayWhereLinuxDiffers(t *testing.T) {
 			t.Fatalf("%s: no window probe", p)
 		}
 	}
+	// The tail loss: the textbook retransmits on its timeout, Linux with a
+	// tail loss probe first.
+	for p, want := range map[string]string{"rfc": "send.data.timeout", "linux": "send.data.tlp"} {
+		tr, ctx := runProfile(t, "lost-data", p)
+		for i := range tr.Events {
+			if e := &tr.Events[i]; e.Kind == trace.KindSend && ctx[i].Retransmission {
+				if k := ownKey(e, &ctx[i]); k != want {
+					t.Fatalf("%s: the tail's retransmission is captioned %s, want %s", p, k, want)
+				}
+				break
+			}
+		}
+	}
 	for _, p := range []string{"rfc", "linux"} {
 		tr, ctx := runProfile(t, "lost-data", p)
 		want := map[string]string{"rfc": "drop.loss.data", "linux": "drop.loss.data.linux"}[p]
