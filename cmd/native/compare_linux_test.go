@@ -418,9 +418,8 @@ var linuxDifferences = map[string][]knownDiff{
 	}, why: "not TCP: the model's client closes in the instant connect returns, before the server's answer to its second SYN arrives 40 µs later, " +
 		"so its ACK of that duplicate SYN-ACK follows its FIN; the real client wakes after both SYN-ACKs and acknowledges both first. " +
 		"The model's programs run in zero time; nothing plans to change that."}},
-	// The model's RFC 6675 recovery starts at the third ACK that SACKs new
-	// data (the FIN's: the FIN is in the block, as in Linux), at the moment
-	// Linux's RACK retransmits.
+	// The model's RACK (RFC 8985) marks the hole lost as the SACKs arrive,
+	// as Linux's does; the FIN is in the last block, as in Linux.
 	"segment-lost": {},
 	// The model's first retransmission is a tail-loss probe too (RFC 8985
 	// §7), which rearms the RTO rather than backing it off.

@@ -100,8 +100,24 @@
 // timeout of the same segment clears the scoreboard, in case the
 // receiver reneged.
 //
-// Optional (Config.RACK, with SACK in effect), RFC 8985's tail loss probe
-// (rack.go): after new data leaves or new data is ACKed, while nothing is
+// Optional (Config.RACK, with SACK in effect), RFC 8985 RACK-TLP
+// (rack.go). RACK replaces RFC 6675's DupThresh and IsLost(): every
+// segment's latest transmission time is kept; each ACK that delivers
+// segments (cumulatively or by SACK) takes RACK.rtt from the most recently
+// sent of them (not from a retransmission whose ACK may answer the
+// original: TSecr older than it, or an RTT below min_RTT) and marks lost
+// every segment sent before it more than RACK.rtt + reo_wnd ago; the
+// reordering timer ("rack-reorder") waits for the others. reo_wnd is
+// min_RTT/4 (min_RTT over the connection's life), at most SRTT, times a
+// multiplier that each D-SACK round raises and 16 recoveries without one
+// reset; it is 0 before any reordering was seen once DupThresh segments
+// are SACKed, in recovery or after a timeout. A loss starts RFC 6675
+// recovery, whose NextSeg() then sends the segments marked lost (a
+// retransmission may be marked lost again), then new data, with pipe the
+// segments neither delivered nor marked lost; on a small RTT one SACK
+// above a hole is enough, as with Linux on loopback.
+//
+// The tail loss probe (§7): after new data leaves or new data is ACKed, while nothing is
 // SACKed, no recovery or timeout is under way and no probe is out, the PTO
 // (timer "tlp") is 2·SRTT, plus WCDelAckT = 200 ms when one segment is in
 // flight (plus Linux's two jiffies, 8 ms, for a larger flight with

@@ -16,11 +16,13 @@ const (
 	tmPersist
 	tmTimeWait
 	tmDelayedAck
+	tmReorder
 	numTimers
 )
 
 var timerKinds = [numTimers]trace.TimerKind{
 	trace.TimerTLP, trace.TimerRetransmit, trace.TimerPersist, trace.TimerTimeWait, trace.TimerDelayedAck,
+	trace.TimerReorder,
 }
 
 type timer struct {
@@ -140,6 +142,7 @@ type Conn struct {
 	tlpOut     bool
 	tlpEnd     Seq
 	tlpRestart bool
+	rack       rackState
 
 	// RFC 5681 / RFC 6582 state, in bytes.
 	cwnd, ssthresh uint32
@@ -218,6 +221,7 @@ func newConn(cfg Config) *Conn {
 		recover:   cfg.ISS,
 		highRxt:   cfg.ISS,
 		rescueEnd: cfg.ISS,
+		rack:      rackState{reoWndMult: 1},
 		rto:       clampRTO(cfg.InitialRTO, &cfg),
 		// RFC 5681 §3.1: "The initial value of ssthresh SHOULD be set
 		// arbitrarily high (e.g., to the size of the largest possible
@@ -588,6 +592,8 @@ func (c *Conn) setState(now time.Duration, to trace.TCPState) {
 		c.disarm(now, tmRetransmit)
 		c.disarm(now, tmPersist)
 		c.disarm(now, tmDelayedAck)
+		c.disarm(now, tmTLP)
+		c.disarm(now, tmReorder)
 		c.arm(now, tmTimeWait, 2*c.cfg.MSL)
 	}
 	c.state = to

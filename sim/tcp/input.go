@@ -330,6 +330,7 @@ func (c *Conn) processAck(now time.Duration, s Segment, wnd uint32) bool {
 		return true // an old duplicate ACK: ignore it, process the text
 	}
 	var sacked uint32 // octets this ACK newly SACKs
+	dsacks := c.dsacks
 	if c.sackOK && len(s.SACK) > 0 {
 		sacked = c.updateScoreboard(ack, s.SACK)
 	}
@@ -361,7 +362,10 @@ func (c *Conn) processAck(now time.Duration, s Segment, wnd uint32) bool {
 	// RFC 6675 counts an ACK as duplicate when it SACKs new data, whether
 	// or not it also moves SND.UNA; in recovery the scoreboard is all it
 	// changes.
-	if sacked > 0 && !c.inRecovery {
+	switch {
+	case c.rackOn():
+		c.rackOnAck(now, c.dsacks != dsacks)
+	case sacked > 0 && !c.inRecovery:
 		c.onSACKDupAck(now)
 	}
 	return true
@@ -442,6 +446,7 @@ func (c *Conn) onNewAck(now time.Duration, ack Seq) {
 			c.cwnd = c.ssthresh
 			c.inRecovery = false
 			c.dupAcks = 0
+			c.rackRecoveryOver()
 			return
 		}
 		if c.sackOK {

@@ -130,6 +130,9 @@ func (c *Conn) sendSegment(now time.Duration, seq Seq, n int, fin, probe bool) {
 		c.probeEnd = maxSeq(c.probeEnd, end) // at most one octet beyond SND.MAX
 		return
 	}
+	if c.rackOn() {
+		c.rackSent(now, seq, end)
+	}
 	if seq.GreaterEq(c.sndMax) {
 		c.tlpRestart = true // RFC 8985 §7.2: new data left
 		if !c.rttTiming {

@@ -16,6 +16,18 @@ func rackConfig(cwndSegs int) Config {
 	return cfg
 }
 
+// recoveredBy delivers, one RTT later, the ACK of everything, which must
+// end recovery and leave nothing to send.
+func (f *fixture) recoveredBy(all Segment) {
+	f.t.Helper()
+	f.advance(rtt)
+	f.handle(all)
+	f.wantIdle("all acknowledged")
+	if f.c.inRecovery {
+		f.t.Fatal("still in recovery")
+	}
+}
+
 // timerEvents lists the fixture's timer events of kind k as "kind@deadline".
 func (f *fixture) timerEvents(k trace.TimerKind) []string {
 	var s []string
@@ -105,15 +117,23 @@ func TestTLPLostThenRTO(t *testing.T) {
 	}
 }
 
-// TestTLPSendsNewData: with unsent data that cwnd holds back, the probe
-// sends a new segment (within the peer's window) instead of an old one,
-// and cwnd stays as it was. FlightSize is two segments: PTO = 2·SRTT.
-func TestTLPSendsNewData(t *testing.T) {
+// probeNewData sends two of three segments (cwnd 2) at 100 ms; nothing
+// comes back, and at 300 ms (FlightSize two segments: PTO = 2·SRTT) the
+// probe sends the third: new data rather than an old segment, although
+// cwnd holds it back.
+func probeNewData(t *testing.T) *fixture {
+	t.Helper()
 	f := sackEstablished(t, rackConfig(2), wnd)
 	f.write(string(payload(3 * 1460)))
 	f.want("cwnd: two segments", segOf(0, 3), segOf(1, 3))
 	f.advance(200 * time.Millisecond)
 	f.want("the probe: new data", segOf(2, 3))
+	return f
+}
+
+// TestTLPSendsNewData: the probe of new data leaves cwnd as it was.
+func TestTLPSendsNewData(t *testing.T) {
+	f := probeNewData(t)
 	wantWindow(t, f, 2*1460, 65535)
 	f.handle(ack(peerISS+1, seqAt(3), wnd))
 	f.wantIdle("all acknowledged")
@@ -158,16 +178,151 @@ func TestTLPCappedAtRTO(t *testing.T) {
 	}
 }
 
-// TestTLPNotWithSACKedData: once something is SACKed, losses are
-// recovery's business: no probe is scheduled (RFC 8985 §7.2).
-func TestTLPNotWithSACKedData(t *testing.T) {
+// rackFlight sends four segments at 100 ms with RACK-TLP (SRTT 100 ms)
+// and, at 150 ms, delivers the ACK of S1 alone: S0 is missing. RACK's
+// RTT sample is 50 ms (RACK.min_RTT too), so reo_wnd = min_RTT/4 =
+// 12.5 ms, and S0, sent with S1, is lost at 100 + 50 + 12.5 ms.
+func rackFlight(t *testing.T) *fixture {
+	t.Helper()
 	f := sackEstablished(t, rackConfig(4), wnd)
 	f.write(string(payload(4 * 1460)))
 	f.take()
 	f.advance(50 * time.Millisecond)
 	f.handle(sackAck(0, 1, 2))
-	f.wantIdle("a first SACK: nothing to send")
-	if at, ok := f.c.NextTimeout(); !ok || at != 100*time.Millisecond+time.Second {
-		t.Fatalf("next timeout %v, want only the RTO (1.1 s)", at)
+	f.wantIdle("one SACK: not yet")
+	return f
+}
+
+// TestRACKOneSACK: RFC 8985 §6.2. One SACK above a hole is enough: the
+// reordering timer (no DupThresh) marks S0 lost once RACK.rtt + reo_wnd
+// have passed since it was sent, and recovery retransmits it. No tail
+// loss probe is scheduled while something is SACKed (§7.2).
+func TestRACKOneSACK(t *testing.T) {
+	f := rackFlight(t)
+	if f.c.timers[tmTLP].armed {
+		t.Fatal("a TLP is armed with SACKed data")
 	}
+	if got := f.timerEvents(trace.TimerReorder); len(got) != 1 || got[0] != "timer-set@162.5ms" {
+		t.Fatalf("reordering timer events %v, want one set for 162.5ms", got)
+	}
+	f.advance(12500*time.Microsecond - 1)
+	f.wantIdle("within the reordering window")
+	f.advance(1)
+	f.want("S0 lost: retransmitted", segOf(0, 4))
+	wantWindow(t, f, 2*1460, 2*1460) // FlightSize 4 segments / 2
+	f.recoveredBy(sackAck(4))
+}
+
+// TestRACKReordering: the missing segment arrives within the reordering
+// window: the timer is cancelled and nothing is sent again.
+func TestRACKReordering(t *testing.T) {
+	f := rackFlight(t)
+	f.advance(10 * time.Millisecond)
+	f.handle(sackAck(2))
+	f.advance(time.Millisecond)
+	f.handle(sackAck(3))
+	f.advance(100 * time.Millisecond)
+	f.wantIdle("no retransmission")
+	if got := f.timerEvents(trace.TimerReorder); len(got) != 2 || got[1] != "timer-cancel@162.5ms" {
+		t.Fatalf("reordering timer events %v", got)
+	}
+	if !f.c.rack.reorderingSeen {
+		t.Fatal("S0 was delivered after S1: RACK.reordering_seen")
+	}
+	if n := len(f.c.rack.segs); n != 1 {
+		t.Fatalf("%d segments kept, want S3's only", n)
+	}
+}
+
+// TestRACKSpuriousRetransmission: the original S0 was only late; its ACK
+// arrives 1 ms after the retransmission. An RTT below min_RTT cannot be
+// the retransmission's, so RACK's clock stays at S1 and S2, S3 (sent
+// after S0 but not delivered yet) are not marked lost; nor is a
+// retransmitted segment's late delivery reordering.
+func TestRACKSpuriousRetransmission(t *testing.T) {
+	f := rackFlight(t)
+	f.advance(12500 * time.Microsecond)
+	f.want("S0 retransmitted", segOf(0, 4))
+	f.advance(time.Millisecond)
+	f.handle(sackAck(2))
+	f.wantIdle("S2 and S3 are not lost")
+	if f.c.rack.reorderingSeen {
+		t.Fatal("a retransmitted segment's delivery taken for reordering")
+	}
+}
+
+// TestRACKLossAtOnce: a segment sent before the delivered one by more
+// than RACK.rtt + reo_wnd is lost at once, without the timer — the
+// loopback case, where Linux retransmits after one duplicate ACK.
+func TestRACKLossAtOnce(t *testing.T) {
+	f := sackEstablished(t, rackConfig(4), wnd)
+	f.write(string(payload(1460)))
+	f.advance(20 * time.Millisecond)
+	f.write(string(payload(1460)))
+	f.take()
+	f.advance(time.Millisecond)
+	// The second segment's SACK: RACK.rtt = 1 ms, reo_wnd = 0.25 ms, and
+	// the first was sent 21 ms ago.
+	f.handle(withSACK(ack(peerISS+1, seqAt(0), wnd), seqAt(1), seqAt(2)))
+	f.want("the first segment again, at once", dataNoPush(seqAt(0), peerISS+1, 65535, payload(1460)))
+}
+
+// TestTLPRevealsLoss: the probe of new data is SACKed; its SACK shows the
+// segments sent before it lost, and recovery repairs them.
+func TestTLPRevealsLoss(t *testing.T) {
+	f := probeNewData(t)
+	f.advance(rtt)
+	f.handle(sackAck(0, 2, 3))
+	// cwnd = ssthresh = max(FlightSize/2, 2·SMSS): S0 at entry, then pipe
+	// (S0 again) leaves room for S1.
+	f.want("S0 and S1 lost: recovery repairs both", segOf(0, 3), segOf(1, 3))
+	wantWindow(t, f, 2*1460, 2*1460)
+	f.recoveredBy(sackAck(3))
+}
+
+// TestRACKReoWnd: RFC 8985 §6.2 step 4. reo_wnd is min_RTT/4, at most
+// SRTT; 0 once DupThresh segments are SACKed or in recovery, unless
+// reordering was seen; a D-SACK multiplies it for 16 recoveries, one
+// D-SACK round at a time.
+func TestRACKReoWnd(t *testing.T) {
+	f := rackFlight(t) // min_RTT 50 ms, SRTT 100 ms, S1 SACKed
+	c := f.c
+	want := func(what string, d time.Duration) {
+		t.Helper()
+		if got := c.reoWnd(); got != d {
+			t.Fatalf("%s: reo_wnd %v, want %v", what, got, d)
+		}
+	}
+	want("min_RTT/4", 12500*time.Microsecond)
+	c.rack.minRTT = time.Second
+	want("at most SRTT", 100*time.Millisecond)
+	c.rack.minRTT = 50 * time.Millisecond
+	c.inRecovery = true
+	want("in recovery", 0)
+	c.rack.reorderingSeen = true
+	want("in recovery, reordering seen", 12500*time.Microsecond)
+	c.inRecovery, c.rack.reorderingSeen = false, false
+	c.rack.segs[2].delivered, c.rack.segs[3].delivered = true, true
+	want("DupThresh SACKed", 0)
+	c.rack.segs[3].delivered = false
+	want("two SACKed", 12500*time.Microsecond)
+	c.retries = 1
+	want("after a timeout", 0)
+	c.retries = 0
+
+	c.rackOnAck(f.now, true)
+	want("after a D-SACK", 25*time.Millisecond)
+	c.rackOnAck(f.now, true)
+	want("a second D-SACK in the same round", 25*time.Millisecond)
+	for range 15 {
+		c.rackRecoveryOver()
+	}
+	want("15 recoveries later", 25*time.Millisecond)
+	c.rackRecoveryOver()
+	want("16 recoveries later", 12500*time.Microsecond)
+	c.sndUna = c.sndNxt // the D-SACK round is over
+	c.rackOnAck(f.now, true)
+	want("a D-SACK in the next round", 25*time.Millisecond)
+	c.rackDelivered(f.now, &rackSeg{sent: f.now - 20*time.Millisecond})
+	want("a smaller RTT sample", 10*time.Millisecond)
 }

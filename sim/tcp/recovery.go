@@ -55,6 +55,9 @@ func (c *Conn) holes(f func(a, b Seq) bool) {
 // in the network) and one more if it was retransmitted in this recovery
 // (below HighRxt).
 func (c *Conn) pipe() uint32 {
+	if c.rackOn() {
+		return c.rackPipe()
+	}
 	lost := c.lostEnd()
 	var n uint32
 	c.holes(func(a, b Seq) bool {
@@ -128,6 +131,12 @@ func (c *Conn) onSACKDupAck(now time.Duration) {
 	if c.dupAcks < dupThresh && !c.isLost(c.sndUna) {
 		return
 	}
+	c.enterRecovery(now)
+}
+
+// enterRecovery is RFC 6675 §5 step (4), entered by DupThresh or IsLost,
+// or by RACK's loss marks (RFC 8985 §6.2).
+func (c *Conn) enterRecovery(now time.Duration) {
 	// (4.1) RecoveryPoint = HighData. (4.2) ssthresh = cwnd = FlightSize/2
 	// by RFC 5681 equation (4).
 	c.recover = c.sndMax.Add(-1)
@@ -135,10 +144,15 @@ func (c *Conn) onSACKDupAck(now time.Duration) {
 	c.cwnd = c.ssthresh
 	c.inRecovery = true
 	c.partialSeen = false
-	// (4.3) Retransmit the segment at HighACK + 1 and set HighRxt and
-	// RescueRxt to its end. (4.4, 4.5) output goes on with step (C).
+	// (4.3) Retransmit the segment at HighACK + 1 (with RACK, the first
+	// one marked lost) and set HighRxt and RescueRxt to its end. (4.4,
+	// 4.5) output goes on with step (C).
 	c.highRxt = c.sndUna
-	c.sendRange(now, c.sndUna, c.unsackedRun(c.sndUna))
+	if c.rackOn() {
+		c.rackRetransmitLost(now)
+	} else {
+		c.sendRange(now, c.sndUna, c.unsackedRun(c.sndUna))
+	}
 	c.rescueEnd = c.highRxt
 }
 
@@ -197,6 +211,11 @@ func (c *Conn) candidate() (seq Seq, lost, ok bool) {
 // nextSeg is RFC 6675's NextSeg() and sends the segment it picks; false
 // when there is none.
 func (c *Conn) nextSeg(now time.Duration) bool {
+	if c.rackOn() {
+		// RFC 8985 replaces IsLost() with its own marks; rules 3 and 4 are
+		// left to its reordering timer and the RTO.
+		return c.rackRetransmitLost(now) || c.sendNew(now)
+	}
 	seq, lost, found := c.candidate()
 	if found && lost { // (1)
 		c.sendRange(now, seq, c.unsackedRun(seq))

@@ -156,6 +156,8 @@ func (c *Conn) Poll(now time.Duration) {
 		case tmDelayedAck:
 			c.ackNow = true
 			c.pingpong = false // Linux: the ACK found nothing to ride on
+		case tmReorder:
+			c.rackDetect(now)
 		}
 		if c.state != trace.StateClosed && c.ackNow {
 			c.sendAck(now)
