@@ -187,12 +187,19 @@ func (a Answer) String() string {
 // tolerance (a trailing "ms" is allowed), or a choice's value (case and
 // surrounding spaces do not matter).
 func (q *Question) Check(input string) bool {
+	return q.CheckValue(input, Value{IsNumber: q.Answer.IsNumber, Number: q.Answer.Number, Word: q.Answer.Value})
+}
+
+// CheckValue is Check against v, what the run showed (a Moment's
+// Expected), rather than the answer the author wrote: a player lets the
+// simulator judge.
+func (q *Question) CheckValue(input string, v Value) bool {
 	input = strings.TrimSpace(input)
 	if q.Kind == "number" {
 		f, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(input, "ms")), 64)
-		return err == nil && math.Abs(f-q.Answer.Number) <= q.Tolerance
+		return err == nil && v.IsNumber && math.Abs(f-v.Number) <= q.Tolerance
 	}
-	return strings.EqualFold(input, q.Answer.Value)
+	return !v.IsNumber && strings.EqualFold(input, v.Word)
 }
 
 // Questions counts the lesson's questions.

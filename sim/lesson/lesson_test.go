@@ -238,6 +238,16 @@ func TestCheck(t *testing.T) {
 			t.Errorf("choice Check(%q) = %v", in, !want)
 		}
 	}
+	// CheckValue judges by what the run showed, whatever the author wrote.
+	q = &Question{Kind: "number", Answer: Answer{IsNumber: true, Number: 1000}, Tolerance: 5}
+	if !q.CheckValue("2000", Value{IsNumber: true, Number: 2003}) || q.CheckValue("1000", Value{IsNumber: true, Number: 2003}) ||
+		q.CheckValue("2003", Value{Word: "2003"}) {
+		t.Error("number CheckValue does not follow the run's value")
+	}
+	q = &Question{Kind: "choice", Answer: Answer{Value: "TIME-WAIT"}}
+	if !q.CheckValue("closed", Value{Word: "CLOSED"}) || q.CheckValue("TIME-WAIT", Value{Word: "CLOSED"}) {
+		t.Error("choice CheckValue does not follow the run's value")
+	}
 }
 
 // An inline scenario is a scenario of the lesson's own, read as strictly

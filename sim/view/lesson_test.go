@@ -434,3 +434,28 @@ func TestLessonVeil(t *testing.T) {
 		t.Errorf("still veiled after the answer: %+v", v)
 	}
 }
+
+// The simulator judges, not the author: a lesson whose written answer is
+// wrong (Verify would refuse it) still takes the run's value as right.
+func TestLessonRunJudges(t *testing.T) {
+	l, err := lesson.Parse([]byte(`{"id": "judge", "title": {"en": "J", "zh": "判"}, "chapter": 1, "steps": [{
+	  "scenario": "handshake", "at": "the 1st deliver at server of a SYN",
+	  "narration": {"en": "The SYN arrives.", "zh": "SYN 到达。"},
+	  "question": {"kind": "number", "prompt": {"en": "ack?", "zh": "确认号？"}, "answer": 7,
+	    "expect": "ack of the next packet from server", "hint": {"en": "h", "zh": "提示"},
+	    "explain": {"right": {"en": "r", "zh": "对"}, "wrong": {"en": "w", "zh": "错"}}}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(Options{Source: SimSource{}, Lesson: l})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if right, err := a.Answer("1"); !right || err != nil {
+		t.Fatalf("the run's value 1: right %v, %v", right, err)
+	}
+	if in := a.lessonText(); in.typed != "your answer: 1 — the run shows 1" {
+		t.Errorf("typed line %q", in.typed)
+	}
+}

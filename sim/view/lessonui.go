@@ -3,6 +3,7 @@ package view
 import (
 	"image/color"
 	"strconv"
+	"strings"
 
 	"github.com/hajimehoshi/ebiten/v2"
 
@@ -213,6 +214,7 @@ func (a *App) lessonText() *lessonIn {
 	}
 	in.prompt = q.Prompt.In(a.Lang)
 	res := t.results[t.step]
+	shown := t.moments[t.step].Expected // what the run shows
 	for i, c := range q.Choices {
 		label := c.EN
 		if a.Lang == "zh" {
@@ -222,7 +224,7 @@ func (a *App) lessonText() *lessonIn {
 		mk := markNone
 		switch {
 		case res == progress.Unanswered:
-		case c.Value == q.Answer.Value:
+		case strings.EqualFold(c.Value, shown.Word):
 			mk = markAnswer
 		case res == progress.Wrong && c.Value == t.given[t.step]:
 			mk = markPicked
@@ -234,9 +236,9 @@ func (a *App) lessonText() *lessonIn {
 		case progress.Unanswered:
 			in.typed = a.tr("lesson.typing", t.typed)
 		case progress.Skipped:
-			in.typed = a.tr("lesson.answer", q.Answer.String())
+			in.typed = a.tr("lesson.answer", shown.String())
 		default:
-			in.typed = a.tr("lesson.answered", t.given[t.step], q.Answer.String())
+			in.typed = a.tr("lesson.answered", t.given[t.step], shown.String())
 		}
 	}
 	switch res {
