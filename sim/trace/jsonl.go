@@ -372,7 +372,12 @@ func payloadText(p []byte) string {
 		r, size := utf8.DecodeRune(p[i:])
 		switch {
 		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&sb, `\x%02x`, p[i])
+			// `\x%02x` without fmt: a binary payload's 64 bytes are most
+			// of what writing a bulk transfer's lines costs.
+			const hex = "0123456789abcdef"
+			sb.WriteString(`\x`)
+			sb.WriteByte(hex[p[i]>>4])
+			sb.WriteByte(hex[p[i]&15])
 		case r == '\\':
 			sb.WriteString(`\\`)
 		case strconv.IsPrint(r) && r != '…':

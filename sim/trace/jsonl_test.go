@@ -600,3 +600,20 @@ func BenchmarkReadJSONL(b *testing.B) {
 		}
 	}
 }
+
+// A payload's bytes that are not UTF-8 show in "text" as \xHH, two
+// lower-case hex digits each.
+func TestJSONLTextOfBinaryPayload(t *testing.T) {
+	var buf bytes.Buffer
+	jw := trace.NewJSONLWriter(&buf)
+	jw.WriteHeader(&trace.Header{})
+	e := trace.Event{Kind: trace.KindSend, Packet: trace.Packet{ID: 1, Proto: trace.ProtoUDP,
+		Src: netip.MustParseAddrPort("10.0.0.1:1"), Dst: netip.MustParseAddrPort("10.0.0.2:2"),
+		Payload: []byte{0xff, 'a', 0x80, 0x0f, 0xc3}}}
+	if err := jw.WriteEvent(&e); err != nil {
+		t.Fatal(err)
+	}
+	if want := `"text":"\\xffa\\x80\\x0f\\xc3"`; !strings.Contains(buf.String(), want) {
+		t.Errorf("line %s\nwant %s", buf.String(), want)
+	}
+}
