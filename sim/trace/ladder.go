@@ -274,6 +274,7 @@ type ladder struct {
 	width   int
 	arrows  []*arrow          // in the order they left; a LadderWriter drops those it has drawn
 	current map[uint64]*arrow // packet ID -> its arrow in flight
+	flying  []*arrow          // the arrows of current in the order they left, and some that arrived since
 	// add records a row of event e and returns its position (WriteLadder:
 	// the row's index; a LadderWriter: its line's number).
 	add func(r lrow, e *Event) int
@@ -303,7 +304,8 @@ type lrow struct {
 }
 
 type arrow struct {
-	startRow, endRow int // positions (see ladder.add); endRow -1 while in flight
+	id               uint64 // the packet's
+	startRow, endRow int    // positions (see ladder.add); endRow -1 while in flight
 	fromCol, toCol   int
 	orig             uint64 // Packet.Orig of the packet it carries
 	midStart         bool   // starts mid-way (a link-made copy)
@@ -417,11 +419,10 @@ func (l *ladder) event(i int, e *Event, a *Analysis, rearm func() (time.Duration
 			l.note(i, e, c, 0, "sends "+l.label(e, a, l.noteRoom(c)-6))
 			return
 		}
-		ar := &arrow{endRow: -1, fromCol: c, toCol: to, orig: e.Packet.Orig}
-		l.arrows = append(l.arrows, ar)
+		ar := &arrow{id: e.Packet.ID, endRow: -1, fromCol: c, toCol: to, orig: e.Packet.Orig}
 		room := abs(l.x[to]-l.x[c]) - 4
 		ar.startRow = l.add(lrow{event: i, at: e.At, kind: rowSend, col: c, from: c, text: l.label(e, a, room), arrow: ar}, e)
-		l.current[e.Packet.ID] = ar
+		l.fly(ar)
 	case KindDeliver:
 		if c < 0 || !l.opts.Routers && l.isRouter(e.Node) {
 			return
@@ -468,11 +469,10 @@ func (l *ladder) event(i int, e *Event, a *Analysis, rearm func() (time.Duration
 		if !ok {
 			return
 		}
-		ar := &arrow{endRow: -1, fromCol: o.fromCol, toCol: o.toCol, midStart: true, orig: e.Packet.Orig}
-		l.arrows = append(l.arrows, ar)
+		ar := &arrow{id: e.Packet.ID, endRow: -1, fromCol: o.fromCol, toCol: o.toCol, midStart: true, orig: e.Packet.Orig}
 		ar.startRow = l.add(lrow{event: i, at: e.At, kind: rowCopy, col: o.toCol, from: o.fromCol,
 			text: fmt.Sprintf("#%d copy of #%d (link %s duplicated it)", e.Packet.ID, e.Packet.Orig, e.Link), arrow: ar}, e)
-		l.current[e.Packet.ID] = ar
+		l.fly(ar)
 	case KindEnqueue:
 		if l.opts.Queue && c >= 0 {
 			l.note(i, e, c, 0, fmt.Sprintf("#%d waits in the queue of link %s", e.Packet.ID, e.Link))
@@ -507,23 +507,48 @@ func (l *ladder) event(i int, e *Event, a *Analysis, rearm func() (time.Duration
 	}
 }
 
+// fly records a new arrow in flight.
+func (l *ladder) fly(ar *arrow) {
+	l.arrows = append(l.arrows, ar)
+	l.current[ar.id] = ar
+	if len(l.flying) >= 64 && len(l.flying) > 2*len(l.current) {
+		// Most have arrived: keep those still in flight.
+		k := 0
+		for _, a := range l.flying {
+			if l.current[a.id] == a {
+				l.flying[k] = a
+				k++
+			}
+		}
+		clear(l.flying[k:])
+		l.flying = l.flying[:k]
+	}
+	l.flying = append(l.flying, ar)
+}
+
 // overtook returns the ID of a packet that set out on the same path before
-// arrow me and is still on its way when me's packet p arrives, or 0. What
-// counts is the drawn path: with routers hidden, end to end.
+// arrow me and is still on its way when me's packet p arrives, or 0 — the
+// one that left first. What counts is the drawn path: with routers hidden,
+// end to end.
 func (l *ladder) overtook(me *arrow, p *Packet) uint64 {
-	var best uint64
-	bestRow := me.startRow
-	for id, o := range l.current {
-		if o == me || o.fromCol != me.fromCol || o.toCol != me.toCol || o.startRow >= bestRow {
+	for len(l.flying) > 0 && l.current[l.flying[0].id] != l.flying[0] {
+		l.flying[0] = nil
+		l.flying = l.flying[1:]
+	}
+	for _, o := range l.flying { // in the order they left
+		if o.startRow >= me.startRow {
+			break
+		}
+		if o.fromCol != me.fromCol || o.toCol != me.toCol || l.current[o.id] != o {
 			continue
 		}
 		// A copy and its original are one packet twice, not a reordering.
-		if id == p.Orig || o.orig == p.ID || p.Orig != 0 && o.orig == p.Orig {
+		if o.id == p.Orig || o.orig == p.ID || p.Orig != 0 && o.orig == p.Orig {
 			continue
 		}
-		best, bestRow = id, o.startRow
+		return o.id
 	}
-	return best
+	return 0
 }
 
 func (l *ladder) isRouter(name string) bool {
