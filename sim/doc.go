@@ -135,6 +135,7 @@
 // Programs: {"type", "host", "start": "0s", ...} with, by type,
 //
 //	tcp-timestamp-server  port, work (think time per reply), concurrent, backlog
+//	tcp-readall-server    port, work, concurrent, backlog: reads to EOF, then answers once
 //	                      answers each recv(1024) with "[ctime] data" (tsTserv.py);
 //	                      iterative (one client at a time) unless concurrent
 //	tcp-timestamp-client  server, messages, interval: send, recv(1024), repeat, close (tsTclnt.py)

@@ -31,6 +31,8 @@ type programInfo struct {
 var programTypes = map[string]programInfo{
 	"tcp-timestamp-server": {summary: "answers each received chunk with \"[ctime] chunk\" (tsTserv.py); iterative unless concurrent",
 		server: true, new: func(h *Host, p Program, _ netip.AddrPort) program { return &tsTCPServer{h: h, p: p} }},
+	"tcp-readall-server": {summary: "reads each connection until EOF (the client's shutdown(SHUT_WR)), then answers \"[ctime] everything read\" and closes: the server of the HTTP/1.0 half-close; iterative unless concurrent",
+		server: true, new: func(h *Host, p Program, _ netip.AddrPort) program { return &tsTCPServer{h: h, p: p, readAll: true} }},
 	"tcp-timestamp-client": {summary: "connects, then per message: send it, recv(1024) the answer; then closes (tsTclnt.py)",
 		client: true, new: func(h *Host, p Program, a netip.AddrPort) program { return &tsTCPClient{h: h, p: p, server: a} }},
 	"udp-timestamp-server": {summary: "answers each datagram with \"[ctime] data\" (tsUserv.py)",
@@ -118,6 +120,8 @@ type tsTCPServer struct {
 	h *Host
 	p Program
 	l *Listener
+	// readAll: read to EOF, then answer once (tcp-readall-server).
+	readAll bool
 }
 
 func (sv *tsTCPServer) start() {
@@ -142,6 +146,10 @@ func (sv *tsTCPServer) accept() {
 }
 
 func (sv *tsTCPServer) serve(c *Stream, done func()) {
+	if sv.readAll {
+		sv.serveAll(c, nil, done)
+		return
+	}
 	c.Recv(1024, func(data []byte, err error) {
 		if err != nil { // EOF or reset: "if not data: break"
 			c.Close()
@@ -160,6 +168,28 @@ func (sv *tsTCPServer) serve(c *Stream, done func()) {
 			})
 		}
 		pause(sv.h, sv.p.Work, reply)
+	})
+}
+
+// serveAll reads c until EOF, keeping what came (got), then answers
+// "[ctime] got" and closes; a reset closes at once.
+func (sv *tsTCPServer) serveAll(c *Stream, got []byte, done func()) {
+	c.Recv(1024, func(data []byte, err error) {
+		if err == nil {
+			sv.serveAll(c, append(got, data...), done)
+			return
+		}
+		if err != io.EOF {
+			c.Close()
+			done()
+			return
+		}
+		pause(sv.h, sv.p.Work, func() {
+			c.SendAll([]byte("["+ctime(sv.h)+"] "+string(got)), func(error) {
+				c.Close()
+				done()
+			})
+		})
 	})
 }
 

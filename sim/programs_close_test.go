@@ -60,6 +60,36 @@ func TestHalfCloseClient(t *testing.T) {
 	}
 }
 
+// TestReadAllServer is the HTTP/1.0 exchange with a server that reads to
+// EOF: its one answer acknowledges the client's FIN too (ack = 20), and
+// carries the whole request back.
+func TestReadAllServer(t *testing.T) {
+	req := "GET / HTTP/1.0\r\n\r\n"
+	tr := runPrograms(t,
+		Program{Type: "tcp-readall-server", Host: "server", Port: 80},
+		Program{Type: "tcp-halfclose-client", Host: "client", Server: "server:80", Messages: []string{req}})
+	want := "c:SYN s:SYN,ACK c:ACK c:PSH,ACK/d c:FIN,ACK s:ACK s:ACK s:PSH,ACK/d s:FIN,ACK c:ACK c:ACK"
+	if got := flow(tr); got != want {
+		t.Fatalf("segments\n got %s\nwant %s", got, want)
+	}
+	var answer *trace.Packet
+	for _, e := range events(tr, trace.KindSend) {
+		if e.Node == "server" && len(e.Packet.Payload) > 0 {
+			answer = &e.Packet
+		}
+	}
+	var isn uint32
+	for _, e := range events(tr, trace.KindSend) {
+		if e.Node == "client" && e.Packet.Flags == trace.FlagSYN {
+			isn = e.Packet.Seq
+		}
+	}
+	// ISN + 1, the request, the FIN: the answer acknowledges all of them.
+	if answer == nil || !strings.HasSuffix(string(answer.Payload), "] "+req) || answer.Ack != isn+1+uint32(len(req))+1 {
+		t.Fatalf("answer %+v, want the request back acknowledging the FIN (ack %d)", answer, isn+1+uint32(len(req))+1)
+	}
+}
+
 // Two holders closing within one link delay of each other: both FINs are
 // on the wire before either arrives, both ends pass through CLOSING, and
 // each ACKs the other's FIN.

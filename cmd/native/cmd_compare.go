@@ -134,7 +134,8 @@ var exchanges = []exchange{
 		}},
 	{name: "half-close", title: "the HTTP/1.0 GET: request, shutdown(SHUT_WR), the answer until EOF",
 		programs: []sim.Program{
-			{Type: "tcp-timestamp-server", Host: "server", Port: 80},
+			// Like the real server below, it reads to EOF before it answers.
+			{Type: "tcp-readall-server", Host: "server", Port: 80},
 			{Type: "tcp-halfclose-client", Host: "client", Server: "server:80", Messages: []string{compareRequest}},
 		},
 		real: func(ctx context.Context, r *rig) error {
@@ -170,7 +171,14 @@ var exchanges = []exchange{
 	{name: "syn-lost-3", title: "three SYNs are lost",
 		programs: handshakePrograms, real: realHandshake, drops: lostSYNs(3)},
 	{name: "synack-lost", title: "the SYN-ACK is lost: both ends time out",
-		programs: handshakePrograms, real: realHandshake,
+		// The server's retransmitted SYN-ACK and its answer to the
+		// client's second SYN come 40 µs apart; the real client's
+		// connect() returns once its thread runs, after both, so the
+		// model's client closes 100 µs after connect, not in no time.
+		programs: []sim.Program{
+			{Type: "tcp-timestamp-server", Host: "server", Port: 80},
+			{Type: "tcp-hold-client", Host: "client", Server: "server:80", Interval: sim.Duration(100 * time.Microsecond)},
+		}, real: realHandshake,
 		drops: []drop{{fault: sim.Fault{Action: "drop", Proto: "tcp", Flags: "SYN,ACK", From: "server"},
 			match: []string{"-p", "tcp", "--sport", "80", "--tcp-flags", "SYN,ACK,FIN,RST", "SYN,ACK"}, nth: []int{1}}}},
 	{name: "segment-lost", title: "the second of four segments is lost; the later ones are acknowledged",

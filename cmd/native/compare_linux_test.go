@@ -406,18 +406,9 @@ var linuxDifferences = map[string][]knownDiff{
 	// The model's RTO at 200 ms (its minimum, after a loopback RTT) and
 	// Linux's tail-loss probe fire at the same moment: the same segment,
 	// for different reasons; tail-lost-2 tells them apart.
-	"tail-lost": {},
-	"half-close": {{lines: []string{
-		"model only: 0ms s→c PSH,ACK seq=1 ack=19 len=45 ts",
-		"kernel only: 0ms s→c PSH,ACK seq=1 ack=20 len=45 ts",
-	}, why: "not TCP: the two servers differ. The model's (tsTserv.py) answers the request as it reads it, before the FIN arriving 20 µs later; " +
-		"the real one reads to EOF first, so its answer acknowledges the FIN. Fixed by a model program that answers at EOF (sim programs)."}},
-	"synack-lost": {{lines: []string{
-		"kernel only: 1000ms c→s ACK seq=1 ack=1 ts",
-		"model only: 1000ms c→s ACK seq=2 ack=1 ts",
-	}, why: "not TCP: the model's client closes in the instant connect returns, before the server's answer to its second SYN arrives 40 µs later, " +
-		"so its ACK of that duplicate SYN-ACK follows its FIN; the real client wakes after both SYN-ACKs and acknowledges both first. " +
-		"The model's programs run in zero time; nothing plans to change that."}},
+	"tail-lost":   {},
+	"half-close":  {},
+	"synack-lost": {},
 	// The model's RACK (RFC 8985) marks the hole lost as the SACKs arrive,
 	// as Linux's does; the FIN is in the last block, as in Linux.
 	"segment-lost": {},
