@@ -180,8 +180,8 @@ func Annotate(t *trace.Trace) []Context {
 		timer trace.TimerKind
 	}
 	type fired struct{ at, waited, next time.Duration }
-	armed := map[timerKey]time.Duration{} // how long each timer was last set for
-	lastFire := map[connKey]fired{}       // the last retransmission timeout of a connection
+	armed := map[timerKey]time.Duration{}  // how long each timer was last set for
+	lastFire := map[connKey]fired{}        // the last retransmission timeout of a connection
 	lastTLP := map[connKey]time.Duration{} // when a connection's tail loss probe timer last fired
 	states := map[connKey]trace.TCPState{}
 	timeWait := map[connKey]time.Duration{} // 2·MSL of a connection in TIME-WAIT

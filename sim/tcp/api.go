@@ -98,7 +98,8 @@
 // clear it, RFC 6675 §5.1 allows both): go-back-N resends only what is
 // not SACKed, and SACKed octets do not count against cwnd. A second
 // timeout of the same segment clears the scoreboard, in case the
-// receiver reneged.
+// receiver reneged. Snapshot carries the SACKed octets (Sacked) and,
+// during a SACK-based recovery, pipe (Pipe).
 //
 // Optional (Config.RACK, with SACK in effect), RFC 8985 RACK-TLP
 // (rack.go). RACK replaces RFC 6675's DupThresh and IsLost(): every

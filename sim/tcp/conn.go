@@ -384,7 +384,17 @@ func (c *Conn) Snapshot() trace.ConnState {
 		RTO:      c.rto,
 		DupAcks:  uint8(min(c.dupAcks, 255)),
 		InFlight: c.flightSize(),
+		Sacked:   c.sackedBytes(),
+		Pipe:     c.recoveryPipe(),
 	}
+}
+
+// recoveryPipe is pipe during a SACK-based recovery, for the snapshot.
+func (c *Conn) recoveryPipe() uint32 {
+	if c.inRecovery && c.sackOK {
+		return c.pipe()
+	}
+	return 0
 }
 
 // flightSize is RFC 5681's FlightSize: "The amount of data that has been

@@ -326,3 +326,30 @@ func TestRACKReoWnd(t *testing.T) {
 	c.rackDelivered(f.now, &rackSeg{sent: f.now - 20*time.Millisecond})
 	want("a smaller RTT sample", 10*time.Millisecond)
 }
+
+// TestRACKTimestampsTellTheOriginal: with timestamps, the ACK of a
+// retransmitted segment whose TSecr echoes the original transmission is
+// not the retransmission's (RFC 8985 §6.2 step 2), even when its RTT is
+// plausible: S2 and S3, sent before the retransmission, are not lost.
+func TestRACKTimestampsTellTheOriginal(t *testing.T) {
+	cfg := modernConfig()
+	cfg.SACK, cfg.RACK, cfg.InitialCwnd = true, true, 4*1448
+	f := openedBy(t, cfg, Segment{Seq: peerISS, Ack: iss + 1, Flags: trace.FlagSYN | trace.FlagACK, Window: 65535, MSS: 1460,
+		Opts: wsTS | trace.OptSACKPerm, WScale: 4, TSval: 5000, TSecr: ts(0)})
+	f.write(string(payload(4 * 1448)))
+	if out := f.take(); len(out) != 4 {
+		t.Fatalf("%d segments, want 4", len(out))
+	}
+	at := func(i int) Seq { return iss + 1 + Seq(i*1448) }
+	f.advance(50 * time.Millisecond)
+	f.handle(tsSeg(withSACK(ack(peerISS+1, at(0), 4096), at(1), at(2)), 5001, ts(rtt)))
+	f.advance(12500 * time.Microsecond)
+	if out := f.take(); len(out) != 1 || out[0].Seq != at(0) {
+		t.Fatalf("reordering timer: sent %v, want S0 again", out)
+	}
+	// The original S0 was only late: its ACK echoes the TSval of 100 ms,
+	// 60 ms after the retransmission (more than min_RTT, 50 ms).
+	f.advance(60 * time.Millisecond)
+	f.handle(tsSeg(ack(peerISS+1, at(2), 4096), 5002, ts(rtt)))
+	f.wantIdle("S2 and S3 are not lost")
+}

@@ -66,6 +66,9 @@ func TestSACKRecoveryHoles(t *testing.T) {
 	// FlightSize S0 … S9 = 10 segments: ssthresh = cwnd = 5.
 	wantWindow(t, f, 5*1460, 5*1460)
 	wantPipe(t, f, 7) // S0 again, S2 (not lost: 2 SMSS above), S5 … S9
+	if s := f.c.Snapshot(); s.Sacked != 3*1460 || s.Pipe != 7*1460 {
+		t.Fatalf("snapshot: sacked %d pipe %d, want S1, S3, S4 and 7 segments", s.Sacked, s.Pipe)
+	}
 	f.handle(sackAck(0, 3, 6, 1, 2))
 	f.wantIdle("S2 is lost now, but the pipe is full: S0, S6 … S9")
 	wantPipe(t, f, 5)
@@ -88,6 +91,9 @@ func TestSACKRecoveryHoles(t *testing.T) {
 	f.handle(sackAck(12))
 	f.want("RecoveryPoint (S9) covered: recovery over, cwnd 5 with S12 … S14 out", seg(15), seg(16))
 	wantWindow(t, f, 5*1460, 5*1460)
+	if s := f.c.Snapshot(); s.Sacked != 0 || s.Pipe != 0 {
+		t.Fatalf("snapshot after recovery: sacked %d pipe %d", s.Sacked, s.Pipe)
+	}
 	if f.c.inRecovery {
 		t.Fatal("still in recovery")
 	}

@@ -653,6 +653,8 @@ const (
 	cnRetrans
 	cnBytesAcked
 	cnBytesReceived
+	cnSacked
+	cnPipe
 )
 
 // conn codes s against the previous variables of the same connection at
@@ -683,5 +685,7 @@ func (k *codec) conn(node uint32, s, kref *ConnState, ri *refIdx) {
 	k.u32(cnRetrans, &s.Retrans, ref.Retrans)
 	k.u64(cnBytesAcked, &s.BytesAcked, ref.BytesAcked)
 	k.u64(cnBytesReceived, &s.BytesReceived, ref.BytesReceived)
+	k.u32(cnSacked, &s.Sacked, ref.Sacked)
+	k.u32(cnPipe, &s.Pipe, ref.Pipe)
 	*sl = slot[connRef, ConnState]{k.gen, key, *s}
 }

@@ -166,7 +166,7 @@ func genEvents(r *rand.Rand, n int) []trace.Event {
 					SndNxt: uint32(u64()), SndWnd: uint32(u64()), RcvNxt: uint32(u64()), RcvWnd: uint32(u64()),
 					Cwnd: uint32(u64()), Ssthresh: uint32(u64()), SRTT: time.Duration(u64()), RTTVAR: time.Duration(u64()),
 					RTO: time.Duration(u64()), DupAcks: uint8(u64()), InFlight: uint32(u64()), Retrans: uint32(u64()),
-					BytesAcked: u64(), BytesReceived: u64()}
+					BytesAcked: u64(), BytesReceived: u64(), Sacked: uint32(u64()), Pipe: uint32(u64())}
 			}
 		}
 		switch r.IntN(8) {

@@ -566,6 +566,8 @@ func appendConn(b []byte, c *ConnState) ([]byte, error) {
 	o.int("rto", int64(c.RTO))
 	o.uint("dup_acks", uint64(c.DupAcks))
 	o.uint("in_flight", uint64(c.InFlight))
+	o.uint("sacked", uint64(c.Sacked))
+	o.uint("pipe", uint64(c.Pipe))
 	o.uint("retrans", uint64(c.Retrans))
 	o.uint("bytes_acked", c.BytesAcked)
 	o.uint("bytes_received", c.BytesReceived)
@@ -1498,6 +1500,10 @@ func decodeConn(sc *scanner, c *ConnState) error {
 			c.DupAcks = uint8(v)
 		case "in_flight":
 			u32(&c.InFlight)
+		case "sacked":
+			u32(&c.Sacked)
+		case "pipe":
+			u32(&c.Pipe)
 		case "retrans":
 			u32(&c.Retrans)
 		case "bytes_acked":

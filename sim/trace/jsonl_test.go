@@ -250,7 +250,7 @@ func randomEvent(r *rand.Rand) trace.Event {
 			Local: ap(), Remote: ap(), State: trace.TCPState(r.IntN(12)), ISS: u32(), IRS: u32(),
 			SndUna: u32(), SndNxt: u32(), SndWnd: u32(), RcvNxt: u32(), RcvWnd: u32(), Cwnd: u32(),
 			Ssthresh: u32(), SRTT: dur(), RTTVAR: dur(), RTO: dur(), DupAcks: uint8(u32()), InFlight: u32(),
-			Retrans: u32(), BytesAcked: r.Uint64(), BytesReceived: r.Uint64(),
+			Retrans: u32(), BytesAcked: r.Uint64(), BytesReceived: r.Uint64(), Sacked: u32(), Pipe: u32(),
 		}
 	}
 	return e

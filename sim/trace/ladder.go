@@ -695,7 +695,11 @@ func connStatText(c *ConnState) string {
 	if c.DupAcks > 0 {
 		s += fmt.Sprintf(" dupacks=%d", c.DupAcks)
 	}
-	return s + fmt.Sprintf(" in flight=%d", c.InFlight)
+	s += fmt.Sprintf(" in flight=%d", c.InFlight)
+	if c.Sacked > 0 || c.Pipe > 0 {
+		s += fmt.Sprintf(" sacked=%d pipe=%d", c.Sacked, c.Pipe)
+	}
+	return s
 }
 
 func timerName(k TimerKind) string {

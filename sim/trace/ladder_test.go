@@ -2,6 +2,7 @@ package trace_test
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 
@@ -277,5 +278,22 @@ func TestLadderWrapPunctuation(t *testing.T) {
 	lines := strings.Split(out, "\n")
 	if lines[0] != strings.Repeat("三", 22) || lines[1] != "三。" {
 		t.Errorf("kinsoku: %q / %q", lines[0], lines[1])
+	}
+}
+
+// TestLadderConnStatSACK: with ConnStat, a connection's SACKed octets and
+// pipe show beside cwnd while SACK recovery has them, and not otherwise.
+func TestLadderConnStatSACK(t *testing.T) {
+	tr := tracetest.Lossy()
+	i := slices.IndexFunc(tr.Events, func(e trace.Event) bool { return e.Kind == trace.KindConnStat })
+	if i < 0 {
+		t.Fatal("no connstat event in the lossy trace")
+	}
+	if plain := ladder(t, tr, trace.LadderOptions{ConnStat: true}); strings.Contains(plain, "sacked=") {
+		t.Fatal("sacked= without SACK")
+	}
+	tr.Events[i].Conn.Sacked, tr.Events[i].Conn.Pipe = 1460, 2920
+	if got := ladder(t, tr, trace.LadderOptions{ConnStat: true}); !strings.Contains(got, " sacked=1460 pipe=2920") {
+		t.Fatalf("ladder lacks sacked=1460 pipe=2920:\n%s", got)
 	}
 }

@@ -485,6 +485,8 @@ type ConnState struct {
 	RTO      time.Duration
 	DupAcks  uint8
 	InFlight uint32 // SND.NXT - SND.UNA
+	Sacked   uint32 // octets above SND.UNA the peer has SACKed (RFC 2018); 0 without SACK
+	Pipe     uint32 // RFC 6675's pipe while a SACK-based recovery is under way, else 0
 
 	// Appended for kernel connections (Linux TCP_INFO); the simulator
 	// leaves them zero.
