@@ -7,8 +7,8 @@ import (
 )
 
 // memoryFloor is the soft memory limit a long command starts with (see
-// memoryCap): with the binary's own pages, about 60 MB of resident memory.
-const memoryFloor = 40 << 20
+// memoryCap): with the binary's own pages, about 50 MB of resident memory.
+const memoryFloor = 32 << 20
 
 // memoryCap keeps a command that allocates fast but keeps little — sim
 // writing its outputs as the run goes, replay reading a large file — from
