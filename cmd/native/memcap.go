@@ -4,6 +4,7 @@ import (
 	"os"
 	"runtime/debug"
 	"runtime/metrics"
+	"sync"
 )
 
 // memoryFloor is the soft memory limit a long command starts with (see
@@ -17,10 +18,19 @@ const memoryFloor = 32 << 20
 // (runtime/debug.SetMemoryLimit) that follows what is live, never below
 // twice it plus some room, so a large scenario does not make the GC run
 // all the time. GOMEMLIMIT, when set, decides instead.
+//
+// The limit is the process's: while several commands run at once (tests
+// do), the first sets it, each adjusts it, and the last to release it puts
+// back what was there before.
 type memoryCap struct {
 	on   bool
-	prev int64
 	live []metrics.Sample
+}
+
+var memoryCaps struct {
+	sync.Mutex
+	n    int   // caps not yet released
+	prev int64 // the limit before the first
 }
 
 // capMemory sets the limit; call adjust now and then, and release at the end.
@@ -29,7 +39,13 @@ func capMemory() *memoryCap {
 	if os.Getenv("GOMEMLIMIT") != "" {
 		return m
 	}
-	m.on, m.prev = true, debug.SetMemoryLimit(memoryFloor)
+	memoryCaps.Lock()
+	defer memoryCaps.Unlock()
+	if memoryCaps.n == 0 {
+		memoryCaps.prev = debug.SetMemoryLimit(memoryFloor)
+	}
+	memoryCaps.n++
+	m.on = true
 	return m
 }
 
@@ -43,12 +59,21 @@ func (m *memoryCap) adjust() {
 	if m.live[0].Value.Kind() != metrics.KindUint64 {
 		return
 	}
+	memoryCaps.Lock()
+	defer memoryCaps.Unlock()
 	debug.SetMemoryLimit(max(memoryFloor, 2*int64(m.live[0].Value.Uint64())+8<<20))
 }
 
-// release restores the limit there was before.
+// release gives the limit up; the last one restores the limit there was
+// before the first.
 func (m *memoryCap) release() {
-	if m.on {
-		debug.SetMemoryLimit(m.prev)
+	if !m.on {
+		return
+	}
+	m.on = false
+	memoryCaps.Lock()
+	defer memoryCaps.Unlock()
+	if memoryCaps.n--; memoryCaps.n == 0 {
+		debug.SetMemoryLimit(memoryCaps.prev)
 	}
 }
