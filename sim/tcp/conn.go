@@ -602,8 +602,6 @@ func (c *Conn) setState(now time.Duration, to trace.TCPState) {
 		c.disarm(now, tmRetransmit)
 		c.disarm(now, tmPersist)
 		c.disarm(now, tmDelayedAck)
-		c.disarm(now, tmTLP)
-		c.disarm(now, tmReorder)
 		c.arm(now, tmTimeWait, 2*c.cfg.MSL)
 	}
 	c.state = to

@@ -210,7 +210,60 @@ func TestRACKOneSACK(t *testing.T) {
 	f.advance(1)
 	f.want("S0 lost: retransmitted", segOf(0, 4))
 	wantWindow(t, f, 2*1460, 2*1460) // FlightSize 4 segments / 2
+	// As if a D-SACK had widened reo_wnd one recovery ago: this recovery's
+	// end is the 16th without one.
+	f.c.rack.reoWndMult, f.c.rack.reoWndPersist = 2, 1
 	f.recoveredBy(sackAck(4))
+	if f.c.rack.reoWndMult != 1 {
+		t.Fatalf("reo_wnd_mult %d after the recovery, want 1", f.c.rack.reoWndMult)
+	}
+}
+
+// TestRACKNoTLPInRecovery: a partial ACK that leaves nothing SACKed in
+// recovery schedules no probe (RFC 8985 §7.2: not in recovery).
+func TestRACKNoTLPInRecovery(t *testing.T) {
+	f := rackFlight(t)
+	f.advance(12500 * time.Microsecond)
+	f.want("S0 lost: retransmitted", segOf(0, 4))
+	f.advance(rtt)
+	f.handle(sackAck(2))
+	if !f.c.inRecovery || len(f.c.scoreboard) != 0 || f.c.timers[tmTLP].armed {
+		t.Fatalf("recovery %v, scoreboard %v, TLP armed %v: want recovery, nothing SACKed, no TLP",
+			f.c.inRecovery, f.c.scoreboard, f.c.timers[tmTLP].armed)
+	}
+}
+
+// TestRACKAfterTimeout: after a timeout (RFC 6675 §5.1) a loss RACK
+// finds starts no recovery before RecoveryPoint is ACKed, and no probe is
+// scheduled while the timeouts go on.
+func TestRACKAfterTimeout(t *testing.T) {
+	start := func(t *testing.T) *fixture {
+		f := rackFlight(t)
+		f.advance(12500 * time.Microsecond)
+		f.want("S0 lost: retransmitted", segOf(0, 4))
+		f.advance(time.Second - 62500*time.Microsecond) // 1.1 s: the RTO of the segments sent at 100 ms
+		f.want("RTO", segOf(0, 4))
+		return f
+	}
+	t.Run("loss", func(t *testing.T) {
+		f := start(t)
+		f.advance(rtt)
+		// S3 delivered, S2 (sent with it, lower) not: lost at once (no
+		// reordering window after a timeout).
+		f.handle(sackAck(0, 3, 4, 1, 2))
+		f.wantIdle("no recovery before RecoveryPoint; go-back-N is cwnd-bound")
+		if f.c.inRecovery {
+			t.Fatal("recovery started before RecoveryPoint was ACKed")
+		}
+	})
+	t.Run("no probe", func(t *testing.T) {
+		f := start(t)
+		f.advance(2 * time.Second)
+		f.want("second RTO", segOf(0, 4))
+		if len(f.c.scoreboard) != 0 || f.c.timers[tmTLP].armed {
+			t.Fatalf("scoreboard %v, TLP armed %v after the second timeout", f.c.scoreboard, f.c.timers[tmTLP].armed)
+		}
+	})
 }
 
 // TestRACKReordering: the missing segment arrives within the reordering
