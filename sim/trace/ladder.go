@@ -140,9 +140,13 @@ type LadderWriter struct {
 	lines    []canvas
 	first    int // line number of lines[0]
 	lastTime time.Duration
+	buf      []byte // a line being written
 	err      error
 	closed   bool
 }
+
+// maxSpare bounds the written lines a LadderWriter keeps for reuse.
+const maxSpare = 256
 
 // NewLadderWriter writes the ladder's head (title, names, addresses) to w
 // and returns the writer the events go to. opts.End sizes the time column.
@@ -213,9 +217,12 @@ func (lw *LadderWriter) flush(keep int) {
 		return
 	}
 	for _, ln := range lw.lines[:n] {
-		lw.bw.WriteString(ln.String())
-		if err := lw.bw.WriteByte('\n'); err != nil && lw.err == nil {
+		lw.buf = append(ln.appendTo(lw.buf[:0]), '\n')
+		if _, err := lw.bw.Write(lw.buf); err != nil && lw.err == nil {
 			lw.err = err
+		}
+		if len(lw.l.spare) < maxSpare {
+			lw.l.spare = append(lw.l.spare, ln)
 		}
 	}
 	clear(lw.lines[:n])
@@ -274,6 +281,8 @@ type ladder struct {
 	width   int
 	arrows  []*arrow          // in the order they left; a LadderWriter drops those it has drawn
 	current map[uint64]*arrow // packet ID -> its arrow in flight
+	blank   canvas            // a line of lifelines only
+	spare   []canvas          // lines a LadderWriter has written, for lifelines to reuse
 	flying  []*arrow          // the arrows of current in the order they left, and some that arrived since
 	// add records a row of event e and returns its position (WriteLadder:
 	// the row's index; a LadderWriter: its line's number).
@@ -899,14 +908,20 @@ func (c canvas) free(x int) bool {
 }
 
 // String returns the line without trailing blanks.
-func (c canvas) String() string {
-	var sb strings.Builder
-	for _, r := range c {
+func (c canvas) String() string { return string(c.appendTo(nil)) }
+
+// appendTo appends the line without trailing blanks to b, UTF-8 encoded.
+func (c canvas) appendTo(b []byte) []byte {
+	end := len(c)
+	for end > 0 && c[end-1] == ' ' {
+		end--
+	}
+	for _, r := range c[:end] {
 		if r != contCell {
-			sb.WriteRune(r)
+			b = utf8.AppendRune(b, r)
 		}
 	}
-	return strings.TrimRight(sb.String(), " ")
+	return b
 }
 
 // fit shortens s to at most w columns, ending in "…" when cut.
@@ -1051,11 +1066,22 @@ func (l *ladder) putAt(c canvas, i int, s string) {
 	}
 }
 
+// lifelines returns a line with nothing but the lifelines: a line a
+// LadderWriter has written, or a new one.
 func (l *ladder) lifelines() canvas {
-	c := newCanvas(l.width)
-	for _, x := range l.x {
-		c[x] = symLifeline
+	if l.blank == nil {
+		l.blank = newCanvas(l.width)
+		for _, x := range l.x {
+			l.blank[x] = symLifeline
+		}
 	}
+	var c canvas
+	if n := len(l.spare); n > 0 {
+		c, l.spare = l.spare[n-1], l.spare[:n-1]
+	} else {
+		c = make(canvas, l.width)
+	}
+	copy(c, l.blank)
 	return c
 }
 
