@@ -167,7 +167,7 @@ func TestPlayLessonMistakes(t *testing.T) {
 		{[]string{"--lesson", wrong}, 1, "socketlab: play: " + wrong + ": steps[7].question.answer: 300, but the run shows 290 (time of the next packet from client)\n"},
 		{[]string{"--lesson", bad}, 1, "socketlab: play: " + bad + ": title.zh: empty\n"},
 		{[]string{"--lesson", filepath.Join(dir, "missing.json")}, 1, "socketlab: play: --lesson: open " + filepath.Join(dir, "missing.json") + ": no such file or directory\n"},
-		{[]string{"--lesson", "nope"}, 2, "socketlab: play: --lesson: no lesson or file \"nope\" (lessons: handshake, tcp-vs-udp, retransmission)\n"},
+		{[]string{"--lesson", "nope"}, 2, "socketlab: play: --lesson: no lesson or file \"nope\" (lessons: " + shippedIDs() + ")\n"},
 		{[]string{"--lesson", "handshake", "--step", "11"}, 2, "socketlab: play: --step 11: lesson handshake has 10 steps\n"},
 		{[]string{"--lesson", "handshake", "--step", "-1"}, 2, "socketlab: play: --step -1: out of range 0 to 100 (see 'socketlab play --help')\n"},
 		{[]string{"--lesson", "handshake", "--scenario", "lost-syn"}, 2, "socketlab: play: --scenario does not apply to --lesson (its steps choose the scenario and the moment; --step chooses the step)\n"},
@@ -211,4 +211,14 @@ func TestPlayLessonScreenshot(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "socketlab", "progress.json")); !os.IsNotExist(err) {
 		t.Errorf("the screenshot wrote the progress file: %v", err)
 	}
+}
+
+// shippedIDs lists the shipped lessons' ids in teaching order, as play's
+// error message does.
+func shippedIDs() string {
+	var ids []string
+	for _, l := range lesson.List() {
+		ids = append(ids, l.ID)
+	}
+	return strings.Join(ids, ", ")
 }
