@@ -122,8 +122,9 @@ func TestReplayMemoryBounded(t *testing.T) {
 		os.Remove(file)
 		t.Logf("replay of %s: live heap high-water %.1f MiB (%.1f MiB with garbage)", until, float64(live)/(1<<20), float64(all)/(1<<20))
 	}
-	// The trace held whole would be 65 MB for 2.5 s.
-	if p1, p2 := peak["0.5s"], peak["2.5s"]; p2 > p1+p1/4+4<<20 {
+	// The trace held whole would be 65 MB for 2.5 s; the high-water of
+	// the shorter replay varies between 5 and 9 MiB from run to run.
+	if p1, p2 := peak["0.5s"], peak["2.5s"]; p2 > p1+p1/4+8<<20 {
 		t.Errorf("live heap high-water %d bytes for 0.5 s, %d for 2.5 s: replay grows with the file", p1, p2)
 	}
 }
