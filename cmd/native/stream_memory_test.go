@@ -81,9 +81,11 @@ func TestSimMemoryBounded(t *testing.T) {
 			t.Logf("%v: live heap high-water %.1f MiB (%.1f MiB with garbage)", args[4:], float64(live)/(1<<20), float64(all)/(1<<20))
 		}
 		// Generous: 30 s may meet a deeper queue than 3 s, and the GC's
-		// timing varies; a trace held whole would take 80 MB for 3 s and
-		// 0.8 GB for 30 s.
-		if p3, p30 := peak["3s"], peak["30s"]; p30 > p3+p3/4+4<<20 || p30 > 32<<20 {
+		// timing varies (on a loaded machine the high-water with every
+		// output was seen from 5.5 to 14.7 MiB for the same run); a trace
+		// held whole would take 80 MB for 3 s and 0.8 GB for 30 s, and an
+		// Analyzer that forgets nothing 67 MiB.
+		if p3, p30 := peak["3s"], peak["30s"]; p30 > p3+p3/4+8<<20 || p30 > 32<<20 {
 			t.Errorf("%v: live heap high-water %d bytes for 3 s, %d for 30 s: it grows with the run", outs, p3, p30)
 		}
 	}
