@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 
 	"socketlab/sim/caption"
@@ -133,24 +132,5 @@ func plural(n int, noun string) string {
 
 // readLessonFile reads a regular file of at most lesson.MaxSize bytes.
 func readLessonFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", path)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, lesson.MaxSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > lesson.MaxSize {
-		return nil, fmt.Errorf("%s is larger than %d MiB; a lesson is a few dozen KiB of JSON", path, lesson.MaxSize>>20)
-	}
-	return data, nil
+	return readSmallFile(path, lesson.MaxSize, "a lesson is a few dozen KiB of JSON")
 }

@@ -183,6 +183,13 @@ const maxScenarioFile = 4 << 20
 // readScenarioFile reads a scenario file of at most maxScenarioFile bytes;
 // a device or a directory is refused before anything is read.
 func readScenarioFile(path string) ([]byte, error) {
+	return readSmallFile(path, maxScenarioFile, "a scenario file is a few KiB of JSON")
+}
+
+// readSmallFile reads a regular file of at most limit bytes; a device or a
+// directory is refused before anything is read, and a larger file is
+// refused with typical, which says what such a file usually is.
+func readSmallFile(path string, limit int, typical string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -195,12 +202,12 @@ func readScenarioFile(path string) ([]byte, error) {
 	if !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s is not a regular file", path)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, maxScenarioFile+1))
+	data, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(data) > maxScenarioFile {
-		return nil, fmt.Errorf("%s is larger than %d MiB; a scenario file is a few KiB of JSON", path, maxScenarioFile>>20)
+	if len(data) > limit {
+		return nil, fmt.Errorf("%s is larger than %d MiB; %s", path, limit>>20, typical)
 	}
 	return data, nil
 }
