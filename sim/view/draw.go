@@ -4,6 +4,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -695,8 +696,16 @@ func fitCaption(m measurer, text string, w, h, base, least, statusW float64, joi
 	}
 }
 
+// noLineStart is the Chinese punctuation that may not begin a line: the
+// full-width comma, full stop, enumeration comma, semicolon, colon,
+// exclamation and question marks, closing brackets and quotes.
+// (Code points, not a string: every string in the view's sources is a
+// text the font subset must cover, and these need no glyph of their own.)
+var noLineStart = []rune{0xff0c, 0x3002, 0x3001, 0xff1b, 0xff1a, 0xff01, 0xff1f, 0xff09, 0x300b, 0x300d, 0x300f, 0x201d, 0x2019}
+
 // wrapM breaks s into lines at most w wide at size: at spaces for
-// English, at any character for Chinese (which has no spaces).
+// English, at any character for Chinese (which has no spaces), except
+// before punctuation that may not begin a line.
 func wrapM(m measurer, s string, size, w float64) []string {
 	var lines []string
 	for s != "" {
@@ -716,6 +725,8 @@ func wrapM(m measurer, s string, size, w float64) []string {
 		cut := lo
 		if k := strings.LastIndex(string(rs[:lo]), " "); k > 0 {
 			cut = len([]rune(string(rs[:lo])[:k]))
+		} else if cut > 1 && cut < len(rs) && slices.Contains(noLineStart, rs[cut]) {
+			cut-- // Chinese punctuation never begins a line: take a character with it
 		}
 		lines = append(lines, strings.TrimRight(string(rs[:cut]), " "))
 		s = strings.TrimLeft(string(rs[cut:]), " ")
@@ -731,7 +742,7 @@ func (a *App) drawControls(dst *ebiten.Image, g *regions) {
 	// Every event is a tick: where things happen is visible at a glance.
 	step := max(a.M.Len()/int(max(r.W, 1)), 1)
 	for i := 0; i < a.M.Len(); i += step {
-		x := sc.X(a.M.Display(a.M.Event(i).At))
+		x := sc.X(a.M.Display(a.M.TimeAt(i)))
 		b.rect(dst, x, r.Y+r.H/2-5, 1, 10, th.Dim)
 	}
 	cx := sc.X(a.M.Display(a.Cur.T))

@@ -276,3 +276,17 @@ func TestGlyphLatinForms(t *testing.T) {
 		t.Errorf("three… is %v wide, want 70.58", w)
 	}
 }
+
+// TestWrapKeepsPunctuationOffLineStarts: a Chinese line never begins
+// with a comma or a full stop; the character before it moves down too.
+func TestWrapKeepsPunctuationOffLineStarts(t *testing.T) {
+	m := func(s string, size float64) float64 { return float64(len([]rune(s))) * size }
+	lines := wrapM(m, "尾部丢包探测计时器到时，拥塞窗口保持不变。", 1, 11)
+	if len(lines) != 2 || lines[0] != "尾部丢包探测计时器到" || lines[1] != "时，拥塞窗口保持不变。" {
+		t.Fatalf("lines %q", lines)
+	}
+	// English still breaks at spaces.
+	if got := wrapM(m, "abc def ghi", 1, 8); len(got) != 2 || got[0] != "abc def" || got[1] != "ghi" {
+		t.Fatalf("english %q", got)
+	}
+}

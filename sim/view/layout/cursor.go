@@ -24,6 +24,11 @@ func (m *Model) At(t time.Duration) Cursor {
 	return Cursor{T: t, N: sort.Search(len(m.times), func(i int) bool { return m.times[i] > t })}
 }
 
+// TimeAt is the cursor's time once event i has happened: the latest event
+// time up to i. Unlike Event(i).At it decodes nothing, so a loop over a
+// long run's events (the timeline's ticks) stays cheap.
+func (m *Model) TimeAt(i int) time.Duration { return m.times[i] }
+
 // Next steps forward one event.
 func (m *Model) Next(c Cursor) Cursor {
 	if c.N >= len(m.times) {

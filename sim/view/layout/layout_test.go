@@ -242,6 +242,14 @@ func TestCursorSteps(t *testing.T) {
 	if got := m.Advance(layout.Cursor{T: 0, N: 3}, 0); got.N != 6 {
 		t.Errorf("Advance by 0 from N=3 = %+v, want all 6 events at time 0", got)
 	}
+	// TimeAt is the latest event time so far, without decoding the event.
+	var latest time.Duration
+	for i := range m.Len() {
+		latest = max(latest, m.Event(i).At)
+		if got := m.TimeAt(i); got != latest {
+			t.Fatalf("TimeAt(%d) = %v, want %v", i, got, latest)
+		}
+	}
 }
 
 // Stepping back and then forward again reaches the identical snapshot, at
