@@ -63,20 +63,23 @@ func (a *App) CodeLine(host string) (line int, op trace.AppOp, blocked, ok bool)
 		return 0, trace.OpNone, false, false
 	}
 	c := &a.code
-	if c.calls == nil || c.n != a.M.Len() {
-		c.calls, c.n = map[string][]int{}, a.M.Len()
-		for i := range a.M.Len() {
-			e := a.M.Event(i)
-			if e.Kind != trace.KindApp {
-				continue
-			}
-			if hl := c.listings[e.Node]; hl != nil {
-				if _, has := hl.Line(e.Op); has {
-					c.calls[e.Node] = append(c.calls[e.Node], i)
-				}
+	if c.calls == nil {
+		c.calls = map[string][]int{}
+	}
+	// The run only grows (a new run resets the cache, see listing): scan
+	// only the events that came since the last call.
+	for i := c.n; i < a.M.Len(); i++ {
+		e := a.M.Event(i)
+		if e.Kind != trace.KindApp {
+			continue
+		}
+		if hl := c.listings[e.Node]; hl != nil {
+			if _, has := hl.Line(e.Op); has {
+				c.calls[e.Node] = append(c.calls[e.Node], i)
 			}
 		}
 	}
+	c.n = a.M.Len()
 	calls := c.calls[host]
 	k := sort.SearchInts(calls, a.Cur.N) // the first call still to return
 	switch {
