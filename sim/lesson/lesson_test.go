@@ -134,6 +134,13 @@ func TestVerifyErrors(t *testing.T) {
 		{`"answer": "SYN-RECEIVED"`, `"answer": "LISTEN"`, `steps[3].question.answer: LISTEN, but the run shows SYN-RECEIVED (state of server at the step's end)`},
 		{`"state of server at the step's end"`, `"flags of the next packet from client"`, `steps[3].question.answer: SYN-RECEIVED, but the run shows ACK`},
 		{`"state of server at the step's end"`, `"delivered: the next packet from server"`, `steps[3].question.answer: SYN-RECEIVED, but the run shows yes`},
+		// A question whose answer is on screen already: the SYN-ACK's ack,
+		// asked once the SYN-ACK has arrived.
+		{`"highlight": [1, "the 1st send by server of a SYN,ACK"], "narration": {"en": "b", "zh": "乙"}},`,
+			`"highlight": [1, "the 1st send by server of a SYN,ACK"], "narration": {"en": "b", "zh": "乙"},
+			 "question": {"kind": "number", "prompt": {"en": "p", "zh": "问"}, "answer": 1, "expect": "ack of the 1st send by server of a SYN,ACK",
+			   "hint": {"en": "h", "zh": "提示"}, "explain": {"right": {"en": "r", "zh": "对"}, "wrong": {"en": "w", "zh": "错"}}}},`,
+			`steps[1].question.expect: ack of the 1st send by server of a SYN,ACK happens at 10ms, before the step's cursor (20ms)`},
 	} {
 		l, err := Parse([]byte(strings.Replace(minimal, tc.old, tc.new, 1)))
 		if err != nil {

@@ -102,7 +102,8 @@ func (l *Lesson) play(i int, runs map[string]*trace.Trace) (*Moment, error) {
 
 // Verify plays every step and checks every question against the run:
 // the shipped answer must be what the expectation finds, and, for a
-// choice, one of the choices. The first mistake is an error naming its
+// choice, one of the choices; and the answer must not show before the
+// step's cursor (a player could read it off the screen). The first mistake is an error naming its
 // field, e.g. "steps[2].question.answer: 2, but the run shows 1 (ack of
 // the next packet from server)".
 func (l *Lesson) Verify() error {
@@ -119,6 +120,14 @@ func (l *Lesson) Verify() error {
 		path := index("steps", i) + ".question.answer"
 		if !answers(q, *m.Expected) {
 			return errAt(path, "%s, but the run shows %s (%s)", q.Answer, m.Expected, q.Expect)
+		}
+		if m.Reveal >= 0 && m.Reveal < m.To.N && m.Trace.Events[m.Reveal].At < m.To.At {
+			// A player holds the run before the answer shows (just
+			// before the cursor's instant when the answer comes at that
+			// very instant): an answer from an earlier instant is on
+			// screen already and gives itself away.
+			return errAt(index("steps", i)+".question.expect", "%s happens at %v, before the step's cursor (%v): the answer would be on screen when the question is asked; ask it at an earlier step or about a later packet",
+				q.Expect, m.Trace.Events[m.Reveal].At, m.To.At)
 		}
 	}
 	return nil
