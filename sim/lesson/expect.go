@@ -22,15 +22,43 @@ import (
 //	delivered: REF    yes or no: does the packet (or a copy of it) reach a host
 //	state of NODE at the step's end
 //	                  the TCP state of NODE's connection at the cursor
+//	VAR of NODE at the step's end
+//	                  a variable of NODE's connection at the cursor (of
+//	                  the one that changed last, if NODE has several):
+//	                  cwnd, ssthresh, in-flight, snd.wnd, rcv.wnd (bytes)
+//	                  or rto (milliseconds)
 //
 // REF is a selector (see selector); "the next …" counts from the step's
-// cursor (the end of a from–to range). ack, seq, len, time give numbers
-// (a "number" question), flags, delivered and state words (a "choice").
+// cursor (the end of a from–to range). ack, seq, len, time and the
+// variables give numbers (a "number" question), flags, delivered and
+// state words (a "choice").
 type expectation struct {
 	src  string
-	what string // ack, seq, len, time, flags, delivered, state
+	what string // ack, seq, len, time, flags, delivered, state, or a connection variable
 	ref  *selector
-	node string // state
+	node string // state and the variables
+}
+
+// connVars are the connection variables an expectation can ask for.
+var connVars = map[string]func(c *trace.ConnState) float64{
+	"cwnd":      func(c *trace.ConnState) float64 { return float64(c.Cwnd) },
+	"ssthresh":  func(c *trace.ConnState) float64 { return float64(c.Ssthresh) },
+	"in-flight": func(c *trace.ConnState) float64 { return float64(c.InFlight) },
+	"snd.wnd":   func(c *trace.ConnState) float64 { return float64(c.SndWnd) },
+	"rcv.wnd":   func(c *trace.ConnState) float64 { return float64(c.RcvWnd) },
+	"rto":       func(c *trace.ConnState) float64 { return Millis(c.RTO) },
+}
+
+// nodeAtEnd reads "NODE at the step's end" after a prefix.
+func nodeAtEnd(s, rest string, nodes []string, want string) (string, error) {
+	node, ok := strings.CutSuffix(rest, stepEnd)
+	if !ok || strings.ContainsAny(node, " \t") {
+		return "", fmt.Errorf("%q: want %q", s, want)
+	}
+	if !slices.Contains(nodes, node) {
+		return "", fmt.Errorf("%q: the scenario has no node %q (%s)", s, node, strings.Join(nodes, ", "))
+	}
+	return node, nil
 }
 
 const stepEnd = " at the step's end"
@@ -38,14 +66,19 @@ const stepEnd = " at the step's end"
 func parseExpect(s string, nodes []string) (*expectation, error) {
 	x := &expectation{src: s}
 	if rest, ok := strings.CutPrefix(s, "state of "); ok {
-		node, ok := strings.CutSuffix(rest, stepEnd)
-		if !ok || strings.ContainsAny(node, " \t") {
-			return nil, fmt.Errorf("%q: want \"state of NODE at the step's end\"", s)
-		}
-		if !slices.Contains(nodes, node) {
-			return nil, fmt.Errorf("%q: the scenario has no node %q (%s)", s, node, strings.Join(nodes, ", "))
+		node, err := nodeAtEnd(s, rest, nodes, "state of NODE at the step's end")
+		if err != nil {
+			return nil, err
 		}
 		x.what, x.node = "state", node
+		return x, nil
+	}
+	if v, rest, ok := strings.Cut(s, " of "); ok && connVars[v] != nil {
+		node, err := nodeAtEnd(s, rest, nodes, v+" of NODE at the step's end")
+		if err != nil {
+			return nil, err
+		}
+		x.what, x.node = v, node
 		return x, nil
 	}
 	var rest string
@@ -56,7 +89,7 @@ func parseExpect(s string, nodes []string) (*expectation, error) {
 		}
 	}
 	if x.what == "" {
-		return nil, fmt.Errorf("%q: want one of \"ack of …\", \"seq of …\", \"len of …\", \"time of …\", \"flags of …\", \"delivered: …\", \"state of NODE at the step's end\"", s)
+		return nil, fmt.Errorf("%q: want one of \"ack of …\", \"seq of …\", \"len of …\", \"time of …\", \"flags of …\", \"delivered: …\", \"state of NODE at the step's end\", \"cwnd of NODE at the step's end\" (or ssthresh, in-flight, snd.wnd, rcv.wnd, rto)", s)
 	}
 	ref, err := parseSelector(rest, nodes)
 	if err != nil {
@@ -75,7 +108,7 @@ func (x *expectation) numeric() bool {
 	case "ack", "seq", "len", "time":
 		return true
 	}
-	return false
+	return connVars[x.what] != nil
 }
 
 // Value is what an expectation finds in a run: a number or a word.
@@ -96,10 +129,10 @@ func (v Value) String() string {
 func Millis(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // eval computes x on tr with the step's cursor at end, and returns the
-// index of the event it reads (-1 for a state).
+// index of the event it reads (-1 for a state or a variable).
 func (x *expectation) eval(tr *trace.Trace, end Position) (Value, int, error) {
 	i := -1
-	if x.what != "state" {
+	if x.node == "" {
 		var err error
 		if i, err = x.ref.find(tr, end.N); err != nil {
 			return Value{}, -1, err
@@ -123,6 +156,18 @@ func (x *expectation) value(tr *trace.Trace, end Position, i int) (Value, error)
 			return Value{}, fmt.Errorf("%q: %s has no TCP connection at the step's end", x.src, x.node)
 		}
 		return Value{Word: st.String()}, nil
+	}
+	if get := connVars[x.what]; get != nil {
+		var c *trace.ConnState
+		for i := 0; i < end.N && i < len(tr.Events); i++ {
+			if e := &tr.Events[i]; e.Node == x.node && e.Conn.Local.IsValid() {
+				c = &e.Conn
+			}
+		}
+		if c == nil {
+			return Value{}, fmt.Errorf("%q: %s has no TCP connection at the step's end", x.src, x.node)
+		}
+		return Value{IsNumber: true, Number: get(c)}, nil
 	}
 	e := &tr.Events[i]
 	if x.what == "time" {

@@ -320,3 +320,41 @@ func TestPlayAllReveal(t *testing.T) {
 		t.Errorf("step 1: Reveal = %d (%+v), want the server's SYN-ACK send at or after %d", m.Reveal, e, m.To.N)
 	}
 }
+
+// TestConnVarExpectations: the variables of a node's connection at the
+// step's end, as a number question asks for them.
+func TestConnVarExpectations(t *testing.T) {
+	l, err := Parse([]byte(minimal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := l.Play(0) // the handshake preset at 25 ms: both ends established
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes := []string{"client", "server"}
+	for src, want := range map[string]float64{
+		"cwnd of client at the step's end":      3 * 1460, // RFC 5681's IW for an MSS of 1460
+		"ssthresh of client at the step's end":  65535,
+		"rto of client at the step's end":       200, // the preset's min_rto
+		"in-flight of client at the step's end": 5,   // "hello", sent at 20 ms
+		"snd.wnd of client at the step's end":   65535,
+	} {
+		x, err := parseExpect(src, nodes)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		v, i, err := x.eval(m.Trace, m.To)
+		if err != nil || !v.IsNumber || v.Number != want || i != -1 {
+			t.Errorf("%s = %v (event %d, %v), want %v", src, v, i, err, want)
+		}
+	}
+	for src, want := range map[string]string{
+		"cwnd of router at the step's end": `"cwnd of router at the step's end": the scenario has no node "router" (client, server)`,
+		"cwnd of client":                   `"cwnd of client": want "cwnd of NODE at the step's end"`,
+	} {
+		if _, err := parseExpect(src, nodes); err == nil || err.Error() != want {
+			t.Errorf("%s: error %v, want %s", src, err, want)
+		}
+	}
+}
