@@ -64,9 +64,15 @@ func TestLessonOpensAtItsFirstStep(t *testing.T) {
 	if !strings.Contains(a.lessonText().narration, "connect()") {
 		t.Errorf("narration %q", a.lessonText().narration)
 	}
+	if got := a.screenIn().title; got != "The three-way handshake and the close" {
+		t.Errorf("title %q, want the lesson's", got)
+	}
 	press(a, KeyC)
 	if got := a.lessonText().narration; !strings.Contains(got, "调用 connect()") {
 		t.Errorf("after C the narration is %q, want Chinese", got)
+	}
+	if got := a.screenIn().title; got != "三次握手与连接关闭" {
+		t.Errorf("after C the title is %q, want the lesson's in Chinese", got)
 	}
 }
 

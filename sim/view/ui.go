@@ -110,7 +110,12 @@ func (a *App) screenIn() *screenIn {
 	in := &screenIn{th: a.Theme, measure: a.painter().width, real: a.Real}
 	h := &a.M.Header
 	in.title = h.Scenario
-	if h.Title != "" {
+	switch {
+	case a.tut != nil && a.ownRun():
+		// A lesson's step: its title, in the playground's language (a
+		// lesson's own scenario has an English description only).
+		in.title = a.tut.l.Title.In(a.Lang)
+	case h.Title != "":
 		in.title += " — " + caption.Text(h.Title, a.capLang())
 	}
 	state := a.StateText()

@@ -384,9 +384,15 @@ func (m *Model) InspectIn(fi int, zh bool) []Field {
 	)
 	switch p.Proto {
 	case trace.ProtoTCP:
+		ack := fmt.Sprintf(w("%d (relative %d)", "%d（相对 %d）"), p.Ack, m.RelAck(p))
+		if !p.Flags.Has(trace.FlagACK) {
+			// Without the ACK flag the field means nothing (RFC 9293
+			// §3.1), so there is nothing to count from.
+			ack = fmt.Sprintf(w("%d (no ACK flag: not used)", "%d（无 ACK 标志：不使用）"), p.Ack)
+		}
 		fs = append(fs,
 			Field{"seq", fmt.Sprintf(w("%d (relative %d)", "%d（相对 %d）"), p.Seq, m.RelSeq(p))},
-			Field{"ack", fmt.Sprintf(w("%d (relative %d)", "%d（相对 %d）"), p.Ack, m.RelAck(p))},
+			Field{"ack", ack},
 			Field{"flags", fmt.Sprintf("%s (0x%02x)", p.Flags, uint8(p.Flags))},
 			Field{"window", strconv.Itoa(int(p.Window))},
 		)
