@@ -765,18 +765,8 @@ func kernelName() string {
 
 // segmentText is a segment as a ladder row: "c→s SYN seq=0 win=65535 mss=1460".
 func segmentText(s trace.Segment) string {
-	dir := "s→c"
-	if s.FromClient {
-		dir = "c→s"
-	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s seq=%d", dir, s.Flags, s.Seq)
-	if s.Flags&trace.FlagACK != 0 {
-		fmt.Fprintf(&b, " ack=%d", s.Ack)
-	}
-	if s.Len > 0 {
-		fmt.Fprintf(&b, " len=%d", s.Len)
-	}
+	segmentHead(&b, s)
 	fmt.Fprintf(&b, " win=%d", s.Window)
 	if s.MSS != 0 {
 		fmt.Fprintf(&b, " mss=%d", s.MSS)

@@ -83,18 +83,8 @@ func normalise(tr *trace.Trace) []packetRow {
 // segmentRow is the text of a segment's row; p is the packet it was read
 // from, for its options.
 func segmentRow(s trace.Segment, p *trace.Packet) string {
-	dir := "s→c"
-	if s.FromClient {
-		dir = "c→s"
-	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s seq=%d", dir, s.Flags, s.Seq)
-	if s.Flags&trace.FlagACK != 0 {
-		fmt.Fprintf(&b, " ack=%d", s.Ack)
-	}
-	if s.Len > 0 {
-		fmt.Fprintf(&b, " len=%d", s.Len)
-	}
+	segmentHead(&b, s)
 	if p.MSS != 0 {
 		fmt.Fprintf(&b, " mss=%d", p.MSS)
 	}
@@ -114,6 +104,23 @@ func segmentRow(s trace.Segment, p *trace.Packet) string {
 		fmt.Fprintf(&b, " sack=%d-%d", blk.Left-base, blk.Right-base)
 	}
 	return b.String()
+}
+
+// segmentHead writes what every row of a segment starts with:
+// "c→s SYN,ACK seq=0 ack=1 len=5" (ack only with the ACK flag, len only
+// for data).
+func segmentHead(b *strings.Builder, s trace.Segment) {
+	dir := "s→c"
+	if s.FromClient {
+		dir = "c→s"
+	}
+	fmt.Fprintf(b, "%s %s seq=%d", dir, s.Flags, s.Seq)
+	if s.Flags&trace.FlagACK != 0 {
+		fmt.Fprintf(b, " ack=%d", s.Ack)
+	}
+	if s.Len > 0 {
+		fmt.Fprintf(b, " len=%d", s.Len)
+	}
 }
 
 // timeTolerance is how far a kernel's time may be from the expected one
