@@ -622,14 +622,28 @@ func (c *Conn) processText(now time.Duration, seq Seq, payload []byte, fin bool)
 		c.processFin(now)
 	}
 	if !c.ackNow && c.ackPending > 0 {
-		// RFC 9293 §3.8.6.3: "an ACK SHOULD be generated for at least every
-		// second full-sized segment", otherwise delayed by under 0.5 s.
-		if c.cfg.DelayedAck == 0 || c.ackPending >= 2*c.sndMSS && !c.cfg.QuickAck ||
-			c.cfg.QuickAck && (c.ackPending > c.rcvMSS || c.quickAcks > 0 && !c.pingpong) {
+		if c.ackAtOnce() {
 			c.ackNow = true
 		} else if !c.timers[tmDelayedAck].armed {
 			c.arm(now, tmDelayedAck, c.cfg.DelayedAck)
 		}
+	}
+}
+
+// ackAtOnce decides whether in-order data just received is ACKed now
+// rather than after the delayed-ACK timeout.
+func (c *Conn) ackAtOnce() bool {
+	switch {
+	case c.cfg.DelayedAck == 0:
+		return true
+	case c.cfg.QuickAck:
+		// Linux: more than one full segment unacknowledged, or quick-ACK
+		// mode outside ping-pong mode.
+		return c.ackPending > c.rcvMSS || c.quickAcks > 0 && !c.pingpong
+	default:
+		// RFC 9293 §3.8.6.3: "an ACK SHOULD be generated for at least
+		// every second full-sized segment", otherwise delayed by under 0.5 s.
+		return c.ackPending >= 2*c.sndMSS
 	}
 }
 
