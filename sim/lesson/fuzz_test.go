@@ -25,6 +25,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"id":"a","title":{"en":"a","zh":"甲"},"chapter":1,"steps":[{"scenario":"udp-impaired","from":"1ms","to":"the 2nd deliver at server of data",` +
 		`"highlight":[3,"the next datagram from client"],"narration":{"en":"a","zh":"甲"},"question":{"kind":"number","prompt":{"en":"a","zh":"甲"},` +
 		`"answer":1e3,"tolerance":0.5,"expect":"len of packet 3","hint":{"en":"a","zh":"甲"},"explain":{"right":{"en":"a","zh":"甲"},"wrong":{"en":"a","zh":"甲"}}}}]}`))
+	f.Add([]byte(`{"id":"a","title":{"en":"a","zh":"甲"},"chapter":1,"steps":[{"scenario":"refused","at":"1ms","narration":{"en":"a","zh":"甲"},"real":"refused"}]}`))
+	f.Add([]byte(`{"id":"a","title":{"en":"a","zh":"甲"},"chapter":1,"steps":[{"scenario":"handshake","at":"1ms","narration":{"en":"a","zh":"甲"},"real":"ftp"}]}`))
 	f.Add([]byte(`{"id":"a","steps":[{"scenario":{"seed":1}}]}`))
 	f.Add([]byte(`{"id":"a","id":"b"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {

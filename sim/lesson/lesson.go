@@ -16,6 +16,7 @@
 //	    "at": "the 1st deliver at server of a SYN",    // or "25ms"; or "from" and "to"
 //	    "highlight": [1, "the next packet from server"],
 //	    "narration": {"en": "…", "zh": "…"},
+//	    "real": "tcp-client",                          // optional: the real program to try (RealPrograms)
 //	    "question": {
 //	      "kind": "number",                            // or "choice", with "choices"
 //	      "prompt": {"en": "…", "zh": "…"},
@@ -91,9 +92,27 @@ type Step struct {
 	Highlight []Mark      `json:"highlight,omitempty"`
 	Narration Text        `json:"narration"`
 	Question  *Question   `json:"question,omitempty"`
+	// Real names the textbook's real program that does what the step
+	// shows, one of RealPrograms: a player may run it on real sockets and
+	// draw its exchange beside the simulated one ("try it for real").
+	Real string `json:"real,omitempty"`
 
 	from, to cursor // parsed; from == to for at
 	marks    []*selector
+}
+
+// RealPrograms is the closed set of real programs a step may name in
+// "real". A player maps each to a client of its own live mode (socketlab
+// play --live's clients on loopback, the browser's bridge to the demo
+// servers); a name outside the set is a mistake in the lesson, not a
+// program the player guesses at.
+var RealPrograms = []string{
+	"tcp-client",   // tsTclnt.py sends "hello" to the TCP timestamp server
+	"socketserver", // tsTclntSS.py: one line, one connection, to the SocketServer timestamp server
+	"udp-client",   // tsUclnt.py sends a datagram to the UDP timestamp server
+	"udp-echo",     // a datagram to the UDP echo server and back
+	"get",          // the HTTP/1.0 GET with half-close
+	"refused",      // tsTclnt.py connects to a port where nothing listens
 }
 
 // ScenarioRef is a step's scenario: a preset's name, or a scenario of
@@ -277,7 +296,7 @@ func Parse(data []byte) (*Lesson, error) {
 }
 
 func parseStep(path string, raw []byte) (*Step, error) {
-	m, err := object(path, raw, "scenario", "at", "from", "to", "highlight", "narration", "question")
+	m, err := object(path, raw, "scenario", "at", "from", "to", "highlight", "narration", "question", "real")
 	if err != nil {
 		return nil, err
 	}
@@ -400,6 +419,14 @@ func parseStep(path string, raw []byte) (*Step, error) {
 	if rq, ok := m["question"]; ok {
 		if s.Question, err = parseQuestion(join(path, "question"), rq, nodes); err != nil {
 			return nil, err
+		}
+	}
+	if rr, ok := m["real"]; ok {
+		if s.Real, err = str(join(path, "real"), rr); err != nil {
+			return nil, err
+		}
+		if !slices.Contains(RealPrograms, s.Real) {
+			return nil, errAt(join(path, "real"), "%q: want one of %s", s.Real, strings.Join(RealPrograms, ", "))
 		}
 	}
 	return s, nil

@@ -61,6 +61,43 @@ func TestParseMinimal(t *testing.T) {
 var fieldPath = regexp.MustCompile(`^(lesson|[a-z_]+(\[\d+\])?(\.[a-z_]+(\[\d+\])?)*): `)
 
 // Every mistake is one error naming its field path.
+// TestParseReal: a step's real program is read, kept by Encode, and
+// absent from a step without one.
+func TestParseReal(t *testing.T) {
+	doc := strings.Replace(minimal, `"zh": "甲"}}`, `"zh": "甲"}, "real": "tcp-client"}`, 1)
+	l, err := Parse([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Steps[0].Real != "tcp-client" || l.Steps[1].Real != "" {
+		t.Fatalf("real: %q, %q", l.Steps[0].Real, l.Steps[1].Real)
+	}
+	enc, err := l.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(enc), `"real": "tcp-client"`) || strings.Count(string(enc), `"real"`) != 1 {
+		t.Fatalf("Encode:\n%s", enc)
+	}
+	l2, err := Parse(enc)
+	if err != nil || l2.Steps[0].Real != "tcp-client" {
+		t.Fatalf("round trip: %v %+v", err, l2)
+	}
+	// The shipped lessons name theirs where the textbook has the program.
+	for id, want := range map[string]map[int]string{"handshake": {4: "tcp-client"}, "udp-echo": {1: "udp-echo"},
+		"half-close": {9: "get"}, "connect-errors": {3: "refused"}, "byte-stream": {5: "tcp-client"}} {
+		l, err := Load(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for step, prog := range want {
+			if got := l.Steps[step-1].Real; got != prog {
+				t.Errorf("%s step %d: real %q, want %q", id, step, got, prog)
+			}
+		}
+	}
+}
+
 func TestParseErrors(t *testing.T) {
 	for _, tc := range []struct{ old, new, want string }{
 		{`"id": "mini"`, `"id": "Mini"`, `id: "Mini": want lower-case words joined by '-'`},
@@ -103,6 +140,10 @@ func TestParseErrors(t *testing.T) {
 		{`"hint": {"en": "h", "zh": "提示"}, `, ``, `steps[3].question.hint: missing`},
 		{`"wrong": {"en": "w", "zh": "错"}`, `"wrong": {"en": "w", "zh": "错"}, "maybe": {}`, `steps[3].question.explain.maybe: unknown field (want right, wrong)`},
 		{`"steps": [`, `"steps": [], "x": [`, `x: unknown field`},
+		{`"zh": "甲"}}`, `"zh": "甲"}, "real": "telnet"}`, `steps[0].real: "telnet": want one of tcp-client, socketserver, udp-client, udp-echo, get, refused`},
+		{`"zh": "甲"}}`, `"zh": "甲"}, "real": 1}`, `steps[0].real: want a string, got a number`},
+		{`"zh": "甲"}}`, `"zh": "甲"}, "real": ""}`, `steps[0].real: "": want one of`},
+		{`"zh": "甲"}}`, `"zh": "甲"}, "real": "get", "real": "get"}`, `steps[0].real: given twice`},
 		{minimal, `{"id": "mini", "title": {"en": "a", "zh": "乙"}, "chapter": 1, "steps": []}`, `steps: 0 steps: want 1 to 100`},
 		{minimal, minimal + ` {}`, `lesson: unexpected data after the JSON object`},
 		{minimal, ``, `lesson: empty document`},
