@@ -368,7 +368,7 @@ func (h *webHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Cross-Origin-Embedder-Policy", "require-corp")
 	hd.Set("Cross-Origin-Resource-Policy", "same-origin")
 	hd.Set("X-Content-Type-Options", "nosniff")
-	if (r.URL.Path == gateway.Path || strings.HasPrefix(r.URL.Path, gateway.RoomPath)) && h.gateway != nil {
+	if (r.URL.Path == gateway.Path || strings.HasPrefix(r.URL.Path, gateway.RoomPath) || strings.HasPrefix(r.URL.Path, gateway.ClassPath)) && h.gateway != nil {
 		h.gateway.ServeHTTP(w, r)
 		return
 	}

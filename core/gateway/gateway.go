@@ -34,6 +34,26 @@
 //     rooms (64) hold an offer at once, after that 503 `too many rooms
 //     waiting`; Shutdown answers every waiter 503 `gateway closed`.
 //
+// Class rooms pair one teacher's page with each student's page in turn
+// (class.go), again relaying only signaling, at POST /class/NAME:
+//
+//   - The teacher opens the class with {"type":"offer","sdp":"…"}; the
+//     request is held until a student answers and returns 200
+//     {"type":"answer","sdp":"…","ticket":"<teacher ticket>"}. Each later
+//     offer carries that ticket and "students" (how many the teacher's
+//     page has now, at most Config.MaxStudents). An offer without a
+//     ticket to an open class is 409 `class "NAME" already has a
+//     teacher`. When an offer waits RoomWait without a student, or the
+//     teacher's page goes away, or the teacher does not offer again
+//     within ConnectTimeout of an answer, the class closes.
+//   - A student POSTs {"type":"join"} and gets 200
+//     {"type":"offer","sdp":"<the teacher's offer>","ticket":"<hex>"} (it
+//     waits, at most ConnectTimeout, while the teacher is between two
+//     offers or another student holds the offer), then answers with
+//     {"type":"answer","sdp":"…","ticket":"<hex>"}: 204. A class without
+//     a teacher is 404, a full one 409 `class "NAME" is full: N students
+//     already`; a claim lapses after ConnectTimeout like a room's.
+//
 // The gateway is a small attack surface on purpose: only allowlisted
 // targets (checked after name resolution, before any connection attempt),
 // only requests whose Host and Origin are the served ones, loopback-only
@@ -160,6 +180,9 @@ type Config struct {
 	// answer (0: DefaultRoomWait). A joiner's claim on a waiting offer
 	// lapses after ConnectTimeout.
 	RoomWait time.Duration
+	// MaxStudents bounds the students of one class room (0:
+	// DefaultMaxStudents); it also bounds the count a teacher reports.
+	MaxStudents int
 
 	// Impair, if any probability is set, impairs the UDP relays.
 	Impair Impairment
@@ -186,7 +209,8 @@ type Stats struct {
 	BytesDown     uint64 // bytes relayed from targets to pages
 	Dropped       uint64 // datagrams dropped by Impair
 	RoomsWaiting  int    // rooms holding an offer now (waiting or claimed)
-	RoomsPaired   uint64 // answers delivered in rooms
+	RoomsPaired   uint64 // answers delivered in rooms and class rooms
+	Classes       int    // class rooms open now
 }
 
 // Gateway is the signaling handler and the pion peers it runs. ServeHTTP,
@@ -196,11 +220,13 @@ type Gateway struct {
 	api   *webrtc.API
 	allow map[netip.AddrPort]bool
 
-	mu     sync.Mutex
-	peers  map[*peer]struct{}
-	rooms  map[string]*room // rooms holding an offer, by name
-	closed bool
-	wg     sync.WaitGroup // every goroutine the gateway started
+	mu    sync.Mutex
+	peers map[*peer]struct{}
+	rooms map[string]*room // rooms holding an offer, by name
+	// classes are the open class rooms, by name (class.go)
+	classes map[string]*class
+	closed  bool
+	wg      sync.WaitGroup // every goroutine the gateway started
 
 	peersTotal, channelsTotal, refused atomic.Uint64
 	bytesUp, bytesDown, dropped        atomic.Uint64
@@ -244,6 +270,9 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.RoomWait <= 0 {
 		cfg.RoomWait = DefaultRoomWait
 	}
+	if cfg.MaxStudents <= 0 {
+		cfg.MaxStudents = DefaultMaxStudents
+	}
 	if cfg.Impair.ReorderHold <= 0 {
 		cfg.Impair.ReorderHold = 50 * time.Millisecond
 	}
@@ -255,7 +284,7 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.Resolver == nil {
 		cfg.Resolver = net.DefaultResolver
 	}
-	g := &Gateway{cfg: cfg, allow: map[netip.AddrPort]bool{}, peers: map[*peer]struct{}{}, rooms: map[string]*room{}}
+	g := &Gateway{cfg: cfg, allow: map[netip.AddrPort]bool{}, peers: map[*peer]struct{}{}, rooms: map[string]*room{}, classes: map[string]*class{}}
 	for _, ap := range cfg.Allow {
 		if !ap.IsValid() || ap.Port() == 0 {
 			return nil, fmt.Errorf("gateway: allowlist entry %v is not an address and port", ap)
@@ -322,7 +351,8 @@ func httpError(w http.ResponseWriter, status int, msg string) {
 // ICE gathering is complete. It is safe for concurrent use.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	room := strings.HasPrefix(r.URL.Path, RoomPath)
-	if r.URL.Path != Path && !room {
+	cls := strings.HasPrefix(r.URL.Path, ClassPath)
+	if r.URL.Path != Path && !room && !cls {
 		httpError(w, http.StatusNotFound, "not found")
 		return
 	}
@@ -351,6 +381,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.serveRoom(w, r)
 		return
 	}
+	if cls {
+		g.serveClass(w, r)
+		return
+	}
 	offer, err := g.readOffer(w, r)
 	if err != nil {
 		httpError(w, http.StatusBadRequest, "bad request: "+oneLine(err.Error()))
@@ -377,22 +411,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (g *Gateway) readOffer(w http.ResponseWriter, r *http.Request) (string, error) {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, g.cfg.MaxBody))
-	dec.DisallowUnknownFields()
 	var sd SessionDescription
-	if err := dec.Decode(&sd); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return "", fmt.Errorf("body larger than %d bytes", g.cfg.MaxBody)
-		}
-		return "", fmt.Errorf("invalid JSON: %v", err)
-	}
-	if err := dec.Decode(new(json.RawMessage)); err != io.EOF {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return "", fmt.Errorf("body larger than %d bytes", g.cfg.MaxBody)
-		}
-		return "", errors.New("invalid JSON: more than one value")
+	if err := g.decodeBody(w, r, &sd); err != nil {
+		return "", err
 	}
 	if sd.Type != "offer" {
 		return "", fmt.Errorf("type is %q, want \"offer\"", sd.Type)
@@ -460,6 +481,11 @@ var (
 func (g *Gateway) Stats() Stats {
 	g.mu.Lock()
 	n, rooms := len(g.peers), len(g.rooms)
+	now := time.Now()
+	for name := range g.classes {
+		g.classLocked(name, now) // closes the lapsed ones
+	}
+	classes := len(g.classes)
 	g.mu.Unlock()
 	return Stats{
 		Peers:         n,
@@ -472,6 +498,7 @@ func (g *Gateway) Stats() Stats {
 		Dropped:       g.dropped.Load(),
 		RoomsWaiting:  rooms,
 		RoomsPaired:   g.roomsPaired.Load(),
+		Classes:       classes,
 	}
 }
 
@@ -483,6 +510,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	g.mu.Lock()
 	g.closed = true
 	g.closeRoomsLocked()
+	g.closeClassesLocked()
 	peers := make([]*peer, 0, len(g.peers))
 	for p := range g.peers {
 		peers = append(peers, p)

@@ -52,9 +52,9 @@ func (rm *room) claimed(now time.Time) bool {
 	return rm.ticket != ""
 }
 
-// roomName returns the room name of path, or an error line.
-func roomName(path string) (string, error) {
-	name := strings.TrimPrefix(path, RoomPath)
+// roomName checks the name of a room or a class: it returns name or an
+// error line.
+func roomName(name string) (string, error) {
 	ok := len(name) >= 1 && len(name) <= MaxRoomName
 	for i := 0; ok && i < len(name); i++ {
 		c := name[i]
@@ -69,7 +69,7 @@ func roomName(path string) (string, error) {
 // serveRoom handles POST /room/NAME once ServeHTTP has checked Host,
 // Origin, method and content type.
 func (g *Gateway) serveRoom(w http.ResponseWriter, r *http.Request) {
-	name, err := roomName(r.URL.Path)
+	name, err := roomName(strings.TrimPrefix(r.URL.Path, RoomPath))
 	if err != nil {
 		httpError(w, http.StatusBadRequest, err.Error())
 		return
@@ -95,23 +95,8 @@ func (g *Gateway) readRoomMessage(w http.ResponseWriter, r *http.Request) (RoomM
 		SDP    string  `json:"sdp"`
 		Ticket *string `json:"ticket"`
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, g.cfg.MaxBody))
-	dec.DisallowUnknownFields()
-	tooLarge := func(err error) bool {
-		var mbe *http.MaxBytesError
-		return errors.As(err, &mbe)
-	}
-	if err := dec.Decode(&m); err != nil {
-		if tooLarge(err) {
-			return RoomMessage{}, fmt.Errorf("body larger than %d bytes", g.cfg.MaxBody)
-		}
-		return RoomMessage{}, fmt.Errorf("invalid JSON: %v", err)
-	}
-	if err := dec.Decode(new(json.RawMessage)); err != io.EOF {
-		if tooLarge(err) {
-			return RoomMessage{}, fmt.Errorf("body larger than %d bytes", g.cfg.MaxBody)
-		}
-		return RoomMessage{}, errors.New("invalid JSON: more than one value")
+	if err := g.decodeBody(w, r, &m); err != nil {
+		return RoomMessage{}, err
 	}
 	switch m.Type {
 	case "offer":
@@ -169,36 +154,17 @@ func (g *Gateway) roomOffer(w http.ResponseWriter, r *http.Request, name, offer 
 	defer g.wg.Done()
 	g.logf("gateway: room %q waits for a partner", name)
 
-	timer := time.NewTimer(g.cfg.RoomWait)
-	defer timer.Stop()
-	var why string // why the wait ended without an answer
-	select {
-	case a := <-rm.answer:
-		writeJSON(w, RoomMessage{Type: "answer", SDP: a})
-		return
-	case <-rm.gone:
-		httpError(w, http.StatusServiceUnavailable, errClosed.Error())
-		return
-	case <-timer.C:
-		why = "timeout"
-	case <-r.Context().Done():
-		why = "gone"
-	}
-	// The wait ended, but an answer may have been delivered just now: the
-	// room left the map then, under the same lock.
-	g.mu.Lock()
-	mine := g.rooms[name] == rm
-	if mine {
-		delete(g.rooms, name)
-	}
-	g.mu.Unlock()
-	if !mine {
-		select {
-		case a := <-rm.answer:
-			writeJSON(w, RoomMessage{Type: "answer", SDP: a})
-		default: // Shutdown took it
-			httpError(w, http.StatusServiceUnavailable, errClosed.Error())
-		}
+	// The wait may end just as an answer is delivered: the room then left
+	// the map, under the same lock.
+	why := g.awaitAnswer(w, r, rm.answer, rm.gone, func(a string) { writeJSON(w, RoomMessage{Type: "answer", SDP: a}) },
+		func() bool {
+			mine := g.rooms[name] == rm
+			if mine {
+				delete(g.rooms, name)
+			}
+			return mine
+		})
+	if why == "" {
 		return
 	}
 	if why == "gone" {
@@ -246,12 +212,75 @@ func (g *Gateway) roomAnswer(w http.ResponseWriter, name string, m RoomMessage) 
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// awaitAnswer holds a waiting offer's request until its answer comes
+// (reply sends it), the gateway closes (503), RoomWait passes or the
+// page goes away. It then calls release under g.mu: true means the offer
+// was still waiting and is withdrawn, and awaitAnswer returns why the
+// wait ended, "timeout" or "gone", for the caller to answer; false means
+// an answer (or Shutdown) took it just now, which awaitAnswer answers,
+// returning "".
+func (g *Gateway) awaitAnswer(w http.ResponseWriter, r *http.Request, answer <-chan string, gone <-chan struct{},
+	reply func(string), release func() bool) string {
+	timer := time.NewTimer(g.cfg.RoomWait)
+	defer timer.Stop()
+	var why string
+	select {
+	case a := <-answer:
+		reply(a)
+		return ""
+	case <-gone:
+		httpError(w, http.StatusServiceUnavailable, errClosed.Error())
+		return ""
+	case <-timer.C:
+		why = "timeout"
+	case <-r.Context().Done():
+		why = "gone"
+	}
+	g.mu.Lock()
+	mine := release()
+	g.mu.Unlock()
+	if mine {
+		return why
+	}
+	select {
+	case a := <-answer:
+		reply(a)
+	default: // Shutdown took it
+		httpError(w, http.StatusServiceUnavailable, errClosed.Error())
+	}
+	return ""
+}
+
 // closeRoomsLocked wakes every waiter with 503; g.mu is held.
 func (g *Gateway) closeRoomsLocked() {
 	for name, rm := range g.rooms {
 		close(rm.gone)
 		delete(g.rooms, name)
 	}
+}
+
+// decodeBody decodes the request's body into v: strict JSON (no unknown
+// field), one value, at most MaxBody bytes.
+func (g *Gateway) decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, g.cfg.MaxBody))
+	dec.DisallowUnknownFields()
+	tooLarge := func(err error) bool {
+		var mbe *http.MaxBytesError
+		return errors.As(err, &mbe)
+	}
+	if err := dec.Decode(v); err != nil {
+		if tooLarge(err) {
+			return fmt.Errorf("body larger than %d bytes", g.cfg.MaxBody)
+		}
+		return fmt.Errorf("invalid JSON: %v", err)
+	}
+	if err := dec.Decode(new(json.RawMessage)); err != io.EOF {
+		if tooLarge(err) {
+			return fmt.Errorf("body larger than %d bytes", g.cfg.MaxBody)
+		}
+		return errors.New("invalid JSON: more than one value")
+	}
+	return nil
 }
 
 func newTicket() string {

@@ -25,9 +25,14 @@ type roomReply struct {
 // page's Origin, and returns the response; it is bounded by ctx and by
 // wait.
 func roomPost(ctx context.Context, url, name, body string) roomReply {
+	return signalPost(ctx, url, RoomPath+name, body)
+}
+
+// signalPost POSTs body to path of the gateway at url, as roomPost does.
+func signalPost(ctx context.Context, url, path, body string) roomReply {
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url+RoomPath+name, strings.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url+path, strings.NewReader(body))
 	if err != nil {
 		return roomReply{err: err}
 	}
@@ -286,7 +291,7 @@ func TestRoomHostOrigin(t *testing.T) {
 		{"origin other port", host, "http://127.0.0.1:9999", "", `forbidden: origin "http://127.0.0.1:9999" is not allowed`},
 		{"cross-site fetch", host, "", "cross-site", "forbidden: cross-site request"},
 	} {
-		for _, path := range []string{Path, RoomPath + "lab"} {
+		for _, path := range []string{Path, RoomPath + "lab", ClassPath + "lab"} {
 			r := httptest.NewRequest("POST", path, strings.NewReader(offerBody("x")))
 			r.Host = tc.host
 			r.Header.Set("Content-Type", "application/json")
