@@ -61,11 +61,12 @@ type Peer struct {
 }
 
 // roomMessage is the JSON body of the rooms exchange (core/gateway's
-// RoomMessage).
+// RoomMessage) and of the classes' (ClassMessage).
 type roomMessage struct {
-	Type   string `json:"type"`
-	SDP    string `json:"sdp"`
-	Ticket string `json:"ticket,omitempty"`
+	Type     string `json:"type"`
+	SDP      string `json:"sdp,omitempty"`
+	Ticket   string `json:"ticket,omitempty"`
+	Students int    `json:"students,omitempty"`
 }
 
 // JoinRoom joins the room name at the gateway and returns once the other
@@ -79,24 +80,11 @@ func JoinRoom(ctx context.Context, cfg Config, name string) (*Peer, error) {
 		return nil, fmt.Errorf("bridge: bad room name %q: use 1–32 of a-z 0-9 - _", name)
 	}
 	url := cfg.URL + name
-	b, fail, err := newBridge(cfg)
+	p, failPeer, err := startPeer(cfg, name)
 	if err != nil {
 		return nil, err
 	}
-	begin := time.Now()
-	p := &Peer{b: b, room: name, changed: make(chan struct{}), flights: flights{far: PeerNode, fifo: true}}
-	failPeer := func(err error) (*Peer, error) {
-		for _, c := range []*rtcChannel{p.msg, p.clock} {
-			if c != nil {
-				c.close() // releases its handlers (in the browser, JavaScript functions)
-			}
-		}
-		fail(err)
-		return nil, err
-	}
-	if err := p.channels(); err != nil {
-		return failPeer(err)
-	}
+	b, begin := p.b, time.Now()
 	offer, err := b.pc.offer(ctx)
 	if err != nil {
 		return failPeer(fmt.Errorf("bridge: %w", err))
@@ -123,31 +111,72 @@ func JoinRoom(ctx context.Context, cfg Config, name string) (*Peer, error) {
 		if err := p.channels(); err != nil {
 			return failPeer(err)
 		}
-		answer, err := pc.answer(ctx, got.SDP)
-		if err != nil {
-			return failPeer(fmt.Errorf("bridge: %w", err))
-		}
-		if _, err := roomPost(ctx, url, roomMessage{Type: "answer", SDP: answer, Ticket: got.Ticket}); err != nil {
+		if err := p.answerOffer(ctx, url, got); err != nil {
 			return failPeer(err)
 		}
 	default:
 		return failPeer(fmt.Errorf("bridge: POST %s: a reply of type %q", url, got.Type))
 	}
+	if err := p.connected(ctx, begin); err != nil {
+		return failPeer(err)
+	}
+	return p, nil
+}
+
+// startPeer makes the bridge of a page-to-page connection and the room's
+// channels on it; failPeer undoes it with an error.
+func startPeer(cfg Config, name string) (p *Peer, failPeer func(error) (*Peer, error), err error) {
+	b, fail, err := newBridge(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	p = &Peer{b: b, room: name, changed: make(chan struct{}), flights: flights{far: PeerNode, fifo: true}}
+	failPeer = func(err error) (*Peer, error) {
+		for _, c := range []*rtcChannel{p.msg, p.clock} {
+			if c != nil {
+				c.close() // releases its handlers (in the browser, JavaScript functions)
+			}
+		}
+		fail(err)
+		return nil, err
+	}
+	if err := p.channels(); err != nil {
+		_, err = failPeer(err)
+		return nil, nil, err
+	}
+	return p, failPeer, nil
+}
+
+// answerOffer answers the other page's offer got, handed out by the
+// gateway with a ticket, and POSTs the answer with the ticket to url.
+func (p *Peer) answerOffer(ctx context.Context, url string, got roomMessage) error {
+	answer, err := p.b.pc.answer(ctx, got.SDP)
+	if err != nil {
+		return fmt.Errorf("bridge: %w", err)
+	}
+	_, err = roomPost(ctx, url, roomMessage{Type: "answer", SDP: answer, Ticket: got.Ticket})
+	return err
+}
+
+// connected waits for both channels to open, then says so and measures
+// the first round trip.
+func (p *Peer) connected(ctx context.Context, begin time.Time) error {
+	b := p.b
 	for _, opened := range p.open {
 		select {
 		case <-opened:
 		case <-ctx.Done():
-			return failPeer(fmt.Errorf("bridge: room %s: connecting to the peer: %w", name, ctx.Err()))
+			return fmt.Errorf("bridge: room %s: connecting to the peer: %w", p.room, ctx.Err())
 		case <-b.done:
-			return failPeer(ErrLost)
+			return ErrLost
 		}
 	}
-	b.emitNote(fmt.Sprintf("room %s: connected to the other page in %v", name, round(time.Since(begin))))
+	b.emitNote(fmt.Sprintf("room %s: connected to the other page in %v", p.room, round(time.Since(begin))))
 	b.emitMu.Lock()
 	p.pings = append(p.pings, time.Now())
 	b.emitMu.Unlock()
 	p.clock.send([]byte("ping"))
-	return p, nil
+	return nil
 }
 
 // channels makes the room's two pre-negotiated channels on the current
