@@ -155,6 +155,13 @@
 //	                      reads to EOF like bulk-sink
 //	deadlock-server       port, bytes: accepts, sendall bytes, never reads
 //	deadlock-client       server, bytes: connects, sendall bytes, never reads
+//	tcp-line-server       port, work, concurrent, backlog: the SocketServer server
+//	                      (tsTservSS.py): per connection, readline — recv(8192) until
+//	                      "\n" — answer "[ctime] line", shutdown and close; what came
+//	                      after the line is dropped, never answered
+//	tcp-line-client       server, messages, chunk, interval: tsTclntSS.py, a connection
+//	                      per message: connect, send message + "\r\n" (with chunk: in
+//	                      chunk-byte sends interval apart), recv(1024), close
 //	tcp-halfclose-client  server, messages: the HTTP/1.0 GET — sends the messages,
 //	                      shutdown(SHUT_WR), recv(1024) until EOF, close
 //	tcp-hold-client       server, interval: connects, sends nothing, closes after

@@ -55,6 +55,10 @@ var programTypes = map[string]programInfo{
 		}},
 	"stalled-sink": {summary: "accepts connections and reads nothing for stall (0 = forever: its window closes, the sender probes), then reads like bulk-sink",
 		server: true, new: func(h *Host, p Program, _ netip.AddrPort) program { return &bulkSink{h: h, p: p, stall: true} }},
+	"tcp-line-server": {summary: "the SocketServer server (tsTservSS.py): per connection, readline (recv(8192) until \"\\n\"), answer \"[ctime] line\", close; what follows the line is never answered; iterative unless concurrent",
+		server: true, new: func(h *Host, p Program, _ netip.AddrPort) program { return &tsTCPServer{h: h, p: p, line: true} }},
+	"tcp-line-client": {summary: "the SocketServer client (tsTclntSS.py): a new connection per message: connect, send message + \"\\r\\n\" (with chunk: in chunk-byte sends, interval apart), recv(1024), close; interval later the next",
+		client: true, new: func(h *Host, p Program, a netip.AddrPort) program { return &lineClient{h: h, p: p, server: a} }},
 	"tcp-halfclose-client": {summary: "connects, sends every message, shuts down its sending side (shutdown(SHUT_WR), the HTTP/1.0 GET), reads until EOF, closes",
 		client: true, new: func(h *Host, p Program, a netip.AddrPort) program { return &halfCloseClient{h: h, p: p, server: a} }},
 	"tcp-hold-client": {summary: "connects, holds the connection for interval without sending, then closes (interval 0: connect then close)",
@@ -122,6 +126,13 @@ type tsTCPServer struct {
 	l *Listener
 	// readAll: read to EOF, then answer once (tcp-readall-server).
 	readAll bool
+	// line: tsTservSS.py, a TCPServer with a StreamRequestHandler
+	// (tcp-line-server): per connection, rfile.readline() — recv(8192)
+	// into the handler's buffer until a "\n" has come (or the client
+	// has closed) — then wfile.write("[ctime] line"), shutdown(SHUT_WR)
+	// and close. One line per connection: what was read after the line
+	// is dropped with the buffer, never answered.
+	line bool
 }
 
 func (sv *tsTCPServer) start() {
@@ -148,6 +159,10 @@ func (sv *tsTCPServer) accept() {
 func (sv *tsTCPServer) serve(c *Stream, done func()) {
 	if sv.readAll {
 		sv.serveAll(c, nil, done)
+		return
+	}
+	if sv.line {
+		sv.readLine(c, nil, done)
 		return
 	}
 	c.Recv(1024, func(data []byte, err error) {
@@ -604,4 +619,84 @@ func (d *deadlock) start() {
 		return
 	}
 	l.Accept(run)
+}
+
+// readLine reads c until buf holds a "\n" or the client has closed,
+// then answers the first line (to EOF, what came: "" for nothing).
+func (sv *tsTCPServer) readLine(c *Stream, buf []byte, done func()) {
+	if i := bytes.IndexByte(buf, '\n'); i >= 0 {
+		sv.answer(c, buf[:i+1], done)
+		return
+	}
+	c.Recv(8192, func(data []byte, err error) {
+		switch {
+		case err == nil:
+			sv.readLine(c, append(buf, data...), done)
+		case err == io.EOF:
+			sv.answer(c, buf, done)
+		default: // reset: the handler's exception; the server goes on
+			c.Close()
+			done()
+		}
+	})
+}
+
+func (sv *tsTCPServer) answer(c *Stream, line []byte, done func()) {
+	reply := []byte("[" + ctime(sv.h) + "] " + string(line))
+	pause(sv.h, sv.p.Work, func() {
+		c.SendAll(reply, func(error) {
+			c.Shutdown() // shutdown_request: shutdown(SHUT_WR), then close
+			c.Close()
+			done()
+		})
+	})
+}
+
+// lineClient is tsTclntSS.py: a new connection for every message, which
+// it sends with "\r\n" (in Chunk-byte send() calls Interval apart when
+// Chunk is set, so that the line crosses the wire in pieces), then
+// recv(1024) the answer and close; Interval later, the next.
+type lineClient struct {
+	h      *Host
+	p      Program
+	server netip.AddrPort
+}
+
+func (cl *lineClient) start() { cl.next(messages(cl.p)) }
+
+func (cl *lineClient) next(msgs []string) {
+	if len(msgs) == 0 {
+		return
+	}
+	cl.h.Dial(cl.server, func(c *Stream, err error) {
+		if err != nil {
+			return
+		}
+		cl.send(c, []byte(msgs[0]+"\r\n"), func() {
+			c.Recv(1024, func(_ []byte, err error) {
+				c.Close()
+				if err == nil { // "if not data: break"
+					pause(cl.h, cl.p.Interval, func() { cl.next(msgs[1:]) })
+				}
+			})
+		})
+	})
+}
+
+// send writes line in Chunk-byte pieces (all of it when Chunk is 0).
+func (cl *lineClient) send(c *Stream, line []byte, done func()) {
+	n := len(line)
+	if cl.p.Chunk > 0 {
+		n = min(n, cl.p.Chunk)
+	}
+	c.SendAll(line[:n], func(err error) {
+		switch {
+		case err != nil:
+			c.Close()
+		case n == len(line):
+			done()
+		default:
+			pause(cl.h, cl.p.Interval, func() { cl.send(c, line[n:], done) })
+		}
+	})
 }

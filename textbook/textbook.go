@@ -15,7 +15,7 @@ import (
 	"socketlab/sim/trace"
 )
 
-//go:embed tsTclnt.py tsTserv.py tsUclnt.py tsUserv.py
+//go:embed tsTclnt.py tsTserv.py tsUclnt.py tsUserv.py tsTclntSS.py tsTservSS.py
 var files embed.FS
 
 // Listing is a program as the playground shows it: from its first line
@@ -37,6 +37,13 @@ var programs = map[string]struct {
 	"tcp-timestamp-server": {"tsTserv.py", map[trace.AppOp]string{
 		trace.OpListen: ".listen(", trace.OpAccept: ".accept()", trace.OpRead: ".recv(", trace.OpWrite: ".send(",
 		trace.OpClose: "tcpCliSock.close()"}},
+	// SocketServer makes the server's calls inside serve_forever and the
+	// handler's file objects: readline() is the recv()s, write() the send.
+	"tcp-line-server": {"tsTservSS.py", map[trace.AppOp]string{
+		trace.OpListen: "Server(ADDR, MyRequestHandler)", trace.OpAccept: ".serve_forever()",
+		trace.OpRead: ".readline()", trace.OpWrite: ".wfile.write("}},
+	"tcp-line-client": {"tsTclntSS.py", map[trace.AppOp]string{
+		trace.OpConnect: ".connect(", trace.OpWrite: ".send(", trace.OpRead: ".recv(", trace.OpClose: ".close()"}},
 	"udp-timestamp-client": {"tsUclnt.py", map[trace.AppOp]string{
 		trace.OpSendTo: ".sendto(", trace.OpRecvFrom: ".recvfrom(", trace.OpClose: ".close()"}},
 	"udp-timestamp-server": {"tsUserv.py", map[trace.AppOp]string{

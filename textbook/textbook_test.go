@@ -22,6 +22,12 @@ func TestCallLines(t *testing.T) {
 		{"tcp-timestamp-server", trace.OpAccept, "    tcpCliSock, addr = tcpSerSock.accept()"},
 		{"tcp-timestamp-server", trace.OpRead, "        data = tcpCliSock.recv(BUFSIZ)"},
 		{"tcp-timestamp-server", trace.OpClose, "    tcpCliSock.close()"},
+		{"tcp-line-server", trace.OpListen, "tcpServ = Server(ADDR, MyRequestHandler)"},
+		{"tcp-line-server", trace.OpAccept, "tcpServ.serve_forever()"},
+		{"tcp-line-server", trace.OpRead, "        self.wfile.write(b'[%s] %s' % (ctime().encode(), self.rfile.readline()))"},
+		{"tcp-line-client", trace.OpConnect, "    tcpCliSock.connect(ADDR)"},
+		{"tcp-line-client", trace.OpWrite, "    tcpCliSock.send(b'%s\\r\\n' % data.encode('utf-8'))"},
+		{"tcp-line-client", trace.OpClose, "    tcpCliSock.close()"},
 		{"udp-timestamp-client", trace.OpRecvFrom, "    data, ADDR = udpCliSock.recvfrom(BUFSIZ)"},
 		{"udp-timestamp-server", trace.OpSendTo, "    udpSerSock.sendto(b'[%s] %s' % (ctime().encode(), data), addr)"},
 	} {

@@ -119,3 +119,39 @@ func TestCodeRows(t *testing.T) {
 		}
 	}
 }
+
+// The SocketServer pair (tcp-line-server, tcp-line-client): between two
+// messages the server is back in serve_forever() (its accept) and the
+// client in a new connect(); while the line is on its way the server
+// blocks in readline().
+func TestCodeLineSocketServer(t *testing.T) {
+	doc := []byte(`{"name": "ss", "seed": 1, "duration": "1s",
+	  "hosts": [{"name": "client", "addrs": ["10.0.0.1"]}, {"name": "server", "addrs": ["10.0.0.2"]}],
+	  "links": [{"id": "l1", "a": "client", "b": "server", "ab": {"delay": "10ms"}, "ba": {"delay": "10ms"}}],
+	  "programs": [{"type": "tcp-line-server", "host": "server", "port": 21567},
+	    {"type": "tcp-line-client", "host": "client", "server": "server:21567", "messages": ["hello", "world"],
+	     "chunk": 3, "interval": "10ms"}]}`)
+	a, err := New(Options{Source: SimSource{}, Request: Request{Doc: doc, DocName: "ss.json"}, Code: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	for _, tc := range []struct {
+		at   int // ms
+		host string
+		want string
+	}{
+		{5, "server", "tcpServ.serve_forever()"},
+		{35, "server", "        self.wfile.write(b'[%s] %s' % (ctime().encode(), self.rfile.readline()))"},
+		{5, "client", "    tcpCliSock.connect(ADDR)"},
+		{25, "client", "    tcpCliSock.send(b'%s\\r\\n' % data.encode('utf-8'))"},
+		{65, "client", "    tcpCliSock.connect(ADDR)"},
+	} {
+		a.SetTime(ms * time.Duration(tc.at))
+		line, _, _, ok := a.CodeLine(tc.host)
+		l := a.listing(tc.host)
+		if !ok || l.Lines[line] != tc.want {
+			t.Errorf("%s at %dms: line %q (ok %v), want %q", tc.host, tc.at, l.Lines[line], ok, tc.want)
+		}
+	}
+}
