@@ -580,6 +580,11 @@ func (k NodeKind) String() string {
 // their columns after the real ones.
 const ModelPrefix = "model "
 
+// RealPrefix begins the names of the nodes of a real run drawn beside a
+// simulated one ("real client", "real server": a lesson's step tried for
+// real): the ladder puts their columns after the simulated ones.
+const RealPrefix = "real "
+
 // Node describes one node of the topology.
 type Node struct {
 	Name  string

@@ -136,6 +136,7 @@ type App struct {
 	code codeCache
 
 	tut      *tutor         // the open lesson, nil without one
+	try      *tryRun        // the step's real run beside it (tryreal.go), nil without one
 	marks    []int          // the flights the lesson's step highlights
 	progress progress.Store // where the lesson progress is kept
 
@@ -546,6 +547,10 @@ func (a *App) CatchUp() {
 
 // Close stops the streams the App reads.
 func (a *App) Close() {
+	if a.try != nil && a.try.stream != nil {
+		a.try.stream.Close()
+		a.try.stream = nil
+	}
 	if a.next != nil {
 		a.next.stream.Close()
 		a.next = nil
@@ -633,6 +638,7 @@ func (a *App) Update(in Input) error {
 	}
 	a.ticks++
 	a.pump()
+	a.pumpTry()
 	if a.Prompting {
 		a.prompt(in)
 	} else {

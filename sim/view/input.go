@@ -55,6 +55,7 @@ const (
 	KeyBracketRight // lesson: the next step (skips an open question first)
 	KeySlash        // lesson: the question's hint (the ? key)
 	KeyA            // the code panel: the host's textbook program beside the ladder
+	KeyI            // lesson: try the step for real (its real program beside the simulated run)
 	keyCount
 )
 

@@ -187,6 +187,7 @@ func (a *App) GotoStep(i int) {
 		}
 		return
 	}
+	a.dropTry()
 	t.step, t.typed = i, ""
 	a.Playing, a.Help, a.Picker = false, false, false
 	a.Status = ""
@@ -214,19 +215,7 @@ func (a *App) placeStep() {
 	m := t.moments[t.step]
 	a.Cur = layout.Cursor{T: m.From.At, N: m.From.N}
 	a.Live, a.evFollow = false, true
-	a.marks = a.marks[:0]
-	a.Sel = -1
-	for _, id := range m.Highlight {
-		for fi := range a.M.Flights {
-			if a.M.Flights[fi].ID == id {
-				a.marks = append(a.marks, fi)
-				if a.Sel < 0 {
-					a.Sel = fi // the inspector shows the first
-				}
-				break
-			}
-		}
-	}
+	a.remark(m.Highlight)
 	a.zoomHeld = false
 	a.stepZoom()
 	a.holdGate()
@@ -315,6 +304,9 @@ func (a *App) lessonKey(k Key) bool {
 		return true
 	case KeySlash:
 		a.ShowHint()
+		return true
+	case KeyI:
+		a.TryReal()
 		return true
 	}
 	if !t.open() {

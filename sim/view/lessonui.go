@@ -62,6 +62,7 @@ type lessonIn struct {
 	nextBtn   string
 	feedback  string // the hint, or the explanation
 	fbKind    lineKind
+	tryBtn    string // "try it for real", for a step with a real program and no open question; "" otherwise
 }
 
 // lessonBox is the panel as laid out.
@@ -166,6 +167,12 @@ func lessonAt(m measurer, r layout.Rect, in *lessonIn, size float64, squeeze boo
 			ry += lh
 		}
 	}
+	if in.tryBtn != "" { // tryreal.go
+		ry += size * 0.2
+		restBtns = append(restBtns, button{r: layout.Rect{X: x0, Y: ry, W: m(in.tryBtn, size) + 2*pad, H: bh}, label: in.tryBtn, key: KeyI})
+		restMarks = append(restMarks, markNone)
+		ry += bh
+	}
 
 	narr := wrapM(m, in.narration, size, w)
 	room := int((bottom - y - ry) / lh)
@@ -207,6 +214,9 @@ func (a *App) lessonText() *lessonIn {
 		hintBtn:   a.tr("lesson.button.hint"), skipBtn: a.tr("lesson.button.skip"),
 		submitBtn: a.tr("lesson.button.submit"),
 		prevBtn:   a.tr("lesson.button.prev"), nextBtn: a.tr("lesson.button.next"),
+	}
+	if s.Real != "" && !t.open() {
+		in.tryBtn = a.tr("lesson.button.try")
 	}
 	q := s.Question
 	if q == nil {

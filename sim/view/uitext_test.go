@@ -248,7 +248,7 @@ func TestUITextComplete(t *testing.T) {
 	sameZH := map[string]bool{
 		"TCP": true, "UDP": true, "ACK": true, "RTO": true, "cwnd": true, "Tab": true, "Space": true,
 		"End": true, "Enter": true, "Esc": true, "Shift": true, "Ctrl": true, "PgUp": true, "PgDn": true,
-		"HOST": true, "PORT": true, "EN": true, "English": true, "socketlab": true, "play": true, "live": true,
+		"HOST": true, "PORT": true, "EN": true, "English": true, "socketlab": true, "play": true, "serve": true, "live": true,
 		"SND.UNA": true, "LIVE": true, "RFC": true, "Linux": true, "SACK": true, "CUBIC": true, "IW": true, "ms": true,
 		// socket calls, as the code panel's program writes them, and a flag
 		"connect": true, "accept": true, "recv": true, "close": true, "FIN": true,

@@ -47,21 +47,23 @@ func (m *Model) Columns() (left, middle, right []int) {
 }
 
 // Order returns the node indices from left to right (ladder columns).
-// The nodes of a model drawn beside a real run (named with
-// trace.ModelPrefix) come after the real ones, so that each exchange
-// keeps its two columns together.
+// The nodes of a run drawn beside another — a simulated model beside a
+// real run (trace.ModelPrefix), a real run beside a simulated lesson
+// (trace.RealPrefix) — come after the run's own, so that each exchange
+// keeps its columns together.
 func (m *Model) Order() []int {
 	l, c, r := m.Columns()
 	all := append(append(l, c...), r...)
-	var real, model []int
+	var own, beside []int
 	for _, n := range all {
-		if strings.HasPrefix(m.Nodes[n].Name, trace.ModelPrefix) {
-			model = append(model, n)
+		name := m.Nodes[n].Name
+		if strings.HasPrefix(name, trace.ModelPrefix) || strings.HasPrefix(name, trace.RealPrefix) {
+			beside = append(beside, n)
 		} else {
-			real = append(real, n)
+			own = append(own, n)
 		}
 	}
-	return append(real, model...)
+	return append(own, beside...)
 }
 
 // Topo is the topology view's geometry.
