@@ -159,7 +159,8 @@
 // textbook above with RFC defaults; ProfileLinux is what Linux 6.x does —
 // IW10, window scaling, timestamps, SACK and CUBIC, a 200 ms minimum RTO
 // with Linux's RTO formula (Config.LinuxRTO), linear SYN timeouts, a 40 ms delayed ACK
-// with quick-ACK and ping-pong modes (Config.QuickAck), empty zero-window
+// with quick-ACK and ping-pong modes (Config.QuickAck), held while the
+// receive buffer fills (Config.ShrinkDelaysAck), empty zero-window
 // probes at SND.UNA−1, TIME-WAIT of 60 s.
 //
 // Not modelled: urgent data, keep-alive,
@@ -370,6 +371,18 @@ type Config struct {
 	// on our own FIN. Linux's adaptive ACK timeout (ato) is modelled as
 	// the constant DelayedAck. Needs DelayedAck.
 	QuickAck bool
+
+	// ShrinkDelaysAck adds to QuickAck the receive-buffer rules of
+	// Linux's __tcp_ack_snd_check and __tcp_select_window: while less
+	// than half the receive buffer is free, quick-ACK mode ends whenever
+	// the window is worked out, and more than one full segment is ACKed
+	// at once only if the window offered now is no smaller than the last
+	// one advertised — a receiver whose buffer fills (the window would
+	// shrink) ACKs after DelayedAck. And a duplicate segment does not
+	// force an ACK but enters quick-ACK mode (tcp_data_queue), so while
+	// the buffer fills it is reported, as a D-SACK, on that delayed ACK.
+	// Needs QuickAck.
+	ShrinkDelaysAck bool
 
 	// MSL is the maximum segment lifetime; TIME-WAIT lasts 2·MSL. Default
 	// 2 minutes, the RFC 9293 §3.4.2 value (Linux waits 60 s in total).

@@ -87,6 +87,7 @@ type Conn struct {
 	quickAcks    int
 	pingpong     bool
 	rcvMSS       int
+	lastAdvWnd   uint32 // the window our last segment advertised, Linux's rcv_wnd (Config.ShrinkDelaysAck)
 	lastDataRcvd time.Duration
 	dataRcvd     bool
 

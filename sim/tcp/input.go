@@ -174,9 +174,20 @@ func (c *Conn) handleSynchronized(now time.Duration, s Segment) {
 		// be sent in reply (unless the RST bit is set, if so drop the segment
 		// and return)".
 		if s.Flags&trace.FlagRST == 0 && !c.oowLimited(now, s) {
-			c.ackNow = true
-			if end := s.Seq.Add(len(s.Payload)); s.Flags&trace.FlagSYN == 0 && end.LessEq(c.rcvNxt) {
+			end := s.Seq.Add(len(s.Payload))
+			old := s.Flags&trace.FlagSYN == 0 && end.LessEq(c.rcvNxt)
+			if old {
 				c.noteDuplicate(s.Seq, end)
+			}
+			if old && len(s.Payload) > 0 && c.cfg.ShrinkDelaysAck {
+				// Linux's tcp_data_queue: old data enters quick-ACK
+				// mode and the usual decision follows, which a filling
+				// buffer turns into the delayed ACK.
+				c.enterQuickAck()
+				c.pingpong = false
+				c.decideAck(now)
+			} else {
+				c.ackNow = true
 			}
 		}
 		c.discarded = true
@@ -622,11 +633,17 @@ func (c *Conn) processText(now time.Duration, seq Seq, payload []byte, fin bool)
 		c.processFin(now)
 	}
 	if !c.ackNow && c.ackPending > 0 {
-		if c.ackAtOnce() {
-			c.ackNow = true
-		} else if !c.timers[tmDelayedAck].armed {
-			c.arm(now, tmDelayedAck, c.cfg.DelayedAck)
-		}
+		c.decideAck(now)
+	}
+}
+
+// decideAck sends the ACK now or arms the delayed-ACK timer (if it is not
+// running already, the first unacknowledged octet sets the deadline).
+func (c *Conn) decideAck(now time.Duration) {
+	if c.ackAtOnce() {
+		c.ackNow = true
+	} else if !c.timers[tmDelayedAck].armed {
+		c.arm(now, tmDelayedAck, c.cfg.DelayedAck)
 	}
 }
 
@@ -637,14 +654,30 @@ func (c *Conn) ackAtOnce() bool {
 	case c.cfg.DelayedAck == 0:
 		return true
 	case c.cfg.QuickAck:
-		// Linux: more than one full segment unacknowledged, or quick-ACK
-		// mode outside ping-pong mode.
-		return c.ackPending > c.rcvMSS || c.quickAcks > 0 && !c.pingpong
+		// Linux: more than one full segment unacknowledged (and the
+		// window kept), or quick-ACK mode outside ping-pong mode.
+		if c.ackPending > c.rcvMSS && c.windowKept() {
+			return true
+		}
+		return c.quickAcks > 0 && !c.pingpong
 	default:
 		// RFC 9293 §3.8.6.3: "an ACK SHOULD be generated for at least
 		// every second full-sized segment", otherwise delayed by under 0.5 s.
 		return c.ackPending >= 2*c.sndMSS
 	}
+}
+
+// windowKept is Linux's __tcp_select_window(sk) >= rcv_wnd for
+// Config.ShrinkDelaysAck: with at least half the receive buffer free the
+// window Linux offers (capped by its slowly growing rcv_ssthresh) keeps
+// up with the last one; with less, __tcp_select_window ends quick-ACK
+// mode and the window offered now must be no smaller than the last.
+func (c *Conn) windowKept() bool {
+	if !c.cfg.ShrinkDelaysAck || c.cfg.RcvBuf-c.rcvLen >= c.cfg.RcvBuf/2 {
+		return true
+	}
+	c.quickAcks = 0
+	return c.advertise() >= c.lastAdvWnd
 }
 
 // storeRcv keeps p at offset off from the first unread octet.
@@ -716,13 +749,20 @@ func (c *Conn) linuxDataReceived(now time.Duration, n int) {
 		c.rcvMSS = min(n, c.cfg.MSS)
 	}
 	if !c.dataRcvd || now-c.lastDataRcvd > c.rto {
-		quick := int(c.rcvWnd()) / (2 * c.rcvMSS)
-		if quick == 0 {
-			quick = 2
-		}
-		c.quickAcks = max(c.quickAcks, min(quick, maxQuickAcks))
+		c.enterQuickAck()
 	}
 	c.dataRcvd, c.lastDataRcvd = true, now
+}
+
+// enterQuickAck is Linux's tcp_incr_quickack: quick-ACK mode for the next
+// rcv_wnd/(2·rcv_mss) ACKs (2 when that is 0, at most 16), unless more
+// are left already.
+func (c *Conn) enterQuickAck() {
+	quick := int(c.rcvWnd()) / (2 * c.rcvMSS)
+	if quick == 0 {
+		quick = 2
+	}
+	c.quickAcks = max(c.quickAcks, min(quick, maxQuickAcks))
 }
 
 // maxQuickAcks is Linux's TCP_MAX_QUICKACKS.

@@ -287,3 +287,77 @@ func TestForcedPush(t *testing.T) {
 		dataNoPush(iss+4381, peerISS+1, 65535, p[4380:5840]),
 		data(iss+5841, peerISS+1, 65535, p[5840:]))
 }
+
+// TestShrinkDelaysAck is Linux's receiver whose buffer fills (4380 bytes,
+// three segments, the application not reading): the first segment gets
+// its quick ACK; the third makes two full segments unacknowledged, but
+// the window offered now (0) would be smaller than the last one (2920),
+// so the ACK waits for the 40 ms timer. The sender's tail-loss probe sends
+// the third segment again meanwhile: old data enters quick-ACK mode, but
+// with less than half the buffer free working out the window ends it
+// again, so the copy is reported (D-SACK) on the delayed ACK, not at once.
+// With room in the buffer a copy is answered at once, in ping-pong mode
+// and after the quick ACKs are used up too.
+func TestShrinkDelaysAck(t *testing.T) {
+	cfg := quickAckConfig()
+	cfg.SACK, cfg.ShrinkDelaysAck, cfg.RcvBuf = true, true, 3*1460
+	f := sackEstablished(t, cfg, wnd)
+	p := payload(3 * 1460)
+	f.handle(dataNoPush(peerISS+1, iss+1, wnd, p[:1460]))
+	f.want("quick ACK of the first segment", ack(iss+1, peerISS+1461, 2920))
+	f.handle(dataNoPush(peerISS+1461, iss+1, wnd, p[1460:2920]))
+	f.wantIdle("one full segment waits")
+	f.handle(dataNoPush(peerISS+2921, iss+1, wnd, p[2920:]))
+	f.wantIdle("two full segments, but the window would shrink to 0: the ACK waits")
+	f.advance(8 * time.Millisecond)
+	f.handle(dataNoPush(peerISS+2921, iss+1, wnd, p[2920:]))
+	f.wantIdle("the copy waits for the delayed ACK too")
+	f.advance(32*time.Millisecond - 1)
+	f.wantIdle("before the delayed-ACK timeout")
+	f.advance(1)
+	f.want("the delayed ACK reports the copy", withSACK(ack(iss+1, peerISS+4381, 0), peerISS+2921, peerISS+4381))
+
+	cfg.RcvBuf = 65535
+	f = sackEstablished(t, cfg, wnd)
+	f.handle(dataNoPush(peerISS+1, iss+1, wnd, p[:1460]))
+	f.want("quick ACK", ack(iss+1, peerISS+1461, 64075))
+	f.handle(dataNoPush(peerISS+1, iss+1, wnd, p[:1460]))
+	f.want("room in the buffer: the copy is answered at once", withSACK(ack(iss+1, peerISS+1461, 64075), peerISS+1, peerISS+1461))
+
+	// A copy also ends ping-pong mode (tcp_enter_quickack_mode): after a
+	// reply, a repeated request is answered at once.
+	f = sackEstablished(t, cfg, wnd)
+	f.handle(data(peerISS+1, iss+1, wnd, []byte("hello")))
+	f.take()
+	f.advance(time.Millisecond)
+	f.write("reply")
+	f.want("the reply: ping-pong mode", data(iss+1, peerISS+6, 65530, []byte("reply")))
+	f.handle(ack(peerISS+6, iss+6, wnd))
+	f.handle(data(peerISS+1, iss+6, wnd, []byte("hello")))
+	f.want("the repeated request is answered at once", withSACK(ack(iss+6, peerISS+6, 65530), peerISS+1, peerISS+6))
+
+	// And once the quick ACKs are used up (16 segments read at once), a
+	// copy starts them again.
+	f = sackEstablished(t, cfg, wnd)
+	seq := peerISS + 1
+	for range 17 {
+		f.handle(dataNoPush(seq, iss+1, wnd, p[:1460]))
+		seq += 1460
+		f.read()
+		f.take()
+	}
+	f.handle(dataNoPush(seq-1460, iss+1, wnd, p[:1460]))
+	if out := f.take(); len(out) != 1 || len(out[0].SACK) != 1 || out[0].Ack != seq {
+		t.Fatalf("a copy after the quick ACKs: %v, want its ACK at once", out)
+	}
+
+	// Without the knob the third segment is ACKed at once (more than one
+	// full segment unacknowledged), the RFC's every second segment.
+	cfg.ShrinkDelaysAck, cfg.RcvBuf = false, 3*1460
+	f = sackEstablished(t, cfg, wnd)
+	f.handle(dataNoPush(peerISS+1, iss+1, wnd, p[:1460]))
+	f.take()
+	f.handle(dataNoPush(peerISS+1461, iss+1, wnd, p[1460:2920]))
+	f.handle(dataNoPush(peerISS+2921, iss+1, wnd, p[2920:]))
+	f.want("ACK at once", ack(iss+1, peerISS+4381, 0))
+}

@@ -188,6 +188,7 @@ func (c *Conn) sendSyn(now time.Duration) {
 	if offerSACK {
 		s.Opts |= trace.OptSACKPerm
 	}
+	c.lastAdvWnd = uint32(s.Window)
 	c.transmit(now, s)
 	if c.sndNxt == c.iss {
 		c.sndNxt = c.iss.Add(1)
@@ -243,6 +244,7 @@ func (c *Conn) advertise() uint32 {
 // §2.4), so nothing once advertised is refused.
 func (c *Conn) windowField() uint16 {
 	f := c.advertise() >> c.rcvShift
-	c.rcvAdv = maxSeq(c.rcvAdv, c.rcvNxt.Add(int(f<<c.rcvShift)))
+	c.lastAdvWnd = f << c.rcvShift
+	c.rcvAdv = maxSeq(c.rcvAdv, c.rcvNxt.Add(int(c.lastAdvWnd)))
 	return uint16(f)
 }

@@ -47,6 +47,7 @@ func (p Profile) Apply(cfg Config) Config {
 	cfg.ForcedPush = true                     // forced_push: PSH every half window
 	cfg.DelayedAck = 40 * time.Millisecond    // TCP_DELACK_MIN
 	cfg.QuickAck = true
+	cfg.ShrinkDelaysAck = true // __tcp_ack_snd_check's window test
 	cfg.MSL = 30 * time.Second // TIME-WAIT is 60 s (TCP_TIMEWAIT_LEN)
 	// Shift 10: log2 of the 32 MiB tcp_rmem maximum, less 15.
 	cfg.WindowScale, cfg.WScaleShift = true, 10

@@ -54,7 +54,8 @@ func TestProfileLinuxValues(t *testing.T) {
 		c.MaxSynRetries != 6 || c.DelayedAck != 40*time.Millisecond || c.MSL != 30*time.Second ||
 		!c.WindowScale || c.WScaleShift != 10 || c.RcvBuf != 131072 || c.SndBuf != 131072 || !c.Timestamps ||
 		!c.LinuxRTO || c.SynLinearTimeouts != 4 || !c.EmptyWindowProbes || !c.QuickAck || !c.SACK || !c.RACK ||
-		c.Congestion != CongestionCUBIC || !c.ResetWithAck || c.OOWRateLimit != 500*time.Millisecond || !c.ForcedPush {
+		c.Congestion != CongestionCUBIC || !c.ResetWithAck || c.OOWRateLimit != 500*time.Millisecond || !c.ForcedPush ||
+		!c.ShrinkDelaysAck {
 		t.Fatalf("linux profile: %+v", c)
 	}
 }
