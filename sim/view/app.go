@@ -23,6 +23,7 @@ import (
 
 	"socketlab/sim"
 	"socketlab/sim/caption"
+	"socketlab/sim/class"
 	"socketlab/sim/lesson"
 	"socketlab/sim/tcp"
 	"socketlab/sim/trace"
@@ -67,6 +68,14 @@ type Options struct {
 	DrawEveryPacket bool
 	// Code opens the code panel (A): the textbook program beside the ladder.
 	Code bool
+	// Teach makes the page the teacher of class room ClassName
+	// (classroom.go): the lesson's step and cursor go to the students, E
+	// unlocks their free exploration, the lesson panel shows how they
+	// answered. Follow makes it a student's page, which follows the
+	// teacher's lesson. Both need Lesson; nil outside a class.
+	Teach     *class.Teacher
+	Follow    *class.Student
+	ClassName string
 }
 
 // ErrQuit is what Update returns when the user asked to close the
@@ -137,6 +146,7 @@ type App struct {
 
 	tut      *tutor         // the open lesson, nil without one
 	try      *tryRun        // the step's real run beside it (tryreal.go), nil without one
+	class    *classroom     // the page's part in a class room, nil outside one
 	marks    []int          // the flights the lesson's step highlights
 	progress progress.Store // where the lesson progress is kept
 
@@ -220,6 +230,12 @@ func New(o Options) (*App, error) {
 	if tut != nil {
 		a.tut = tut
 		a.GotoStep(tut.step)
+		if o.Teach != nil || o.Follow != nil {
+			a.class = &classroom{name: o.ClassName, teach: o.Teach, follow: o.Follow}
+			if o.Teach != nil {
+				a.class.follow = nil
+			}
+		}
 	}
 	return a, nil
 }
@@ -657,6 +673,7 @@ func (a *App) Update(in Input) error {
 			a.Live = a.stream != nil && a.stream.Live() // caught up: follow again
 		}
 	}
+	a.classTick()
 	a.holdGate()
 	if a.quit {
 		return ErrQuit
@@ -665,7 +682,11 @@ func (a *App) Update(in Input) error {
 }
 
 func (a *App) key(k Key, ctrl, shift bool) {
-	if a.lessonKey(k) {
+	if a.followLocked(k) {
+		a.Status = a.tr("status.class.following")
+		return
+	}
+	if a.classKey(k) || a.lessonKey(k) {
 		return
 	}
 	switch k {

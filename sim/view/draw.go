@@ -656,8 +656,8 @@ func (a *App) drawCaption(dst *ebiten.Image, g *regions) {
 	// The status line at the bottom right, at most half the width; the
 	// caption's second line keeps clear of it.
 	statusW := 0.0
-	if a.Status != "" {
-		st, _ := elide(p.width, a.Status, th.Small*0.9, r.W/2)
+	if status := a.statusLine(); status != "" {
+		st, _ := elide(p.width, status, th.Small*0.9, r.W/2)
 		p.text(dst, st, r.X+r.W-12, r.Y+r.H-th.Small*1.35, th.Small*0.9, th.Dim, alignEnd)
 		statusW = p.width(st, th.Small*0.9) + 24
 	}

@@ -56,6 +56,7 @@ const (
 	KeySlash        // lesson: the question's hint (the ? key)
 	KeyA            // the code panel: the host's textbook program beside the ladder
 	KeyI            // lesson: try the step for real (its real program beside the simulated run)
+	KeyE            // class room: the teacher unlocks / locks the students' free exploration
 	keyCount
 )
 

@@ -247,6 +247,7 @@ func (a *App) Answer(input string) (right bool, err error) {
 	if right {
 		t.results[t.step] = progress.Right
 	}
+	a.classAnswered(t.step, t.results[t.step], t.given[t.step])
 	a.reveal()
 	return right, nil
 }
@@ -259,6 +260,7 @@ func (a *App) Skip() {
 		return
 	}
 	t.results[t.step] = progress.Skipped
+	a.classAnswered(t.step, progress.Skipped, "")
 	a.reveal()
 }
 

@@ -28,6 +28,7 @@ const (
 	lineHint                   // the hint
 	lineRight                  // the explanation of a right answer (after ✓)
 	lineWrong                  // the explanation of a wrong or skipped one (after ×)
+	lineClass                  // a class room's line: who follows, the tally
 )
 
 // lessonLine is one line of the panel, its top-left at x, y.
@@ -62,7 +63,9 @@ type lessonIn struct {
 	nextBtn   string
 	feedback  string // the hint, or the explanation
 	fbKind    lineKind
-	tryBtn    string // "try it for real", for a step with a real program and no open question; "" otherwise
+	tryBtn    string   // "try it for real", for a step with a real program and no open question; "" otherwise
+	class     []string // a class room's lines (classroom.go), under the head
+	classBtn  string   // the teacher's unlock / lock button; "" for none
 }
 
 // lessonBox is the panel as laid out.
@@ -71,6 +74,7 @@ type lessonBox struct {
 	lines   []lessonLine
 	buttons []button
 	marks   []choiceMark // per button: the choices' marks, markNone for the rest
+	head    int          // the buttons of the head row, first in buttons
 	size    float64
 }
 
@@ -106,7 +110,11 @@ func lessonAt(m measurer, r layout.Rect, in *lessonIn, size float64, squeeze boo
 	for _, s := range []struct {
 		label string
 		key   Key
-	}{{in.nextBtn, KeyBracketRight}, {in.prevBtn, KeyBracketLeft}} {
+	}{{in.nextBtn, KeyBracketRight}, {in.prevBtn, KeyBracketLeft}, {in.classBtn, KeyE}} {
+		if s.label == "" {
+			continue
+		}
+		b.head++
 		bw := m(s.label, size*0.9) + 2*pad
 		bx -= bw
 		b.buttons = append(b.buttons, button{r: layout.Rect{X: bx, Y: y, W: bw, H: bh}, label: s.label, key: s.key})
@@ -116,6 +124,14 @@ func lessonAt(m measurer, r layout.Rect, in *lessonIn, size float64, squeeze boo
 	head, _ := elide(m, in.head, size*0.9, bx-x0-pad)
 	b.lines = append(b.lines, lessonLine{head, x0, y + (bh-size*0.9*lineH)/2, size * 0.9, lineHead})
 	y += bh + size*0.4
+	for _, l := range in.class {
+		l, _ = elide(m, l, size*0.9, w)
+		b.lines = append(b.lines, lessonLine{l, x0, y, size * 0.9, lineClass})
+		y += size * 0.9 * 1.3
+	}
+	if len(in.class) > 0 {
+		y += size * 0.3
+	}
 
 	// What follows the narration, measured first so that a squeezed
 	// narration leaves it room.
@@ -214,6 +230,13 @@ func (a *App) lessonText() *lessonIn {
 		hintBtn:   a.tr("lesson.button.hint"), skipBtn: a.tr("lesson.button.skip"),
 		submitBtn: a.tr("lesson.button.submit"),
 		prevBtn:   a.tr("lesson.button.prev"), nextBtn: a.tr("lesson.button.next"),
+		class: a.classLines(),
+	}
+	if c := a.class; c != nil && c.teach != nil {
+		in.classBtn = a.tr("lesson.button.unlock")
+		if c.teach.Position().Free {
+			in.classBtn = a.tr("lesson.button.lock")
+		}
 	}
 	if s.Real != "" && !t.open() {
 		in.tryBtn = a.tr("lesson.button.try")
@@ -295,7 +318,7 @@ func (a *App) drawLesson(dst *ebiten.Image, g *regions) {
 	in := clip(dst, r)
 	for i, bt := range lb.buttons {
 		size := lb.size
-		if i < 2 { // the step buttons, on the head row
+		if i < lb.head { // the step buttons, on the head row
 			size *= 0.9
 		}
 		p.text(in, bt.label, bt.r.X+bt.r.W/2, bt.r.Y+(bt.r.H-size*lineH)/2, size, th.Fg, alignCenter)
@@ -312,6 +335,8 @@ func lineColour(th *layout.Theme, k lineKind) color.RGBA {
 		return th.Dim
 	case linePrompt, lineTyped:
 		return th.Cursor
+	case lineClass:
+		return th.Ack
 	}
 	return th.Fg
 }

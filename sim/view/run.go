@@ -116,6 +116,7 @@ var keyMap = map[ebiten.Key]Key{
 	ebiten.KeyNumpad6: Key6, ebiten.KeyNumpad7: Key7, ebiten.KeyNumpad8: Key8, ebiten.KeyNumpad9: Key9,
 	ebiten.KeyT: KeyT, ebiten.KeyV: KeyV, ebiten.KeyF: KeyF, ebiten.KeyK: KeyK, ebiten.KeyPageUp: KeyPageUp, ebiten.KeyPageDown: KeyPageDown, ebiten.KeyEnter: KeyEnter, ebiten.KeyNumpadEnter: KeyEnter, ebiten.KeyBackspace: KeyBackspace,
 	ebiten.KeyBracketLeft: KeyBracketLeft, ebiten.KeyBracketRight: KeyBracketRight, ebiten.KeySlash: KeySlash, ebiten.KeyA: KeyA, ebiten.KeyI: KeyI,
+	ebiten.KeyE: KeyE,
 }
 
 // readInput fills in from ebiten's state for this tick.
