@@ -17,6 +17,8 @@ import (
 	"syscall/js"
 	"time"
 
+	"socketlab/sim/bridge"
+	"socketlab/sim/class"
 	"socketlab/sim/view"
 	"socketlab/sim/view/progress"
 )
@@ -31,18 +33,41 @@ func main() {
 		warn = roomWarn
 	}
 	opts.Source = src
-	if opts.Lesson != nil {
-		opts.Progress = progress.Local() // the browser's local storage
+	teachName, followName, classWarn := classFrom(q)
+	if warn == "" {
+		warn = classWarn
 	}
 	if warn != "" {
 		notice(warn, false)
+	}
+	var st *class.Student
+	var teacherPeer *bridge.Peer
+	if followName != "" { // the teacher's lesson and step, before the window opens
+		var err error
+		if st, teacherPeer, err = follow(&opts, followName); err != nil {
+			notice("socketlab: "+err.Error(), true)
+			followName = ""
+		}
+	}
+	if teachName != "" && opts.Lesson != nil {
+		opts.Teach = class.NewTeacher(class.Position{Lesson: opts.Lesson.ID, Step: max(opts.Step, 1)})
+		opts.ClassName = teachName
+	}
+	if opts.Lesson != nil {
+		opts.Progress = progress.Local() // the browser's local storage
 	}
 	a, err := view.New(opts)
 	if err != nil {
 		notice("socketlab: "+err.Error(), true)
 		return
 	}
-	go mirror(a, opts, room)
+	if opts.Teach != nil {
+		go teach(opts.Teach, teachName)
+	}
+	if st != nil {
+		go followOn(st, teacherPeer, followName)
+	}
+	go mirror(a, opts, room, classFragment(teachName, followName))
 	if err := view.Run(context.Background(), a, 1280, 800, nil); err != nil {
 		notice("socketlab: "+err.Error(), true)
 	}
@@ -62,7 +87,7 @@ func notice(msg string, isError bool) {
 // (aria-live) gets the caption and the selected packet for screen readers,
 // and the URL fragment the scenario, seed and language shown. The canvas
 // itself is opaque to assistive technology.
-func mirror(a *view.App, opts view.Options, room string) {
+func mirror(a *view.App, opts view.Options, room, classFrag string) {
 	doc := js.Global().Get("document")
 	live := doc.Call("getElementById", "live")
 	list := doc.Call("getElementById", "arrows")
@@ -70,6 +95,9 @@ func mirror(a *view.App, opts view.Options, room string) {
 	var listed []string
 	for range time.Tick(250 * time.Millisecond) {
 		text, f := describe(a, opts, room)
+		if f != "" && a.Lesson() != nil {
+			f += classFrag
+		}
 		if text != said && live.Truthy() {
 			live.Set("textContent", text)
 			said = text
@@ -133,6 +161,9 @@ func describe(a *view.App, opts view.Options, room string) (text, frag string) {
 		frag = lessonFragment(l.ID, i+1, opts.Lang, opts.Projector, room)
 	}
 	text = a.Caption()
+	if s := a.ClassSummary(); s != "" {
+		text = s + " · " + text
+	}
 	if a.Sel >= 0 {
 		sel := a.Label(a.Sel)
 		if a.Lang == "zh" {

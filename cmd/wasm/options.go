@@ -228,3 +228,38 @@ func whatIfsFrom(q url.Values) ([]view.WhatIf, []string) {
 	}
 	return ws, bad
 }
+
+// classFrom reads the page's part in a class room: teach=NAME opens the
+// class NAME for the lesson of the URL (lesson=…), follow=NAME joins it
+// as a student (the lesson and step come from the teacher). A bad name,
+// both at once, or teach without a lesson drop the class with a notice.
+func classFrom(q url.Values) (teach, follow, warn string) {
+	teach, follow = q.Get("teach"), q.Get("follow")
+	for _, n := range []string{teach, follow} {
+		if n != "" && !bridge.ValidRoomName(n) {
+			return "", "", "socketlab: class " + strconv.Quote(n) + " is not a class name (1–32 of a-z 0-9 - _)"
+		}
+	}
+	switch {
+	case teach != "" && follow != "":
+		return "", "", "socketlab: a page either teaches or follows: drop teach= or follow= from the URL"
+	case teach != "" && q.Get("lesson") == "":
+		return "", "", "socketlab: teach=" + teach + " needs a lesson to teach: add lesson=NAME (for example lesson=handshake)"
+	}
+	return teach, follow, ""
+}
+
+// classFragment is what the fragment keeps of the page's class.
+func classFragment(teach, follow string) string {
+	v := url.Values{}
+	if teach != "" {
+		v.Set("teach", teach)
+	}
+	if follow != "" {
+		v.Set("follow", follow)
+	}
+	if len(v) == 0 {
+		return ""
+	}
+	return "&" + v.Encode()
+}

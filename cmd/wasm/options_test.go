@@ -90,3 +90,29 @@ func TestOptionsLesson(t *testing.T) {
 		t.Errorf("round trip: %+v", o)
 	}
 }
+
+// A class room in the URL: a teacher names its lesson, a student only
+// the class; bad names and contradictions fall back with one line.
+func TestClassFromURL(t *testing.T) {
+	for _, c := range []struct {
+		frag, teach, follow, warn string
+	}{
+		{"#lesson=handshake&teach=lab-1", "lab-1", "", ""},
+		{"#follow=lab-1", "", "lab-1", ""},
+		{"#lesson=handshake", "", "", ""},
+		{"#teach=lab-1", "", "", "socketlab: teach=lab-1 needs a lesson to teach: add lesson=NAME (for example lesson=handshake)"},
+		{"#lesson=handshake&teach=a&follow=b", "", "", "socketlab: a page either teaches or follows: drop teach= or follow= from the URL"},
+		{"#follow=Lab", "", "", `socketlab: class "Lab" is not a class name (1–32 of a-z 0-9 - _)`},
+	} {
+		teach, follow, warn := classFrom(params("", c.frag))
+		if teach != c.teach || follow != c.follow || warn != c.warn {
+			t.Errorf("%s: %q %q %q, want %q %q %q", c.frag, teach, follow, warn, c.teach, c.follow, c.warn)
+		}
+	}
+	if f := lessonFragment("handshake", 3, "en", false, defaultRoom) + classFragment("", "lab-1"); f != "lesson=handshake&step=3&follow=lab-1" {
+		t.Errorf("fragment %q", f)
+	}
+	if classFragment("", "") != "" {
+		t.Error("a fragment without a class")
+	}
+}
