@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"socketlab/core"
@@ -22,7 +23,7 @@ import (
 
 var playCmd = &command{
 	name:    "play",
-	args:    "[--scenario NAME|FILE] [--seed N] [--lang en|zh] [--projector] [--code] [--select ID] [--whatif ACTION:ID] [--screenshot FILE.png|FILE.jpg --at T [--size WxH]] | --lesson NAME|FILE [--step N] | --live [--target HOST:PORT] [--run N]... [--record FILE]",
+	args:    "[--scenario NAME|FILE] [--seed N] [--lang en|zh] [--projector] [--code] [--select ID] [--whatif ACTION:ID] [--screenshot FILE.png|FILE.jpg --at T [--size WxH]] | --lesson NAME|FILE [--step N] [--try] | --live [--target HOST:PORT] [--run N]... [--record FILE]",
 	summary: "open the visual playground: topology, ladder diagram and captions on one time cursor",
 	parse:   parsePlay,
 }
@@ -49,6 +50,7 @@ type playConfig struct {
 	lessonIn string         // --lesson: a shipped lesson's id or a file
 	lesson   *lesson.Lesson // read and checked by runPlay
 	step     int            // --step, from 1; 0: where the learner left it
+	try      bool           // --try: the screenshot shows the step tried for real
 }
 
 // whatIfArg is one --whatif ACTION:PACKET.
@@ -98,6 +100,7 @@ func parsePlayConfig(c *command, args []string, std stdio) (*playConfig, error) 
 	})
 	lessonIn := fs.String("lesson", "", "open a lesson: a built-in lesson's `name` (see 'socketlab lessons') or a lesson JSON file of your own")
 	step := intFlag(fs, "step", 0, 0, 100, "with --lesson: the `step` to open at, from 1 (0, the default: where you left the lesson)")
+	try := fs.Bool("try", false, "with --lesson and --screenshot: the picture shows the step tried for real (key I; its question skipped first)")
 	var whatIfs []whatIfArg
 	fs.Func("whatif", "`ACTION:PACKET`, e.g. drop:3 — apply a what-if (drop, delay, duplicate) at start; repeatable", func(v string) error {
 		act, id, ok := strings.Cut(v, ":")
@@ -119,7 +122,7 @@ func parsePlayConfig(c *command, args []string, std stdio) (*playConfig, error) 
 		return nil, usagef("play: unexpected argument %s (use --scenario)", strconv.Quote(pos[0]))
 	}
 	cfg := &playConfig{lang: *lang, projector: *projector, shot: *shot, savePath: *save, scenarioIn: *scenario, sel: *sel, whatIfs: whatIfs, at: *at,
-		live: *live, target: *target, runs: runs, record: *record, lessonIn: *lessonIn, step: *step, code: *code}
+		live: *live, target: *target, runs: runs, record: *record, lessonIn: *lessonIn, step: *step, try: *try, code: *code}
 	if !*live {
 		for _, f := range []string{"target", "run", "record"} {
 			if wasFlagGiven(fs, f) {
@@ -145,8 +148,15 @@ func parsePlayConfig(c *command, args []string, std stdio) (*playConfig, error) 
 				return nil, usagef("play: --%s does not apply to --lesson (its steps choose the scenario and the moment; --step chooses the step)", f)
 			}
 		}
-	} else if wasFlagGiven(fs, "step") {
-		return nil, usagef("play: --step applies to --lesson")
+	} else {
+		for _, f := range []string{"step", "try"} {
+			if wasFlagGiven(fs, f) {
+				return nil, usagef("play: --%s applies to --lesson", f)
+			}
+		}
+	}
+	if *try && *shot == "" {
+		return nil, usagef("play: --try applies to --screenshot (in the window, key I tries a step for real)")
 	}
 	if cfg.lang != "en" && cfg.lang != "zh" {
 		return nil, usagef("play: --lang %s: want en or zh", strconv.Quote(*lang))
@@ -272,6 +282,11 @@ func runPlay(ctx context.Context, std stdio, cfg *playConfig) error {
 		savePath = name + "-whatif.json"
 	}
 	var src view.Source = view.SimSource{}
+	if cfg.lesson != nil {
+		ts := &tryRealSource{ctx: ctx}
+		defer ts.Close()
+		src = ts
+	}
 	var live *liveSession
 	if cfg.live {
 		var err error
@@ -330,6 +345,13 @@ func runPlay(ctx context.Context, std stdio, cfg *playConfig) error {
 	if cfg.lesson != nil {
 		a.Settle()
 		cfg.at = -1 // the step's moment
+		if cfg.try {
+			a.Skip()
+			if a.TryReal(); !a.TryRunning() {
+				return fmt.Errorf("play: --try: %s", a.Status)
+			}
+			a.SettleTry()
+		}
 	}
 	if cfg.at > a.M.End && !cfg.live {
 		return usagef("play: --at %v is past the end of the run: %s ends at %v", durationText(cfg.at), name, a.M.End)
@@ -380,4 +402,39 @@ func haveDisplay() bool {
 		return true
 	}
 	return os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != ""
+}
+
+// tryRealSource is the playground's source in a lesson: the simulator,
+// and for a step tried for real (key I) live mode's session — the
+// textbook's servers on loopback, started the first time a step is
+// tried, closed with the window.
+type tryRealSource struct {
+	view.SimSource
+	ctx  context.Context
+	mu   sync.Mutex
+	live *liveSession
+}
+
+// Try runs the step's real program in the session, starting it first.
+func (s *tryRealSource) Try(program string) (view.Stream, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.live == nil {
+		l, err := startLive(s.ctx, "")
+		if err != nil {
+			return nil, err
+		}
+		s.live = l
+	}
+	return s.live.Try(program)
+}
+
+// Close stops the session, if a step was tried.
+func (s *tryRealSource) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.live != nil {
+		s.live.Close()
+		s.live = nil
+	}
 }

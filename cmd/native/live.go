@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"socketlab/core/info"
 	"socketlab/core/lookup"
 	"socketlab/core/lookup/dnstest"
+	"socketlab/sim/lesson"
 	"socketlab/sim/trace"
 	"socketlab/sim/view"
 )
@@ -216,16 +218,22 @@ func (s *liveSession) Open(req view.Request) (view.Stream, error) {
 	}
 	feed := trace.NewFeed(1 << 20)
 	s.sink.set(feed)
-	lo := netip.MustParseAddr("127.0.0.1")
-	h := trace.Header{Scenario: livePreset, Title: "your own connections, keys 1–9 · 你自己的连接，按 1–9",
-		Nodes: []trace.Node{
-			{Name: core.NodeClient, Kind: trace.NodeHost, Addrs: []netip.Addr{lo}, Role: "client"},
-			{Name: core.NodeServer, Kind: trace.NodeHost, Addrs: []netip.Addr{lo}, Role: "server"},
-		}}
+	h := liveHeader("your own connections, keys 1–9 · 你自己的连接，按 1–9")
 	if s.captureErr != nil {
 		feed.Emit(&trace.Event{Kind: trace.KindNote, Text: s.captureErr.Error()})
 	}
 	return view.FeedStream(h, feed), nil
+}
+
+// liveHeader is the header of a live run: the client and the server, both
+// on loopback.
+func liveHeader(title string) trace.Header {
+	lo := netip.MustParseAddr("127.0.0.1")
+	return trace.Header{Scenario: livePreset, Title: title,
+		Nodes: []trace.Node{
+			{Name: core.NodeClient, Kind: trace.NodeHost, Addrs: []netip.Addr{lo}, Role: "client"},
+			{Name: core.NodeServer, Kind: trace.NodeHost, Addrs: []netip.Addr{lo}, Role: "server"},
+		}}
 }
 
 // Encode saves a simulation's request; a live run is recorded instead.
@@ -245,18 +253,7 @@ func (s *liveSession) liveActions() []struct {
 		act view.Action
 		run func(ctx context.Context, tr core.Tracer) error
 	}
-	exchange := func(addr string) func(ctx context.Context, tr core.Tracer) error {
-		return func(ctx context.Context, tr core.Tracer) error {
-			c := core.TimestampClient{Timeout: 5 * time.Second, Trace: tr}
-			conn, err := c.Dial(ctx, "tcp", addr)
-			if err != nil {
-				return err
-			}
-			defer conn.Close()
-			_, err = conn.Exchange(ctx, []byte("hello"))
-			return err
-		}
-	}
+	exchange := tcpExchange
 	udp := func(addr string) func(ctx context.Context, tr core.Tracer) error {
 		return func(ctx context.Context, tr core.Tracer) error {
 			c := core.UDPClient{Timeout: 2 * time.Second, Trace: tr}
@@ -315,6 +312,21 @@ func (s *liveSession) liveActions() []struct {
 	return acts
 }
 
+// tcpExchange is tsTclnt.py: "hello" to the TCP timestamp server at addr,
+// its answer read, the connection closed.
+func tcpExchange(addr string) func(ctx context.Context, tr core.Tracer) error {
+	return func(ctx context.Context, tr core.Tracer) error {
+		c := core.TimestampClient{Timeout: 5 * time.Second, Trace: tr}
+		conn, err := c.Dial(ctx, "tcp", addr)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		_, err = conn.Exchange(ctx, []byte("hello"))
+		return err
+	}
+}
+
 // SetTarget makes hostport the TCP client's own server (the last key),
 // watched by the capture when it is on this machine's loopback.
 func (s *liveSession) SetTarget(hostport string) error {
@@ -363,4 +375,71 @@ func (s *liveSession) Do(i int) error {
 		}
 	})
 	return nil
+}
+
+// tryLinger is how long a tried program's run stays open after the
+// client is done: the server's last calls (its close) and the capture's
+// last segments arrive that much later at most.
+const tryLinger = 250 * time.Millisecond
+
+// Try runs a lesson step's real program (lesson.RealPrograms: live
+// mode's client of that name, or "refused", tsTclnt.py to a loopback
+// port where nothing listens) and returns its events as a stream of their
+// own that ends once the client is done. The playground draws them
+// beside the step's simulated run; one program runs at a time.
+func (s *liveSession) Try(program string) (view.Stream, error) {
+	if err := s.ctx.Err(); err != nil {
+		return nil, errors.New("the live session has ended")
+	}
+	var run func(ctx context.Context, tr core.Tracer) error
+	for _, a := range s.liveActions() {
+		if a.act.Name == program {
+			run = a.run
+		}
+	}
+	if program == "refused" {
+		addr, err := s.closedPort()
+		if err != nil {
+			return nil, err
+		}
+		run = tcpExchange(addr)
+	}
+	if run == nil {
+		return nil, fmt.Errorf("no real program %q here (one of %s)", program, strings.Join(lesson.RealPrograms, ", "))
+	}
+	feed := trace.NewFeed(1 << 16)
+	s.sink.set(feed)
+	tr := core.Tracer{Sink: &s.sink, Start: s.start}
+	if s.captureErr != nil { // said once, at the run's start
+		feed.Emit(&trace.Event{At: time.Since(s.start), Kind: trace.KindNote, Text: s.captureErr.Error()})
+	}
+	s.clients.Go(func() {
+		ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
+		defer cancel()
+		if err := run(ctx, tr); err != nil {
+			tr.Note(core.NodeClient, program+": "+err.Error())
+		}
+		select {
+		case <-time.After(tryLinger):
+		case <-s.ctx.Done():
+		}
+		feed.End(nil)
+	})
+	return view.FeedStream(liveHeader(program), feed), nil
+}
+
+// closedPort returns a loopback address where nothing listens (a port
+// just given back by the kernel), watched by the capture as a server's.
+func (s *liveSession) closedPort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	addr := l.Addr().(*net.TCPAddr)
+	l.Close()
+	s.serverPort(uint16(addr.Port))
+	if s.capture != nil {
+		s.capture.AddPorts(uint16(addr.Port))
+	}
+	return addr.String(), nil
 }

@@ -131,7 +131,8 @@ func (a *App) pumpTry() {
 }
 
 // showTry draws the step's run with the real run so far beside it, the
-// cursor at the real run's last event, the ladder zoomed in on it.
+// cursor at the real run's last event, the ladder zoomed in on the whole
+// real exchange.
 func (a *App) showTry() {
 	r, t := a.try, a.tut
 	mo := t.moments[r.step]
@@ -191,8 +192,11 @@ func (a *App) showTry() {
 	a.remark(mo.Highlight)
 	a.Cur = m.At(last)
 	a.Playing, a.Live, a.Real = false, false, false
+	// The whole real exchange in view, the cursor at its end (the
+	// ladder puts the cursor 7/10 down): → and ← then zoom as stepping
+	// does anywhere.
 	a.zoomHeld = false
-	a.stepZoom()
+	a.Span = max((m.Display(last)-m.Display(mo.To.At))*10/6, 20*time.Microsecond)
 }
 
 // realName names a real node or link beside the simulated ones.
@@ -240,4 +244,13 @@ func (a *App) dropTry() {
 	m.Append(tr.Events...)
 	a.show(&pending{m: m, t: min(a.Cur.T, m.End)})
 	a.remark(a.tut.moments[r.step].Highlight)
+}
+
+// SettleTry waits until the real run has arrived and is drawn: for a
+// screenshot or a test, never inside the window's Update.
+func (a *App) SettleTry() {
+	for a.try != nil && a.try.stream != nil {
+		a.try.stream.Wait()
+		a.pumpTry()
+	}
 }
