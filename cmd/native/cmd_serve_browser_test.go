@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -256,22 +258,7 @@ func TestServeBrowser(t *testing.T) {
 	// answer, the message goes page to page, and both ladders draw it.
 	t.Run("two pages in a room", func(t *testing.T) {
 		live := startServe(t, &serveConfig{dist: os.DirFS(dist), demo: true, demoHost: "127.0.0.49"})
-		// Browser to browser on loopback: Chromium offers a loopback host
-		// candidate only with these flags and once the page may use a
-		// microphone (a fake one here).
-		ropts := append(opts[:len(opts):len(opts)],
-			chromedp.Flag("allow-loopback-in-peer-connection", true),
-			chromedp.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"),
-			chromedp.Flag("use-fake-ui-for-media-stream", true),
-			chromedp.Flag("use-fake-device-for-media-stream", true),
-			chromedp.UserDataDir(t.TempDir()))
-		ractx, cancelR := chromedp.NewExecAllocator(context.Background(), ropts...)
-		defer cancelR()
-		rb, cancelRB := chromedp.NewContext(ractx)
-		defer cancelRB()
-		if err := chromedp.Do(rb); err != nil {
-			t.Fatal(err)
-		}
+		rb := rtcBrowser(t, opts)
 		var pages [2]context.Context
 		for i := range pages {
 			ctx, cancel := chromedp.NewContext(rb)
@@ -323,6 +310,105 @@ func TestServeBrowser(t *testing.T) {
 			t.Errorf("the receiver's arrows:\n%s", rcvd)
 		}
 		for i, ctx := range pages {
+			if e := evalJS[string](t, ctx, `socketlab.error`); e != "" {
+				t.Errorf("page %d error %q", i+1, e)
+			}
+		}
+	})
+
+	// A class room: page A teaches the handshake lesson, page B follows
+	// it through the gateway's class room. A's step change reaches B, B's
+	// answer reaches A's tally, B's own step keys are locked until A
+	// unlocks free exploration.
+	t.Run("a class follows the teacher", func(t *testing.T) {
+		live := startServe(t, &serveConfig{dist: os.DirFS(dist), demo: true, demoHost: "127.0.0.50"})
+		rb := rtcBrowser(t, opts)
+		page := func(frag string) context.Context {
+			ctx, cancel := chromedp.NewContext(rb)
+			t.Cleanup(cancel)
+			ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+			t.Cleanup(cancelT)
+			// The origin may use the (fake) microphone first, so that the
+			// class page's offers carry a loopback candidate; then the
+			// page itself loads (another query: a new document).
+			if err := chromedp.Do(ctx, chromedp.Navigate(live.url+"#scenario=handshake")); err != nil {
+				t.Fatal(err)
+			}
+			var at float64
+			waitJS(t, ctx, `socketlab.error || (socketlab.canvasAt > 0 && socketlab.canvasAt)`, &at)
+			if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`navigator.mediaDevices.getUserMedia({audio: true}).then(() => true)`, chromedp.EvalAwaitPromise)); err != nil {
+				t.Fatalf("getUserMedia: %v", err)
+			}
+			if err := chromedp.Do(ctx, chromedp.Navigate(live.url+"?class=1#"+frag)); err != nil {
+				t.Fatal(err)
+			}
+			return ctx
+		}
+		hash := func(ctx context.Context, want string) string {
+			var h string
+			waitJS(t, ctx, `(h => h.includes(`+strconv.Quote(want)+`) ? h : "")(location.hash)`, &h)
+			return h
+		}
+		said := func(ctx context.Context, want string) string {
+			var l string
+			waitJS(t, ctx, `(t => t.includes(`+strconv.Quote(want)+`) ? t : "")(document.getElementById("live").textContent)`, &l)
+			return l
+		}
+		teacher := page("lesson=handshake&step=1&teach=lab-9")
+		var n string
+		waitJS(t, teacher, `(t => t.includes("class lab-9 is open") ? t : "")(socketlab.notice)`, &n)
+		student := page("follow=lab-9")
+		said(teacher, "class lab-9 — students: 1, following you")
+		hash(student, "lesson=handshake&step=1&follow=lab-9")
+
+		// A skips two questions and goes on: step 3. B follows.
+		for range 4 {
+			if err := chromedp.Do(teacher, holdKey("]")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		hash(teacher, "step=3")
+		if h := hash(student, "step=3"); h != "#lesson=handshake&step=3&follow=lab-9" {
+			t.Errorf("the student's fragment %q", h)
+		}
+		said(student, "class lab-9: following the teacher")
+		// B predicts: 2 is SYN-RECEIVED, right. A's tally shows it.
+		if err := chromedp.Do(student, holdKey("2")); err != nil {
+			t.Fatal(err)
+		}
+		l := said(teacher, "1 right")
+		if !strings.HasPrefix(l, "class lab-9 — students: 1, following you · 1 right, 0 wrong, 0 skipped, 0 not yet · answers: SYN-RECEIVED ×1 · ") {
+			t.Errorf("the teacher's live region: %q", l)
+		}
+		// B's ] is locked while it follows; once A unlocks, it is B's own.
+		if err := chromedp.Do(student, holdKey("]")); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(500 * time.Millisecond)
+		if h := evalJS[string](t, student, `location.hash`); !strings.Contains(h, "step=3") {
+			t.Fatalf("a following page moved on its own: %q", h)
+		}
+		if err := chromedp.Do(teacher, holdKey("e")); err != nil {
+			t.Fatal(err)
+		}
+		said(student, "class lab-9: free exploration")
+		if err := chromedp.Do(student, holdKey("]")); err != nil {
+			t.Fatal(err)
+		}
+		hash(student, "step=4")
+		if h := evalJS[string](t, teacher, `location.hash`); !strings.Contains(h, "step=3") {
+			t.Errorf("the teacher moved with the student: %q", h)
+		}
+		if dir := os.Getenv("SOCKETLAB_SCREENSHOTS"); dir != "" { // the README's picture
+			shot, err := chromedp.Run(teacher, chromedp.CaptureScreenshot())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "class-teacher.png"), shot, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i, ctx := range []context.Context{teacher, student} {
 			if e := evalJS[string](t, ctx, `socketlab.error`); e != "" {
 				t.Errorf("page %d error %q", i+1, e)
 			}
@@ -385,6 +471,26 @@ func TestServeBrowser(t *testing.T) {
 		var hash string
 		waitJS(t, ctx, `location.hash.includes("scenario=handshake") ? location.hash : ""`, &hash)
 	})
+}
+
+// rtcBrowser starts a Chromium for pages that talk to each other over
+// WebRTC on loopback: Chromium offers a loopback host candidate only with
+// these flags and once the page may use a microphone (a fake one here).
+func rtcBrowser(t *testing.T, opts []chromedp.ExecAllocatorOption) context.Context {
+	ropts := append(opts[:len(opts):len(opts)],
+		chromedp.Flag("allow-loopback-in-peer-connection", true),
+		chromedp.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"),
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.UserDataDir(t.TempDir()))
+	ractx, cancelR := chromedp.NewExecAllocator(context.Background(), ropts...)
+	t.Cleanup(cancelR)
+	rb, cancelRB := chromedp.NewContext(ractx)
+	t.Cleanup(cancelRB)
+	if err := chromedp.Do(rb); err != nil {
+		t.Fatal(err)
+	}
+	return rb
 }
 
 // waitJS evaluates expr until it gives something other than "", 0 or

@@ -61,16 +61,16 @@ func TestClassTeacherLeads(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	want := []string{"class lab: 3 students follow you", "1 right, 1 wrong, 0 skipped, 1 not yet", "answers: LISTEN ×1, SYN-RECEIVED ×1"}
+	want := []string{"class lab — students: 3, following you", "1 right, 1 wrong, 0 skipped, 1 not yet", "answers: LISTEN ×1, SYN-RECEIVED ×1"}
 	if got := a.lessonText().class; !slices.Equal(got, want) {
 		t.Fatalf("panel %q, want %q", got, want)
 	}
 	tc.Leave(s2)
-	want = []string{"class lab: 2 students follow you", "1 right, 0 wrong, 0 skipped, 1 not yet", "answers: SYN-RECEIVED ×1"}
+	want = []string{"class lab — students: 2, following you", "1 right, 0 wrong, 0 skipped, 1 not yet", "answers: SYN-RECEIVED ×1"}
 	if got := a.lessonText().class; !slices.Equal(got, want) {
 		t.Fatalf("after a student left: %q, want %q", got, want)
 	}
-	if got := a.ClassSummary(); got != "class lab: 2 students follow you · 1 right, 0 wrong, 0 skipped, 1 not yet · answers: SYN-RECEIVED ×1" {
+	if got := a.ClassSummary(); got != "class lab — students: 2, following you · 1 right, 0 wrong, 0 skipped, 1 not yet · answers: SYN-RECEIVED ×1" {
 		t.Fatalf("summary %q", got)
 	}
 	press(a, KeyC)
