@@ -457,6 +457,18 @@ type Config struct {
 	// window after the last one that carried it (Linux's forced_push).
 	ForcedPush bool
 
+	// GSOPush sets PSH, besides, on the last segment of every GSO packet
+	// of two or more segments, as Linux 6.18 does (measured): Linux sends
+	// new data in packets of tcp_tso_autosize segments — what the pacing
+	// rate (2·cwnd/SRTT in slow start, 1.2·cwnd/SRTT after) sends in
+	// 2^-10 s, plus 64 KiB >> (min RTT / 512 µs), at least 2, at most
+	// 64 KiB and half the peer's largest window — which the device cuts
+	// into segments. On a path with an RTT of 20 ms that is 2: a bulk
+	// write goes out with PSH on every second segment; on loopback the
+	// packet is as large as the window allows and only the last segment
+	// of a write carries PSH. Retransmissions are single segments.
+	GSOPush bool
+
 	// Transmit is called for every segment the connection sends, in order
 	// (already during Dial and Accept). It must not modify s.Payload, which
 	// may share its array with later segments, and must not call back into

@@ -81,15 +81,18 @@ type Conn struct {
 	// once, ping-pong mode (interactive: ACKs wait to ride on the reply),
 	// rcvMSS the receive-side MSS estimate, lastDataRcvd when in-order
 	// data last arrived (dataRcvd: any has).
-	lastOOWAck   time.Duration // when we last answered an unacceptable empty segment (Config.OOWRateLimit)
-	oowAcked     bool
-	pushedSeq    Seq // Linux's pushed_seq: the end of the last segment sent with PSH (Config.ForcedPush)
-	quickAcks    int
-	pingpong     bool
-	rcvMSS       int
-	lastAdvWnd   uint32 // the window our last segment advertised, Linux's rcv_wnd (Config.ShrinkDelaysAck)
-	lastDataRcvd time.Duration
-	dataRcvd     bool
+	lastOOWAck time.Duration // when we last answered an unacceptable empty segment (Config.OOWRateLimit)
+	oowAcked   bool
+	pushedSeq  Seq // Linux's pushed_seq: the end of the last segment sent with PSH (Config.ForcedPush)
+	// gsoSize and gsoSent (Config.GSOPush): during one pass of send, the
+	// segments per GSO packet, and the new segments sent so far.
+	gsoSize, gsoSent int
+	quickAcks        int
+	pingpong         bool
+	rcvMSS           int
+	lastAdvWnd       uint32 // the window our last segment advertised, Linux's rcv_wnd (Config.ShrinkDelaysAck)
+	lastDataRcvd     time.Duration
+	dataRcvd         bool
 
 	// RFC 6298 state.
 	srtt, rttvar, rto time.Duration

@@ -361,3 +361,62 @@ func TestShrinkDelaysAck(t *testing.T) {
 	f.handle(dataNoPush(peerISS+2921, iss+1, wnd, p[2920:]))
 	f.want("ACK at once", ack(iss+1, peerISS+4381, 0))
 }
+
+// TestGSOPush: Linux sends new data in GSO packets of tcp_tso_autosize
+// segments and PSH ends each one. With an RTT of 100 ms the pacing rate
+// fills less than a segment per 2^-10 s, so packets hold the minimum, 2
+// segments: a write of five goes out with PSH on the second, the fourth
+// and the last. With an RTT of 40 µs a packet holds all five (PSH on the
+// last only), and so do ten with an RTT of 2 ms; against a window of 4380 a packet may not exceed half of
+// it, one segment, and only the last carries PSH too. Retransmissions
+// are no GSO packets: after a timeout, go-back-N resends two segments
+// in one pass without PSH.
+func TestGSOPush(t *testing.T) {
+	cfg := baseConfig()
+	cfg.GSOPush, cfg.InitialCwnd = true, 10*1460
+	p := payload(5 * 1460)
+	seg := func(i int, push bool) Segment {
+		s := dataNoPush(iss+1+Seq(i*1460), peerISS+1, 65535, p[i*1460:min((i+1)*1460, len(p))])
+		if push {
+			s.Flags |= trace.FlagPSH
+		}
+		return s
+	}
+	f := established(t, cfg, wnd)
+	f.write(string(p))
+	f.want("PSH ends every packet of two", seg(0, false), seg(1, true), seg(2, false), seg(3, true), seg(4, true))
+
+	// openedAfter is an active open whose handshake took d.
+	openedAfter := func(d time.Duration) *fixture {
+		f := newFixture(t)
+		f.dial(cfg)
+		f.take()
+		f.advance(d)
+		f.handle(Segment{Seq: peerISS, Ack: iss + 1, Flags: trace.FlagSYN | trace.FlagACK, Window: wnd, MSS: 1460})
+		f.take()
+		return f
+	}
+	f = openedAfter(40 * time.Microsecond)
+	f.write(string(p))
+	f.want("40 µs: one packet", seg(0, false), seg(1, false), seg(2, false), seg(3, false), seg(4, true))
+
+	// 2 ms: the pacing rate fills 9 segments per 2^-10 s, and the min-RTT
+	// term adds 64 KiB >> 3: 15, so ten segments are one packet.
+	f = openedAfter(2 * time.Millisecond)
+	f.write(string(payload(10 * 1460)))
+	if out := f.take(); len(out) != 10 || out[8].Flags&trace.FlagPSH != 0 || out[9].Flags&trace.FlagPSH == 0 {
+		t.Fatalf("2 ms: %v, want ten segments, PSH on the last only", out)
+	}
+
+	f = established(t, cfg, 3*1460)
+	f.write(string(p[:3*1460]))
+	f.want("half a window of 4380: packets of one segment", seg(0, false), seg(1, false), seg(2, true))
+
+	f = established(t, cfg, wnd)
+	f.write(string(p[:4*1460]))
+	f.want("two packets", seg(0, false), seg(1, true), seg(2, false), seg(3, true))
+	f.advance(f.c.Snapshot().RTO)
+	f.want("the RTO resends the first", seg(0, false))
+	f.handle(ack(peerISS+1, iss+1461, wnd))
+	f.want("go-back-N: two retransmissions, no PSH", seg(1, false), seg(2, false))
+}

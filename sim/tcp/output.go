@@ -65,6 +65,10 @@ func (c *Conn) send(now time.Duration, override bool) {
 		c.sendRecovery(now)
 		return
 	}
+	if c.cfg.GSOPush {
+		c.gsoSize, c.gsoSent = c.gsoSegments(), 0
+		defer func() { c.gsoSize = 0 }()
+	}
 	for {
 		retransmit := c.sndNxt.LessThan(c.sndMax)
 		if retransmit && c.sackOK {
@@ -110,8 +114,13 @@ func (c *Conn) sendSegment(now time.Duration, seq Seq, n int, fin, probe bool) {
 	}
 	flags := trace.FlagACK
 	end := seq.Add(n)
-	if n > 0 && (end == c.dataEnd() || c.cfg.ForcedPush && int64(end.Sub(c.pushedSeq)) > int64(c.maxSndWnd/2)) {
-		flags |= trace.FlagPSH // the last queued octet, or Linux's forced push
+	gsoEnd := false
+	if c.gsoSize >= 2 && n > 0 && seq.GreaterEq(c.sndMax) {
+		c.gsoSent++
+		gsoEnd = c.gsoSent%c.gsoSize == 0
+	}
+	if n > 0 && (end == c.dataEnd() || gsoEnd || c.cfg.ForcedPush && int64(end.Sub(c.pushedSeq)) > int64(c.maxSndWnd/2)) {
+		flags |= trace.FlagPSH // the last queued octet, the end of a GSO packet, or Linux's forced push
 		if end.GreaterThan(c.pushedSeq) {
 			c.pushedSeq = end
 		}
@@ -151,6 +160,27 @@ func (c *Conn) sendSegment(now time.Duration, seq Seq, n int, fin, probe bool) {
 	if !c.timers[tmRetransmit].armed {
 		c.arm(now, tmRetransmit, c.rto)
 	}
+}
+
+// gsoSegments is Linux's tcp_tso_autosize for Config.GSOPush: the
+// segments of one GSO packet. The pacing rate is Linux's
+// tcp_update_pacing_rate (200 % of cwnd per SRTT in slow start, below
+// half ssthresh, 120 % after); the min RTT is SRTT's.
+func (c *Conn) gsoSegments() int {
+	const gsoMax = 65536 // GSO_LEGACY_MAX_SIZE
+	srtt := max(c.srtt, time.Microsecond)
+	ratio := int64(120)
+	if c.cwnd < c.ssthresh/2 {
+		ratio = 200
+	}
+	w := int64(max(c.cwnd, c.flightSize()))
+	bytes := w * ratio / 100 * int64(time.Second>>10) / int64(srtt) // sk_pacing_rate >> sk_pacing_shift
+	if r := srtt / time.Microsecond >> 9; r < 32 {                  // net.ipv4.tcp_tso_rtt_log = 9
+		bytes += gsoMax >> r
+	}
+	segs := max(int(min(bytes, gsoMax))/c.sndMSS, 2) // net.ipv4.tcp_min_tso_segs = 2
+	// tcp_bound_to_half_wnd: no packet beyond half the peer's largest window.
+	return min(segs, max(int(c.maxSndWnd/2)/c.sndMSS, 1))
 }
 
 // retransmitFirst resends the segment at SND.UNA (fast retransmit, NewReno

@@ -45,6 +45,7 @@ func (p Profile) Apply(cfg Config) Config {
 	cfg.ResetWithAck = true                   // tcp_send_active_reset
 	cfg.OOWRateLimit = 500 * time.Millisecond // net.ipv4.tcp_invalid_ratelimit
 	cfg.ForcedPush = true                     // forced_push: PSH every half window
+	cfg.GSOPush = true                        // PSH ends every GSO packet (tcp_tso_autosize)
 	cfg.DelayedAck = 40 * time.Millisecond    // TCP_DELACK_MIN
 	cfg.QuickAck = true
 	cfg.ShrinkDelaysAck = true // __tcp_ack_snd_check's window test

@@ -55,7 +55,7 @@ func TestProfileLinuxValues(t *testing.T) {
 		!c.WindowScale || c.WScaleShift != 10 || c.RcvBuf != 131072 || c.SndBuf != 131072 || !c.Timestamps ||
 		!c.LinuxRTO || c.SynLinearTimeouts != 4 || !c.EmptyWindowProbes || !c.QuickAck || !c.SACK || !c.RACK ||
 		c.Congestion != CongestionCUBIC || !c.ResetWithAck || c.OOWRateLimit != 500*time.Millisecond || !c.ForcedPush ||
-		!c.ShrinkDelaysAck {
+		!c.ShrinkDelaysAck || !c.GSOPush {
 		t.Fatalf("linux profile: %+v", c)
 	}
 }
