@@ -420,3 +420,29 @@ func TestGSOPush(t *testing.T) {
 	f.handle(ack(peerISS+1, iss+1461, wnd))
 	f.want("go-back-N: two retransmissions, no PSH", seg(1, false), seg(2, false))
 }
+
+// TestPersistTimerIsTheRTO: Linux's probe timer is its RTO
+// (tcp_probe0_base), not the minimum: after a 100 ms RTT the RTO is
+// 100 + max(4·37.5, 200) = 300 ms, and the first probe goes out 300 ms
+// after the window closed, the next ones 600 and 1200 ms apart.
+func TestPersistTimerIsTheRTO(t *testing.T) {
+	cfg := baseConfig()
+	cfg.EmptyWindowProbes, cfg.LinuxRTO, cfg.MinRTO = true, true, 200*time.Millisecond
+	f := established(t, cfg, wnd)
+	f.write(string(payload(3000)))
+	f.take()
+	f.advance(rtt)
+	f.handle(ack(peerISS+1, iss+3001, 0))
+	if rto := f.c.Snapshot().RTO; rto != 300*time.Millisecond {
+		t.Fatalf("RTO %v, want 300ms", rto)
+	}
+	f.write("xyz")
+	probe := ack(iss+3000, peerISS+1, 65535)
+	for _, d := range []time.Duration{300, 600, 1200} {
+		f.advance(d*time.Millisecond - 1)
+		f.wantIdle("before the probe")
+		f.advance(1)
+		f.want("empty probe", probe)
+		f.handle(ack(peerISS+1, iss+3001, 0))
+	}
+}
