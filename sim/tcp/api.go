@@ -160,8 +160,9 @@
 // IW10, window scaling, timestamps, SACK and CUBIC, a 200 ms minimum RTO
 // with Linux's RTO formula (Config.LinuxRTO), linear SYN timeouts, a 40 ms delayed ACK
 // with quick-ACK and ping-pong modes (Config.QuickAck), held while the
-// receive buffer fills (Config.ShrinkDelaysAck), empty zero-window
-// probes at SND.UNA−1, TIME-WAIT of 60 s.
+// receive buffer fills (Config.ShrinkDelaysAck), PSH every half window
+// and at the end of every GSO packet (Config.ForcedPush, Config.GSOPush),
+// empty zero-window probes at SND.UNA−1, TIME-WAIT of 60 s.
 //
 // Not modelled: urgent data, keep-alive,
 // Nagle's algorithm (every Write is sent as if TCP_NODELAY were set), the
