@@ -323,7 +323,7 @@ func TestServeBrowser(t *testing.T) {
 	t.Run("a class follows the teacher", func(t *testing.T) {
 		live := startServe(t, &serveConfig{dist: os.DirFS(dist), demo: true, demoHost: "127.0.0.50"})
 		rb := rtcBrowser(t, opts)
-		page := func(frag string) context.Context {
+		page := func(frag string) (context.Context, context.CancelFunc) {
 			ctx, cancel := chromedp.NewContext(rb)
 			t.Cleanup(cancel)
 			ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
@@ -342,7 +342,7 @@ func TestServeBrowser(t *testing.T) {
 			if err := chromedp.Do(ctx, chromedp.Navigate(live.url+"?class=1#"+frag)); err != nil {
 				t.Fatal(err)
 			}
-			return ctx
+			return ctx, cancel
 		}
 		hash := func(ctx context.Context, want string) string {
 			var h string
@@ -354,10 +354,10 @@ func TestServeBrowser(t *testing.T) {
 			waitJS(t, ctx, `(t => t.includes(`+strconv.Quote(want)+`) ? t : "")(document.getElementById("live").textContent)`, &l)
 			return l
 		}
-		teacher := page("lesson=handshake&step=1&teach=lab-9")
+		teacher, _ := page("lesson=handshake&step=1&teach=lab-9")
 		var n string
 		waitJS(t, teacher, `(t => t.includes("class lab-9 is open") ? t : "")(socketlab.notice)`, &n)
-		student := page("follow=lab-9")
+		student, closeStudent := page("follow=lab-9")
 		said(teacher, "class lab-9 — students: 1, following you")
 		hash(student, "lesson=handshake&step=1&follow=lab-9")
 
@@ -413,6 +413,10 @@ func TestServeBrowser(t *testing.T) {
 				t.Errorf("page %d error %q", i+1, e)
 			}
 		}
+		// The student closes its page: it leaves the teacher's count and
+		// its answer the tally.
+		closeStudent()
+		said(teacher, "class lab-9 — students: 0, exploring freely")
 	})
 
 	// The README's twenty lines of JavaScript, run on the served page as

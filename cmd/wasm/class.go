@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
+	"syscall/js"
 	"time"
 
 	"socketlab/sim/bridge"
@@ -17,6 +19,39 @@ import (
 // The class room's glue: it carries package class's messages over the
 // bridge's page-to-page peers; the state lives in class.Teacher and
 // class.Student, which the view reads each tick.
+
+// peers are the page's class connections; closeOnLeave closes them when
+// the page goes away, so that the other pages learn it at once rather
+// than when ICE gives up on a silent peer (tens of seconds).
+var peers struct {
+	sync.Mutex
+	open map[*bridge.Peer]bool
+	once sync.Once
+}
+
+// closeOnLeave registers p to be closed when the page is hidden for good
+// (pagehide); done forgets it.
+func closeOnLeave(p *bridge.Peer) (done func()) {
+	peers.once.Do(func() {
+		peers.open = map[*bridge.Peer]bool{}
+		js.Global().Call("addEventListener", "pagehide", js.FuncOf(func(js.Value, []js.Value) any {
+			peers.Lock()
+			defer peers.Unlock()
+			for p := range peers.open {
+				p.Close()
+			}
+			return nil
+		}))
+	})
+	peers.Lock()
+	peers.open[p] = true
+	peers.Unlock()
+	return func() {
+		peers.Lock()
+		delete(peers.open, p)
+		peers.Unlock()
+	}
+}
 
 // classURL is the gateway's classes endpoint of the page's server.
 func classURL() string { return origin() + "/class/" }
@@ -50,6 +85,7 @@ func teach(tc *class.Teacher, name string) {
 // serveStudent sends student id the class's position at once and at
 // every change, and takes its answers, until it leaves.
 func serveStudent(tc *class.Teacher, p *bridge.Peer, id int, name string) {
+	defer closeOnLeave(p)()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -132,6 +168,7 @@ func follow(o *view.Options, name string) (*class.Student, *bridge.Peer, error) 
 // followOn takes the teacher's messages and sends the student's answers
 // until the teacher leaves; the page then explores on its own.
 func followOn(st *class.Student, p *bridge.Peer, name string) {
+	defer closeOnLeave(p)()
 	done := make(chan struct{})
 	go func() {
 		for {
