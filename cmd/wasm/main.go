@@ -7,7 +7,9 @@
 // #scenario=lost-syn&seed=3&lang=zh&projector=1, or a lesson:
 // #lesson=handshake&step=2. The fragment follows the run (another
 // scenario or seed picked in the window, the lesson's step), so a copied
-// link reproduces it.
+// link reproduces it. A class room (class.go): #lesson=handshake&teach=NAME
+// opens class NAME, which the page leads; #follow=NAME joins it as a
+// student, whose page opens the teacher's lesson and follows it.
 package main
 
 import (

@@ -210,3 +210,34 @@ func TestClassRefusals(t *testing.T) {
 		})
 	}
 }
+
+// FuzzClassBody: whatever a page POSTs to a class room, the gateway
+// answers with one of the statuses above and, for a refusal, one line;
+// it never panics and never holds a request past its bounds.
+func FuzzClassBody(f *testing.F) {
+	for _, s := range []string{`{"type":"join"}`, `{"type":"offer","sdp":"v=0"}`, `{"type":"offer","sdp":"v=0","ticket":"ab","students":3}`,
+		`{"type":"answer","sdp":"v=0","ticket":"ab"}`, `{"type":"join","sdp":""}`, `{"type":"offer","students":-1}`, `[]`, `{"type":"join"}{}`, ``} {
+		f.Add(s)
+	}
+	g, err := New(Config{RoomWait: time.Millisecond, ConnectTimeout: time.Millisecond, MaxBody: 4096})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { g.Close() })
+	f.Fuzz(func(t *testing.T, body string) {
+		r := httptest.NewRequest("POST", "http://127.0.0.1:8080/class/fuzz", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		g.ServeHTTP(w, r)
+		b := w.Body.String()
+		switch w.Code {
+		case http.StatusOK, http.StatusNoContent:
+		case http.StatusBadRequest, http.StatusNotFound, http.StatusRequestTimeout, http.StatusConflict, http.StatusServiceUnavailable:
+			if !strings.HasSuffix(b, "\n") || strings.Count(b, "\n") != 1 {
+				t.Fatalf("%d %q: not one line", w.Code, b)
+			}
+		default:
+			t.Fatalf("status %d %q", w.Code, b)
+		}
+	})
+}
