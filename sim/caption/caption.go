@@ -149,286 +149,111 @@ type Moment struct {
 }
 
 // Annotate walks t once and returns one Context per event, index for index.
+// For a long run that is never held whole, Contexts gives the same
+// contexts with memory that follows what is in flight.
 func Annotate(t *trace.Trace) []Context {
-	an := trace.Analyze(t)
+	lk := newTraceLook(t)
+	w := newWalk(&t.Header)
 	out := make([]Context, len(t.Events))
-	nodes := map[string]trace.Node{}
-	owner := map[netip.Addr]string{}
-	for _, n := range t.Header.Nodes {
-		nodes[n.Name] = n
-		for _, a := range n.Addrs {
-			owner[a] = n.Name
-		}
-	}
-	who := func(name string) Who { return Who{Name: name, Role: nodes[name].Role, TCP: nodes[name].TCP} }
-	isRouter := func(name string) bool { n, ok := nodes[name]; return ok && n.Kind == trace.NodeRouter }
-
-	type connKey struct {
-		node  string
-		local netip.AddrPort
-	}
-	rto := map[connKey]time.Duration{}
-	dups := map[connKey]uint8{}
-	synack := map[flowKey]uint32{} // flow of a SYN-ACK -> its sequence number
-	acked := map[flowKey]bool{}    // flows whose handshake ACK was sent
-	receivers := map[flowKey]*recv{}
-	pending := map[flowKey][]uint64{} // end to end: packets sent, not yet arrived or lost
-	packets := map[uint64]trace.Packet{}
-
-	type timerKey struct {
-		connKey
-		timer trace.TimerKind
-	}
-	type fired struct{ at, waited, next time.Duration }
-	armed := map[timerKey]time.Duration{}  // how long each timer was last set for
-	lastFire := map[connKey]fired{}        // the last retransmission timeout of a connection
-	lastTLP := map[connKey]time.Duration{} // when a connection's tail loss probe timer last fired
-	states := map[connKey]trace.TCPState{}
-	timeWait := map[connKey]time.Duration{} // 2·MSL of a connection in TIME-WAIT
-	finEnd := map[flowKey]uint32{}          // flow -> its FIN's sequence number + 1
-	finAcked := map[flowKey]bool{}
-	lastData := map[flowKey][2]uint32{} // flow -> relative seq and length of the last in-order data delivered
-	probed := map[connKey]uint32{}      // connection -> relative seq + 1 of its last window probe
-	type nodePacket struct {
-		node string
-		id   uint64
-	}
-	noSocket := map[nodePacket]bool{} // packets a host drops for want of a socket
 	for i := range t.Events {
-		if e := &t.Events[i]; e.Kind == trace.KindDrop && e.Reason == trace.DropNoSocket {
-			noSocket[nodePacket{e.Node, e.Packet.ID}] = true
-		}
+		w.step(i, &t.Events[i], &out[i], lk)
 	}
-
-	// Which transport does a socket address carry? App events do not say.
-	protoOf := map[netip.AddrPort]trace.Proto{}
-	for i := range t.Events {
-		e := &t.Events[i]
-		if isPacketKind(e.Kind) && e.Packet.Proto != trace.ProtoICMP {
-			for _, a := range [2]netip.AddrPort{e.Packet.Src, e.Packet.Dst} {
-				if _, ok := protoOf[a]; !ok {
-					protoOf[a] = e.Packet.Proto
-				}
-			}
-		}
-	}
-
-	for i := range t.Events {
-		e := &t.Events[i]
-		c := &out[i]
-		c.Analysis = an[i]
-		if e.Kind == trace.KindApp {
-			c.Proto = protoOf[e.Socket]
-			if c.Proto == trace.ProtoNone && e.Socket.Addr().IsUnspecified() {
-				// A listener on 0.0.0.0: any packet to its port tells.
-				for a, p := range protoOf {
-					if a.Port() == e.Socket.Port() {
-						c.Proto = p
-						break
-					}
-				}
-			}
-		}
-		c.Node, c.Peer = who(e.Node), who(e.Peer)
-		c.Router = isRouter(e.Node)
-
-		if e.Conn != (trace.ConnState{}) {
-			k := connKey{e.Node, e.Conn.Local}
-			c.PrevDupAcks = dups[k]
-			dups[k] = e.Conn.DupAcks
-			rto[k] = e.Conn.RTO
-		}
-		ck := connKey{e.Node, e.Conn.Local}
-		switch e.Kind {
-		case trace.KindTimerSet:
-			c.RTO = e.Deadline - e.At
-			armed[timerKey{ck, e.Timer}] = c.RTO
-		case trace.KindTimerFire:
-			c.RTO = e.Conn.RTO
-			if next, ok := trace.RearmedAfter(t, i); ok {
-				c.RTO = next
-			}
-			if e.Timer == trace.TimerRetransmit {
-				c.Waited = armed[timerKey{ck, e.Timer}]
-				lastFire[ck] = fired{e.At, c.Waited, c.RTO}
-			}
-			if e.Timer == trace.TimerTLP {
-				lastTLP[ck] = e.At
-			}
-			if e.Timer == trace.TimerApp && i+1 < len(t.Events) {
-				next := &t.Events[i+1]
-				c.TimedOut = next.At == e.At && next.Node == e.Node && strings.Contains(next.Text, "timed out") &&
-					(next.Kind == trace.KindNote || next.Kind == trace.KindApp && next.Op == trace.OpError)
-			}
-		case trace.KindState:
-			c.RTO = e.Conn.RTO
-			states[ck] = e.To
-			if e.To == trace.StateTimeWait {
-				if d, ok := instantTimer(t, i, trace.TimerTimeWait); ok {
-					c.RTO = d
-				}
-				timeWait[ck] = c.RTO
-			}
-		case trace.KindTimerCancel, trace.KindConnStat:
-			c.RTO = e.Conn.RTO
-		}
-		if !isPacketKind(e.Kind) {
-			continue
-		}
-
-		p := &e.Packet
-		packets[p.ID] = *p
-		if c.Origin >= 0 && c.Origin < i {
-			c.HandshakeACK = out[c.Origin].HandshakeACK
-		}
-		sender := e.Node
-		if c.Origin >= 0 {
-			sender = t.Events[c.Origin].Node
-		}
-		c.Sender = who(sender)
-		c.Receiver = who(owner[p.Dst.Addr()])
-		c.Copy = p.Orig != 0
-		c.RTO = rto[connKey{sender, p.Src}]
-		if p.Proto == trace.ProtoICMP {
-			c.QuotedPort = packets[p.Quote].Dst.Port()
-		}
-		flow := flowKey{p.Src, p.Dst}
-
-		switch e.Kind {
-		case trace.KindSend:
-			if c.Hop || c.Copy {
-				break
-			}
-			pending[flow] = append(pending[flow], p.ID)
-			if p.Proto != trace.ProtoTCP {
-				break
-			}
-			ck := connKey{sender, p.Src}
-			if f := lastFire[ck]; c.Retransmission && !c.FastRetransmit && f.at == e.At && f.waited > 0 {
-				c.Waited, c.RTO = f.waited, f.next
-			}
-			if at, ok := lastTLP[ck]; ok && at == e.At && len(p.Payload) > 0 {
-				c.TailLossProbe = true
-			}
-			switch {
-			case c.WindowProbe:
-				probed[ck] = c.RelSeq + 1
-			case c.Retransmission && len(p.Payload) > 0 && probed[ck] == c.RelSeq+1 && lastFire[ck].at != e.At:
-				c.AfterProbe = true
-				delete(probed, ck)
-			}
-			if p.Flags.Has(trace.FlagFIN) {
-				finEnd[flow] = p.Seq + p.SegLen()
-			}
-			rev := flowKey{p.Dst, p.Src}
-			switch {
-			case p.Flags.Has(trace.FlagSYN | trace.FlagACK):
-				synack[flow] = p.Seq
-			case p.Flags.Has(trace.FlagACK) && p.SegLen() == 0 && p.Flags&trace.FlagRST == 0:
-				if s, ok := synack[rev]; ok && !acked[flow] && p.Ack == s+1 {
-					c.HandshakeACK, acked[flow] = true, true
-					break
-				}
-				if end, ok := finEnd[rev]; ok && !finAcked[rev] && p.Ack == end {
-					c.FinACK, finAcked[rev] = true, true
-					if states[ck] == trace.StateTimeWait {
-						c.TimeWait, c.RTO = true, timeWait[ck]
-					}
-					break
-				}
-				if d, ok := lastData[rev]; ok && c.HaveRelAck && c.RelAck == d[0]+d[1] {
-					c.DataACK, c.DataSeq, c.DataLen = true, d[0], d[1]
-					delete(lastData, rev)
-				}
-			}
-		case trace.KindDuplicate:
-			pending[flow] = append(pending[flow], p.ID)
-		case trace.KindDrop:
-			if c.Lost {
-				pending[flow] = slices.DeleteFunc(pending[flow], func(id uint64) bool { return id == p.ID })
-			}
-		case trace.KindDeliver:
-			dst, known := owner[p.Dst.Addr()]
-			c.FinalHop = known && dst == e.Node || !known && !c.Router
-			if !c.FinalHop {
-				break
-			}
-			c.Discarded = noSocket[nodePacket{e.Node, p.ID}]
-			// End-to-end order: did it overtake a packet sent before it?
-			c.OutOfOrder, c.Overtook = false, 0
-			q := pending[flow]
-			if j := slices.Index(q, p.ID); j >= 0 {
-				for _, id := range q[:j] {
-					o := packets[id]
-					if id != p.Orig && o.Orig != p.ID && !(p.Orig != 0 && o.Orig == p.Orig) {
-						c.OutOfOrder, c.Overtook = true, id
-						break
-					}
-				}
-				pending[flow] = slices.Delete(q, j, j+1)
-			}
-			if p.Proto == trace.ProtoTCP && !c.WindowProbe && !c.Discarded {
-				c.Gap, c.Expected = receive(receivers, flow, p, c.RelSeq)
-				if len(p.Payload) > 0 && !c.Gap {
-					lastData[flow] = [2]uint32{c.RelSeq, uint32(len(p.Payload))}
-				}
-			}
-		}
-	}
-	narrate(t, out)
-	lead(t, out)
+	lead(t.Events, out, 0)
 	return out
 }
 
-// instantTimer returns how long the timer of kind k that event i's node
-// sets at the same instant runs.
-func instantTimer(t *trace.Trace, i int, k trace.TimerKind) (time.Duration, bool) {
-	at, node := t.Events[i].At, t.Events[i].Node
-	lo := i
-	for lo > 0 && t.Events[lo-1].At == at {
-		lo--
-	}
-	for j := lo; j < len(t.Events) && t.Events[j].At == at; j++ {
-		if e := &t.Events[j]; e.Kind == trace.KindTimerSet && e.Timer == k && e.Node == node {
-			return e.Deadline - e.At, true
-		}
-	}
-	return 0, false
+// traceLook is a look at a whole trace: every packet's fate, every
+// socket's transport, learnt in one pass before the walk.
+type traceLook struct {
+	t         *trace.Trace
+	dropped   map[uint64]int // packet ID -> index of its first Drop
+	delivered map[uint64]bool
+	noSock    map[nodePacket]bool // packets a host drops for want of a socket
+	protos    protoIndex
 }
 
-// lead makes the last event of every instant (the events at one time,
-// which a player shows at once) show the instant's most instructive
-// moment, when that came earlier: the SYN rather than the congestion
-// window reported after it.
-func lead(t *trace.Trace, out []Context) {
-	for start := 0; start < len(t.Events); {
-		end := start + 1
-		for end < len(t.Events) && t.Events[end].At == t.Events[start].At {
-			end++
-		}
-		last := end - 1
-		weight := func(j int) int {
-			if out[j].Lesson != "" {
-				return 4 // a moment the narration names
+type nodePacket struct {
+	node string
+	id   uint64
+}
+
+func newTraceLook(t *trace.Trace) *traceLook {
+	lk := &traceLook{t: t, dropped: map[uint64]int{}, delivered: map[uint64]bool{}, noSock: map[nodePacket]bool{}}
+	z := trace.NewAnalyzer(&t.Header)
+	for i := range t.Events {
+		e := &t.Events[i]
+		lk.protos.add(e)
+		switch e.Kind {
+		case trace.KindDrop:
+			if _, ok := lk.dropped[e.Packet.ID]; !ok {
+				lk.dropped[e.Packet.ID] = i
 			}
-			return Rank(Key(&t.Events[j], &out[j]))
-		}
-		best, br := last, weight(last)
-		for j := last - 1; j >= start; j-- {
-			if r := weight(j); r > br {
-				best, br = j, r
+			if e.Reason == trace.DropNoSocket {
+				lk.noSock[nodePacket{e.Node, e.Packet.ID}] = true
+			}
+		case trace.KindDeliver:
+			if z.Arrived(e) {
+				lk.delivered[e.Packet.ID] = true
 			}
 		}
-		if best != last {
-			// A copy of the event, not a pointer into t.Events: one pointer
-			// would keep the whole array alive as long as the contexts, and
-			// the playground hands Annotate a copy of a long run's events
-			// only for the time of the call.
-			e := t.Events[best]
-			out[last].Shows = &Moment{Index: best, Event: &e, Ctx: &out[best]}
-		}
-		start = end
 	}
+	return lk
+}
+
+func (lk *traceLook) event(j int) *trace.Event {
+	if j < 0 || j >= len(lk.t.Events) {
+		return nil
+	}
+	return &lk.t.Events[j]
+}
+
+func (lk *traceLook) fate(id uint64) (int, bool) {
+	if d, ok := lk.dropped[id]; ok {
+		return d, !lk.delivered[id]
+	}
+	return -1, false
+}
+
+func (lk *traceLook) noSocket(node string, id uint64) bool { return lk.noSock[nodePacket{node, id}] }
+
+func (lk *traceLook) proto(a netip.AddrPort) trace.Proto { return lk.protos.of(a) }
+
+// protoIndex says which transport a socket address carries — application
+// events do not say — from the first packet to or from it.
+type protoIndex struct {
+	byAddr map[netip.AddrPort]trace.Proto
+	byPort map[uint16]trace.Proto // for a listener on 0.0.0.0: the first packet to its port
+}
+
+// add learns from e; it reports whether e taught it an address it did not know.
+func (x *protoIndex) add(e *trace.Event) bool {
+	if !isPacketKind(e.Kind) || e.Packet.Proto == trace.ProtoICMP {
+		return false
+	}
+	if x.byAddr == nil {
+		x.byAddr, x.byPort = map[netip.AddrPort]trace.Proto{}, map[uint16]trace.Proto{}
+	}
+	fresh := false
+	for _, a := range [2]netip.AddrPort{e.Packet.Src, e.Packet.Dst} {
+		if _, ok := x.byAddr[a]; !ok {
+			x.byAddr[a] = e.Packet.Proto
+			fresh = true
+		}
+		if _, ok := x.byPort[a.Port()]; !ok {
+			x.byPort[a.Port()] = e.Packet.Proto
+		}
+	}
+	return fresh
+}
+
+// of returns the transport of socket address a, ProtoNone if no packet
+// uses it.
+func (x *protoIndex) of(a netip.AddrPort) trace.Proto {
+	p := x.byAddr[a]
+	if p == trace.ProtoNone && a.Addr().IsUnspecified() {
+		p = x.byPort[a.Port()]
+	}
+	return p
 }
 
 // Rank says how much the caption of key teaches, from 0 (bookkeeping: a

@@ -1,6 +1,7 @@
 package trace
 
 import (
+	"maps"
 	"net/netip"
 	"slices"
 	"time"
@@ -165,6 +166,49 @@ func newAnalyzer(h *Header, forget bool) *Analyzer {
 	return &Analyzer{owner: addrOwners(h), forget: forget, origin: map[uint64]*origin{}, copyOf: map[uint64]uint64{},
 		flows: map[flowKey]*flow{}, streams: map[[2]netip.AddrPort]int{}, inflight: map[[3]string][]pending{}}
 }
+
+// Clone returns an Analyzer in z's state that goes on independently of
+// z: a checkpoint a reader can go back to, to analyze a stretch of a long
+// run again without walking it from the start. Its cost follows what z
+// holds — the packets in flight and the connections.
+func (z *Analyzer) Clone() *Analyzer {
+	c := *z
+	c.origin = make(map[uint64]*origin, len(z.origin))
+	for id, o := range z.origin {
+		oc := *o
+		c.origin[id] = &oc
+	}
+	c.copyOf = maps.Clone(z.copyOf)
+	c.done = slices.Clone(z.done)
+	c.flows = make(map[flowKey]*flow, len(z.flows))
+	for k, f := range z.flows {
+		fc := *f
+		c.flows[k] = &fc
+	}
+	c.streams = maps.Clone(z.streams)
+	c.inflight = make(map[[3]string][]pending, len(z.inflight))
+	for k, q := range z.inflight {
+		if len(q) > 0 { // a hop emptied long ago needs no slice of its own
+			c.inflight[k] = slices.Clone(q)
+		}
+	}
+	return &c
+}
+
+// Held returns how many packets, copies, connections and hops z holds:
+// what a Clone of it costs, in entries.
+func (z *Analyzer) Held() int {
+	n := len(z.origin) + len(z.copyOf) + len(z.flows) + len(z.streams)
+	for _, q := range z.inflight {
+		n += 1 + len(q)
+	}
+	return n
+}
+
+// Arrived reports whether e, a Deliver, brings its packet to its
+// destination (the host that owns the destination address), rather than
+// to a router on the way.
+func (z *Analyzer) Arrived(e *Event) bool { return e.Kind == KindDeliver && z.arrived(e) }
 
 // arrived reports whether a Deliver brings its packet to its destination.
 func (z *Analyzer) arrived(e *Event) bool {

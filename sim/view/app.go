@@ -133,12 +133,10 @@ type App struct {
 	spanAuto bool // the ladder's zoom follows a growing run until the user zooms
 	zoomHeld bool // the user zoomed: stepping keeps their zoom
 
-	stream   Stream   // what still feeds M; nil once the run is complete
-	next     *pending // a re-run on its way in, shown when complete
-	buf      []trace.Event
-	ticks    int // Update calls so far: the view's clock for throttling
-	annotAt  int // M.Len() when the captions were last annotated
-	annotTic int
+	stream Stream   // what still feeds M; nil once the run is complete
+	next   *pending // a re-run on its way in, shown when complete
+	buf    []trace.Event
+	ticks  int // Update calls so far: the view's clock for throttling
 
 	// Code: the code panel (A) is asked for (code.go).
 	Code bool
@@ -154,7 +152,7 @@ type App struct {
 	labels []string // flight labels, computed on first use
 	events []string // event-list lines, computed on first use
 	seq    seqCache
-	capCtx []caption.Context // per event, from caption.Annotate
+	caps   *caption.Contexts // the captions' contexts, walked as the run arrives
 	pt     *painter          // drawing resources, made on the first Draw
 	axis   []time.Duration
 }
@@ -174,9 +172,9 @@ type pending struct {
 // 20,000 events takes a few milliseconds, well inside a frame.
 const pumpBudget = 20_000
 
-// annotateTicks is how often, in ticks, the captions of a growing live run
-// are brought up to date (annotation reads the whole run).
-const annotateTicks = TPS / 2
+// annotateBudget is how many events of a growing run the captions walk
+// in one tick at most (about 3 ms).
+const annotateBudget = 2048
 
 type dragKind uint8
 
@@ -287,10 +285,11 @@ func (a *App) show(p *pending) {
 	a.evFollow = true
 }
 
-// annotate brings the captions' context up to date with the run so far.
+// annotate starts the captions' contexts of the run shown, and walks what
+// has arrived of it.
 func (a *App) annotate() {
-	a.capCtx = caption.Annotate(&trace.Trace{Header: a.M.Header, Events: a.M.Events()})
-	a.annotAt, a.annotTic = a.M.Len(), a.ticks
+	a.caps = caption.NewContexts(&a.M.Header, a.M)
+	a.caps.Advance(a.M.Len(), a.stream == nil)
 }
 
 // pump takes what the streams have delivered since the last tick: the
@@ -345,9 +344,9 @@ func (a *App) pump() {
 			a.Status = a.tr("status.error", err.Error())
 		}
 	}
-	if a.M.Len() != a.annotAt && (ended || a.ticks-a.annotTic >= annotateTicks) {
-		a.annotate()
-	}
+	// A live run's captions follow it a tick at a time: a walk of what
+	// arrived since, bounded so that a burst never stalls the frame.
+	a.caps.Advance(annotateBudget, a.stream == nil)
 	if a.spanAuto {
 		a.Span = a.M.DefaultSpan()
 	}
@@ -559,6 +558,8 @@ func (a *App) CatchUp() {
 			idle = 0
 		}
 	}
+	for !a.caps.Advance(a.M.Len(), a.stream == nil) {
+	}
 }
 
 // Close stops the streams the App reads.
@@ -618,8 +619,8 @@ func (a *App) EventLine(i int) string {
 // event the catalogue does not cover.
 func (a *App) Caption() string {
 	i := a.Cur.Current()
-	if i >= 0 && i < len(a.capCtx) {
-		if s := caption.For(a.M.Event(i), &a.capCtx[i], a.capLang()); s != "" {
+	if c := a.caps.At(i); c != nil {
+		if s := caption.For(a.M.Event(i), c, a.capLang()); s != "" {
 			return s
 		}
 	}

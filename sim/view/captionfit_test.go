@@ -21,7 +21,7 @@ func TestKeyCaptionsFitTheProjector(t *testing.T) {
 					t.Fatal(err)
 				}
 				deadline := time.Now().Add(30 * time.Second)
-				for a.M.Len() == 0 || a.Streaming() || len(a.capCtx) < a.M.Len() {
+				for a.M.Len() == 0 || a.Streaming() || a.caps.Len() < a.M.Len() {
 					if time.Now().After(deadline) {
 						t.Fatalf("%s never loaded", p.Name)
 					}
@@ -34,10 +34,10 @@ func TestKeyCaptionsFitTheProjector(t *testing.T) {
 				checked := 0
 				for i := range a.M.Len() {
 					e := a.M.Event(i)
-					if caption.Rank(caption.Key(e, &a.capCtx[i])) < 3 {
+					if caption.Rank(caption.Key(e, a.caps.At(i))) < 3 {
 						continue
 					}
-					text := caption.For(e, &a.capCtx[i], a.capLang())
+					text := caption.For(e, a.caps.At(i), a.capLang())
 					lines, size := fitCaption(m, text, g.caption.W-40, g.caption.H, th.Text*1.1, th.Small, 0, a.tr("caption.join"))
 					if last := lines[len(lines)-1]; strings.HasSuffix(last, "…") && !strings.HasSuffix(text, "…") {
 						t.Errorf("%s/%s event %d: the caption is cut at size %.1f: %q", p.Name, lang, i, size, text)
