@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -254,6 +255,14 @@ func readLesson(in string) (*lesson.Lesson, error) {
 	return l, nil
 }
 
+// playGCPercent is the collector's headroom while the playground is open.
+// The playground holds a run's index for as long as it shows the run — for
+// 60 s of a 100 Mbit/s flow about 300 MB — and the default headroom (as
+// much again as is live) takes the heap to twice that while a long run
+// opens; half as much again keeps it under 500 MB, for a few per cent more
+// CPU while it opens. GOGC, when set, decides instead.
+const playGCPercent = 50
+
 func runPlay(ctx context.Context, std stdio, cfg *playConfig) error {
 	if cfg.lessonIn != "" {
 		l, err := readLesson(cfg.lessonIn)
@@ -298,6 +307,9 @@ func runPlay(ctx context.Context, std stdio, cfg *playConfig) error {
 		if live.captureErr != nil {
 			fmt.Fprintln(std.Err, "socketlab: play:", live.captureErr)
 		}
+	}
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(playGCPercent))
 	}
 	var store progress.Store
 	if cfg.lesson != nil && cfg.shot == "" { // a screenshot leaves the learner's progress alone

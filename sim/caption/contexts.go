@@ -34,6 +34,8 @@ type Contexts struct {
 	since  int // events walked since the last checkpoint
 
 	cache []*block // the blocks walked last, most recent first
+	spare *block   // the block last pushed out of the cache
+	look  blockLook
 
 	blockEvents, checkEvery, checkWeight int // the constants' values, smaller in tests
 }
@@ -58,12 +60,12 @@ type block struct {
 const (
 	// blockEvents is how many events a block holds at least (a block ends
 	// with an instant).
-	blockEvents = 2048
+	blockEvents = 1024
 	// checkEvery is how many events a checkpoint is followed by at least
 	// before the next; checkWeight times the checkpoint's entries, if
 	// more, so that checkpoints never cost more than a few bytes an event.
-	checkEvery  = 8 * blockEvents
-	checkWeight = 8
+	checkEvery  = 4 * blockEvents
+	checkWeight = 16
 	// cachedBlocks is how many walked blocks are kept: stepping back over
 	// a few blocks walks nothing again.
 	cachedBlocks = 8
@@ -128,7 +130,8 @@ func (c *Contexts) Advance(budget int, final bool) bool {
 }
 
 // At returns the context of event i, or nil if it has none yet (i ≥
-// Len). The context is shared: the caller must not change it.
+// Len). The context is Contexts' own: the caller must not change it, and
+// it is valid until the next call of At or Advance.
 func (c *Contexts) At(i int) *Context {
 	if i < 0 || i >= c.done {
 		return nil
@@ -158,11 +161,14 @@ func (c *Contexts) At(i int) *Context {
 	}
 }
 
-// keep puts b first in the cache.
+// keep puts b first in the cache; the block it pushes out is kept for
+// its memory, which the next block walked reuses (a long run is walked a
+// block at a time: new arrays for each would be garbage by the gigabyte).
 func (c *Contexts) keep(b *block) {
 	if len(c.cache) < cachedBlocks {
 		c.cache = append(c.cache, nil)
 	}
+	c.spare = c.cache[len(c.cache)-1]
 	copy(c.cache[1:], c.cache[:len(c.cache)-1])
 	c.cache[0] = b
 }
@@ -184,7 +190,12 @@ func instantStart(evs Events, n int) int {
 // at least blockEvents events if the run has them before limit — and
 // returns its contexts.
 func (c *Contexts) walkBlock(w *walk, lo, limit int) *block {
-	b := &block{lo: lo, evs: make([]trace.Event, 0, min(limit-lo, c.blockEvents+c.blockEvents/8))}
+	b := c.spare
+	c.spare = nil
+	if b == nil {
+		b = &block{evs: make([]trace.Event, 0, min(limit-lo, c.blockEvents+c.blockEvents/8))}
+	}
+	b.lo, b.evs, b.provisional = lo, b.evs[:0], false
 	for j := lo; j < limit; j++ {
 		e := c.evs.Event(j)
 		if j-lo >= c.blockEvents && e.At != b.evs[len(b.evs)-1].At {
@@ -193,7 +204,12 @@ func (c *Contexts) walkBlock(w *walk, lo, limit int) *block {
 		b.evs = append(b.evs, *e)
 	}
 	b.hi = lo + len(b.evs)
-	b.out = make([]Context, len(b.evs))
+	if cap(b.out) >= len(b.evs) {
+		b.out = b.out[:len(b.evs)]
+		clear(b.out)
+	} else {
+		b.out = make([]Context, len(b.evs))
+	}
 	lk := c.blockLook(b)
 	for k := range b.evs {
 		w.step(lo+k, &b.evs[k], &b.out[k], lk)
@@ -212,12 +228,21 @@ type blockLook struct {
 	dropped     map[uint64]int
 	delivered   map[uint64]bool
 	noSock      map[nodePacket]bool
+	open        map[uint64]bool
 	provisional bool
 }
 
 func (c *Contexts) blockLook(b *block) *blockLook {
-	lk := &blockLook{c: c, b: b, dropped: map[uint64]int{}, delivered: map[uint64]bool{}, noSock: map[nodePacket]bool{}}
-	open := map[uint64]bool{} // packets of the block not yet finished
+	lk := &c.look
+	if lk.dropped == nil {
+		lk.dropped, lk.delivered, lk.noSock, lk.open = map[uint64]int{}, map[uint64]bool{}, map[nodePacket]bool{}, map[uint64]bool{}
+	}
+	clear(lk.dropped)
+	clear(lk.delivered)
+	clear(lk.noSock)
+	clear(lk.open)
+	lk.c, lk.b, lk.provisional = c, b, false
+	open := lk.open // packets of the block not yet finished
 	z := c.front.z            // for Arrived, which reads only the addresses
 	n := c.evs.Len()
 	end := -1 // the end of the instant in which the last packet finished

@@ -6,6 +6,7 @@ import (
 	"os"
 	"reflect"
 	"testing"
+	"time"
 
 	"socketlab/sim"
 	"socketlab/sim/bench"
@@ -202,22 +203,27 @@ func BenchmarkContextsWalk(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(tr.Events)), "ns/event")
 }
 
-// BenchmarkContextsAt asks for contexts from the end of 2 s of scenario
-// (A) backwards, a block at a time, as a user stepping back does.
-func BenchmarkContextsAt(b *testing.B) {
-	tr := bulkRun(b, 2e9)
+// BenchmarkContextsStepBack asks for the contexts of 5 s of scenario (A)
+// from the end backwards, an event at a time, as a user stepping back
+// does, and reports the slowest step besides the mean: the one that walks
+// again from a checkpoint.
+func BenchmarkContextsStepBack(b *testing.B) {
+	tr := bulkRun(b, 5e9)
 	c := NewContexts(&tr.Header, &growing{all: tr.Events, n: len(tr.Events)})
 	c.Advance(len(tr.Events), true)
 	b.ResetTimer()
-	i := len(tr.Events) - 1
+	i, slowest := len(tr.Events)-1, time.Duration(0)
 	for range b.N {
+		start := time.Now()
 		if c.At(i) == nil {
 			b.Fatal("no context")
 		}
-		if i -= blockEvents; i < 0 {
+		slowest = max(slowest, time.Since(start))
+		if i--; i < 0 {
 			i = len(tr.Events) - 1
 		}
 	}
+	b.ReportMetric(float64(slowest.Microseconds())/1000, "ms-slowest")
 }
 
 func BenchmarkAnnotateBulk(b *testing.B) {

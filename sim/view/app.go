@@ -149,12 +149,38 @@ type App struct {
 	progress progress.Store // where the lesson progress is kept
 
 	snap   layout.Snapshot
-	labels []string // flight labels, computed on first use
-	events []string // event-list lines, computed on first use
+	labels textCache // flight labels, computed on first use
+	events textCache // event-list lines, computed on first use
 	seq    seqCache
 	caps   *caption.Contexts // the captions' contexts, walked as the run arrives
 	pt     *painter          // drawing resources, made on the first Draw
 	axis   []time.Duration
+}
+
+// textCache keeps the texts computed for what is on screen — the event
+// list's lines, the ladder's labels — by index. It holds at most
+// textCacheSize and starts afresh beyond that: a frame shows a few hundred,
+// and one string per event of a long run would cost more than the run.
+type textCache map[int]string
+
+const textCacheSize = 1 << 14
+
+func (c *textCache) reset() { *c = textCache{} }
+
+// forget drops the text of i, which has changed.
+func (c textCache) forget(i int) { delete(c, i) }
+
+// get returns the text of i, made by mk on a miss.
+func (c *textCache) get(i int, mk func() string) string {
+	if s, ok := (*c)[i]; ok {
+		return s
+	}
+	if len(*c) >= textCacheSize || *c == nil {
+		c.reset()
+	}
+	s := mk()
+	(*c)[i] = s
+	return s
 }
 
 // pending is a re-run that is still arriving. The App keeps showing the
@@ -265,12 +291,15 @@ func (a *App) show(p *pending) {
 		a.stream.Close()
 	}
 	a.M, a.stream = p.m, p.stream
+	if a.stream == nil {
+		a.buf = nil // a batch's room (20,000 events, 11 MB): the run is complete
+	}
 	a.Live = a.stream != nil && a.stream.Live()
 	a.Real = a.Live
 	a.annotate()
 	a.Cur = a.M.At(p.t)
-	a.labels = make([]string, len(a.M.Flights))
-	a.events = make([]string, a.M.Len())
+	a.labels.reset()
+	a.events.reset()
 	a.seq = seqCache{}
 	if a.Sel >= len(a.M.Flights) {
 		a.Sel = -1
@@ -324,22 +353,17 @@ func (a *App) pump() {
 	}
 	before := a.M.Len()
 	ended, err := a.take(a.M, a.stream)
-	for len(a.labels) < len(a.M.Flights) {
-		a.labels = append(a.labels, "")
-	}
 	// A flight's label changes when its end arrives (a drop, the round
 	// trip a live page measured): labels drawn while it flew are stale.
 	for i := before; i < a.M.Len(); i++ {
 		if fi, ok := a.M.FlightOf(i); ok {
-			a.labels[fi] = ""
+			a.labels.forget(fi)
 		}
-	}
-	for len(a.events) < a.M.Len() {
-		a.events = append(a.events, "")
 	}
 	if ended {
 		a.stream.Close()
 		a.stream = nil
+		a.buf = nil
 		if err != nil && !errors.Is(err, trace.ErrFeedClosed) {
 			a.Status = a.tr("status.error", err.Error())
 		}
@@ -600,18 +624,12 @@ func (a *App) Request() Request { return a.req.Clone() }
 
 // Label returns flight fi's ladder label, cached.
 func (a *App) Label(fi int) string {
-	if a.labels[fi] == "" {
-		a.labels[fi] = a.M.FlightLabelIn(fi, a.Lang == "zh")
-	}
-	return a.labels[fi]
+	return a.labels.get(fi, func() string { return a.M.FlightLabelIn(fi, a.Lang == "zh") })
 }
 
 // EventLine returns event i's line in the event list, cached.
 func (a *App) EventLine(i int) string {
-	if a.events[i] == "" {
-		a.events[i] = a.M.EventTextIn(i, a.Lang == "zh")
-	}
-	return a.events[i]
+	return a.events.get(i, func() string { return a.M.EventTextIn(i, a.Lang == "zh") })
 }
 
 // Caption returns the caption of the current event in the App's language:
@@ -728,8 +746,8 @@ func (a *App) key(k Key, ctrl, shift bool) {
 		} else {
 			a.Lang = "zh"
 		}
-		clear(a.events) // the event list and the ladder's labels speak the new language
-		clear(a.labels)
+		a.events.reset() // the event list and the ladder's labels speak the new language
+		a.labels.reset()
 
 	case KeyH:
 		a.Help = !a.Help

@@ -1,6 +1,7 @@
 package view
 
 import (
+	"runtime/debug"
 	"runtime"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ func BenchmarkOpenBulk10s(b *testing.B) { benchmarkOpenBulk(b, 10*time.Second) }
 func BenchmarkOpenBulk60s(b *testing.B) { benchmarkOpenBulk(b, 60*time.Second) }
 
 func benchmarkOpenBulk(b *testing.B, d time.Duration) {
+	defer debug.SetGCPercent(debug.SetGCPercent(50)) // as socketlab play runs
 	sc := bench.Bulk()
 	sc.Duration = sim.Duration(d)
 	doc, err := sc.Encode()
@@ -60,4 +62,27 @@ func benchmarkOpenBulk(b *testing.B, d time.Duration) {
 	}
 	b.ReportMetric(float64(held)/1e6, "MB-held")
 	b.ReportMetric(float64(peak)/1e6, "MB-peak")
+}
+
+// TestTextCacheIsBounded: the event list's lines and the ladder's labels
+// are kept for what was drawn lately, not one string per event of the run.
+func TestTextCacheIsBounded(t *testing.T) {
+	var c textCache
+	made := 0
+	mk := func(i int) func() string { return func() string { made++; return "line" } }
+	for i := range 3 * textCacheSize {
+		c.get(i, mk(i))
+	}
+	if len(c) > textCacheSize {
+		t.Fatalf("%d texts kept, at most %d wanted", len(c), textCacheSize)
+	}
+	made = 0
+	last := 3*textCacheSize - 1
+	if c.get(last, mk(last)); made != 0 {
+		t.Fatal("the latest text was made again")
+	}
+	c.forget(last)
+	if c.get(last, mk(last)); made != 1 {
+		t.Fatal("a forgotten text was not made again")
+	}
 }

@@ -1,6 +1,7 @@
 package layout
 
 import (
+	"slices"
 	"sort"
 	"time"
 
@@ -109,13 +110,14 @@ func (m *Model) Take(s *Snapshot, c Cursor) {
 		h.Conns, h.Latest, h.latest = h.Conns[:0], -1, -1
 		for _, ci := range m.nodeConns[n] {
 			evs := m.conns[ci].evs
-			k := sort.SearchInts(evs, c.N) - 1 // the last event before N
-			if k < 0 {
+			k, _ := slices.BinarySearch(evs, int32(c.N)) // the last event before N is k-1
+			if k == 0 {
 				continue
 			}
-			h.Conns = append(h.Conns, m.Event(evs[k]).Conn)
-			if evs[k] > h.latest {
-				h.latest, h.Latest = evs[k], len(h.Conns)-1
+			ev := int(evs[k-1])
+			h.Conns = append(h.Conns, m.Event(ev).Conn)
+			if ev > h.latest {
+				h.latest, h.Latest = ev, len(h.Conns)-1
 			}
 		}
 	}

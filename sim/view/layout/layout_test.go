@@ -545,3 +545,4 @@ func TestLabelOptions(t *testing.T) {
 		t.Errorf("SYN with SACK_PERM: %q", got)
 	}
 }
+

@@ -86,7 +86,7 @@ type flightKey struct {
 type connTrack struct {
 	node          int
 	local, remote netip.AddrPort
-	evs           []int // State/ConnStat/Timer* events that carry Conn, in order
+	evs           []int32 // State/ConnStat/Timer* events that carry Conn, in order
 }
 
 // Model is an index over a run's events. It grows by Append as a source
@@ -124,7 +124,7 @@ type Model struct {
 	// Indexing state carried from one Append to the next.
 	open       map[flightKey]int // flights on the wire: no Deliver or Drop yet
 	openQ      map[flightKey]int // queued packets not yet sent or dropped
-	seenID     map[uint64]bool
+	seenID     idSet
 	sentEnd    map[flowKey]uint32 // highest sequence end sent per flow
 	lastAdv    map[flowKey]adv    // the latest ACK and window sent per flow
 	connIdx    map[connKey]int
@@ -173,7 +173,7 @@ func NewModel(tr *trace.Trace) *Model {
 // by Append as its events arrive.
 func NewStream(h trace.Header) *Model {
 	m := &Model{Header: h, nodeIdx: map[string]int{}, isn: map[flowKey]uint32{}, wscale: map[flowKey]uint8{},
-		open: map[flightKey]int{}, openQ: map[flightKey]int{}, seenID: map[uint64]bool{},
+		open: map[flightKey]int{}, openQ: map[flightKey]int{},
 		sentEnd: map[flowKey]uint32{}, lastAdv: map[flowKey]adv{}, connIdx: map[connKey]int{}, inDir: map[dirKey][]overtake{}}
 	for _, n := range h.Nodes {
 		m.node(n.Name, n)
@@ -237,10 +237,10 @@ func (m *Model) add(i int, e *trace.Event) {
 		f := Flight{Ev: i, EndEv: -1, ID: e.Packet.ID, Link: e.Link, From: m.nodeNamed(e.Node), To: m.nodeNamed(e.Peer),
 			Start: e.At, Arrive: e.Arrive, Dup: e.Kind == trace.KindDuplicate}
 		m.unqueue(key, e.At)
-		if e.Kind == trace.KindSend && !m.seenID[e.Packet.ID] && e.Packet.Proto == trace.ProtoTCP {
+		if e.Kind == trace.KindSend && !m.seenID.has(e.Packet.ID) && e.Packet.Proto == trace.ProtoTCP {
 			f.Retrans, f.Probe = m.trackSeq(&e.Packet)
 		}
-		m.seenID[e.Packet.ID] = true
+		m.seenID.add(e.Packet.ID)
 		fi := len(m.Flights)
 		m.Flights = append(m.Flights, f)
 		if old, ok := m.open[key]; ok { // the same packet sent twice on one link
@@ -304,7 +304,7 @@ func (m *Model) add(i int, e *trace.Event) {
 			}
 			m.nodeConns[n] = append(m.nodeConns[n], ci)
 		}
-		m.conns[ci].evs = append(m.conns[ci].evs, i)
+		m.conns[ci].evs = append(m.conns[ci].evs, int32(i))
 	}
 	m.sweep.push(interval{kind: ivPoint, at: t})
 }
@@ -525,3 +525,35 @@ func (m *Model) FlightsBetween(from, to time.Duration) (lo, hi int) {
 
 // MaxFlight is the longest time any packet spends on one link.
 func (m *Model) MaxFlight() time.Duration { return m.maxFlight }
+
+// idSet is a set of packet IDs. Sources number packets from 1 up, so the
+// IDs are dense: a bit each (a map would take some 40 bytes an ID, and a
+// long run has millions); an ID far beyond what came before goes in a map.
+type idSet struct {
+	bits []uint64
+	far  map[uint64]bool
+}
+
+// idSetDense bounds the bits: 2 MiB of them.
+const idSetDense = 1 << 24
+
+func (s *idSet) has(id uint64) bool {
+	if id < idSetDense {
+		return id/64 < uint64(len(s.bits)) && s.bits[id/64]&(1<<(id%64)) != 0
+	}
+	return s.far[id]
+}
+
+func (s *idSet) add(id uint64) {
+	if id < idSetDense {
+		for uint64(len(s.bits)) <= id/64 {
+			s.bits = append(s.bits, 0)
+		}
+		s.bits[id/64] |= 1 << (id % 64)
+		return
+	}
+	if s.far == nil {
+		s.far = map[uint64]bool{}
+	}
+	s.far[id] = true
+}

@@ -50,7 +50,7 @@ func (m *Model) SeqPlot(node int) SeqSeries {
 	}
 	for _, ci := range m.nodeConns[node] {
 		for _, ev := range m.conns[ci].evs {
-			e := m.Event(ev)
+			e := m.Event(int(ev))
 			c := &e.Conn
 			if c.Cwnd == 0 || c.State < trace.StateEstablished {
 				continue

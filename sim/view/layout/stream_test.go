@@ -126,7 +126,7 @@ func referenceModel(tr *trace.Trace) *Model {
 				connIdx[k] = ci
 				m.conns = append(m.conns, connTrack{node: n, local: e.Conn.Local, remote: e.Conn.Remote})
 			}
-			m.conns[ci].evs = append(m.conns[ci].evs, i)
+			m.conns[ci].evs = append(m.conns[ci].evs, int32(i))
 		}
 	}
 	for i := range m.Flights {
