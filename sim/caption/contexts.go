@@ -243,7 +243,7 @@ func (c *Contexts) blockLook(b *block) *blockLook {
 	clear(lk.open)
 	lk.c, lk.b, lk.provisional = c, b, false
 	open := lk.open // packets of the block not yet finished
-	z := c.front.z            // for Arrived, which reads only the addresses
+	z := c.front.z  // for Arrived, which reads only the addresses
 	n := c.evs.Len()
 	end := -1 // the end of the instant in which the last packet finished
 	var endAt trace.Event

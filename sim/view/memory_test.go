@@ -1,8 +1,8 @@
 package view
 
 import (
-	"runtime/debug"
 	"runtime"
+	"runtime/debug"
 	"testing"
 	"time"
 

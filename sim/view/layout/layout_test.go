@@ -545,4 +545,3 @@ func TestLabelOptions(t *testing.T) {
 		t.Errorf("SYN with SACK_PERM: %q", got)
 	}
 }
-
