@@ -186,9 +186,11 @@ func TestServeFiles(t *testing.T) {
 			t.Errorf("GET %s: %s %q, want 404", path, resp.Status, body)
 		}
 	}
-	// The gateway answers /rtc: an offer is POSTed.
-	if resp, body := get(t, s, "GET", "/rtc"); resp.StatusCode != http.StatusMethodNotAllowed || string(body) != "method not allowed: POST an offer\n" {
-		t.Errorf("GET /rtc: %s %q, want 405 from the gateway", resp.Status, body)
+	// The gateway answers /rtc, /room/ and /class/: an offer is POSTed.
+	for _, path := range []string{"/rtc", "/room/lab-1", "/class/lab-1"} {
+		if resp, body := get(t, s, "GET", path); resp.StatusCode != http.StatusMethodNotAllowed || string(body) != "method not allowed: POST an offer\n" {
+			t.Errorf("GET %s: %s %q, want 405 from the gateway", path, resp.Status, body)
+		}
 	}
 	// /demo.json lists what the gateway relays to: nothing without --demo.
 	if resp, body := get(t, s, "GET", "/demo.json"); resp.StatusCode != 200 || string(body) != "null" && string(body) != "[]" {
