@@ -814,6 +814,7 @@ var helpKeys = [][2]string{ // catalogue keys: the keys, what they do
 	{"help.code.keys", "help.code"},
 	{"help.lesson.keys", "help.lesson"},
 	{"help.answer.keys", "help.answer"},
+	{"help.class.keys", "help.class"},
 	{"help.live.keys", "help.live"},
 }
 

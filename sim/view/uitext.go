@@ -169,6 +169,8 @@ var uiText = []uiEntry{
 	{"help.lesson", "lesson: previous / next step (] skips a question) / hint / try it for real", "课程：上一步 / 下一步（] 跳过问题）/ 提示 / 真实运行"},
 	{"help.answer.keys", "1–9  Enter", "1–9  Enter"},
 	{"help.answer", "lesson: choose an answer / give a number", "课程：选择答案 / 输入数字"},
+	{"help.class.keys", "E", "E"},
+	{"help.class", "class room: let the students explore freely / follow you again (teacher)", "课堂：让学生自由探索 / 重新跟随你（老师）"},
 	{"help.live.keys", "1–9  T", "1–9  T"},
 	{"help.live", "live: run a real client / type HOST:PORT for the TCP client", "实时：运行真实客户端 / 输入 TCP 客户端的 HOST:PORT"},
 
