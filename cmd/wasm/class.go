@@ -73,7 +73,7 @@ func teach(tc *class.Teacher, name string) {
 		p, err := cl.Accept(context.Background(), tc.Students())
 		if err != nil {
 			if !strings.Contains(err.Error(), "status 408") { // nobody joined for a while: offer again
-				notice("socketlab: class "+name+": "+err.Error(), true)
+				notice("socketlab: class "+name+": "+err.Error(), false) // the class goes on
 				time.Sleep(2 * time.Second)
 			}
 			continue

@@ -55,11 +55,19 @@ func (c *Class) Accept(ctx context.Context, students int) (*Peer, error) {
 	if err := p.b.pc.acceptAnswer(got.SDP); err != nil {
 		return failPeer(fmt.Errorf("bridge: %w", err))
 	}
-	if err := p.connected(ctx, begin); err != nil {
+	// A student whose page never connects must not hold the class: the
+	// next Accept offers again.
+	cctx, cancel := context.WithTimeout(ctx, ClassConnect)
+	defer cancel()
+	if err := p.connected(cctx, begin); err != nil {
 		return failPeer(err)
 	}
 	return p, nil
 }
+
+// ClassConnect bounds how long Accept waits for a paired student's page
+// to connect (ICE, DTLS, SCTP and both channels open).
+const ClassConnect = 30 * time.Second
 
 // JoinClass joins class name as a student and returns once the
 // teacher's page is connected. cfg.URL is the classes endpoint, as for
