@@ -413,10 +413,19 @@ func TestServeBrowser(t *testing.T) {
 				t.Errorf("page %d error %q", i+1, e)
 			}
 		}
+		// The teacher's page is reloaded: the student explores on its own,
+		// then follows the class opened again, back at the teacher's step.
+		if err := chromedp.Do(teacher, chromedp.Reload()); err != nil {
+			t.Fatal(err)
+		}
+		said(teacher, "class lab-9 — students: 1, following you")
+		if h := hash(student, "step=3"); h != "#lesson=handshake&step=3&follow=lab-9" {
+			t.Errorf("the student's fragment after the teacher came back: %q", h)
+		}
 		// The student closes its page: it leaves the teacher's count and
 		// its answer the tally.
 		closeStudent()
-		said(teacher, "class lab-9 — students: 0, exploring freely")
+		said(teacher, "class lab-9 — students: 0, following you")
 	})
 
 	// The README's twenty lines of JavaScript, run on the served page as

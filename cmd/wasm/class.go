@@ -165,9 +165,27 @@ func follow(o *view.Options, name string) (*class.Student, *bridge.Peer, error) 
 	return st, p, nil
 }
 
-// followOn takes the teacher's messages and sends the student's answers
-// until the teacher leaves; the page then explores on its own.
+// followOn takes the teacher's messages and sends the student's answers;
+// when the teacher leaves, the page explores on its own and joins the
+// class again once it is open (a teacher's reloaded page opens it again).
 func followOn(st *class.Student, p *bridge.Peer, name string) {
+	for {
+		follow1(st, p, name)
+		st.Leave()
+		notice("socketlab: class "+name+": the teacher left; explore on your own (the page follows again if the class opens again)", false)
+		for p = nil; p == nil; {
+			time.Sleep(2 * time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			p, _ = bridge.JoinClass(ctx, bridge.Config{URL: classURL()}, name)
+			cancel()
+		}
+		st.Back()
+		notice("socketlab: class "+name+": following the teacher again", false)
+	}
+}
+
+// follow1 serves one connection to the teacher until it ends.
+func follow1(st *class.Student, p *bridge.Peer, name string) {
 	defer closeOnLeave(p)()
 	done := make(chan struct{})
 	go func() {
@@ -193,6 +211,5 @@ func followOn(st *class.Student, p *bridge.Peer, name string) {
 		}
 	}
 	close(done)
-	st.Leave()
-	notice("socketlab: class "+name+": the teacher left; explore on your own", false)
+	p.Close()
 }

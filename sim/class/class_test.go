@@ -223,6 +223,10 @@ func TestStudentFollows(t *testing.T) {
 	if s.Following() {
 		t.Fatal("following a teacher who left")
 	}
+	s.Back()
+	if !s.Following() {
+		t.Fatal("not following the teacher back")
+	}
 }
 
 func TestStudentOutbox(t *testing.T) {

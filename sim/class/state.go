@@ -249,6 +249,14 @@ func (s *Student) Leave() {
 	s.gone = true
 }
 
+// Back records that the page is connected to a teacher again (the
+// teacher's page was reloaded): it follows again from the next position.
+func (s *Student) Back() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gone = false
+}
+
 // Following reports whether the page follows the teacher now: it has
 // heard from it, the teacher is still there and free exploration is
 // locked.
