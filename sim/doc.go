@@ -168,6 +168,16 @@
 //	                      interval (0: connect then close)
 //	tcp-hold-server       port, work, backlog: accepts, reads nothing, closes each
 //	                      connection work after accepting it (the server closes first)
+//	dns-server            port, records, work: answers A, AAAA and PTR queries over UDP
+//	                      from its zone, records "NAME TYPE VALUE" ("www.example.test A
+//	                      10.0.0.2", "10.0.0.2 PTR www.example.test"), in RFC 1035's wire
+//	                      format (package sim/dns); NXDOMAIN for a name it does not know
+//	info-client           server (the DNS server), name, service (default http), timeout:
+//	                      the information example — getservbyname, the A look-up of name,
+//	                      connect, getsockname, getpeername, close
+//	fcrdns-client         server (the DNS server), address, timeout: the forward-confirmed
+//	                      reverse look-up — PTR, then A (AAAA for an IPv6 address), and an
+//	                      fcrdns app event: confirmed, no-ptr, no-forward or mismatch
 //
 // "server" is "node:port" (the node's first address), "10.0.0.2:port" or
 // "[fd00::2]:port". ctime is Epoch (2026-11-21 11:10:46 UTC) plus virtual

@@ -20,7 +20,9 @@ type programInfo struct {
 	client    bool // needs a server address
 	needBytes bool
 	paced     bool // needs chunk and interval
-	new       func(h *Host, p Program, server netip.AddrPort) program
+	// check, if set, checks the fields only this program uses.
+	check func(c *checker, path string, p Program)
+	new   func(h *Host, p Program, server netip.AddrPort) program
 }
 
 // programTypes lists the programs a scenario can run, after the textbook's
@@ -65,6 +67,12 @@ var programTypes = map[string]programInfo{
 		client: true, new: func(h *Host, p Program, a netip.AddrPort) program { return &holdClient{h: h, p: p, server: a} }},
 	"tcp-hold-server": {summary: "accepts connections, holds each for work without reading, then closes it (the server closes first)",
 		server: true, new: func(h *Host, p Program, _ netip.AddrPort) program { return &holdServer{h: h, p: p} }},
+	"dns-server": {summary: "answers DNS queries over UDP (port 53, RFC 1035's wire format) from its zone, records \"NAME TYPE VALUE\" (A, AAAA, PTR): the records asked for, or NXDOMAIN for a name it does not know",
+		server: true, check: checkDNSServer, new: func(h *Host, p Program, _ netip.AddrPort) program { return &dnsServer{h: h, p: p} }},
+	"info-client": {summary: "the information example: getservbyname(service, 'tcp'), then connect to name — its address looked up first at the DNS server (server) — then getsockname and getpeername, and close",
+		client: true, check: checkInfoClient, new: func(h *Host, p Program, a netip.AddrPort) program { return &infoClient{h: h, p: p, server: a} }},
+	"fcrdns-client": {summary: "the forward-confirmed reverse look-up of address at the DNS server (server): PTR query, then A (AAAA) query for the name, then the outcome: confirmed, no-ptr, no-forward or mismatch",
+		client: true, check: checkFCrDNSClient, new: func(h *Host, p Program, a netip.AddrPort) program { return &fcrdnsClient{h: h, p: p, server: a} }},
 	"deadlock-server": {summary: "accepts one connection and writes bytes without ever reading",
 		server: true, needBytes: true, new: func(h *Host, p Program, _ netip.AddrPort) program { return &deadlock{h: h, p: p} }},
 	"deadlock-client": {summary: "connects and writes bytes without ever reading",

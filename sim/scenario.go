@@ -243,6 +243,10 @@ type Program struct {
 	Backlog    int      `json:"backlog,omitempty"`    // servers: listen(backlog); 0 = 5
 	Timeout    Duration `json:"timeout,omitempty"`    // UDP clients: give up waiting for a reply (settimeout); 0 = 1s
 	Stall      Duration `json:"stall,omitempty"`      // stalled-sink: how long it reads nothing after accepting; 0 = forever
+	Records    []string `json:"records,omitempty"`    // dns-server: its zone, one "NAME TYPE VALUE" each (A, AAAA, PTR)
+	Name       string   `json:"name,omitempty"`       // info-client: the host name it connects to
+	Service    string   `json:"service,omitempty"`    // info-client: the service whose port it looks up; "" = http
+	Address    string   `json:"address,omitempty"`    // fcrdns-client: the IP address it checks
 }
 
 // Fault is a scripted impairment: it drops, delays or duplicates the
@@ -649,6 +653,9 @@ func checkProgram(c *checker, p string, pr Program, hosts map[string]bool, serve
 	}
 	if info.paced && pr.Chunk == 0 {
 		c.fail(p+".chunk", "0 is out of range [1, %d]: give the size of each write", maxBuf)
+	}
+	if info.check != nil {
+		info.check(c, p, pr)
 	}
 	if info.paced && pr.Interval == 0 {
 		c.fail(p+".interval", "0s is out of range [1ns, %v]: give the pause between writes", maxDuration)

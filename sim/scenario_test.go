@@ -75,7 +75,7 @@ func TestParseScenarioErrors(t *testing.T) {
 		{edit(`"tcp": {}`, `"tcp": {"timestamps": 1}`), "tcp.timestamps: want bool, got JSON number"},
 		{edit(`"tcp": {}`, `"tcp": {"mss": 10}`), "tcp.mss: 10 is out of range [64, 65495]"},
 		{edit(`"port": 7}`, `"port": 70000}`), "programs[0].port: 70000 is out of range [1, 65535]"},
-		{edit(`"udp-echo-server"`, `"udp-echo-srv"`), `programs[0].type: unknown program "udp-echo-srv" (one of bulk-sender, bulk-sink, deadlock-client, deadlock-server, paced-sender, stalled-sink, tcp-halfclose-client, tcp-hold-client, tcp-hold-server, tcp-line-client, tcp-line-server, tcp-readall-server, tcp-timestamp-client, tcp-timestamp-server, udp-echo-client, udp-echo-server, udp-timestamp-client, udp-timestamp-server)`},
+		{edit(`"udp-echo-server"`, `"udp-echo-srv"`), `programs[0].type: unknown program "udp-echo-srv" (one of bulk-sender, bulk-sink, deadlock-client, deadlock-server, dns-server, fcrdns-client, info-client, paced-sender, stalled-sink, tcp-halfclose-client, tcp-hold-client, tcp-hold-server, tcp-line-client, tcp-line-server, tcp-readall-server, tcp-timestamp-client, tcp-timestamp-server, udp-echo-client, udp-echo-server, udp-timestamp-client, udp-timestamp-server)`},
 		{edit(`"server": "b:7"`, `"server": "c:7"`), `programs[1].server: "c:7": no host named "c"`},
 		{edit(`"server": "b:7"`, `"server": "b"`), `programs[1].server: "b" is not node:port or address:port`},
 		{edit(`"host": "a", "server"`, `"host": "nobody", "server"`), `programs[1].host: "nobody" is not a host`},

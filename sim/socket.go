@@ -467,6 +467,9 @@ type UDPConn struct {
 	recvMax int
 	err     error
 	closed  bool
+	// describe, if set, gives the text the trace shows for a datagram's
+	// bytes (a DNS message's summary instead of its binary).
+	describe func([]byte) string
 }
 
 type datagram struct {
@@ -522,13 +525,21 @@ func (u *UDPConn) SendTo(p []byte, addr netip.AddrPort) {
 	s := h.sim
 	src, ok := h.source(addr.Addr())
 	local := netip.AddrPortFrom(src, u.local.Port())
-	s.app(h, trace.OpSendTo, local, addr, len(p), p, "")
+	s.app(h, trace.OpSendTo, local, addr, len(p), p, u.text(p))
 	if !ok || u.closed {
 		s.app(h, trace.OpError, local, addr, 0, nil, "sendto: "+ErrNoRoute.Error())
 		return
 	}
 	pkt := trace.Packet{Proto: trace.ProtoUDP, Src: local, Dst: addr, Payload: append([]byte(nil), p...)}
 	s.output(h, &pkt)
+}
+
+// text is what the trace says of datagram p: "" for the data's preview.
+func (u *UDPConn) text(p []byte) string {
+	if u.describe == nil {
+		return ""
+	}
+	return u.describe(p)
 }
 
 // Send sends one datagram on a connected socket.
@@ -571,7 +582,7 @@ func (u *UDPConn) tryRecv() {
 		u.queue = u.queue[1:]
 		u.recvCB = nil
 		data := d.data[:min(len(d.data), u.recvMax)]
-		s.app(u.h, trace.OpRecvFrom, u.local, d.from, len(data), data, "")
+		s.app(u.h, trace.OpRecvFrom, u.local, d.from, len(data), data, u.text(data))
 		cb(data, d.from, nil)
 		return
 	}

@@ -66,7 +66,7 @@ func TestCatalogueComplete(t *testing.T) {
 			want = append(want, kind+"."+tk.String())
 		}
 	}
-	for op := trace.OpListen; op <= trace.OpHTTP; op++ {
+	for op := trace.OpListen; op <= trace.OpFCrDNS; op++ {
 		want = append(want, "app."+op.String())
 	}
 	for _, k := range want {
@@ -83,7 +83,7 @@ func TestCatalogueComplete(t *testing.T) {
 	// reason, state, timer or operation needs its caption.
 	if trace.Kind(trace.KindNote+1).String() != "kind(13)" || trace.DropReason(trace.DropBadState+1).String() != "drop(9)" ||
 		trace.TCPState(trace.StateTimeWait+1).String() != "state(12)" || trace.TimerKind(trace.TimerReorder+1).String() != "timer(8)" ||
-		trace.AppOp(trace.OpHTTP+1).String() != "op(15)" {
+		trace.AppOp(trace.OpFCrDNS+1).String() != "op(19)" {
 		t.Error("sim/trace has new enumeration values: add their captions and extend this test")
 	}
 }
@@ -147,7 +147,7 @@ func synthetic() []trace.Event {
 			ev = append(ev, trace.Event{At: time.Second, Kind: k, Node: "client", Timer: tk, Deadline: 3 * time.Second, Conn: trace.ConnState{RTO: 2 * time.Second}})
 		}
 	}
-	for op := trace.OpNone; op <= trace.OpHTTP; op++ {
+	for op := trace.OpNone; op <= trace.OpFCrDNS; op++ {
 		ev = append(ev, trace.Event{Kind: trace.KindApp, Node: "client", Op: op, Socket: a, Remote: b, N: 3, Text: "abc"})
 	}
 	ev = append(ev, trace.Event{Kind: trace.KindApp, Node: "client", Op: trace.OpRead},

@@ -426,6 +426,18 @@ var catalogue = []entry{
 	{"app.http",
 		"HTTP on {node}: {text}. HTTP/1.0 is text over the TCP byte stream; the server ends the response by closing the connection.",
 		"{node}上的 HTTP：{text}。HTTP/1.0 是 TCP 字节流上的文本；服务器以关闭连接结束回答。"},
+	{"app.getservbyname",
+		"{Node} looks up a port: {text}. The answer comes from a local table (/etc/services): no packet is sent.",
+		"{node}查找端口：{text}。结果来自本地的表（/etc/services）：不发送任何分组。"},
+	{"app.getsockname",
+		"getsockname() on {node} returns {text}: its own address, and the ephemeral port the kernel chose at connect(). A local call: no packet is sent.",
+		"{node}上的 getsockname() 返回 {text}：本机地址，以及内核在 connect() 时选定的临时端口。这是本地调用：不发送任何分组。"},
+	{"app.getpeername",
+		"getpeername() on {node} returns {text}: the peer's address, known to the kernel since connect(). A local call: no packet is sent.",
+		"{node}上的 getpeername() 返回 {text}：对端的地址，内核从 connect() 起就知道。这是本地调用：不发送任何分组。"},
+	{"app.fcrdns",
+		"{Node} concludes the forward-confirmed reverse look-up: {text}.",
+		"{node}得出正向确认反向解析的结论：{text}。"},
 
 	// ---- lessons: the key moments the presets' narrations name (narration.go) ----
 	{"lesson.close.fin",

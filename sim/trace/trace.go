@@ -438,12 +438,22 @@ const (
 	OpDNSQuery  // a name look-up starts; Text is the question: "A/AAAA www.example.com", "PTR 192.0.2.1"
 	OpDNSAnswer // the look-up answered; N is the number of answers, Text lists them
 	OpHTTP      // an HTTP phase; Text says which: "request GET / HTTP/1.0", "response HTTP/1.0 200 OK", ...
+
+	// Appended for the simulator's client examples: calls that send no
+	// packet, so that a ladder shows which calls cause packets and which
+	// do not.
+
+	OpGetServByName // a service's port looked up in the local table; N is the port, Text the call and its result
+	OpGetSockName   // Socket is the address returned, Text it as Python prints it
+	OpGetPeerName   // Remote is the address returned, Text it as Python prints it
+	OpFCrDNS        // a forward-confirmed reverse look-up's outcome; Text is confirmed, no-ptr, no-forward or mismatch
 	opCount
 )
 
 var opNames = [opCount]string{
 	"", "listen", "connect", "accept", "write", "read", "shutdown", "close", "sendto", "recvfrom", "error",
 	"connect-start", "dns-query", "dns-answer", "http",
+	"getservbyname", "getsockname", "getpeername", "fcrdns",
 }
 
 // String returns the operation's socket-call name.
