@@ -118,6 +118,16 @@ func TestClassStudentFollows(t *testing.T) {
 			t.Fatalf("key %d moved a following page: step %d, playing %v, status %q", k, i+1, a.Playing, a.Status)
 		}
 	}
+	// A slider would change the run, as a what-if does: it does not move.
+	g := a.regions(1280, 800)
+	tr := sliderTrack(g.sliders[sLoss])
+	y := tr.Y + tr.H/2
+	_ = a.Update(Input{Mouse: layout.Pt{X: tr.X + 1, Y: y}, Pressed: true, Down: true, Width: 1280, Height: 800})
+	_ = a.Update(Input{Mouse: layout.Pt{X: tr.X + tr.W*0.5, Y: y}, Down: true, Width: 1280, Height: 800})
+	_ = a.Update(Input{Mouse: layout.Pt{X: tr.X + tr.W*0.5, Y: y}, Released: true, Width: 1280, Height: 800})
+	if a.req.Links != nil || a.sliders[sLoss] != 0 || a.Status != "following the teacher" {
+		t.Fatalf("a slider moved a following page: links %+v, slider %v, status %q", a.req.Links, a.sliders[sLoss], a.Status)
+	}
 	press(a, Key2) // SYN-RECEIVED: right
 	if a.StepResult(2) != progress.Right {
 		t.Fatalf("result %v", a.StepResult(2))

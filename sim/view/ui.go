@@ -520,6 +520,10 @@ func (a *App) mouse(in Input) {
 	}
 	for i, r := range g.sliders {
 		if t := sliderTrack(r); t.Contains(p) {
+			if a.followLocked(KeyD) { // a slider changes the run, as a what-if does
+				a.Status = a.tr("status.class.following")
+				return
+			}
 			a.drag, a.dragIdx = dragSlider, i
 			a.sliders[i] = min(max((p.X-t.X)/t.W, 0), 1)
 			return
