@@ -19,6 +19,16 @@ import (
 //	len of REF        the payload length in bytes
 //	time of REF       when the event happens, in milliseconds
 //	flags of REF      the TCP flags, e.g. SYN,ACK
+//	proto of REF      the packet's protocol: tcp, udp or icmp
+//	src-port of REF   the source port of a packet, or the port of a
+//	                  socket call's own address (getsockname's)
+//	dst-port of REF   the destination port of a packet, or the port of a
+//	                  socket call's peer (connect's, getpeername's)
+//	text of REF       the text of a socket call or a note, e.g. an
+//	                  fcrdns event's outcome (confirmed, no-ptr …)
+//	count of SEL      how many events of the run SEL matches: SEL is a
+//	                  selector without its ordinal, "send by client of a
+//	                  datagram" (for the step's cursor, the last of them)
 //	delivered: REF    yes or no: does the packet (or a copy of it) reach a host
 //	state of NODE at the step's end
 //	                  the TCP state of NODE's connection at the cursor
@@ -29,12 +39,12 @@ import (
 //	                  or rto (milliseconds)
 //
 // REF is a selector (see selector); "the next …" counts from the step's
-// cursor (the end of a from–to range). ack, seq, len, time and the
-// variables give numbers (a "number" question), flags, delivered and
-// state words (a "choice").
+// cursor (the end of a from–to range). ack, seq, len, time, the ports,
+// count and the variables give numbers (a "number" question), flags,
+// proto, text, delivered and state words (a "choice").
 type expectation struct {
 	src  string
-	what string // ack, seq, len, time, flags, delivered, state, or a connection variable
+	what string // ack, seq, len, time, flags, proto, src-port, dst-port, text, count, delivered, state, or a connection variable
 	ref  *selector
 	node string // state and the variables
 }
@@ -81,21 +91,39 @@ func parseExpect(s string, nodes []string) (*expectation, error) {
 		x.what, x.node = v, node
 		return x, nil
 	}
+	if rest, ok := strings.CutPrefix(s, "count of "); ok {
+		if w, _, _ := strings.Cut(rest, " "); w == "the" || w == "next" || w == "last" || w == "first" || strings.TrimLeft(w, "0123456789") != w {
+			return nil, fmt.Errorf("%q: count names events without an ordinal, e.g. \"count of send by client of a datagram\"", s)
+		}
+		ref, err := parseSelector("the last "+rest, nodes)
+		if err != nil {
+			return nil, err
+		}
+		x.what, x.ref = "count", ref
+		return x, nil
+	}
 	var rest string
-	for _, w := range []string{"ack of ", "seq of ", "len of ", "time of ", "flags of ", "delivered: "} {
+	for _, w := range []string{"ack of ", "seq of ", "len of ", "time of ", "flags of ", "proto of ", "src-port of ", "dst-port of ", "text of ", "delivered: "} {
 		if r, ok := strings.CutPrefix(s, w); ok {
 			x.what, rest = strings.TrimRight(strings.TrimSuffix(w, " of "), ": "), r
 			break
 		}
 	}
 	if x.what == "" {
-		return nil, fmt.Errorf("%q: want one of \"ack of …\", \"seq of …\", \"len of …\", \"time of …\", \"flags of …\", \"delivered: …\", \"state of NODE at the step's end\", \"cwnd of NODE at the step's end\" (or ssthresh, in-flight, snd.wnd, rcv.wnd, rto)", s)
+		return nil, fmt.Errorf("%q: want one of \"ack of …\", \"seq of …\", \"len of …\", \"time of …\", \"flags of …\", \"proto of …\", \"src-port of …\", \"dst-port of …\", \"text of …\", \"count of …\", \"delivered: …\", \"state of NODE at the step's end\", \"cwnd of NODE at the step's end\" (or ssthresh, in-flight, snd.wnd, rcv.wnd, rto)", s)
 	}
 	ref, err := parseSelector(rest, nodes)
 	if err != nil {
 		return nil, err
 	}
-	if x.what != "time" && ref.packet == 0 && !packetKind(ref.kind) {
+	switch {
+	case x.what == "time":
+	case x.what == "text":
+		if ref.packet != 0 || ref.kind != trace.KindApp && ref.kind != trace.KindNote {
+			return nil, fmt.Errorf("%q: text needs a socket call or a note (app, note), not a packet", s)
+		}
+	case (x.what == "src-port" || x.what == "dst-port") && ref.kind == trace.KindApp:
+	case ref.packet == 0 && !packetKind(ref.kind):
 		return nil, fmt.Errorf("%q: %s needs a packet, not a %s event", s, x.what, ref.kind)
 	}
 	x.ref = ref
@@ -105,7 +133,7 @@ func parseExpect(s string, nodes []string) (*expectation, error) {
 // numeric reports whether the expectation gives a number.
 func (x *expectation) numeric() bool {
 	switch x.what {
-	case "ack", "seq", "len", "time":
+	case "ack", "seq", "len", "time", "src-port", "dst-port", "count":
 		return true
 	}
 	return connVars[x.what] != nil
@@ -170,8 +198,27 @@ func (x *expectation) value(tr *trace.Trace, end Position, i int) (Value, error)
 		return Value{IsNumber: true, Number: get(c)}, nil
 	}
 	e := &tr.Events[i]
-	if x.what == "time" {
+	switch {
+	case x.what == "time":
 		return Value{IsNumber: true, Number: Millis(e.At)}, nil
+	case x.what == "count":
+		routers := map[string]bool{}
+		for _, n := range tr.Header.Nodes {
+			routers[n.Name] = n.Kind == trace.NodeRouter
+		}
+		n := 0
+		for j := range tr.Events {
+			if x.ref.matches(&tr.Events[j], routers) {
+				n++
+			}
+		}
+		return Value{IsNumber: true, Number: float64(n)}, nil
+	case x.what == "text":
+		return Value{Word: e.Text}, nil
+	case e.Kind == trace.KindApp && x.what == "src-port":
+		return Value{IsNumber: true, Number: float64(e.Socket.Port())}, nil
+	case e.Kind == trace.KindApp && x.what == "dst-port":
+		return Value{IsNumber: true, Number: float64(e.Remote.Port())}, nil
 	}
 	p, err := packetOf(tr, i, x.ref.src)
 	if err != nil {
@@ -180,6 +227,12 @@ func (x *expectation) value(tr *trace.Trace, end Position, i int) (Value, error)
 	switch x.what {
 	case "len":
 		return Value{IsNumber: true, Number: float64(p.Len())}, nil
+	case "proto":
+		return Value{Word: p.Proto.String()}, nil
+	case "src-port":
+		return Value{IsNumber: true, Number: float64(p.Src.Port())}, nil
+	case "dst-port":
+		return Value{IsNumber: true, Number: float64(p.Dst.Port())}, nil
 	case "delivered":
 		hosts := map[string]bool{}
 		for _, n := range tr.Header.Nodes {

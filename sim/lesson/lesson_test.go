@@ -137,6 +137,11 @@ func TestParseErrors(t *testing.T) {
 		{`"expect": "state of server at the step's end"`, `"expect": "state of server"`, `steps[3].question.expect: "state of server": want "state of NODE at the step's end"`},
 		{`"expect": "state of server at the step's end"`, `"expect": "the ack"`, `steps[3].question.expect: "the ack": want one of`},
 		{`"expect": "state of server at the step's end"`, `"expect": "delivered: the 1st state at server"`, `delivered needs a packet, not a state event`},
+		{`"expect": "state of server at the step's end"`, `"expect": "text of the next SYN"`, `text needs a socket call or a note (app, note), not a packet`},
+		{`"expect": "state of server at the step's end"`, `"expect": "src-port of the 1st state at server"`, `src-port needs a packet, not a state event`},
+		{`"expect": "state of server at the step's end"`, `"expect": "count of the 1st send by client"`, `"count of the 1st send by client": count names events without an ordinal, e.g. "count of send by client of a datagram"`},
+		{`"expect": "state of server at the step's end"`, `"expect": "count of 2nd send"`, `count names events without an ordinal`},
+		{`"expect": "state of server at the step's end"`, `"expect": "count of send by nobody"`, `the scenario has no node "nobody"`},
 		{`"hint": {"en": "h", "zh": "提示"}, `, ``, `steps[3].question.hint: missing`},
 		{`"wrong": {"en": "w", "zh": "错"}`, `"wrong": {"en": "w", "zh": "错"}, "maybe": {}`, `steps[3].question.explain.maybe: unknown field (want right, wrong)`},
 		{`"steps": [`, `"steps": [], "x": [`, `x: unknown field`},
@@ -235,6 +240,15 @@ func TestSelectors(t *testing.T) {
 		{"flags of the next FIN,ACK", "FIN,ACK"},
 		{"flags of the next segment from client", "ACK"},
 		{"state of client at the step's end", "SYN-SENT"},
+		{"proto of the next packet from server", "tcp"},
+		{"src-port of the next packet from server", "21567"},
+		{"dst-port of the next packet from server", "49152"},
+		{"src-port of the 1st app at client of connect", "49152"}, // the socket's own address
+		{"dst-port of the 1st app at client of connect", "21567"}, // its peer
+		{"count of send by client of data", "1"},
+		{"count of send by server of a SYN,ACK", "1"},
+		{"count of app at client", "4"},
+		{"text of the 1st app at server of read", "hello"},
 		{"state of server at the step's end", ""}, // the SYN has arrived, SYN-RECEIVED is the next event
 	} {
 		x, err := parseExpect(tc.expect, nodes)
