@@ -10,12 +10,13 @@ package textbook
 
 import (
 	"embed"
+	"slices"
 	"strings"
 
 	"socketlab/sim/trace"
 )
 
-//go:embed tsTclnt.py tsTserv.py tsUclnt.py tsUserv.py tsTclntSS.py tsTservSS.py
+//go:embed tsTclnt.py tsTserv.py tsUclnt.py tsUserv.py tsTclntSS.py tsTservSS.py connect.py fcrdns.py
 var files embed.FS
 
 // Listing is a program as the playground shows it: from its first line
@@ -23,31 +24,58 @@ var files embed.FS
 type Listing struct {
 	Name  string   // the file's name: "tsTclnt.py"
 	Lines []string // the lines shown
-	calls map[trace.AppOp]int
+	calls []call   // piece replaced by its line's index
 }
 
-// programs maps a simulator program type to its file and, per socket
-// call, a piece of the line that makes it.
+// call says which line makes a socket call: the first line holding
+// piece. text, when set, narrows the call to the events whose text
+// starts with it — a PTR look-up and an A look-up are one operation on
+// two lines, and fcrdns.py prints each outcome on a line of its own.
+type call struct {
+	op    trace.AppOp
+	text  string
+	piece string
+	line  int
+}
+
+// programs maps a simulator program type to its file and its calls,
+// those narrowed by text first.
 var programs = map[string]struct {
 	file  string
-	calls map[trace.AppOp]string
+	calls []call
 }{
-	"tcp-timestamp-client": {"tsTclnt.py", map[trace.AppOp]string{
-		trace.OpConnect: ".connect(", trace.OpWrite: ".send(", trace.OpRead: ".recv(", trace.OpClose: ".close()"}},
-	"tcp-timestamp-server": {"tsTserv.py", map[trace.AppOp]string{
-		trace.OpListen: ".listen(", trace.OpAccept: ".accept()", trace.OpRead: ".recv(", trace.OpWrite: ".send(",
-		trace.OpClose: "tcpCliSock.close()"}},
+	"tcp-timestamp-client": {"tsTclnt.py", []call{
+		{op: trace.OpConnect, piece: ".connect("}, {op: trace.OpWrite, piece: ".send("},
+		{op: trace.OpRead, piece: ".recv("}, {op: trace.OpClose, piece: ".close()"}}},
+	"tcp-timestamp-server": {"tsTserv.py", []call{
+		{op: trace.OpListen, piece: ".listen("}, {op: trace.OpAccept, piece: ".accept()"}, {op: trace.OpRead, piece: ".recv("},
+		{op: trace.OpWrite, piece: ".send("}, {op: trace.OpClose, piece: "tcpCliSock.close()"}}},
 	// SocketServer makes the server's calls inside serve_forever and the
 	// handler's file objects: readline() is the recv()s, write() the send.
-	"tcp-line-server": {"tsTservSS.py", map[trace.AppOp]string{
-		trace.OpListen: "Server(ADDR, MyRequestHandler)", trace.OpAccept: ".serve_forever()",
-		trace.OpRead: ".readline()", trace.OpWrite: ".wfile.write("}},
-	"tcp-line-client": {"tsTclntSS.py", map[trace.AppOp]string{
-		trace.OpConnect: ".connect(", trace.OpWrite: ".send(", trace.OpRead: ".recv(", trace.OpClose: ".close()"}},
-	"udp-timestamp-client": {"tsUclnt.py", map[trace.AppOp]string{
-		trace.OpSendTo: ".sendto(", trace.OpRecvFrom: ".recvfrom(", trace.OpClose: ".close()"}},
-	"udp-timestamp-server": {"tsUserv.py", map[trace.AppOp]string{
-		trace.OpRecvFrom: ".recvfrom(", trace.OpSendTo: ".sendto("}},
+	"tcp-line-server": {"tsTservSS.py", []call{
+		{op: trace.OpListen, piece: "Server(ADDR, MyRequestHandler)"}, {op: trace.OpAccept, piece: ".serve_forever()"},
+		{op: trace.OpRead, piece: ".readline()"}, {op: trace.OpWrite, piece: ".wfile.write("}}},
+	"tcp-line-client": {"tsTclntSS.py", []call{
+		{op: trace.OpConnect, piece: ".connect("}, {op: trace.OpWrite, piece: ".send("},
+		{op: trace.OpRead, piece: ".recv("}, {op: trace.OpClose, piece: ".close()"}}},
+	"udp-timestamp-client": {"tsUclnt.py", []call{
+		{op: trace.OpSendTo, piece: ".sendto("}, {op: trace.OpRecvFrom, piece: ".recvfrom("}, {op: trace.OpClose, piece: ".close()"}}},
+	"udp-timestamp-server": {"tsUserv.py", []call{
+		{op: trace.OpRecvFrom, piece: ".recvfrom("}, {op: trace.OpSendTo, piece: ".sendto("}}},
+	// connect() by name looks the address up first: the look-up is on
+	// the connect line. The resolver's own socket calls have no line.
+	"info-client": {"connect.py", []call{
+		{op: trace.OpGetServByName, piece: ".getservbyname("}, {op: trace.OpDNSQuery, piece: ".connect(("},
+		{op: trace.OpDNSAnswer, piece: ".connect(("}, {op: trace.OpConnect, piece: ".connect(("},
+		{op: trace.OpGetSockName, piece: ".getsockname()"}, {op: trace.OpGetPeerName, piece: ".getpeername()"}}},
+	"fcrdns-client": {"fcrdns.py", []call{
+		{op: trace.OpDNSQuery, text: "PTR", piece: "hostname = gethostname("},
+		{op: trace.OpDNSAnswer, text: "PTR", piece: "hostname = gethostname("},
+		{op: trace.OpFCrDNS, text: "confirmed", piece: `print("Validated hostname:"`},
+		{op: trace.OpFCrDNS, text: "no-ptr", piece: `print("No host names available`},
+		{op: trace.OpFCrDNS, text: "no-forward", piece: "could not be forward-resolved"},
+		{op: trace.OpFCrDNS, text: "mismatch", piece: "but on forward lookup,"},
+		{op: trace.OpDNSQuery, piece: "ipaddrs = getipaddrs("}, {op: trace.OpDNSAnswer, piece: "ipaddrs = getipaddrs("}}},
 }
 
 // For returns the listing of a simulator program type, nil for a program
@@ -65,27 +93,30 @@ func For(programType string) *Listing {
 	for len(lines) > 0 && (strings.HasPrefix(lines[0], "#") || lines[0] == "") {
 		lines = lines[1:]
 	}
-	l := &Listing{Name: p.file, Lines: lines, calls: map[trace.AppOp]int{}}
-	for op, piece := range p.calls {
-		l.calls[op] = -1
-		for i, s := range lines {
-			if strings.Contains(s, piece) {
-				l.calls[op] = i
-				break
-			}
+	l := &Listing{Name: p.file, Lines: lines}
+	for _, c := range p.calls {
+		c.line = slices.IndexFunc(lines, func(s string) bool { return strings.Contains(s, c.piece) })
+		if c.line < 0 {
+			panic("textbook: " + p.file + " has no line with " + c.piece) // caught by the tests
 		}
-		if l.calls[op] < 0 {
-			panic("textbook: " + p.file + " has no line with " + piece) // caught by the tests
-		}
+		l.calls = append(l.calls, c)
 	}
 	return l
 }
 
 // Line returns the index in Lines of the line that makes call op, and
 // false when the program makes no such call.
-func (l *Listing) Line(op trace.AppOp) (int, bool) {
-	i, ok := l.calls[op]
-	return i, ok
+func (l *Listing) Line(op trace.AppOp) (int, bool) { return l.LineOf(op, "") }
+
+// LineOf is Line for an event with this text: a call narrowed by text
+// (the look-up of a PTR record, one outcome) has a line of its own.
+func (l *Listing) LineOf(op trace.AppOp, text string) (int, bool) {
+	for _, c := range l.calls {
+		if c.op == op && strings.HasPrefix(text, c.text) {
+			return c.line, true
+		}
+	}
+	return 0, false
 }
 
 // Types lists the program types that have a listing.

@@ -28,6 +28,11 @@ func TestCallLines(t *testing.T) {
 		{"tcp-line-client", trace.OpConnect, "    tcpCliSock.connect(ADDR)"},
 		{"tcp-line-client", trace.OpWrite, "    tcpCliSock.send(b'%s\\r\\n' % data.encode('utf-8'))"},
 		{"tcp-line-client", trace.OpClose, "    tcpCliSock.close()"},
+		{"info-client", trace.OpGetServByName, "port = socket.getservbyname(SERVICE, 'tcp')"},
+		{"info-client", trace.OpDNSQuery, "s.connect((HOST, port))"},
+		{"info-client", trace.OpConnect, "s.connect((HOST, port))"},
+		{"info-client", trace.OpGetSockName, `print("Connected from", s.getsockname())`},
+		{"info-client", trace.OpGetPeerName, `print("Connected to", s.getpeername())`},
 		{"udp-timestamp-client", trace.OpRecvFrom, "    data, ADDR = udpCliSock.recvfrom(BUFSIZ)"},
 		{"udp-timestamp-server", trace.OpSendTo, "    udpSerSock.sendto(b'[%s] %s' % (ctime().encode(), data), addr)"},
 	} {
@@ -49,5 +54,38 @@ func TestCallLines(t *testing.T) {
 	}
 	if !slices.Contains(Types(), "udp-timestamp-server") {
 		t.Error("Types misses udp-timestamp-server")
+	}
+	if _, ok := For("info-client").Line(trace.OpSendTo); ok {
+		t.Error("the resolver's own sendto has a line in connect.py")
+	}
+}
+
+// fcrdns.py's look-ups are one operation on two lines, told apart by the
+// question's type, and each outcome is the line that prints it.
+func TestCallLinesByText(t *testing.T) {
+	l := For("fcrdns-client")
+	for _, tc := range []struct {
+		op         trace.AppOp
+		text, want string
+	}{
+		{trace.OpDNSQuery, "PTR 4.0.0.10.in-addr.arpa", "    hostname = gethostname(sys.argv[1])  # could raise socket.herror"},
+		{trace.OpDNSAnswer, "PTR 4.0.0.10.in-addr.arpa: liar.example.test", "    hostname = gethostname(sys.argv[1])  # could raise socket.herror"},
+		{trace.OpDNSQuery, "A liar.example.test", "    ipaddrs = getipaddrs(hostname)  # could raise socket.gaierror"},
+		{trace.OpDNSAnswer, "AAAA liar.example.test: no records", "    ipaddrs = getipaddrs(hostname)  # could raise socket.gaierror"},
+		{trace.OpFCrDNS, "confirmed", `print("Validated hostname:", hostname)`},
+		{trace.OpFCrDNS, "no-ptr", `    print("No host names available for %s; this may be normal." % sys.argv[1])`},
+		{trace.OpFCrDNS, "no-forward", `    print("Got hostname %s, but it could not be forward-resolved: %s" %`},
+		{trace.OpFCrDNS, "mismatch", `    print("Got hostname %s, but on forward lookup," % hostname)`},
+	} {
+		i, ok := l.LineOf(tc.op, tc.text)
+		if !ok || l.Lines[i] != tc.want {
+			t.Errorf("%v %q: line %d %q, want %q", tc.op, tc.text, i, l.Lines[i], tc.want)
+		}
+	}
+	if _, ok := l.LineOf(trace.OpFCrDNS, "unheard-of"); ok {
+		t.Error("an outcome fcrdns.py does not print has a line")
+	}
+	if l.Lines[0] != "import sys" {
+		t.Errorf("first line %q", l.Lines[0])
 	}
 }

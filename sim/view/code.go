@@ -74,7 +74,7 @@ func (a *App) CodeLine(host string) (line int, op trace.AppOp, blocked, ok bool)
 			continue
 		}
 		if hl := c.listings[e.Node]; hl != nil {
-			if _, has := hl.Line(e.Op); has {
+			if _, has := hl.LineOf(e.Op, e.Text); has {
 				c.calls[e.Node] = append(c.calls[e.Node], i)
 			}
 		}
@@ -85,11 +85,11 @@ func (a *App) CodeLine(host string) (line int, op trace.AppOp, blocked, ok bool)
 	switch {
 	case k < len(calls):
 		e := a.M.Event(calls[k])
-		line, _ = l.Line(e.Op)
+		line, _ = l.LineOf(e.Op, e.Text)
 		return line, e.Op, true, true
 	case k > 0:
 		e := a.M.Event(calls[k-1])
-		line, _ = l.Line(e.Op)
+		line, _ = l.LineOf(e.Op, e.Text)
 		return line, e.Op, false, true
 	}
 	return 0, trace.OpNone, false, false

@@ -155,3 +155,37 @@ func TestCodeLineSocketServer(t *testing.T) {
 		}
 	}
 }
+
+// fcrdns.py: the client's line is the reverse look-up's while the PTR
+// query is out, the forward look-up's while the A query is, and then the
+// line that prints the outcome; the DNS server runs no textbook program.
+func TestCodeLineFCrDNS(t *testing.T) {
+	doc := []byte(`{"name": "fcrdns", "seed": 1, "duration": "1s",
+	  "hosts": [{"name": "client", "addrs": ["10.0.0.1"]}, {"name": "dns", "addrs": ["10.0.0.53"]}],
+	  "links": [{"id": "l1", "a": "client", "b": "dns", "ab": {"delay": "10ms"}, "ba": {"delay": "10ms"}}],
+	  "programs": [{"type": "dns-server", "host": "dns", "port": 53,
+	      "records": ["10.0.0.4 PTR liar.example.test", "liar.example.test A 192.0.2.4"]},
+	    {"type": "fcrdns-client", "host": "client", "server": "dns:53", "address": "10.0.0.4"}]}`)
+	a, err := New(Options{Source: SimSource{}, Request: Request{Doc: doc, DocName: "fcrdns.json"}, Code: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	for _, tc := range []struct {
+		at   int // ms
+		want string
+	}{
+		{5, "    hostname = gethostname(sys.argv[1])  # could raise socket.herror"},
+		{25, "    ipaddrs = getipaddrs(hostname)  # could raise socket.gaierror"},
+		{45, `    print("Got hostname %s, but on forward lookup," % hostname)`},
+	} {
+		a.SetTime(ms * time.Duration(tc.at))
+		line, _, _, ok := a.CodeLine("client")
+		if l := a.listing("client"); !ok || l.Lines[line] != tc.want {
+			t.Errorf("at %dms: line %q (ok %v), want %q", tc.at, l.Lines[line], ok, tc.want)
+		}
+	}
+	if a.listing("dns") != nil {
+		t.Error("the DNS server has a listing")
+	}
+}
