@@ -26,8 +26,6 @@
 package class
 
 import (
-	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 )
@@ -111,78 +109,93 @@ func EncodeAnswer(a Answer) []byte {
 // Decode parses one message. Its error is one line naming what is wrong.
 func Decode(b []byte) (Msg, error) {
 	if len(b) > MaxMessage {
-		return Msg{}, fmt.Errorf("class message of %d bytes, at most %d", len(b), MaxMessage)
+		return Msg{}, &badMsg{b: b, what: "size"}
 	}
 	f := strings.Split(string(b), " ")
 	if f[0] != Version {
-		return Msg{}, fmt.Errorf("class message %s: not version %s (reload both pages)", quote(b), Version)
+		return Msg{}, &badMsg{b: b, what: "version"}
 	}
-	bad := func(what string) (Msg, error) {
-		return Msg{}, fmt.Errorf("class message %s: bad %s", quote(b), what)
+	what := "kind"
+	var m Msg
+	switch {
+	case len(f) < 2:
+	case f[1] == "at":
+		m, what = decodeAt(f)
+	case f[1] == "answer":
+		m, what = decodeAnswer(f)
 	}
-	if len(f) < 2 {
-		return bad("kind")
+	if what != "" {
+		return Msg{}, &badMsg{b: b, what: what}
 	}
-	switch f[1] {
-	case "at":
-		if len(f) != 7 {
-			return bad("field count")
-		}
-		p := Position{Lesson: f[2]}
-		if !lessonID(p.Lesson) {
-			return bad("lesson id")
-		}
-		var ok bool
-		if p.Step, ok = number(f[3], maxStep); !ok || p.Step < 1 {
-			return bad("step")
-		}
-		if p.N, ok = number(f[4], 1<<31-1); !ok {
-			return bad("cursor")
-		}
-		t, ok := number(f[5], 1<<62)
-		if !ok {
-			return bad("cursor time")
-		}
-		p.T = int64(t)
-		switch f[6] {
-		case "lead":
-		case "free":
-			p.Free = true
-		default:
-			return bad("mode")
-		}
-		return Msg{At: &p}, nil
-	case "answer":
-		if len(f) != 4 && len(f) != 5 {
-			return bad("field count")
-		}
-		var a Answer
-		var ok bool
-		if a.Step, ok = number(f[2], maxStep); !ok || a.Step < 1 {
-			return bad("step")
-		}
-		switch f[3] {
-		case "right":
-			a.Result = Right
-		case "wrong":
-			a.Result = Wrong
-		case "skipped":
-			a.Result = Skipped
-		default:
-			return bad("result")
-		}
-		if len(f) == 5 {
-			a.Given = f[4]
-			if !given(a.Given) {
-				return bad("answer given")
-			}
-		}
-		if (a.Result == Skipped) != (a.Given == "") {
-			return bad("answer given")
-		}
-		return Msg{Answer: &a}, nil
+	return m, nil
+}
+
+// decodeAt reads "c1 at LESSON STEP N T MODE"; what names the bad field.
+func decodeAt(f []string) (m Msg, what string) {
+	if len(f) != 7 {
+		return m, "field count"
 	}
-	return bad("kind")
+	p := Position{Lesson: f[2]}
+	step, okS := number(f[3], maxStep)
+	n, okN := number(f[4], 1<<31-1)
+	t, okT := number(f[5], 1<<62)
+	switch {
+	case !lessonID(p.Lesson):
+		return m, "lesson id"
+	case !okS || step < 1:
+		return m, "step"
+	case !okN:
+		return m, "cursor"
+	case !okT:
+		return m, "cursor time"
+	case f[6] != "lead" && f[6] != "free":
+		return m, "mode"
+	}
+	p.Step, p.N, p.T, p.Free = step, n, int64(t), f[6] == "free"
+	return Msg{At: &p}, ""
+}
+
+// decodeAnswer reads "c1 answer STEP RESULT [GIVEN]".
+func decodeAnswer(f []string) (m Msg, what string) {
+	if len(f) != 4 && len(f) != 5 {
+		return m, "field count"
+	}
+	var a Answer
+	var ok bool
+	if a.Step, ok = number(f[2], maxStep); !ok || a.Step < 1 {
+		return m, "step"
+	}
+	for r := Right; r <= Skipped; r++ {
+		if f[3] == resultNames[r] {
+			a.Result = r
+		}
+	}
+	if a.Result == NotYet {
+		return m, "result"
+	}
+	if len(f) == 5 {
+		a.Given = f[4]
+	}
+	if !ValidAnswer(a) {
+		return m, "answer given"
+	}
+	return Msg{Answer: &a}, ""
+}
+
+// badMsg is Decode's error: the message and what is wrong with it.
+type badMsg struct {
+	b    []byte
+	what string
+}
+
+func (e *badMsg) Error() string {
+	switch e.what {
+	case "size":
+		return "class message of " + strconv.Itoa(len(e.b)) + " bytes, at most " + strconv.Itoa(MaxMessage)
+	case "version":
+		return "class message " + quote(e.b) + ": not version " + Version + " (reload both pages)"
+	}
+	return "class message " + quote(e.b) + ": bad " + e.what
 }
 
 // ValidAnswer reports whether a can be sent: a step, a result, and what
@@ -253,7 +266,3 @@ func quote(b []byte) string {
 	}
 	return strconv.Quote(string(b))
 }
-
-// errNotForUs is what a page's Receive returns for a message meant for
-// the other side.
-var errNotForUs = errors.New("a message for the other side")

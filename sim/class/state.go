@@ -1,8 +1,9 @@
 package class
 
 import (
-	"fmt"
+	"errors"
 	"slices"
+	"strconv"
 	"sync"
 )
 
@@ -77,13 +78,13 @@ func (t *Teacher) Receive(id int, msg []byte) error {
 		return err
 	}
 	if m.Answer == nil {
-		return fmt.Errorf("class: student %d sent %w", id, errNotForUs)
+		return errors.New("class: student " + strconv.Itoa(id) + " sent a message for the other side")
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	as, ok := t.students[id]
 	if !ok {
-		return fmt.Errorf("class: no student %d", id)
+		return errors.New("class: no student " + strconv.Itoa(id))
 	}
 	as[m.Answer.Step] = *m.Answer
 	t.changed.wake()
@@ -224,7 +225,7 @@ func (s *Student) Receive(msg []byte) error {
 		return err
 	}
 	if m.At == nil {
-		return fmt.Errorf("class: the teacher sent %w", errNotForUs)
+		return errors.New("class: the teacher sent a message for the other side")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
