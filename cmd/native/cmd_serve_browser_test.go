@@ -206,19 +206,7 @@ func TestServeBrowser(t *testing.T) {
 		if len(targets) != 4 || targets[0].Network != "tcp" || targets[0].Addr != "127.0.0.47:21567" {
 			t.Fatalf("/demo.json: %+v", targets)
 		}
-		ctx, cancel := chromedp.NewContext(bctx)
-		defer cancel()
-		ctx, cancelT := context.WithTimeout(ctx, 45*time.Second)
-		defer cancelT()
-		if err := chromedp.Do(ctx, chromedp.Navigate(live.url+"#scenario=live")); err != nil {
-			t.Fatal(err)
-		}
-		var at float64
-		waitJS(t, ctx, `socketlab.error || (socketlab.canvasAt > 0 && socketlab.canvasAt)`, &at)
-		time.Sleep(500 * time.Millisecond) // the playground's first ticks
-		if err := chromedp.Do(ctx, holdKey("1")); err != nil {
-			t.Fatal(err)
-		}
+		ctx := openPage(t, bctx, live.url+"#scenario=live", "1")
 		// The live region speaks as the run goes: the caption of what
 		// happens last (the real exchange, then the model's teardown).
 		var said string
@@ -251,6 +239,33 @@ func TestServeBrowser(t *testing.T) {
 			if !want.MatchString(arrows) {
 				t.Errorf("no arrow %s", want)
 			}
+		}
+	})
+
+	// A lesson's step tried for real (I, once its question is skipped):
+	// "hello" through the gateway to the real TCP timestamp server, drawn
+	// beside the step's simulated handshake on columns of its own.
+	t.Run("lesson step tried for real", func(t *testing.T) {
+		live := startServe(t, &serveConfig{dist: os.DirFS(dist), demo: true, demoHost: "127.0.0.53"})
+		ctx := openPage(t, bctx, live.url+"#lesson=handshake&step=4", "]", "i") // skip the question, try it
+		var arrows string
+		waitJS(t, ctx, `(t => t.includes(" → real browser: ") ? t : "")(document.getElementById("arrows").innerText)`, &arrows)
+		t.Logf("arrows:\n%s", arrows)
+		far := regexp.QuoteMeta("real tcp/127.0.0.53:21567")
+		for _, want := range []*regexp.Regexp{
+			regexp.MustCompile(`(?m)^client → server: #3 ACK seq=1 ack=1 win=\d+$`), // the step's own, untouched
+			regexp.MustCompile(`(?m)^real browser → ` + far + `: #\d+ "hello" len=5$`),
+			regexp.MustCompile(`(?m)^` + far + ` → real browser: #\d+ "\[[^"]+" len=32 · rtt [0-9.]+(µs|ms|s)$`),
+		} {
+			if !want.MatchString(arrows) {
+				t.Errorf("no arrow %s", want)
+			}
+		}
+		if strings.Contains(arrows, "model ") {
+			t.Error("a model beside the lesson: the lesson is the model")
+		}
+		if e := evalJS[string](t, ctx, `socketlab.error`); e != "" {
+			t.Fatalf("page error %q", e)
 		}
 	})
 
@@ -504,6 +519,29 @@ func rtcBrowser(t *testing.T, opts []chromedp.ExecAllocatorOption) context.Conte
 		t.Fatal(err)
 	}
 	return rb
+}
+
+// openPage opens url in a new tab of the browser bctx (for 45 s at most,
+// closed with the test), waits for the playground's first frames, then
+// holds each of keys in turn.
+func openPage(t *testing.T, bctx context.Context, url string, keys ...string) context.Context {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(bctx)
+	t.Cleanup(cancel)
+	ctx, cancelT := context.WithTimeout(ctx, 45*time.Second)
+	t.Cleanup(cancelT)
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+		t.Fatal(err)
+	}
+	var at float64
+	waitJS(t, ctx, `socketlab.error || (socketlab.canvasAt > 0 && socketlab.canvasAt)`, &at)
+	time.Sleep(500 * time.Millisecond) // the playground's first ticks
+	for _, k := range keys {
+		if err := chromedp.Do(ctx, holdKey(k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ctx
 }
 
 // waitJS evaluates expr until it gives something other than "", 0 or

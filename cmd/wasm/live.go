@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -181,19 +182,58 @@ func (s *liveSource) Do(i int) error {
 		return fmt.Errorf("no action %d", i+1)
 	}
 	t := s.targets[i]
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := s.exchange(ctx, t); err != nil {
-			msg := t.Network + " " + t.Addr + ": " + err.Error()
-			s.Emit(&trace.Event{At: time.Since(s.start), Kind: trace.KindNote, Node: "browser", Text: msg})
-			notice("socketlab: "+msg, true)
-		}
-	}()
+	go s.run(t, true)
 	return nil
 }
 
-func (s *liveSource) exchange(ctx context.Context, t target) error {
+// run makes one exchange with t, on its own goroutine; a failure is a
+// note on the run and a notice on the page.
+func (s *liveSource) run(t target, model bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.exchange(ctx, t, model); err != nil {
+		msg := t.Network + " " + t.Addr + ": " + err.Error()
+		s.Emit(&trace.Event{At: time.Since(s.start), Kind: trace.KindNote, Node: "browser", Text: msg})
+		notice("socketlab: "+msg, true)
+	}
+}
+
+// tryTargets names the demo server each real program of a lesson
+// (lesson.RealPrograms) talks to; the others need sockets a page has
+// not (an HTTP client, a refused connect).
+var tryTargets = map[string]string{
+	"tcp-client":   "TCP timestamp server",
+	"socketserver": "SocketServer timestamp server",
+	"udp-client":   "UDP timestamp server",
+	"udp-echo":     "UDP echo server",
+}
+
+// Try runs a lesson step's real program through the gateway: "hello" to
+// the demo server the program talks to, on a stream of its own that
+// ends once the answer is in (and the channel closed). The lesson is the
+// model, so none is drawn beside it.
+func (s *liveSource) Try(program string) (view.Stream, error) {
+	name, ok := tryTargets[program]
+	if !ok {
+		return nil, fmt.Errorf("%s runs in the desktop playground only (socketlab play --lesson): a page reaches only the demo servers", program)
+	}
+	i := slices.IndexFunc(s.targets, func(t target) bool { return t.Name == name })
+	if i < 0 {
+		return nil, errors.New("no gateway to the real servers: open the page from socketlab serve (its demo servers on)")
+	}
+	feed := trace.NewFeed(1 << 12)
+	s.feedMu.Lock()
+	s.feed = feed
+	s.feedMu.Unlock()
+	go func() {
+		s.run(s.targets[i], false)
+		time.Sleep(250 * time.Millisecond) // the channel's close
+		feed.End(nil)
+	}()
+	return view.FeedStream(trace.Header{Scenario: livePreset, Nodes: []trace.Node{{Name: "browser", Kind: trace.NodeHost, Role: "client"}}}, feed), nil
+}
+
+func (s *liveSource) exchange(ctx context.Context, t target, model bool) error {
 	b, err := s.bridge(ctx)
 	if err != nil {
 		return err
@@ -214,7 +254,9 @@ func (s *liveSource) exchange(ctx context.Context, t target) error {
 		if _, err = d.Recv(ctx); err != nil {
 			return err
 		}
-		s.model(t, sent, time.Since(sent))
+		if model {
+			s.model(t, sent, time.Since(sent))
+		}
 		return nil
 	}
 	st, err := b.TCP(ctx, t.Addr)
@@ -229,7 +271,9 @@ func (s *liveSource) exchange(ctx context.Context, t target) error {
 	if _, err = st.Read(make([]byte, 1024)); err != nil {
 		return err
 	}
-	s.model(t, sent, time.Since(sent))
+	if model {
+		s.model(t, sent, time.Since(sent))
+	}
 	return nil
 }
 
