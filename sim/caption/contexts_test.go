@@ -6,7 +6,6 @@ import (
 	"os"
 	"reflect"
 	"testing"
-	"time"
 
 	"socketlab/sim"
 	"socketlab/sim/bench"
@@ -205,25 +204,45 @@ func BenchmarkContextsWalk(b *testing.B) {
 
 // BenchmarkContextsStepBack asks for the contexts of 5 s of scenario (A)
 // from the end backwards, an event at a time, as a user stepping back
-// does, and reports the slowest step besides the mean: the one that walks
-// again from a checkpoint.
+// does: most steps find their block walked already.
 func BenchmarkContextsStepBack(b *testing.B) {
 	tr := bulkRun(b, 5e9)
 	c := NewContexts(&tr.Header, &growing{all: tr.Events, n: len(tr.Events)})
 	c.Advance(len(tr.Events), true)
 	b.ResetTimer()
-	i, slowest := len(tr.Events)-1, time.Duration(0)
+	i := len(tr.Events) - 1
 	for range b.N {
-		start := time.Now()
 		if c.At(i) == nil {
 			b.Fatal("no context")
 		}
-		slowest = max(slowest, time.Since(start))
 		if i--; i < 0 {
 			i = len(tr.Events) - 1
 		}
 	}
-	b.ReportMetric(float64(slowest.Microseconds())/1000, "ms-slowest")
+}
+
+// BenchmarkContextsStepBackWorst is the slowest step back: to the last
+// event before a checkpoint with nothing walked, so that the whole stretch
+// from the checkpoint before is walked again.
+func BenchmarkContextsStepBackWorst(b *testing.B) {
+	tr := bulkRun(b, 5e9)
+	c := NewContexts(&tr.Header, &growing{all: tr.Events, n: len(tr.Events)})
+	c.Advance(len(tr.Events), true)
+	if len(c.checks) < 3 {
+		b.Fatalf("%d checkpoints", len(c.checks))
+	}
+	b.ResetTimer()
+	k := 1
+	for range b.N {
+		c.cache = c.cache[:0]
+		if c.At(c.checks[k].at-1) == nil {
+			b.Fatal("no context")
+		}
+		if k++; k == len(c.checks) {
+			k = 1
+		}
+	}
+	b.ReportMetric(float64(len(tr.Events))/float64(len(c.checks)), "events/checkpoint")
 }
 
 func BenchmarkAnnotateBulk(b *testing.B) {
