@@ -4,9 +4,14 @@ package bridge_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pion/webrtc/v4"
 
 	"socketlab/core/gateway"
 	"socketlab/sim/bridge"
@@ -103,5 +108,103 @@ func TestClassTeacherLeadsTwo(t *testing.T) {
 	}
 	if s := g.Stats(); s.RoomsPaired != 2 || s.Peers != 0 || s.BytesUp != 0 {
 		t.Errorf("gateway stats %+v: it should have relayed only the signaling", s)
+	}
+}
+
+// TestClassStudentNeverConnects: a student's page that answers but never
+// connects (its answer names no ICE candidate) costs the teacher one
+// bounded Accept; the next Accept offers the class again with the same
+// teacher ticket, and a real student gets in.
+func TestClassStudentNeverConnects(t *testing.T) {
+	g, rtcURL := startGateway(t, gateway.Config{})
+	classURL := strings.TrimSuffix(rtcURL, gateway.Path) + gateway.ClassPath
+	cl, err := bridge.OpenClass(bridge.Config{URL: classURL}, "lab-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		p, err := cl.Accept(ctx, 0)
+		if p != nil {
+			p.Close()
+		}
+		failed <- err
+	}()
+	eventually(t, "the class open", func() bool { return g.Stats().Classes == 1 })
+
+	// The silent student: a real answer from a pion peer, its candidates cut.
+	post := func(body string) (int, string) {
+		resp, err := http.Post(classURL+"lab-2", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	status, body := post(`{"type":"join"}`)
+	var offer gateway.ClassMessage
+	if err := json.Unmarshal([]byte(body), &offer); status != http.StatusOK || err != nil {
+		t.Fatalf("join: %d %q %v", status, body, err)
+	}
+	pc, err := webrtc.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer.SDP}); err != nil {
+		t.Fatal(err)
+	}
+	ans, err := pc.CreateAnswer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, line := range strings.Split(ans.SDP, "\r\n") {
+		if !strings.HasPrefix(line, "a=candidate") {
+			kept = append(kept, line)
+		}
+	}
+	b, _ := json.Marshal(gateway.ClassMessage{Type: "answer", SDP: strings.Join(kept, "\r\n"), Ticket: offer.Ticket})
+	if status, body := post(string(b)); status != http.StatusNoContent {
+		t.Fatalf("answer: %d %q", status, body)
+	}
+	select {
+	case err := <-failed:
+		if err == nil || !strings.Contains(err.Error(), "connecting to the peer: context deadline exceeded") {
+			t.Fatalf("Accept with a silent student: %v", err)
+		}
+	case <-time.After(wait):
+		t.Fatal("Accept did not give up on a silent student")
+	}
+
+	// The class goes on: the next Accept (same teacher ticket) takes a
+	// real student.
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	acc := make(chan error, 1)
+	go func() {
+		p, err := cl.Accept(ctx, 0)
+		if p != nil {
+			defer p.Close()
+			_, err = p.Recv(ctx) // the student's hello
+		}
+		acc <- err
+	}()
+	s, err := bridge.JoinClass(ctx, bridge.Config{URL: classURL}, "lab-2")
+	if err != nil {
+		t.Fatalf("the next student: %v", err)
+	}
+	defer s.Close()
+	if err := s.Send([]byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-acc; err != nil {
+		t.Fatalf("the next Accept: %v", err)
+	}
+	if st := g.Stats(); st.RoomsPaired != 2 || st.Classes != 1 {
+		t.Errorf("stats %+v", st)
 	}
 }
