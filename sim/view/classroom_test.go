@@ -163,6 +163,12 @@ func TestClassStudentFollows(t *testing.T) {
 	if i, _ := a.LessonStep(); i != 2 || a.Cur != (layout.Cursor{T: teacher.Cur.T, N: teacher.Cur.N}) {
 		t.Fatalf("locked again: step %d at %+v", i+1, a.Cur)
 	}
+	// A teacher in another lesson is named, not followed.
+	st.Receive(class.EncodePosition(class.Position{Lesson: "tcp-vs-udp", Step: 2}))
+	tick(a, 1)
+	if i, _ := a.LessonStep(); i != 2 || a.Status != "the teacher is in lesson tcp-vs-udp: open that lesson to follow" {
+		t.Fatalf("another lesson: step %d, status %q", i+1, a.Status)
+	}
 	// A skip is sent without an answer.
 	a.GotoStep(3)
 	a.Skip()
