@@ -264,7 +264,7 @@ func (cl *infoClient) start() {
 	h, s := cl.h, cl.h.sim
 	svc := serviceOf(cl.p)
 	port := services[svc]
-	s.app(h, trace.OpGetServByName, netip.AddrPort{}, netip.AddrPort{}, port, nil, fmt.Sprintf("getservbyname('%s', 'tcp') = %d", svc, port))
+	s.app(h, trace.OpGetServByName, netip.AddrPort{}, netip.AddrPort{}, 0, nil, fmt.Sprintf("getservbyname('%s', 'tcp') = %d", svc, port))
 	h.lookup(cl.server, cl.p.Timeout, dns.TypeA, cl.p.Name, func(rrs []dns.RR, _ uint8, ok bool) {
 		if len(rrs) == 0 {
 			why := "[Errno -2] Name or service not known"

@@ -104,7 +104,7 @@ func TestInfoClient(t *testing.T) {
 60ms client tcp 49153>80 FIN,ACK
 80ms server tcp 80>49153 ACK
 `)
-	checkText(t, "client calls", appCalls(tr, "client"), `0s getservbyname 80 getservbyname('http', 'tcp') = 80
+	checkText(t, "client calls", appCalls(tr, "client"), `0s getservbyname 0 getservbyname('http', 'tcp') = 80
 0s dns-query 0 A www.example.test
 0s sendto 34 DNS query A www.example.test
 20ms recvfrom 50 DNS answer A www.example.test: 10.0.0.2
@@ -126,7 +126,7 @@ func TestInfoClient(t *testing.T) {
 
 	// A name the zone does not know: the look-up fails, nothing connects.
 	tr = dnsLab(t, Program{Type: "info-client", Host: "client", Server: "dns:53", Name: "nosuch.example.test", Service: "ssh"})
-	checkText(t, "unknown name", appCalls(tr, "client"), `0s getservbyname 22 getservbyname('ssh', 'tcp') = 22
+	checkText(t, "unknown name", appCalls(tr, "client"), `0s getservbyname 0 getservbyname('ssh', 'tcp') = 22
 0s dns-query 0 A nosuch.example.test
 0s sendto 37 DNS query A nosuch.example.test
 20ms recvfrom 37 DNS answer A nosuch.example.test: no such name

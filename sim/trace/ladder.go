@@ -778,6 +778,10 @@ func appText(e *Event) string {
 		return "recvfrom " + data() + " ← " + e.Remote.String()
 	case OpError:
 		return "error: " + e.Text
+	case OpGetServByName: // the text is the call: getservbyname('http', 'tcp') = 80
+		if e.Text != "" {
+			return e.Text
+		}
 	case OpClose:
 		if e.Text != "" { // why a real server closed
 			return "close (" + e.Text + ")"

@@ -443,7 +443,7 @@ const (
 	// packet, so that a ladder shows which calls cause packets and which
 	// do not.
 
-	OpGetServByName // a service's port looked up in the local table; N is the port, Text the call and its result
+	OpGetServByName // a service's port looked up in the local table; Text is the call and its result
 	OpGetSockName   // Socket is the address returned, Text it as Python prints it
 	OpGetPeerName   // Remote is the address returned, Text it as Python prints it
 	OpFCrDNS        // a forward-confirmed reverse look-up's outcome; Text is confirmed, no-ptr, no-forward or mismatch

@@ -271,6 +271,7 @@ func (m *Model) EventTextIn(i int, zh bool) string {
 		}
 		s := fmt.Sprintf("%s  %s  %s()", t, e.Node, e.Op)
 		switch {
+		case !dataOp(e.Op): // N counts something else: a look-up's answers
 		case e.N > 0 && zh:
 			s += fmt.Sprintf(" %d 字节", e.N)
 		case e.N == 1:
@@ -286,6 +287,15 @@ func (m *Model) EventTextIn(i int, zh bool) string {
 		return t + "  " + e.Text
 	}
 	return t + "  " + e.Kind.String()
+}
+
+// dataOp reports whether op's N is a number of bytes, the data it moved.
+func dataOp(op trace.AppOp) bool {
+	switch op {
+	case trace.OpWrite, trace.OpRead, trace.OpSendTo, trace.OpRecvFrom, trace.OpHTTP:
+		return true
+	}
+	return false
 }
 
 // timerZH names a timer in Chinese.

@@ -172,3 +172,21 @@ func TestStepSpanExpandsBursts(t *testing.T) {
 		t.Errorf("handshake, a slow exchange: span %v, want its default %v", s, h.DefaultSpan())
 	}
 }
+
+// A call's N is bytes only where the call moved data: a look-up's
+// dns-answer counts answers and says no bytes; a read says its bytes.
+func TestEventTextBytesOnlyForData(t *testing.T) {
+	tr := &trace.Trace{Events: []trace.Event{
+		{Kind: trace.KindApp, Node: "client", Op: trace.OpDNSAnswer, N: 1, Text: "A www: 10.0.0.2"},
+		{Kind: trace.KindApp, Node: "client", Op: trace.OpRead, N: 5, Text: "hello"},
+	}}
+	m := layout.NewModel(tr)
+	for i, want := range []string{`client  dns-answer() "A www: 10.0.0.2"`, `client  read() 5 bytes "hello"`} {
+		if got := m.EventText(i); !strings.HasSuffix(got, want) {
+			t.Errorf("event %d: %q, want …%q", i, got, want)
+		}
+	}
+	if got := m.EventTextIn(1, true); !strings.HasSuffix(got, `read() 5 字节 "hello"`) {
+		t.Errorf("in Chinese: %q", got)
+	}
+}
