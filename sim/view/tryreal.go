@@ -182,7 +182,9 @@ func (a *App) showTry() {
 	h := base.Header
 	h.Nodes = slices.Clone(h.Nodes)
 	for _, n := range r.hdr.Nodes {
-		n.Name = realName(n.Name)
+		// No role: a caption then names the node as it is, "real
+		// client", not "client real client".
+		n.Name, n.Role = realName(n.Name), ""
 		h.Nodes = append(h.Nodes, n)
 	}
 	m := layout.NewStream(h)
