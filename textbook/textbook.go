@@ -1,6 +1,9 @@
 // Package textbook holds the textbook's Python programs, in their
-// Python 3 versions: the *.py files beside this one, which core's tests
-// run against socketlab's servers and clients in both directions. For
+// Python 3 versions: the *.py files beside this one. core's tests run the
+// timestamp programs against socketlab's servers and clients in both
+// directions; the name chapter's connect.py and fcrdns.py, which need a
+// resolver of their own to mean anything, are compiled by this package's
+// tests and run against loopback and /etc/hosts. For
 // those the simulator's programs stand for (tsTclnt.py for
 // tcp-timestamp-client, …) it says which line makes each socket call, so
 // that the playground can show the program beside the wire with the line

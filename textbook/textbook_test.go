@@ -1,8 +1,13 @@
 package textbook
 
 import (
+	"context"
+	"os"
+	"os/exec"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"socketlab/sim/trace"
 )
@@ -87,5 +92,34 @@ func TestCallLinesByText(t *testing.T) {
 	}
 	if l.Lines[0] != "import sys" {
 		t.Errorf("first line %q", l.Lines[0])
+	}
+}
+
+// connect.py and fcrdns.py are real Python: fcrdns.py confirms
+// 127.0.0.1 through /etc/hosts (localhost both ways), and connect.py,
+// pointed at a free port of localhost, gets as far as connect() and
+// fails there, after its first two steps.
+func TestNameProgramsRun(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("python3 is not on PATH; CI=true requires it")
+		}
+		t.Skip("python3 is not on PATH")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, py, "fcrdns.py", "127.0.0.1").CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(out), "Validated hostname: ") {
+		t.Errorf("fcrdns.py 127.0.0.1: %v: %s", err, out)
+	}
+	if _, err := os.Stat("/etc/services"); err != nil {
+		t.Skip("no /etc/services: getservbyname has no table to read")
+	}
+	// "discard" (port 9) has nothing listening on a test machine.
+	out, err = exec.CommandContext(ctx, py, "connect.py", "localhost", "discard").CombinedOutput()
+	if err == nil || !strings.HasPrefix(string(out), "Creating socket... done.\nLooking up port number... done.\nConnecting to remote host on port 9...") ||
+		!strings.Contains(string(out), "ConnectionRefusedError") {
+		t.Errorf("connect.py localhost discard: %v: %s", err, out)
 	}
 }
