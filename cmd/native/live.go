@@ -408,8 +408,10 @@ func (s *liveSession) Try(program string) (view.Stream, error) {
 		return nil, fmt.Errorf("no real program %q here (one of %s)", program, strings.Join(lesson.RealPrograms, ", "))
 	}
 	feed := trace.NewFeed(1 << 16)
-	s.sink.set(feed)
-	tr := core.Tracer{Sink: &s.sink, Start: s.start}
+	s.sink.set(feed) // the servers' events and the capture's
+	// The client's own go to its run alone, also after the run was left
+	// and another began.
+	tr := core.Tracer{Sink: feed, Start: s.start}
 	if s.captureErr != nil { // said once, at the run's start
 		feed.Emit(&trace.Event{At: time.Since(s.start), Kind: trace.KindNote, Text: s.captureErr.Error()})
 	}

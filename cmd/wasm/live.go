@@ -198,16 +198,6 @@ func (s *liveSource) run(t target, model bool) {
 	}
 }
 
-// tryTargets names the demo server each real program of a lesson
-// (lesson.RealPrograms) talks to; the others need sockets a page has
-// not (an HTTP client, a refused connect).
-var tryTargets = map[string]string{
-	"tcp-client":   "TCP timestamp server",
-	"socketserver": "SocketServer timestamp server",
-	"udp-client":   "UDP timestamp server",
-	"udp-echo":     "UDP echo server",
-}
-
 // Try runs a lesson step's real program through the gateway: "hello" to
 // the demo server the program talks to, on a stream of its own that
 // ends once the answer is in (and the channel closed). The lesson is the

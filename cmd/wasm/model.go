@@ -110,3 +110,13 @@ func modelEvents(what, msg string, sent, oneWay time.Duration, ids *atomic.Uint6
 	}
 	return out, nil
 }
+
+// tryTargets names the demo server each real program of a lesson
+// (lesson.RealPrograms) talks to; the others need sockets a page has
+// not (an HTTP client, a refused connect).
+var tryTargets = map[string]string{
+	"tcp-client":   "TCP timestamp server",
+	"socketserver": "SocketServer timestamp server",
+	"udp-client":   "UDP timestamp server",
+	"udp-echo":     "UDP echo server",
+}

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"socketlab/sim/lesson"
 	"socketlab/sim/trace"
 )
 
@@ -81,5 +83,22 @@ func TestModelEventsUDPAndUnknown(t *testing.T) {
 	if _, err := modelEvents("SocketServer timestamp server", "hello", 0, time.Millisecond, new(atomic.Uint64)); err == nil ||
 		err.Error() != "no model of the SocketServer timestamp server" {
 		t.Errorf("unknown server: %v", err)
+	}
+}
+
+// Every real program the page can try is one a lesson may name, and
+// talks to one of the four demo servers socketlab serve starts.
+func TestTryTargets(t *testing.T) {
+	servers := []string{"TCP timestamp server", "UDP timestamp server", "SocketServer timestamp server", "UDP echo server"}
+	for prog, server := range tryTargets {
+		if !slices.Contains(lesson.RealPrograms, prog) {
+			t.Errorf("%s is not one of lesson.RealPrograms %v", prog, lesson.RealPrograms)
+		}
+		if !slices.Contains(servers, server) {
+			t.Errorf("%s talks to %q, not a demo server", prog, server)
+		}
+	}
+	if len(tryTargets) != 4 {
+		t.Errorf("%d programs through the gateway, want the four that talk to demo servers", len(tryTargets))
 	}
 }
