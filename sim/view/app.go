@@ -603,20 +603,30 @@ func (a *App) Close() {
 }
 
 // defaultNode picks the host whose sending is most interesting: the one
-// that sends the most payload bytes.
+// that sends the most payload bytes — with the code panel asked for, of
+// the hosts that run a textbook program (a DNS server's answers
+// outweigh the queries of the client whose Python is the lesson).
 func (a *App) defaultNode() int {
-	best, bytes := 0, -1
 	sent := make([]int, len(a.M.Nodes))
 	for i := range a.M.Flights {
 		f := &a.M.Flights[i]
 		sent[f.From] += a.M.Packet(i).Len() + 1
 	}
-	for n, b := range sent {
-		if a.M.Nodes[n].Kind == trace.NodeHost && b > bytes {
-			best, bytes = n, b
+	pick := func(ok func(n int) bool) int {
+		best, bytes := -1, -1
+		for n, b := range sent {
+			if a.M.Nodes[n].Kind == trace.NodeHost && b > bytes && ok(n) {
+				best, bytes = n, b
+			}
+		}
+		return best
+	}
+	if a.Code {
+		if n := pick(func(n int) bool { return a.listing(a.M.Nodes[n].Name) != nil }); n >= 0 {
+			return n
 		}
 	}
-	return best
+	return max(pick(func(int) bool { return true }), 0)
 }
 
 // Request returns a copy of what the App currently shows.

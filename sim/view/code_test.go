@@ -189,3 +189,30 @@ func TestCodeLineFCrDNS(t *testing.T) {
 		t.Error("the DNS server has a listing")
 	}
 }
+
+// With the code panel asked for, the host shown first is one that runs
+// a textbook program: the FCrDNS client, though the DNS server sends
+// more bytes; without it, the DNS server.
+func TestCodeShowsAProgramsHost(t *testing.T) {
+	doc := []byte(`{"name": "fcrdns", "seed": 1, "duration": "1s",
+	  "hosts": [{"name": "client", "addrs": ["10.0.0.1"]}, {"name": "dns", "addrs": ["10.0.0.53"]}],
+	  "links": [{"id": "l1", "a": "client", "b": "dns", "ab": {"delay": "10ms"}, "ba": {"delay": "10ms"}}],
+	  "programs": [{"type": "dns-server", "host": "dns", "port": 53, "records": ["10.0.0.2 PTR www.example.test"]},
+	    {"type": "fcrdns-client", "host": "client", "server": "dns:53", "address": "10.0.0.2"}]}`)
+	for _, tc := range []struct {
+		code bool
+		want string
+	}{{true, "client"}, {false, "dns"}} {
+		a, err := New(Options{Source: SimSource{}, Request: Request{Doc: doc, DocName: "fcrdns.json"}, Code: tc.code})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := a.codeHost(); got != tc.want {
+			t.Errorf("code %v: host %q shown, want %q", tc.code, got, tc.want)
+		}
+		if tc.code && !a.codeShown() {
+			t.Error("the code panel is not shown")
+		}
+		a.Close()
+	}
+}
