@@ -241,3 +241,31 @@ func TestDNSProgramErrors(t *testing.T) {
 		}
 	}
 }
+
+// Over IPv6 the reverse name is under ip6.arpa and the forward look-up
+// asks for AAAA; a datagram that is no DNS query gets no answer.
+func TestFCrDNSIPv6AndNonsense(t *testing.T) {
+	d := LinkParams{Delay: Duration(10 * time.Millisecond)}
+	sc := &Scenario{
+		Name: "dns6", Seed: 1, Duration: Duration(time.Second),
+		Hosts: []NodeSpec{{Name: "client", Addrs: []string{"fd00::1"}}, {Name: "dns", Addrs: []string{"fd00::53"}}},
+		Links: []LinkSpec{{ID: "l1", A: "client", B: "dns", AB: d, BA: d}},
+		Programs: []Program{
+			{Type: "dns-server", Host: "dns", Port: 53, Records: []string{"fd00::2 PTR www.example.test", "www.example.test AAAA fd00::2"}},
+			{Type: "fcrdns-client", Host: "client", Server: "dns:53", Address: "fd00::2"},
+			{Type: "udp-echo-client", Host: "client", Server: "dns:53", Start: Duration(100 * time.Millisecond), Messages: []string{"hello"},
+				Timeout: Duration(100 * time.Millisecond)},
+		},
+	}
+	s, tr := mustNew(t, sc)
+	s.RunUntil(time.Second)
+	checkText(t, "packets", hostSends(tr), `0s client udp 49152>53 DNS query PTR 2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa
+10ms dns udp 53>49152 DNS answer PTR 2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa: www.example.test
+20ms client udp 49153>53 DNS query AAAA www.example.test
+30ms dns udp 53>49153 DNS answer AAAA www.example.test: fd00::2
+100ms client udp 49154>53 DNS? 5 bytes, shorter than the 12-byte header
+`)
+	if !strings.Contains(appCalls(tr, "client"), "40ms fcrdns 0 confirmed") {
+		t.Errorf("not confirmed:\n%s", appCalls(tr, "client"))
+	}
+}
