@@ -40,7 +40,7 @@ func parseRecord(s string) (dns.RR, error) {
 		}
 		a, err := netip.ParseAddr(f[2])
 		if err != nil || a.Zone() != "" || a.Is4() != (rr.Type == dns.TypeA) {
-			return dns.RR{}, fmt.Errorf("%q: %q is not an IPv%s address", s, f[2], map[bool]string{true: "4", false: "6"}[rr.Type == dns.TypeA])
+			return dns.RR{}, fmt.Errorf("%q: %q is not an %s address", s, f[2], dns.Family(rr.Type))
 		}
 		rr.Addr = a
 	case "PTR":
@@ -180,9 +180,11 @@ func (h *Host) lookup(server netip.AddrPort, timeout Duration, qtype uint16, nam
 	what := dns.TypeString(qtype) + " " + name
 	s.app(h, trace.OpDNSQuery, netip.AddrPort{}, server, 0, nil, what)
 	u, err := h.ListenUDP(0)
-	if err != nil {
-		s.app(h, trace.OpDNSAnswer, netip.AddrPort{}, server, 0, nil, what+": "+err.Error())
-		cb(nil, dns.RCodeServFail, false)
+	if err != nil { // no ephemeral port left: fail, but never from inside the call
+		h.After(0, func() {
+			s.app(h, trace.OpDNSAnswer, netip.AddrPort{}, server, 0, nil, what+": "+err.Error())
+			cb(nil, dns.RCodeServFail, false)
+		})
 		return
 	}
 	u.describe = dns.Summary

@@ -208,7 +208,7 @@ func (w *writer) rr(r RR) error {
 	switch r.Type {
 	case TypeA, TypeAAAA:
 		if !r.Addr.IsValid() || r.Addr.Is4() != (r.Type == TypeA) || r.Addr.Zone() != "" {
-			return fmt.Errorf("%s record of %q: %q is not an IPv%s address", TypeString(r.Type), r.Name, r.Addr, map[bool]string{true: "4", false: "6"}[r.Type == TypeA])
+			return fmt.Errorf("%s record of %q: %q is not an %s address", TypeString(r.Type), r.Name, r.Addr, Family(r.Type))
 		}
 		w.b = append(w.b, r.Addr.AsSlice()...)
 	case TypePTR:
@@ -439,6 +439,15 @@ func lowerASCII(s string) string {
 	return string(b)
 }
 
+// Family names the address family of an address record's type: "IPv4"
+// for A, "IPv6" for AAAA.
+func Family(t uint16) string {
+	if t == TypeA {
+		return "IPv4"
+	}
+	return "IPv6"
+}
+
 // Summary describes a message in one line, for the trace: "DNS query A
 // www.example.test", "DNS answer A www.example.test: 10.0.0.2",
 // "DNS answer PTR 9.0.0.10.in-addr.arpa: no such name". Bytes that do
@@ -449,10 +458,10 @@ func Summary(b []byte) string {
 		return "DNS? " + strings.TrimPrefix(err.Error(), "dns: ")
 	}
 	var sb strings.Builder
-	sb.WriteString("DNS query")
 	if m.Response {
-		sb.Reset()
 		sb.WriteString("DNS answer")
+	} else {
+		sb.WriteString("DNS query")
 	}
 	for _, q := range m.Questions {
 		sb.WriteString(" " + TypeString(q.Type) + " " + q.Name)
@@ -460,16 +469,20 @@ func Summary(b []byte) string {
 	if !m.Response {
 		return sb.String()
 	}
+	sb.WriteString(": ")
 	switch {
 	case m.RCode == RCodeNXDomain:
-		sb.WriteString(": no such name")
+		sb.WriteString("no such name")
 	case m.RCode != RCodeSuccess:
-		sb.WriteString(": error " + strconv.Itoa(int(m.RCode)))
+		sb.WriteString("error " + strconv.Itoa(int(m.RCode)))
 	case len(m.Answers) == 0:
-		sb.WriteString(": no records")
+		sb.WriteString("no records")
 	default:
 		for i, r := range m.Answers {
-			sb.WriteString(map[bool]string{true: ": ", false: " "}[i == 0] + r.Value())
+			if i > 0 {
+				sb.WriteByte(' ')
+			}
+			sb.WriteString(r.Value())
 		}
 	}
 	return sb.String()
