@@ -181,7 +181,8 @@ func TestPlayLessonMistakes(t *testing.T) {
 }
 
 // play --lesson in a real window: the screenshot shows the step asked
-// for, and writes no progress (a screenshot is not the learner's).
+// for (tried for real with --try), and writes no progress (a screenshot
+// is not the learner's).
 func TestPlayLessonScreenshot(t *testing.T) {
 	xvfb, err := exec.LookPath("xvfb-run")
 	if err != nil {
@@ -190,26 +191,33 @@ func TestPlayLessonScreenshot(t *testing.T) {
 		}
 		t.Skip("xvfb-run is missing")
 	}
-	dir := t.TempDir()
-	shot := filepath.Join(dir, "lesson.png")
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, xvfb, "-a", "-s", "-screen 0 1280x800x24", os.Args[0])
-	cmd.Env = append(os.Environ(), "SOCKETLAB_TEST_ARGS=play --lesson handshake --step 2 --lang zh --screenshot "+shot,
-		"XDG_CONFIG_HOME="+dir, "HOME="+dir)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
-	if want := "wrote " + shot + " (1280x800, handshake at step 2/10)\n"; string(out) != want {
-		t.Fatalf("output %q, want %q", out, want)
-	}
-	b, err := os.ReadFile(shot)
-	if err != nil || len(b) < 8 || string(b[1:4]) != "PNG" {
-		t.Fatalf("no PNG written: %v", err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "socketlab", "progress.json")); !os.IsNotExist(err) {
-		t.Errorf("the screenshot wrote the progress file: %v", err)
+	// With --try the step's question is skipped and its real program
+	// runs on loopback before the picture is taken.
+	for _, tc := range []struct{ args, want string }{
+		{"--lesson handshake --step 2 --lang zh", "handshake at step 2/10"},
+		{"--lesson connect-errors --step 3 --try", "connect-errors at step 3/8"},
+	} {
+		dir := t.TempDir()
+		shot := filepath.Join(dir, "lesson.png")
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, xvfb, "-a", "-s", "-screen 0 1280x800x24", os.Args[0])
+		cmd.Env = append(os.Environ(), "SOCKETLAB_TEST_ARGS=play "+tc.args+" --screenshot "+shot,
+			"XDG_CONFIG_HOME="+dir, "HOME="+dir)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", tc.args, err, out)
+		}
+		if want := "wrote " + shot + " (1280x800, " + tc.want + ")\n"; string(out) != want {
+			t.Fatalf("%s: output %q, want %q", tc.args, out, want)
+		}
+		b, err := os.ReadFile(shot)
+		if err != nil || len(b) < 8 || string(b[1:4]) != "PNG" {
+			t.Fatalf("%s: no PNG written: %v", tc.args, err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "socketlab", "progress.json")); !os.IsNotExist(err) {
+			t.Errorf("%s: the screenshot wrote the progress file: %v", tc.args, err)
+		}
 	}
 }
 
