@@ -19,9 +19,10 @@ import (
 //
 // The real run is drawn on the step's own ladder, on columns of its own
 // ("real client", "real server": trace.RealPrefix), on the same time
-// axis: its first event stands at the step's moment, and every real
-// interval keeps its length (a loopback exchange takes microseconds, so
-// it is a burst there; → steps through it with the ladder zoomed in).
+// axis: its first event stands at the step's moment (the end of a
+// range), and every real interval keeps its length (a loopback exchange
+// takes microseconds, so the ladder zooms in on it, the simulated arrows
+// standing almost upright there; → and ← step through it).
 // Its packets are numbered after the simulated ones. The simulated run
 // is not touched: its events keep their order, the step's highlights
 // stay, and a question must be answered (or skipped) first — the real
