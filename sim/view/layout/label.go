@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"socketlab/sim/dns"
 	"socketlab/sim/trace"
 )
 
@@ -166,6 +167,10 @@ func (m *Model) Label(p *trace.Packet) string {
 			fmt.Fprintf(&b, " sle=%d sre=%d", m.relAckOf(p, k.Left), m.relAckOf(p, k.Right))
 		}
 	case trace.ProtoUDP:
+		if s, ok := dnsLabel(p); ok {
+			b.WriteString(s)
+			break
+		}
 		fmt.Fprintf(&b, "UDP %d→%d len=%d", p.Src.Port(), p.Dst.Port(), p.Len())
 	case trace.ProtoICMP:
 		fmt.Fprintf(&b, "ICMP type=%d code=%d", p.ICMPType, p.ICMPCode)
@@ -176,6 +181,23 @@ func (m *Model) Label(p *trace.Packet) string {
 		fmt.Fprintf(&b, "%s len=%d", p.Proto, p.Len())
 	}
 	return b.String()
+}
+
+// dnsLabel labels a datagram to or from port 53 that parses as a DNS
+// message as Wireshark's info column names it — "DNS 49152→53 query PTR
+// 2.0.0.10.in-addr.arpa", "DNS 53→49152 answer A www.example.test:
+// 10.0.0.2" — rather than by its length: the question and the answer are
+// what a look-up's packets teach. Anything else is an ordinary datagram.
+func dnsLabel(p *trace.Packet) (string, bool) {
+	if p.Src.Port() != 53 && p.Dst.Port() != 53 || len(p.Payload) == 0 {
+		return "", false
+	}
+	sum := dns.Summary(p.Payload)
+	what, ok := strings.CutPrefix(sum, "DNS ")
+	if !ok {
+		return "", false // "DNS? …": not a message
+	}
+	return "DNS " + strconv.Itoa(int(p.Src.Port())) + "→" + strconv.Itoa(int(p.Dst.Port())) + " " + what, true
 }
 
 // wsMultiplier is 2^shift, with a shift above 14 taken as 14 as RFC 7323
@@ -438,7 +460,11 @@ func (m *Model) InspectIn(fi int, zh bool) []Field {
 		}
 	}
 	fs = append(fs, Field{w("length", "长度"), strconv.Itoa(p.Len())})
-	if p.Len() > 0 {
+	switch s, ok := dnsLabel(p); {
+	case ok: // binary: the message says more than its bytes as text
+		_, what, _ := strings.Cut(strings.TrimPrefix(s, "DNS "), " ")
+		fs = append(fs, Field{"dns", what})
+	case p.Len() > 0:
 		fs = append(fs, Field{w("text", "文本"), strconv.Quote(shorten(string(p.Payload), 48))})
 	}
 	return fs
