@@ -91,11 +91,12 @@ test-unit:
 test-draw:
 	xvfb-run -a -s '-screen 0 1280x800x24' $(GO) test -race -count=1 -timeout 10m ./sim/view/drawtest/
 
-## test-wasm: the simulator's golden traces must be byte-identical under WebAssembly
+## test-wasm: the simulator's golden traces must be byte-identical under WebAssembly, and every
+## shipped lesson walk to its end there, as the browser playground runs it
 test-wasm:
 	GOOS=js GOARCH=wasm $(GO) build -o /dev/null ./cmd/wasm
 	@# the tests last: make test's output ends with go test's own lines, which CI reads
-	GOOS=js GOARCH=wasm $(GO) test -count=1 -timeout 10m -exec "$$($(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" ./sim ./sim/trace ./sim/caption
+	GOOS=js GOARCH=wasm $(GO) test -count=1 -timeout 10m -exec "$$($(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" ./sim ./sim/trace ./sim/caption ./sim/lesson ./sim/dns ./sim/class ./textbook
 
 ## bench: benchmarks with their baselines side by side (about 5 minutes)
 bench: build
