@@ -9,10 +9,20 @@
 // that the playground can show the program beside the wire with the line
 // the program is in marked: connect() while the SYN flies, recv()
 // blocking until data arrives, close() as the FIN leaves.
+//
+// Each of those programs has a Go equivalent too, in go/NAME/NAME.go: a
+// command of its own (so go build and go vet check it), written the way
+// a Go teacher would write the textbook's program with package net,
+// close to the Python's shape so that the two read side by side, and
+// byte for byte the same protocol. This package's tests build and run
+// them on loopback against core's servers and clients and the Python
+// programs. ForLang gives their listings, each call's line found as for
+// the Python: net.Dial for connect(), Read for recv(), ….
 package textbook
 
 import (
 	"embed"
+	"path"
 	"slices"
 	"strings"
 
@@ -20,12 +30,32 @@ import (
 )
 
 //go:embed tsTclnt.py tsTserv.py tsUclnt.py tsUserv.py tsTclntSS.py tsTservSS.py connect.py fcrdns.py
+//go:embed go/tsTclnt/tsTclnt.go go/tsTserv/tsTserv.go go/tsUclnt/tsUclnt.go go/tsUserv/tsUserv.go
+//go:embed go/tsTclntSS/tsTclntSS.go go/tsTservSS/tsTservSS.go go/connect/connect.go go/fcrdns/fcrdns.go
 var files embed.FS
+
+// Lang is the language of a listing.
+type Lang uint8
+
+// The languages a program is shown in.
+const (
+	Python Lang = iota // the textbook's own program
+	Go                 // its Go equivalent
+)
+
+// String names the language as the panel's title does: "Python", "Go".
+func (l Lang) String() string {
+	if l == Go {
+		return "Go"
+	}
+	return "Python"
+}
 
 // Listing is a program as the playground shows it: from its first line
 // of code (the header comment is left out), each call's line found.
 type Listing struct {
-	Name  string   // the file's name: "tsTclnt.py"
+	Name  string   // the file's name: "tsTclnt.py", "tsTclnt.go"
+	Lang  Lang     // the language it is written in
 	Lines []string // the lines shown
 	calls []call   // piece replaced by its line's index
 }
@@ -34,19 +64,24 @@ type Listing struct {
 // piece. text, when set, narrows the call to the events whose text
 // starts with it — a PTR look-up and an A look-up are one operation on
 // two lines, and fcrdns.py prints each outcome on a line of its own.
+// last takes the last line holding piece instead of the first.
 type call struct {
 	op    trace.AppOp
 	text  string
 	piece string
+	last  bool
 	line  int
 }
 
-// programs maps a simulator program type to its file and its calls,
-// those narrowed by text first.
-var programs = map[string]struct {
+// program is a listing's file and its calls, those narrowed by text
+// first.
+type program struct {
 	file  string
 	calls []call
-}{
+}
+
+// programs maps a simulator program type to its Python program.
+var programs = map[string]program{
 	"tcp-timestamp-client": {"tsTclnt.py", []call{
 		{op: trace.OpConnect, piece: ".connect("}, {op: trace.OpWrite, piece: ".send("},
 		{op: trace.OpRead, piece: ".recv("}, {op: trace.OpClose, piece: ".close()"}}},
@@ -81,10 +116,58 @@ var programs = map[string]struct {
 		{op: trace.OpDNSQuery, piece: "ipaddrs = getipaddrs("}, {op: trace.OpDNSAnswer, piece: "ipaddrs = getipaddrs("}}},
 }
 
-// For returns the listing of a simulator program type, nil for a program
-// that is not one of the textbook's.
-func For(programType string) *Listing {
+// goPrograms maps a simulator program type to the Go equivalent of its
+// Python program. Go's net package joins calls the socket API makes
+// apart: net.Listen is socket, bind and listen; net.Dial is socket, the
+// name's look-up and connect.
+var goPrograms = map[string]program{
+	"tcp-timestamp-client": {"go/tsTclnt/tsTclnt.go", []call{
+		{op: trace.OpConnect, piece: "net.Dial("}, {op: trace.OpWrite, piece: ".Write("},
+		{op: trace.OpRead, piece: ".Read("}, {op: trace.OpClose, piece: "tcpCliSock.Close()"}}},
+	"tcp-timestamp-server": {"go/tsTserv/tsTserv.go", []call{
+		{op: trace.OpListen, piece: "net.Listen("}, {op: trace.OpAccept, piece: ".Accept()"}, {op: trace.OpRead, piece: ".Read("},
+		{op: trace.OpWrite, piece: ".Write("}, {op: trace.OpClose, piece: "tcpCliSock.Close()"}}},
+	// handle's deferred Close is the close: the line that asked for it.
+	"tcp-line-server": {"go/tsTservSS/tsTservSS.go", []call{
+		{op: trace.OpListen, piece: "net.Listen("}, {op: trace.OpAccept, piece: ".Accept()"},
+		{op: trace.OpRead, piece: ".ReadBytes("}, {op: trace.OpWrite, piece: ".Write("},
+		{op: trace.OpShutdown, piece: ".CloseWrite()"}, {op: trace.OpClose, piece: "conn.Close()"}}},
+	// The close after the reply, not the one of the connection that
+	// sends nothing.
+	"tcp-line-client": {"go/tsTclntSS/tsTclntSS.go", []call{
+		{op: trace.OpConnect, piece: "net.Dial("}, {op: trace.OpWrite, piece: ".Write("},
+		{op: trace.OpRead, piece: ".Read("}, {op: trace.OpClose, piece: "tcpCliSock.Close()", last: true}}},
+	"udp-timestamp-client": {"go/tsUclnt/tsUclnt.go", []call{
+		{op: trace.OpSendTo, piece: ".WriteTo("}, {op: trace.OpRecvFrom, piece: ".ReadFrom("}, {op: trace.OpClose, piece: ".Close()"}}},
+	"udp-timestamp-server": {"go/tsUserv/tsUserv.go", []call{
+		{op: trace.OpRecvFrom, piece: ".ReadFrom("}, {op: trace.OpSendTo, piece: ".WriteTo("}}},
+	"info-client": {"go/connect/connect.go", []call{
+		{op: trace.OpGetServByName, piece: "net.LookupPort("}, {op: trace.OpDNSQuery, piece: "net.Dial("},
+		{op: trace.OpDNSAnswer, piece: "net.Dial("}, {op: trace.OpConnect, piece: "net.Dial("},
+		{op: trace.OpGetSockName, piece: ".LocalAddr()"}, {op: trace.OpGetPeerName, piece: ".RemoteAddr()"}}},
+	"fcrdns-client": {"go/fcrdns/fcrdns.go", []call{
+		{op: trace.OpDNSQuery, text: "PTR", piece: "hostname, err := gethostname("},
+		{op: trace.OpDNSAnswer, text: "PTR", piece: "hostname, err := gethostname("},
+		{op: trace.OpFCrDNS, text: "confirmed", piece: `fmt.Println("Validated hostname:"`},
+		{op: trace.OpFCrDNS, text: "no-ptr", piece: `"No host names available`},
+		{op: trace.OpFCrDNS, text: "no-forward", piece: "could not be forward-resolved"},
+		{op: trace.OpFCrDNS, text: "mismatch", piece: "but on forward lookup,"},
+		{op: trace.OpDNSQuery, piece: "ipaddrs, err := getipaddrs("}, {op: trace.OpDNSAnswer, piece: "ipaddrs, err := getipaddrs("}}},
+}
+
+// For returns the Python listing of a simulator program type, nil for a
+// program that is not one of the textbook's.
+func For(programType string) *Listing { return ForLang(programType, Python) }
+
+// ForLang returns the listing of a simulator program type in lang, nil
+// for a program that is not one of the textbook's.
+func ForLang(programType string, lang Lang) *Listing {
 	p, ok := programs[programType]
+	comment := "#"
+	if lang == Go {
+		p, ok = goPrograms[programType]
+		comment = "//"
+	}
 	if !ok {
 		return nil
 	}
@@ -93,12 +176,20 @@ func For(programType string) *Listing {
 		panic("textbook: " + err.Error()) // embedded: a build defect
 	}
 	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	for len(lines) > 0 && (strings.HasPrefix(lines[0], "#") || lines[0] == "") {
+	for len(lines) > 0 && (strings.HasPrefix(lines[0], comment) || lines[0] == "") {
 		lines = lines[1:]
 	}
-	l := &Listing{Name: p.file, Lines: lines}
+	l := &Listing{Name: path.Base(p.file), Lang: lang, Lines: lines}
 	for _, c := range p.calls {
 		c.line = slices.IndexFunc(lines, func(s string) bool { return strings.Contains(s, c.piece) })
+		if c.last {
+			for i := len(lines) - 1; i > c.line; i-- {
+				if strings.Contains(lines[i], c.piece) {
+					c.line = i
+					break
+				}
+			}
+		}
 		if c.line < 0 {
 			panic("textbook: " + p.file + " has no line with " + c.piece) // caught by the tests
 		}
