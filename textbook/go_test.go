@@ -458,3 +458,20 @@ func TestGoNamePrograms(t *testing.T) {
 		}
 	}
 }
+
+// A note on a blocked call names it as the listing's language does.
+func TestCallName(t *testing.T) {
+	for _, tc := range []struct {
+		lang Lang
+		op   trace.AppOp
+		want string
+	}{
+		{Python, trace.OpConnect, "connect()"}, {Go, trace.OpConnect, "net.Dial()"},
+		{Python, trace.OpRecvFrom, "recvfrom()"}, {Go, trace.OpRead, "Read()"},
+		{Go, trace.OpClose, "Close()"}, {Go, trace.OpListen, ""}, {Lang(7), trace.OpRead, ""},
+	} {
+		if got := tc.lang.CallName(tc.op); got != tc.want {
+			t.Errorf("%v.CallName(%v) = %q, want %q", tc.lang, tc.op, got, tc.want)
+		}
+	}
+}

@@ -51,6 +51,22 @@ func (l Lang) String() string {
 	return "Python"
 }
 
+// CallName names op as a call of the language's API, the way a note on
+// a blocked call says it: "recv()" in Python, "Read()" in Go; "" for an
+// operation it has no note on.
+func (l Lang) CallName(op trace.AppOp) string {
+	names := map[trace.AppOp][2]string{
+		trace.OpConnect: {"connect()", "net.Dial()"}, trace.OpAccept: {"accept()", "Accept()"},
+		trace.OpRead: {"recv()", "Read()"}, trace.OpRecvFrom: {"recvfrom()", "ReadFrom()"},
+		trace.OpClose: {"close()", "Close()"},
+	}
+	n, ok := names[op]
+	if !ok || l > Go {
+		return ""
+	}
+	return n[l]
+}
+
 // Listing is a program as the playground shows it: from its first line
 // of code (the header comment is left out), each call's line found.
 type Listing struct {

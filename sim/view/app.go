@@ -29,6 +29,7 @@ import (
 	"socketlab/sim/trace"
 	"socketlab/sim/view/layout"
 	"socketlab/sim/view/progress"
+	"socketlab/textbook"
 )
 
 // TPS is the number of Update calls per second; virtual time advances by
@@ -68,6 +69,9 @@ type Options struct {
 	DrawEveryPacket bool
 	// Code opens the code panel (A): the textbook program beside the ladder.
 	Code bool
+	// CodeLang is the language the code panel shows the program in
+	// (Shift+A switches): the textbook's Python, or its Go equivalent.
+	CodeLang textbook.Lang
 	// Teach makes the page the teacher of class room ClassName
 	// (classroom.go): the lesson's step and cursor go to the students, E
 	// unlocks their free exploration, the lesson panel shows how they
@@ -138,9 +142,10 @@ type App struct {
 	buf    []trace.Event
 	ticks  int // Update calls so far: the view's clock for throttling
 
-	// Code: the code panel (A) is asked for (code.go).
-	Code bool
-	code codeCache
+	// Code: the code panel (A) is asked for (code.go), in CodeLang.
+	Code     bool
+	CodeLang textbook.Lang
+	code     codeCache
 
 	tut      *tutor         // the open lesson, nil without one
 	try      *tryRun        // the step's real run beside it (tryreal.go), nil without one
@@ -216,7 +221,7 @@ const (
 // on arriving while the window shows it.
 func New(o Options) (*App, error) {
 	a := &App{src: o.Source, req: o.Request.Clone(), save: o.Save, record: o.Record, exact: o.DrawEveryPacket, Speed: 1, Lang: o.Lang, Sel: -1, Node: -1,
-		ShowGhost: true, evFollow: true, w: 1280, h: 800, Code: o.Code}
+		ShowGhost: true, evFollow: true, w: 1280, h: 800, Code: o.Code, CodeLang: o.CodeLang}
 	if a.Lang != "zh" {
 		a.Lang = "en"
 	}
@@ -824,7 +829,11 @@ func (a *App) key(k Key, ctrl, shift bool) {
 		a.spanAuto, a.zoomHeld = false, true
 		a.Span = min(a.Span*2, max(a.M.Display(a.M.End)*2, time.Millisecond))
 	case KeyA:
-		a.toggleCode()
+		if shift {
+			a.switchCodeLang()
+		} else {
+			a.toggleCode()
+		}
 	case KeyTab:
 		for i := 1; i <= len(a.M.Nodes); i++ {
 			n := (a.Node + i) % len(a.M.Nodes)

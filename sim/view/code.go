@@ -2,6 +2,7 @@ package view
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/hajimehoshi/ebiten/v2"
 
@@ -14,6 +15,8 @@ import (
 // in the host panel runs, beside the ladder, with the line the program
 // is in highlighted as its packets appear — connect() while the SYN
 // flies, recv() blocking until data arrives, close() as the FIN leaves.
+// Shift+A, or a click on the panel's title, shows the program's Go
+// equivalent instead (and back): the same calls, on their Go lines.
 //
 // A program's app events mark its socket calls returning (the trace's
 // connect is the handshake done). So the line shown is that of the
@@ -31,7 +34,8 @@ type Programmer interface {
 // of the run's hosts, and each host's app events that have a line.
 type codeCache struct {
 	m        *layout.Model
-	n        int // m.Len() when calls was built
+	lang     textbook.Lang // the language the listings are in
+	n        int           // m.Len() when calls was built
 	listings map[string]*textbook.Listing
 	calls    map[string][]int // event indices
 }
@@ -40,11 +44,11 @@ type codeCache struct {
 // when it runs none of them. Found once per run.
 func (a *App) listing(host string) *textbook.Listing {
 	c := &a.code
-	if c.m != a.M {
-		*c = codeCache{m: a.M, listings: map[string]*textbook.Listing{}}
+	if c.m != a.M || c.lang != a.CodeLang {
+		*c = codeCache{m: a.M, lang: a.CodeLang, listings: map[string]*textbook.Listing{}}
 		if p, ok := a.src.(Programmer); ok && !a.Real {
 			for h, typ := range p.Programs(a.req) {
-				if l := textbook.For(typ); l != nil {
+				if l := textbook.ForLang(typ, a.CodeLang); l != nil {
 					c.listings[h] = l
 				}
 			}
@@ -116,19 +120,43 @@ func (a *App) toggleCode() {
 	}
 }
 
-// codeNote is the panel's note on the call the program is in.
+// switchCodeLang shows the listings in the other language, Python or
+// Go, opening the panel when it is closed.
+func (a *App) switchCodeLang() {
+	a.CodeLang = a.otherLang()
+	if !a.Code {
+		a.toggleCode()
+	}
+}
+
+// otherLang is the language switchCodeLang switches to.
+func (a *App) otherLang() textbook.Lang {
+	if a.CodeLang == textbook.Go {
+		return textbook.Python
+	}
+	return textbook.Go
+}
+
+// codeNote is the panel's note on the call the program is in, the call
+// named as the listing's language names it.
 func (a *App) codeNote(op trace.AppOp, blocked bool) string {
+	call := a.CodeLang.CallName(op)
 	switch {
 	case blocked && op == trace.OpConnect:
-		return a.tr("code.connect")
+		return a.tr("code.connect", call)
 	case blocked && op == trace.OpAccept:
-		return a.tr("code.accept")
+		return a.tr("code.accept", call)
 	case blocked && (op == trace.OpRead || op == trace.OpRecvFrom):
-		return a.tr("code.recv")
+		return a.tr("code.recv", call)
 	case !blocked && op == trace.OpClose:
-		return a.tr("code.close")
+		return a.tr("code.close", call)
 	}
 	return ""
+}
+
+// codeTitle is the panel's title row, where a click switches language.
+func codeTitle(g *regions) layout.Rect {
+	return layout.Rect{X: g.code.X, Y: g.code.Y, W: g.code.W, H: g.row * 1.4}
 }
 
 // splitCode gives the code panel the right part of the ladder's place.
@@ -148,6 +176,13 @@ func codeRows(n, line int, rows int) (first int) {
 		return 0
 	}
 	return min(max(line-rows/2, 0), n-rows)
+}
+
+// untab indents a line of Go (gofmt's tabs, which the face does not
+// draw) by four spaces a tab, as the Python listings are indented.
+func untab(s string) string {
+	t := strings.TrimLeft(s, "\t")
+	return strings.Repeat("    ", len(s)-len(t)) + t
 }
 
 // cutMono shortens a line of ASCII code to n characters of the
@@ -193,14 +228,14 @@ func (a *App) drawCode(dst *ebiten.Image, g *regions) {
 	}
 	b.flush(dst)
 	in := clip(dst, r)
-	head, _ := elide(p.width, a.tr("code.head", l.Name, host), th.Small, r.W-20)
+	head, _ := elide(p.width, a.tr("code.head", l.Name, l.Lang, host, a.otherLang()), th.Small, r.W-20)
 	p.text(in, head, r.X+10, r.Y+4, th.Small, th.Dim, alignStart)
 	for k := 0; k < rows && first+k < len(l.Lines); k++ {
 		c := th.Dim
 		if ok && first+k == line {
 			c = th.Fg
 		}
-		s := cutMono(l.Lines[first+k], int((r.W-24)/p.m.width("0", size)))
+		s := cutMono(untab(l.Lines[first+k]), int((r.W-24)/p.m.width("0", size)))
 		p.mono(in, s, r.X+14, top+float64(k)*row+(row-size*lineH)/2, size, c, alignStart)
 	}
 	if note != "" {

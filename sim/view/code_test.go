@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"socketlab/sim/trace"
+	"socketlab/sim/view/layout"
 	"socketlab/textbook"
 )
 
@@ -105,6 +106,18 @@ func TestCutMono(t *testing.T) {
 	}{{"tcpCliSock.close()", 30, "tcpCliSock.close()"}, {"tcpCliSock.close()", 10, "tcpCliS..."}, {"abc", 2, ""}} {
 		if got := cutMono(tc.s, tc.n); got != tc.want {
 			t.Errorf("cutMono(%q, %d) = %q, want %q", tc.s, tc.n, got, tc.want)
+		}
+	}
+}
+
+// Go's tabs are drawn as Python's indentation: four spaces; a tab inside
+// a line is left to the face.
+func TestUntab(t *testing.T) {
+	for _, tc := range []struct{ s, want string }{
+		{"package main", "package main"}, {"\t\tn, err := c.Read(data)", "        n, err := c.Read(data)"}, {"\tx\t// y", "    x\t// y"},
+	} {
+		if got := untab(tc.s); got != tc.want {
+			t.Errorf("untab(%q) = %q, want %q", tc.s, got, tc.want)
 		}
 	}
 }
@@ -214,5 +227,76 @@ func TestCodeShowsAProgramsHost(t *testing.T) {
 			t.Error("the code panel is not shown")
 		}
 		a.Close()
+	}
+}
+
+// The Go listing follows the same calls on its own lines: net.Dial while
+// the SYN flies, Accept until the handshake is done, Read blocking until
+// data arrives, Close as the FIN leaves; the notes name Go's calls.
+func TestCodeLineGo(t *testing.T) {
+	a, err := New(Options{Source: SimSource{}, Request: Request{Preset: "handshake"}, Code: true, CodeLang: textbook.Go})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	for _, tc := range []struct {
+		at         int // ms
+		host, want string
+		note       string
+	}{
+		{5, "client", "\ttcpCliSock, err := net.Dial(\"tcp\", ADDR)", "net.Dial() blocks: the handshake is under way"},
+		{5, "server", "\t\ttcpCliSock, err := tcpSerSock.Accept()", "Accept() blocks until a client connects"},
+		{25, "client", "\t\tn, err := tcpCliSock.Read(data)", "Read() blocks until data arrives"},
+		{35, "server", "\t\t\tn, err := tcpCliSock.Read(data)", "Read() blocks until data arrives"},
+		{45, "client", "\ttcpCliSock.Close()", "Close() sends a FIN"},
+	} {
+		a.SetTime(ms * time.Duration(tc.at))
+		line, op, blocked, ok := a.CodeLine(tc.host)
+		l := a.listing(tc.host)
+		if !ok || l.Lang != textbook.Go || l.Lines[line] != tc.want {
+			t.Errorf("%s at %dms: %s line %q (ok %v), want %q", tc.host, tc.at, l.Name, l.Lines[line], ok, tc.want)
+		}
+		if got := a.codeNote(op, blocked); got != tc.note {
+			t.Errorf("%s at %dms: note %q, want %q", tc.host, tc.at, got, tc.note)
+		}
+	}
+}
+
+// Shift+A and a click on the panel's title switch Python ⇄ Go, the
+// title naming the file and its language and the line found again in
+// the other listing; Shift+A with the panel closed opens it.
+func TestCodeLangSwitch(t *testing.T) {
+	a := openPreset(t, "handshake", true)
+	a.SetTime(25 * ms)
+	shiftA := func() { _ = a.Update(Input{Keys: []Key{KeyA}, Shift: true, Width: 1280, Height: 800}) }
+	check := func(when, name string, lang textbook.Lang, want, head string) {
+		t.Helper()
+		line, _, _, ok := a.CodeLine("client")
+		l := a.listing("client")
+		if !a.codeShown() || a.CodeLang != lang || l.Name != name || !ok || l.Lines[line] != want {
+			t.Fatalf("%s: shown %v, %v %s line %q; want %v %s line %q", when, a.codeShown(), a.CodeLang, l.Name, l.Lines[line], lang, name, want)
+		}
+		if got := a.tr("code.head", l.Name, l.Lang, "client", a.otherLang()); got != head {
+			t.Errorf("%s: title %q, want %q", when, got, head)
+		}
+	}
+	py, gol := "    data = tcpCliSock.recv(BUFSIZ)", "\t\tn, err := tcpCliSock.Read(data)"
+	check("at start", "tsTclnt.py", textbook.Python, py, "tsTclnt.py (Python) on client · Shift+A: Go")
+	shiftA()
+	check("after Shift+A", "tsTclnt.go", textbook.Go, gol, "tsTclnt.go (Go) on client · Shift+A: Python")
+	g := a.regions(1280, 800)
+	click(a, layout.Pt{X: g.code.X + g.code.W/2, Y: g.code.Y + g.row*0.7})
+	check("after a click on the title", "tsTclnt.py", textbook.Python, py, "tsTclnt.py (Python) on client · Shift+A: Go")
+	click(a, layout.Pt{X: g.code.X + g.code.W/2, Y: g.code.Y + g.code.H/2})
+	check("after a click on the listing", "tsTclnt.py", textbook.Python, py, "tsTclnt.py (Python) on client · Shift+A: Go")
+	press(a, KeyA)
+	if a.codeShown() {
+		t.Fatal("A did not hide the panel")
+	}
+	shiftA()
+	check("Shift+A on the closed panel", "tsTclnt.go", textbook.Go, gol, "tsTclnt.go (Go) on client · Shift+A: Python")
+	a.Lang = "zh"
+	if got := a.tr("code.head", "tsTclnt.go", textbook.Go, "client", textbook.Python); got != "tsTclnt.go（Go，在 client 上）· Shift+A：Python" {
+		t.Errorf("zh title %q", got)
 	}
 }

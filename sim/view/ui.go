@@ -529,6 +529,10 @@ func (a *App) mouse(in Input) {
 			return
 		}
 	}
+	if g.code.W > 0 && codeTitle(&g).Contains(p) {
+		a.switchCodeLang()
+		return
+	}
 	switch {
 	case g.topo.Contains(p):
 		topo := a.topoGeom(&g)

@@ -8,6 +8,7 @@ import (
 	"socketlab/sim/trace"
 	"socketlab/sim/view"
 	"socketlab/sim/view/layout"
+	"socketlab/textbook"
 )
 
 // newLesson opens the playground on a shipped lesson's step (from 1).
@@ -55,15 +56,21 @@ func TestLessonFrames(t *testing.T) {
 }
 
 // The code panel beside the ladder: the server's tsTserv.py, blocked in
-// recv() after its reply, until the next data (or the FIN) arrives.
+// recv() after its reply, until the next data (or the FIN) arrives; and
+// its Go equivalent, tsTserv.go, blocked in Read at the same moment.
 func TestCodeFrame(t *testing.T) {
 	needDisplay(t)
-	a, err := view.New(view.Options{Source: view.SimSource{}, Request: view.Request{Preset: "handshake"}, Code: true})
-	if err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		name string
+		lang textbook.Lang
+	}{{"code-handshake-35ms", textbook.Python}, {"code-go-handshake-35ms", textbook.Go}} {
+		a, err := view.New(view.Options{Source: view.SimSource{}, Request: view.Request{Preset: "handshake"}, Code: true, CodeLang: tc.lang})
+		if err != nil {
+			t.Fatal(err)
+		}
+		compareGolden(t, tc.name, render(t, a, 35*ms, 960, 600))
+		a.Close()
 	}
-	defer a.Close()
-	compareGolden(t, "code-handshake-35ms", render(t, a, 35*ms, 960, 600))
 }
 
 // trySource plays a real program for a lesson's step as live mode
