@@ -212,6 +212,12 @@ func scanArgs(fs *flag.FlagSet, args []string, std stdio, mode argMode) ([]strin
 		if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && bf.IsBoolFlag() {
 			if !hasValue {
 				value = "true"
+				// A switch that may name a choice (--code go) takes the
+				// next argument when it is one of its words.
+				if w, ok := f.Value.(interface{ TakesWord(string) bool }); ok && i+1 < len(args) && w.TakesWord(args[i+1]) {
+					i++
+					value = args[i]
+				}
 			}
 		} else if !hasValue {
 			if i+1 == len(args) {

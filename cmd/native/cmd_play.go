@@ -20,11 +20,12 @@ import (
 	"socketlab/sim/lesson"
 	"socketlab/sim/view"
 	"socketlab/sim/view/progress"
+	"socketlab/textbook"
 )
 
 var playCmd = &command{
 	name:    "play",
-	args:    "[--scenario NAME|FILE] [--seed N] [--lang en|zh] [--projector] [--code] [--select ID] [--whatif ACTION:ID] [--screenshot FILE.png|FILE.jpg --at T [--size WxH]] | --lesson NAME|FILE [--step N] [--try] | --live [--target HOST:PORT] [--run N]... [--record FILE]",
+	args:    "[--scenario NAME|FILE] [--seed N] [--lang en|zh] [--projector] [--code [go]] [--select ID] [--whatif ACTION:ID] [--screenshot FILE.png|FILE.jpg --at T [--size WxH]] | --lesson NAME|FILE [--step N] [--try] | --live [--target HOST:PORT] [--run N]... [--record FILE]",
 	summary: "open the visual playground: topology, ladder diagram and captions on one time cursor",
 	parse:   parsePlay,
 }
@@ -34,7 +35,7 @@ type playConfig struct {
 	req        view.Request
 	lang       string
 	projector  bool
-	code       bool // the code panel at start
+	code       codeFlag // the code panel at start, and its language
 	shot       string
 	at         time.Duration
 	w, h       int
@@ -53,6 +54,40 @@ type playConfig struct {
 	step     int            // --step, from 1; 0: where the learner left it
 	try      bool           // --try: the screenshot shows the step tried for real
 }
+
+// codeFlag is --code: a switch (the textbook's Python) that may name the
+// language, --code go or --code=go for the Go equivalent.
+type codeFlag struct {
+	on   bool
+	lang textbook.Lang
+}
+
+func (c *codeFlag) String() string {
+	if c == nil || !c.on {
+		return ""
+	}
+	return strings.ToLower(c.lang.String())
+}
+
+func (c *codeFlag) Set(s string) error {
+	switch s {
+	case "true", "python":
+		*c = codeFlag{on: true, lang: textbook.Python}
+	case "go":
+		*c = codeFlag{on: true, lang: textbook.Go}
+	case "false":
+		*c = codeFlag{}
+	default:
+		return errors.New("want python or go")
+	}
+	return nil
+}
+
+// IsBoolFlag lets --code stand alone.
+func (c *codeFlag) IsBoolFlag() bool { return true }
+
+// TakesWord lets --code take its language as the next argument.
+func (c *codeFlag) TakesWord(s string) bool { return s == "go" || s == "python" }
 
 // whatIfArg is one --whatif ACTION:PACKET.
 type whatIfArg struct {
@@ -78,7 +113,8 @@ func parsePlayConfig(c *command, args []string, std stdio) (*playConfig, error) 
 	profile := profileFlag(fs)
 	lang := fs.String("lang", "en", "caption `language`: en or zh")
 	projector := fs.Bool("projector", false, "classroom mode: large type, high contrast, thick lines")
-	code := fs.Bool("code", false, "open with the code panel (key A): the host's textbook program beside the ladder, the line it is in marked")
+	var code codeFlag
+	fs.Var(&code, "code", "open with the code panel (key A): the host's textbook program beside the ladder, the line it is in marked; --code go shows its Go equivalent (Shift+A switches)")
 	shot := fs.String("screenshot", "", "write the frame at --at to this `FILE` (.png, or .jpg/.jpeg) and exit")
 	at := durationFlag(fs, "at", 0, 0, 24*time.Hour, "", "with --screenshot: the virtual `time` to show, e.g. 1.5s or 25ms; at most the run's end")
 	size := fs.String("size", "1280x800", "window or screenshot size `WxH` in pixels")
@@ -123,7 +159,7 @@ func parsePlayConfig(c *command, args []string, std stdio) (*playConfig, error) 
 		return nil, usagef("play: unexpected argument %s (use --scenario)", strconv.Quote(pos[0]))
 	}
 	cfg := &playConfig{lang: *lang, projector: *projector, shot: *shot, savePath: *save, scenarioIn: *scenario, sel: *sel, whatIfs: whatIfs, at: *at,
-		live: *live, target: *target, runs: runs, record: *record, lessonIn: *lessonIn, step: *step, try: *try, code: *code}
+		live: *live, target: *target, runs: runs, record: *record, lessonIn: *lessonIn, step: *step, try: *try, code: code}
 	if !*live {
 		for _, f := range []string{"target", "run", "record"} {
 			if wasFlagGiven(fs, f) {
@@ -319,7 +355,7 @@ func runPlay(ctx context.Context, std stdio, cfg *playConfig) error {
 		Source: src, Request: cfg.req, Lang: cfg.lang, Projector: cfg.projector,
 		Save:   func(doc []byte) (string, error) { return savePath, os.WriteFile(savePath, doc, 0o644) },
 		Record: func(doc []byte) (string, error) { return cfg.record, os.WriteFile(cfg.record, doc, 0o644) },
-		Lesson: cfg.lesson, Step: cfg.step, Progress: store, Code: cfg.code,
+		Lesson: cfg.lesson, Step: cfg.step, Progress: store, Code: cfg.code.on, CodeLang: cfg.code.lang,
 	})
 	if err != nil {
 		return fmt.Errorf("play: %w", err)

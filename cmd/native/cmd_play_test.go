@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"socketlab/textbook"
 )
 
 // Without a display, play says so in one line and exits 1; nothing panics.
@@ -57,6 +59,8 @@ func TestPlayCommandLineMistakes(t *testing.T) {
 		{[]string{"--scenario", ""}, 2, "socketlab: play: --scenario is empty; give a preset name or a JSON file\n"},
 		{[]string{"--scenario", filepath.Join(dir, "missing.json")}, 1, "socketlab: play: read scenario: open " + filepath.Join(dir, "missing.json") + ": no such file or directory\n"},
 		{[]string{"--no-such-flag"}, 2, "socketlab: play: unknown flag --no-such-flag (see 'socketlab play --help')\n"},
+		{[]string{"--code=rust"}, 2, "socketlab: play: --code rust: want python or go (see 'socketlab play --help')\n"},
+		{[]string{"--code", "rust"}, 2, `socketlab: play: unexpected argument "rust" (use --scenario)` + "\n"},
 	} {
 		_, stderr, code := runCLI(t, context.Background(), "", append([]string{"play"}, tc.args...)...)
 		if code != tc.code || stderr != tc.want {
@@ -72,6 +76,29 @@ func TestPlayCommandLineMistakes(t *testing.T) {
 	_, stderr, code = runCLI(t, context.Background(), "", "play", "--scenario", bad)
 	if code != 1 || !strings.HasPrefix(stderr, "socketlab: play: ") || strings.Count(stderr, "\n") != 1 {
 		t.Errorf("bad scenario file: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// --code alone opens the code panel on the textbook's Python; --code go
+// (or --code=go) on its Go equivalent; a word after --code that names no
+// language is left to be an argument.
+func TestPlayCodeFlag(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want codeFlag
+	}{
+		{nil, codeFlag{}},
+		{[]string{"--code"}, codeFlag{on: true, lang: textbook.Python}},
+		{[]string{"--code", "--scenario", "handshake"}, codeFlag{on: true, lang: textbook.Python}},
+		{[]string{"--code", "go"}, codeFlag{on: true, lang: textbook.Go}},
+		{[]string{"--code=go", "--scenario", "handshake"}, codeFlag{on: true, lang: textbook.Go}},
+		{[]string{"--code", "go", "--code", "python"}, codeFlag{on: true, lang: textbook.Python}},
+		{[]string{"--code=false"}, codeFlag{}},
+	} {
+		cfg, err := parsePlayConfig(playCmd, tc.args, stdio{Out: &strings.Builder{}, Err: &strings.Builder{}})
+		if err != nil || cfg.code != tc.want {
+			t.Errorf("%q: %+v, %v; want %+v", tc.args, cfg.code, err, tc.want)
+		}
 	}
 }
 
