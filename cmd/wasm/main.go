@@ -162,6 +162,7 @@ func describe(a *view.App, opts view.Options, room string) (text, frag string) {
 		i, _ := a.LessonStep()
 		frag = lessonFragment(l.ID, i+1, opts.Lang, opts.Projector, room)
 	}
+	frag = withCode(frag, a.Code, a.CodeLang)
 	text = a.Caption()
 	if s := a.ClassSummary(); s != "" {
 		text = s + " · " + text

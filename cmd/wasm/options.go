@@ -11,6 +11,7 @@ import (
 	"socketlab/sim/bridge"
 	"socketlab/sim/lesson"
 	"socketlab/sim/view"
+	"socketlab/textbook"
 )
 
 // defaultScenario is shown when the URL names none, or one that does not
@@ -58,14 +59,25 @@ func optionsFrom(q url.Values, presets []string) (view.Options, string) {
 	req.Links, bad = linksFrom(q)
 	var badW []string
 	req.WhatIfs, badW = whatIfsFrom(q)
-	if bad = append(bad, badW...); len(bad) > 0 && warn == "" {
+	bad = append(bad, badW...)
+	code, lang := false, textbook.Python
+	switch c := q.Get("code"); c {
+	case "":
+	case "1", "python":
+		code = true
+	case "go":
+		code, lang = true, textbook.Go
+	default:
+		bad = append(bad, "code="+c)
+	}
+	if len(bad) > 0 && warn == "" {
 		warn = "socketlab: ignored in the URL: " + strings.Join(bad, ", ")
 	}
-	lang := "en"
+	ui := "en"
 	if q.Get("lang") == "zh" {
-		lang = "zh"
+		ui = "zh"
 	}
-	o := view.Options{Source: view.SimSource{}, Request: req, Lang: lang, Projector: q.Get("projector") == "1"}
+	o := view.Options{Source: view.SimSource{}, Request: req, Lang: ui, Projector: q.Get("projector") == "1", Code: code, CodeLang: lang}
 	if id := q.Get("lesson"); id != "" { // a lesson: its steps choose the runs
 		l, err := lesson.Load(id)
 		if err != nil {
@@ -95,6 +107,22 @@ func lessonFragment(id string, step int, lang string, projector bool, room strin
 		v.Set("room", room)
 	}
 	return v.Encode()
+}
+
+// withCode adds the code panel, when open, to a fragment: code=1 for
+// the textbook's Python, code=go for its Go equivalent.
+func withCode(frag string, open bool, lang textbook.Lang) string {
+	if !open {
+		return frag
+	}
+	v := "code=1"
+	if lang == textbook.Go {
+		v = "code=go"
+	}
+	if frag == "" {
+		return v
+	}
+	return frag + "&" + v
 }
 
 // fragment is the URL fragment that reproduces req: scenario, seed, the

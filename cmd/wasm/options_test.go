@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"socketlab/sim/view"
+	"socketlab/textbook"
 )
 
 // The fragment wins over the query string; an unknown scenario falls back
@@ -28,6 +29,39 @@ func TestOptionsFromURL(t *testing.T) {
 	o, _ = optionsFrom(params("", "#"+fragment(view.Request{Preset: "lost-syn", Seed: 7, HasSeed: true}, "en", false, defaultRoom)), presets)
 	if o.Request.Preset != "lost-syn" || o.Request.Seed != 7 || o.Lang != "en" {
 		t.Errorf("round trip: %+v", o)
+	}
+}
+
+// code=1 and code=go open the code panel on the Python or the Go, and
+// the fragment written back keeps it; another value is ignored with a
+// notice.
+func TestOptionsCode(t *testing.T) {
+	presets := []string{"handshake"}
+	for _, tc := range []struct {
+		frag string
+		code bool
+		lang textbook.Lang
+	}{
+		{"#scenario=handshake", false, textbook.Python},
+		{"#code=1", true, textbook.Python},
+		{"#code=python", true, textbook.Python},
+		{"#" + withCode(fragment(view.Request{Preset: "handshake"}, "en", false, defaultRoom), true, textbook.Go), true, textbook.Go},
+		{"#" + withCode("", true, textbook.Python), true, textbook.Python},
+	} {
+		o, warn := optionsFrom(params("", tc.frag), presets)
+		if warn != "" || o.Code != tc.code || o.CodeLang != tc.lang {
+			t.Errorf("%s: code %v %v, %q; want %v %v", tc.frag, o.Code, o.CodeLang, warn, tc.code, tc.lang)
+		}
+	}
+	if f := withCode("scenario=handshake", true, textbook.Go); f != "scenario=handshake&code=go" {
+		t.Errorf("withCode: %q", f)
+	}
+	if f := withCode("scenario=handshake", false, textbook.Go); f != "scenario=handshake" {
+		t.Errorf("withCode, panel closed: %q", f)
+	}
+	o, warn := optionsFrom(params("", "#code=rust"), presets)
+	if o.Code || warn != "socketlab: ignored in the URL: code=rust" {
+		t.Errorf("code=rust: code %v, %q", o.Code, warn)
 	}
 }
 
