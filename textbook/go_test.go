@@ -166,6 +166,18 @@ func buildGo(t *testing.T) string {
 	return dir
 }
 
+// Without their arguments, the Go programs say how to call them.
+func TestGoUsage(t *testing.T) {
+	bin := buildGo(t)
+	for _, p := range goPrograms {
+		name := strings.TrimSuffix(filepath.Base(p.file), ".go")
+		out, err := exec.Command(filepath.Join(bin, name)).CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "usage: "+name+" ") || strings.Count(string(out), "\n") != 1 {
+			t.Errorf("%s without arguments: %v, %q", name, err, out)
+		}
+	}
+}
+
 // startServer runs a server (a built Go equivalent or python3 with a
 // textbook script) on host with port 0, reads the port it prints first,
 // and kills it at the end of the test.

@@ -14,6 +14,9 @@ import (
 )
 
 func main() {
+	if len(os.Args) < 2 || len(os.Args) > 3 {
+		log.Fatal("usage: connect HOST [SERVICE]")
+	}
 	HOST := os.Args[1]
 	SERVICE := "http"
 	if len(os.Args) > 2 {

@@ -30,6 +30,11 @@ func gethostname(ipaddr string) (string, error) {
 }
 
 func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: fcrdns ADDRESS")
+		os.Exit(2)
+	}
+
 	// First, do the reverse lookup and get the hostname.
 	hostname, err := gethostname(os.Args[1])
 	if err != nil {

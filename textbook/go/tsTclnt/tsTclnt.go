@@ -15,6 +15,9 @@ import (
 const BUFSIZ = 1024
 
 func main() {
+	if len(os.Args) != 3 {
+		log.Fatal("usage: tsTclnt HOST PORT")
+	}
 	HOST, PORT := os.Args[1], os.Args[2]
 	ADDR := net.JoinHostPort(HOST, PORT)
 

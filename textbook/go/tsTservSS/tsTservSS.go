@@ -38,6 +38,9 @@ func handle(conn net.Conn) {
 }
 
 func main() {
+	if len(os.Args) != 3 {
+		log.Fatal("usage: tsTservSS HOST PORT")
+	}
 	HOST, PORT := os.Args[1], os.Args[2]
 	ADDR := net.JoinHostPort(HOST, PORT)
 

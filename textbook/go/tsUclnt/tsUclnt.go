@@ -14,6 +14,9 @@ import (
 const BUFSIZ = 1024
 
 func main() {
+	if len(os.Args) != 3 {
+		log.Fatal("usage: tsUclnt HOST PORT")
+	}
 	HOST, PORT := os.Args[1], os.Args[2]
 	ADDR, err := net.ResolveUDPAddr("udp", net.JoinHostPort(HOST, PORT))
 	if err != nil {

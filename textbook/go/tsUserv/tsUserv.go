@@ -18,6 +18,9 @@ const BUFSIZ = 1024
 func ctime() string { return time.Now().Format(time.ANSIC) }
 
 func main() {
+	if len(os.Args) != 3 {
+		log.Fatal("usage: tsUserv HOST PORT")
+	}
 	HOST, PORT := os.Args[1], os.Args[2]
 	ADDR := net.JoinHostPort(HOST, PORT)
 
