@@ -167,6 +167,27 @@ func TestCodeLineSocketServer(t *testing.T) {
 			t.Errorf("%s at %dms: line %q (ok %v), want %q", tc.host, tc.at, l.Lines[line], ok, tc.want)
 		}
 	}
+	// The same run in Go: the handler's ReadBytes, the client's new
+	// net.Dial, and after the last reply the handler's deferred Close.
+	a.CodeLang = textbook.Go
+	for _, tc := range []struct {
+		at   int // ms
+		host string
+		want string
+	}{
+		{5, "server", "\t\tconn, err := tcpServ.Accept()"},
+		{35, "server", "\tline, err := bufio.NewReader(conn).ReadBytes('\\n')"},
+		{65, "client", "\t\ttcpCliSock, err := net.Dial(\"tcp\", ADDR)"},
+		{125, "server", "\tdefer conn.Close()"},
+		{130, "client", "\t\ttcpCliSock.Close()"},
+	} {
+		a.SetTime(ms * time.Duration(tc.at))
+		line, _, _, ok := a.CodeLine(tc.host)
+		l := a.listing(tc.host)
+		if !ok || l.Lang != textbook.Go || l.Lines[line] != tc.want {
+			t.Errorf("Go: %s at %dms: %s line %q (ok %v), want %q", tc.host, tc.at, l.Name, l.Lines[line], ok, tc.want)
+		}
+	}
 }
 
 // fcrdns.py: the client's line is the reverse look-up's while the PTR
