@@ -84,8 +84,9 @@ test: deps check test-unit test-draw test-wasm
 
 test-unit:
 	$(GO) test -race -count=1 -timeout 20m $$($(GO) list ./... | grep -v /drawtest)
-	@# -race instruments allocations: the allocation and memory tests run again without it
-	$(GO) test -count=1 -run 'Alloc|NotAllocate|MemoryBounded' ./sim ./sim/tcp ./sim/trace ./core ./core/loadgen ./cmd/native
+	@# -race instruments allocations: the allocation and memory tests run again without it,
+	@# and the bundle's budget, whose brotli at quality 11 -race would make minutes long
+	$(GO) test -count=1 -run 'Alloc|NotAllocate|MemoryBounded|BundleBudget' ./sim ./sim/tcp ./sim/trace ./core ./core/loadgen ./cmd/native
 
 ## test-draw: drawing tests compare real frames with golden PNGs under a real X server (Xvfb + Mesa)
 test-draw:
