@@ -8,14 +8,26 @@
 // window.socketlab is what the page reports; the browser tests read it.
 const state = window.socketlab = { progress: 0, bytes: 0, total: 0, notice: "", error: "", canvasAt: 0 };
 
+// The notice lies over the top of the playground, its title and status
+// line: a message goes after noticeShown (a click sends it at once); an
+// error stays until clicked. state keeps the text for the tests.
+const noticeShown = 10000;
+let noticeTimer = 0;
+
 function notice(msg, isError) {
   const el = document.getElementById("notice");
   el.textContent = msg.split("\n")[0];
   el.classList.toggle("error", !!isError);
   el.hidden = false;
+  clearTimeout(noticeTimer);
+  if (!isError) noticeTimer = setTimeout(() => { el.hidden = true; }, noticeShown);
   if (isError) state.error = el.textContent; else state.notice = el.textContent;
 }
 state.showNotice = notice;
+document.getElementById("notice").addEventListener("click", (ev) => {
+  clearTimeout(noticeTimer);
+  ev.currentTarget.hidden = true;
+});
 
 function progress(got, total, transfer) {
   const pct = total > 0 ? Math.min(100, Math.floor(got * 100 / total)) : 0;
