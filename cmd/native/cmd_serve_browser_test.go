@@ -530,6 +530,10 @@ func TestServeBrowser(t *testing.T) {
 		if want := `socketlab: no scenario named "no-such"; showing handshake instead`; notice != want {
 			t.Errorf("notice %q, want %q", notice, want)
 		}
+		// It lies over the playground's title line: a click sends it away.
+		if !evalJS[bool](t, ctx, `(n => (n.click(), n.hidden))(document.getElementById("notice"))`) {
+			t.Error("the notice stayed after a click")
+		}
 		var hash string
 		waitJS(t, ctx, `location.hash.includes("scenario=handshake") ? location.hash : ""`, &hash)
 	})
