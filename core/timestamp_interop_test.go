@@ -1,16 +1,16 @@
 package core
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"io"
 	"os"
 	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"socketlab/textbook/texttest"
 )
 
 // needTool returns the path of a program the interop tests run. Missing,
@@ -27,50 +27,11 @@ func needTool(t *testing.T, name string) string {
 	return p
 }
 
-// startPython runs a textbook server from textbook/ on host with port 0,
-// reads the port it prints first, and kills it at the end of the test.
+// startPython runs a textbook server from textbook/ on host with port 0
+// and returns its address; it is killed at the end of the test.
 func startPython(t *testing.T, script, host string) string {
 	t.Helper()
-	py := needTool(t, "python3")
-	cmd := exec.Command(py, "-u", "../textbook/"+script, host, "0")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	drained := make(chan struct{})
-	port := make(chan string, 1)
-	go func() {
-		defer close(drained)
-		br := bufio.NewReader(out)
-		line, _ := br.ReadString('\n')
-		port <- strings.TrimSpace(line)
-		io.Copy(io.Discard, br) // until the process dies
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-drained
-		cmd.Wait()
-	})
-	select {
-	case p := <-port:
-		if p == "" {
-			<-drained
-			cmd.Wait()
-			t.Fatalf("%s printed no port; stderr:\n%s", script, stderr.String())
-		}
-		if strings.Contains(host, ":") {
-			return "[" + host + "]:" + p
-		}
-		return host + ":" + p
-	case <-time.After(15 * time.Second):
-		t.Fatalf("%s did not print its port within 15s", script)
-	}
-	return ""
+	return texttest.StartServer(t, host, needTool(t, "python3"), "-u", "../textbook/"+script)
 }
 
 // runPythonClient runs a textbook client from textbook/ against addr with

@@ -1,7 +1,6 @@
 package textbook
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -19,6 +18,7 @@ import (
 
 	"socketlab/core"
 	"socketlab/sim/trace"
+	"socketlab/textbook/texttest"
 )
 
 // Each call's line in the Go equivalents is the one a reader would
@@ -178,49 +178,6 @@ func TestGoUsage(t *testing.T) {
 	}
 }
 
-// startServer runs a server (a built Go equivalent or python3 with a
-// textbook script) on host with port 0, reads the port it prints first,
-// and kills it at the end of the test.
-func startServer(t *testing.T, host string, argv ...string) string {
-	t.Helper()
-	cmd := exec.Command(argv[0], append(argv[1:], host, "0")...)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	drained := make(chan struct{})
-	port := make(chan string, 1)
-	go func() {
-		defer close(drained)
-		br := bufio.NewReader(out)
-		line, _ := br.ReadString('\n')
-		port <- strings.TrimSpace(line)
-		io.Copy(io.Discard, br) // until the process dies
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-drained
-		cmd.Wait()
-	})
-	select {
-	case p := <-port:
-		if p == "" {
-			<-drained
-			cmd.Wait()
-			t.Fatalf("%s printed no port; stderr:\n%s", argv, stderr.String())
-		}
-		return net.JoinHostPort(host, p)
-	case <-time.After(15 * time.Second):
-		t.Fatalf("%s did not print its port within 15s", argv)
-	}
-	return ""
-}
-
 // runClient runs a client against addr with stdin and returns its stdout.
 func runClient(t *testing.T, addr, stdin string, argv ...string) string {
 	t.Helper()
@@ -373,7 +330,7 @@ func TestGoServers(t *testing.T) {
 		return c
 	}
 	t.Run("tsTserv", func(t *testing.T) {
-		c := dial(t, "tcp", startServer(t, "127.0.0.1", filepath.Join(bin, "tsTserv")))
+		c := dial(t, "tcp", texttest.StartServer(t, "127.0.0.1", filepath.Join(bin, "tsTserv")))
 		exchange(t, c, "hello", "\x00\xff binary")
 		c.(*net.TCPConn).CloseWrite()
 		if n, err := c.Read(make([]byte, 1)); n != 0 || err != io.EOF {
@@ -381,7 +338,7 @@ func TestGoServers(t *testing.T) {
 		}
 	})
 	t.Run("tsTservSS", func(t *testing.T) {
-		addr := startServer(t, "127.0.0.1", filepath.Join(bin, "tsTservSS"))
+		addr := texttest.StartServer(t, "127.0.0.1", filepath.Join(bin, "tsTservSS"))
 		for _, msg := range []string{"fds\r\n", "no newline", ""} {
 			c := dial(t, "tcp", addr)
 			if _, err := c.Write([]byte(msg)); err != nil {
@@ -406,7 +363,7 @@ func TestGoServers(t *testing.T) {
 		} else {
 			l.Close()
 		}
-		exchange(t, dial(t, "udp", startServer(t, host, filepath.Join(bin, "tsUserv"))), "fds", "\x00\xff")
+		exchange(t, dial(t, "udp", texttest.StartServer(t, host, filepath.Join(bin, "tsUserv"))), "fds", "\x00\xff")
 	})
 }
 
@@ -419,7 +376,7 @@ func TestPythonClientsGoServers(t *testing.T) {
 	for _, tc := range []struct{ script, server string }{
 		{"tsTclnt.py", "tsTserv"}, {"tsTclntSS.py", "tsTservSS"}, {"tsUclnt.py", "tsUserv"},
 	} {
-		addr := startServer(t, "127.0.0.1", filepath.Join(bin, tc.server))
+		addr := texttest.StartServer(t, "127.0.0.1", filepath.Join(bin, tc.server))
 		if got := runClient(t, addr, "hello\nworld\n", py, tc.script); !line.MatchString(got) {
 			t.Errorf("%s against %s printed %q", tc.script, tc.server, got)
 		}
